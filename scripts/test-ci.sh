@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm run test:ci`: installs everything the tests need on a fresh machine, builds, runs the whole
+# suite, and ends with the plain line "N passed, N failed". Exits non-zero on any failure or when
+# no test ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh || exit 1
+npm ci --no-audit --no-fund || exit 1
+npm run build || exit 1
+rm -f test-results.json
+npx vitest run --reporter=default --reporter=json --outputFile=test-results.json
+status=$?
+if [ ! -f test-results.json ]; then
+  echo "0 passed, 1 failed"
+  echo "test-ci: vitest wrote no results" >&2
+  exit 1
+fi
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
+  const failed = r.numFailedTests + (r.numFailedTestSuites || 0) - 0;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+  if (r.numTotalTests === 0) { console.error("test-ci: no test ran"); process.exit(1); }
+  if (r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success) process.exit(1);
+' || exit 1
+exit $status

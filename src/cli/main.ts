@@ -1,0 +1,120 @@
+/**
+ * The CLI harness: parses argv with yargs, runs one command, prints its result, and maps errors to
+ * the fixed exit codes. No stack trace unless --debug.
+ */
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { AirsignError, isAirsignError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { createProgress } from './progress.js';
+import { inspectCommand } from './commands/inspect.js';
+import { stripCommand } from './commands/strip.js';
+import { repackCommand } from './commands/repack.js';
+import { signCommand } from './commands/sign.js';
+import { keyCommand } from './commands/key.js';
+import { certCommand } from './commands/cert.js';
+
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: Array<CommandModule<GlobalOptions, any>> = [
+  inspectCommand,
+  stripCommand,
+  repackCommand,
+  signCommand,
+  keyCommand,
+  certCommand,
+];
+
+class UsageError extends AirsignError {
+  constructor(message: string) {
+    super('input', 'USAGE', message);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
+  let exitCode: number = ExitCode.Ok;
+
+  setCommandRunner(async (spec, args) => {
+    const context: CommandContext = {
+      json: Boolean(args.json),
+      debug: Boolean(args.debug),
+      progress: createProgress(process.stderr, !args.json),
+      log: (message) => process.stderr.write(`airsign: ${message}\n`),
+    };
+    const result = await spec.run(args, context);
+    if (args.json) {
+      if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+    } else if (result.text !== undefined && result.text !== '') {
+      process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    }
+    exitCode = result.exitCode ?? ExitCode.Ok;
+  });
+
+  let parser: Argv<GlobalOptions> = yargs(argv)
+    .scriptName('airsign')
+    .usage('$0 <command> [options]\n\nSign container images offline inside OCI image-layout tarballs.')
+    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document on stdout' })
+    .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
+    .version(VERSION)
+    .help()
+    .alias('help', 'h')
+    .strict()
+    .demandCommand(1, 'Name a command (see airsign --help).')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message ?? 'invalid command line');
+    }) as Argv<GlobalOptions>;
+  for (const command of COMMANDS) parser = parser.command(command);
+  parser
+    .example('$0 inspect image.tar', 'Show tags, manifests, blobs and signatures')
+    .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')
+    .example("$0 sign image.tar --key key.pem --cert cert.pem --format notation", 'Add a Notation signature')
+    .epilogue('Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error.');
+
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (error) {
+    return reportError(error, { debug, json });
+  }
+}
+
+function reportError(error: unknown, options: { debug: boolean; json: boolean }): number {
+  if (isAirsignError(error)) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`airsign: ${error.message}\nRun 'airsign --help' for usage.\n`);
+    } else {
+      process.stderr.write(`airsign: error: ${oneLine(error.message)}\n`);
+    }
+    if (options.debug && error.stack) process.stderr.write(`${error.stack}\n${causeChain(error)}`);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ error: { code: error.code, kind: error.kind, message: error.message, details: error.details } }, null, 2)}\n`);
+    }
+    return exitCodeFor(error.kind);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`airsign: internal error: ${oneLine(message)}${options.debug ? '' : ' (run with --debug for details)'}\n`);
+  if (options.debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n${causeChain(error)}`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', kind: 'internal', message } }, null, 2)}\n`);
+  }
+  return ExitCode.Internal;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function causeChain(error: Error): string {
+  let out = '';
+  let cause = error.cause;
+  while (cause instanceof Error) {
+    out += `caused by: ${cause.stack ?? cause.message}\n`;
+    cause = cause.cause;
+  }
+  return out;
+}

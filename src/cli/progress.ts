@@ -1,0 +1,54 @@
+/** A progress bar on stderr for long tar work; silent unless stderr is a terminal. */
+
+export interface Progress {
+  /** Starts (or restarts) a bar for `label` over `total` bytes (undefined when unknown). */
+  start(label: string, total?: number): void;
+  /** Adds `bytes` done. */
+  advance(bytes: number): void;
+  /** Clears the bar. */
+  done(): void;
+}
+
+export const silentProgress: Progress = { start() {}, advance() {}, done() {} };
+
+export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Progress {
+  if (!enabled || !stream.isTTY) return silentProgress;
+  let label = '';
+  let total: number | undefined;
+  let done = 0;
+  let last = 0;
+  const draw = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 40));
+    let line: string;
+    if (total && total > 0) {
+      const ratio = Math.min(1, done / total);
+      const filled = Math.round(ratio * width);
+      line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0)}% ${mib(done)}/${mib(total)}`;
+    } else {
+      line = `${label} ${mib(done)}`;
+    }
+    stream.write(`\r${line}\x1b[K`);
+  };
+  return {
+    start(l, t) {
+      label = l;
+      total = t;
+      done = 0;
+      draw(true);
+    },
+    advance(bytes) {
+      done += bytes;
+      draw(false);
+    },
+    done() {
+      stream.write('\r\x1b[K');
+    },
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
