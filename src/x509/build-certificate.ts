@@ -32,7 +32,7 @@ import {
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { internalError, keyError } from '../errors.js';
+import { inputError, internalError, keyError } from '../errors.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { EKU, parseCertificate, samePublicKey } from './certificate-info.js';
 import type { CertificateInfo } from './certificate-info.js';
@@ -69,7 +69,7 @@ const MAX_VALIDITY_DAYS = 36500;
 export async function buildCertificate(options: BuildCertificateOptions): Promise<Uint8Array> {
   const days = options.days ?? DEFAULT_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS) {
-    throw keyError('CERT_DAYS_INVALID', `--days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`);
+    throw inputError('CERT_DAYS_INVALID', `--days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`);
   }
   const subjectName = parseDistinguishedName(options.subject);
   const subjectSpkiDer = await options.subjectKey.publicKeySpki();

@@ -8,7 +8,7 @@ import { crc24 } from '../../../src/formats/openpgp/armor.js';
 import { mpi } from '../../../src/formats/openpgp/packets.js';
 import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
-import { opensslGenerateKey, pemTestKey } from '../../helpers/pem-test-key.js';
+import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 let dir: string;
 beforeAll(() => {
@@ -19,7 +19,7 @@ const types: KeyType[] = ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'rsa-2048', 
 
 describe('exportOpenPgpPublicKey with file keys', () => {
   it.each(types)('%s: gpg imports it, fingerprints agree, signed messages verify', async (type) => {
-    const key: KeyBackend = pemTestKey(opensslGenerateKey(dir, type, type), type);
+    const key: KeyBackend = await generateFileKey(dir, type, type);
     const exported = await exportOpenPgpPublicKey(key, { userId: 'Release Signer <release@example.com>' });
     const home = gpgHome();
     const imported = gpg(home, ['--import'], exported);
@@ -57,7 +57,7 @@ describe('exportOpenPgpPublicKey with file keys', () => {
   });
 
   it('armors with a correct CRC-24 that gpg accepts', async () => {
-    const key = pemTestKey(opensslGenerateKey(dir, 'armor', 'ecdsa-p256'), 'ecdsa-p256');
+    const key = await generateFileKey(dir, 'armor', 'ecdsa-p256');
     const armored = new TextDecoder().decode(await exportOpenPgpPublicKey(key, { userId: 'A <a@example.com>', armor: true }));
     expect(armored.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n')).toBe(true);
     expect(armored.trimEnd().endsWith('-----END PGP PUBLIC KEY BLOCK-----')).toBe(true);
@@ -72,7 +72,7 @@ describe('exportOpenPgpPublicKey with file keys', () => {
   });
 
   it('rejects an empty or multi-line user ID', async () => {
-    const key = pemTestKey(opensslGenerateKey(dir, 'uid', 'ed25519'), 'ed25519');
+    const key = await generateFileKey(dir, 'uid', 'ed25519');
     await expect(exportOpenPgpPublicKey(key, { userId: '  ' })).rejects.toMatchObject({ kind: 'input', code: 'OPENPGP_USER_ID_INVALID' });
     await expect(exportOpenPgpPublicKey(key, { userId: 'a\nb' })).rejects.toMatchObject({ code: 'OPENPGP_USER_ID_INVALID' });
   });

@@ -7,14 +7,14 @@ import { buildCertificate } from '../../../src/x509/build-certificate.js';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
 import { encodePem } from '../../../src/x509/pem.js';
 import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
-import { opensslGenerateKey, pemTestKey } from '../../helpers/pem-test-key.js';
+import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 let dir: string;
 const keys = new Map<string, KeyBackend>();
-function key(name: string, type: KeyType): KeyBackend {
+async function key(name: string, type: KeyType): Promise<KeyBackend> {
   const existing = keys.get(name);
   if (existing) return existing;
-  const created = pemTestKey(opensslGenerateKey(dir, name, type), type);
+  const created = await generateFileKey(dir, name, type);
   keys.set(name, created);
   return created;
 }
@@ -42,8 +42,8 @@ describe('buildCertificate', () => {
     ['ed25519', 'ed25519', 'ED25519'],
   ];
   it.each(cases)('%s leaf issued by a %s root passes openssl verify with the Notation leaf profile', async (leafType, rootType, sigAlg) => {
-    const rootKey = key(`root-${rootType}`, rootType);
-    const leafKey = key(`leaf-${leafType}`, leafType);
+    const rootKey = await key(`root-${rootType}`, rootType);
+    const leafKey = await key(`leaf-${leafType}`, leafType);
     const root = await buildCertificate({ subjectKey: rootKey, subject: 'C=US,O=Acme,CN=Acme Root', ca: true, days: 3650 });
     const leaf = await buildCertificate({
       subjectKey: leafKey,
@@ -87,7 +87,7 @@ describe('buildCertificate', () => {
   });
 
   it('makes a self-signed Ed25519 code-signing certificate openssl reads', async () => {
-    const der = await buildCertificate({ subjectKey: key('self-ed', 'ed25519'), subject: 'CN=ed signer' });
+    const der = await buildCertificate({ subjectKey: await key('self-ed', 'ed25519'), subject: 'CN=ed signer' });
     const path = writePem('self-ed.pem', der);
     const text = openssl(['x509', '-in', path, '-noout', '-text']);
     expect(text.code).toBe(0);
@@ -99,31 +99,40 @@ describe('buildCertificate', () => {
   });
 
   it('rejects an issuer certificate that is not for the issuer key', async () => {
-    const rootKey = key('root-ecdsa-p256', 'ecdsa-p256');
-    const otherKey = key('other-p256', 'ecdsa-p256');
+    const rootKey = await key('root-ecdsa-p256', 'ecdsa-p256');
+    const otherKey = await key('other-p256', 'ecdsa-p256');
     const root = await buildCertificate({ subjectKey: rootKey, subject: 'CN=root', ca: true });
     await expect(
-      buildCertificate({ subjectKey: key('leaf-ecdsa-p256', 'ecdsa-p256'), subject: 'CN=x', issuer: { key: otherKey, certificate: root } }),
+      buildCertificate({ subjectKey: await key('leaf-ecdsa-p256', 'ecdsa-p256'), subject: 'CN=x', issuer: { key: otherKey, certificate: root } }),
     ).rejects.toMatchObject({ kind: 'key', code: 'CERT_ISSUER_KEY_MISMATCH' });
   });
 
   it('rejects an issuer certificate that is not a CA', async () => {
-    const rootKey = key('root-ecdsa-p256', 'ecdsa-p256');
+    const rootKey = await key('root-ecdsa-p256', 'ecdsa-p256');
     const notCa = await buildCertificate({ subjectKey: rootKey, subject: 'CN=leaf-as-root' });
     await expect(
-      buildCertificate({ subjectKey: key('leaf-ecdsa-p256', 'ecdsa-p256'), subject: 'CN=x', issuer: { key: rootKey, certificate: notCa } }),
+      buildCertificate({ subjectKey: await key('leaf-ecdsa-p256', 'ecdsa-p256'), subject: 'CN=x', issuer: { key: rootKey, certificate: notCa } }),
     ).rejects.toMatchObject({ kind: 'key', code: 'CERT_ISSUER_NOT_CA' });
   });
 
   it('rejects bad validity and subjects', async () => {
-    const k = key('leaf-ecdsa-p256', 'ecdsa-p256');
-    await expect(buildCertificate({ subjectKey: k, subject: 'CN=x', days: 0 })).rejects.toMatchObject({ code: 'CERT_DAYS_INVALID' });
+    const k = await key('leaf-ecdsa-p256', 'ecdsa-p256');
+    await expect(buildCertificate({ subjectKey: k, subject: 'CN=x', days: 0 })).rejects.toMatchObject({ kind: 'input', code: 'CERT_DAYS_INVALID' });
     await expect(buildCertificate({ subjectKey: k, subject: 'C=USA,CN=x' })).rejects.toMatchObject({ kind: 'input', code: 'DN_INVALID' });
   });
 
   it('refuses to return a certificate whose signature does not verify', async () => {
-    const k = key('leaf-ecdsa-p256', 'ecdsa-p256');
-    const liar: KeyBackend = { ...k, publicKeySpki: () => key('other-p256', 'ecdsa-p256').publicKeySpki() };
+    const k = await key('leaf-ecdsa-p256', 'ecdsa-p256');
+    const other = await key('other-p256', 'ecdsa-p256');
+    const liar: KeyBackend = {
+      description: k.description,
+      keyType: k.keyType,
+      publicKeySpki: () => other.publicKeySpki(),
+      certificateChain: () => k.certificateChain(),
+      sign: (m, s) => k.sign(m, s),
+      signDigest: (d, s) => k.signDigest(d, s),
+      close: async () => {},
+    };
     await expect(buildCertificate({ subjectKey: liar, subject: 'CN=x' })).rejects.toMatchObject({ kind: 'key', code: 'CERT_SIGNATURE_INVALID' });
   });
 });
