@@ -63,3 +63,12 @@ export function x509SignatureAlgorithm(keyType: KeyType): X509SignatureAlgorithm
 export function algorithmIdentifier(algorithm: X509SignatureAlgorithm): AlgorithmIdentifier {
   return new AlgorithmIdentifier(algorithm.nullParameters ? { algorithm: algorithm.oid, parameters: null } : { algorithm: algorithm.oid });
 }
+
+/** The name for a signature algorithm OID we know (e.g. "ecdsa-with-SHA256"), else the OID itself. */
+export function signatureAlgorithmName(oid: string): string {
+  if (oid === '1.3.101.112') return 'Ed25519';
+  const known = [...Object.values(ECDSA), ...Object.values(RSA_PKCS1)].find((a) => a.oid === oid);
+  if (known !== undefined) return known.name;
+  const other: Record<string, string> = { '1.2.840.113549.1.1.10': 'RSASSA-PSS', '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption', '1.2.840.10045.4.1': 'ecdsa-with-SHA1' };
+  return other[oid] ?? oid;
+}
