@@ -16,3 +16,18 @@ export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './ke
 export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
 export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
 export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
+export { parseCertificate, parseSpki, samePublicKey, EKU, KEY_USAGE_NAMES } from './x509/certificate-info.js';
+export type { CertificateInfo, KeyUsageName } from './x509/certificate-info.js';
+export { buildCertificate, DEFAULT_VALIDITY_DAYS } from './x509/build-certificate.js';
+export type { BuildCertificateOptions, CertificateIssuer } from './x509/build-certificate.js';
+export { verifyCertificateSignature } from './x509/certificate-signature.js';
+export { parseDistinguishedName, formatDistinguishedName, describeName } from './x509/distinguished-name.js';
+export type { DistinguishedName, DistinguishedNameAttribute } from './x509/distinguished-name.js';
+export { encodePem, decodePemBlocks, decodePemCertificates } from './x509/pem.js';
+export type { PemBlock } from './x509/pem.js';
+export { createCertificateFile } from './operations/cert-create.js';
+export type { CertCreateOptions, CertCreateResult } from './operations/cert-create.js';
+export { exportOpenPgpPublicKey, openPgpFingerprint, OPENPGP_KEY_CREATION_TIME } from './formats/openpgp/export-public-key.js';
+export type { ExportOpenPgpOptions } from './formats/openpgp/export-public-key.js';
+export { signOpenPgpMessage } from './formats/openpgp/sign-message.js';
+export type { SignOpenPgpMessageOptions } from './formats/openpgp/sign-message.js';

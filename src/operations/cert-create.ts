@@ -50,8 +50,24 @@ export interface CertCreateResult {
   notAfter: string;
   signatureAlgorithm: string;
   sha256Thumbprint: string;
+  /** Key type of the certified key. */
+  keyType: string;
+  /** Things that will not stop the certificate being written but may stop Notation using it. */
+  warnings: string[];
   /** The certificate object's URI when --import wrote it onto the token. */
   imported?: string;
+}
+
+/** Notation's rules for a leaf (notation.md §2) that a valid X.509 certificate can still miss. */
+function notationWarnings(keyType: string, subjectTypes: string[], ca: boolean): string[] {
+  if (ca) return [];
+  const warnings: string[] = [];
+  if (keyType === 'ed25519') warnings.push('Notation does not accept Ed25519 signing keys; use this certificate for other tools or pick an ECDSA/RSA key');
+  const missing = ['C', 'ST', 'O'].filter((t) => !subjectTypes.includes(t));
+  if (missing.length > 0) {
+    warnings.push(`the subject lacks ${missing.join(', ')}; Notation trust policies that list trustedIdentities (not "*") need C, ST and O`);
+  }
+  return warnings;
 }
 
 export async function createCertificateFile(options: CertCreateOptions): Promise<CertCreateResult> {
@@ -115,6 +131,8 @@ export async function createCertificateFile(options: CertCreateOptions): Promise
       notAfter: info.notAfter.toISOString(),
       signatureAlgorithm: signatureAlgorithmName(info.signatureAlgorithm),
       sha256Thumbprint: info.sha256Thumbprint,
+      keyType: key.keyType,
+      warnings: notationWarnings(key.keyType, info.subjectAttributes.flat().map((a) => a.type), options.ca === true),
       ...(imported === undefined ? {} : { imported }),
     };
   } finally {

@@ -35,7 +35,7 @@ const certCreateCommand = defineCommand({
     ],
     ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
-  run: async (args) => {
+  run: async (args, context) => {
     if (!Number.isInteger(args.days)) throw inputError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     const pinFile = args['pin-file'] as string | undefined;
     const keyOptions = {
@@ -69,6 +69,7 @@ const certCreateCommand = defineCommand({
       `  sha256:     ${result.sha256Thumbprint}`,
       ...(result.imported === undefined ? [] : [`  on token:   ${result.imported}`]),
     ];
+    if (!context.json) for (const warning of result.warnings) context.log(`warning: ${warning}`);
     return { text: lines.join('\n'), json: result };
   },
 });

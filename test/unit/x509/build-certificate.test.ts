@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCertificate } from '../../../src/x509/build-certificate.js';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
 import { encodePem } from '../../../src/x509/pem.js';
+import { verifyCertificateSignature } from '../../../src/x509/certificate-signature.js';
 import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 
@@ -135,4 +136,18 @@ describe('buildCertificate', () => {
     };
     await expect(buildCertificate({ subjectKey: liar, subject: 'CN=x' })).rejects.toMatchObject({ kind: 'key', code: 'CERT_SIGNATURE_INVALID' });
   });
+
+  it('verifyCertificateSignature tells the issuer key from another, and a tampered certificate', async () => {
+    const rootKey = await key('root-ecdsa-p256', 'ecdsa-p256');
+    const der = await buildCertificate({ subjectKey: rootKey, subject: 'CN=check', ca: true });
+    expect(verifyCertificateSignature(der, await rootKey.publicKeySpki())).toBe(true);
+    expect(verifyCertificateSignature(der, await (await key('other-p256', 'ecdsa-p256')).publicKeySpki())).toBe(false);
+    const tampered = Uint8Array.from(der);
+    const cn = Buffer.from(tampered).indexOf('check');
+    tampered[cn] = 0x43; // 'C'
+    expect(verifyCertificateSignature(tampered, await rootKey.publicKeySpki())).toBe(false);
+    const spki = await rootKey.publicKeySpki();
+    expect(() => verifyCertificateSignature(Uint8Array.of(1, 2, 3), spki)).toThrow(expect.objectContaining({ code: 'CERT_INVALID' }));
+  });
 });
+
