@@ -72,6 +72,16 @@ describe('verifyNotationEnvelope on notation e2e layouts', () => {
     expect(result.signingTime.toISOString()).toBe('2023-06-27T05:30:33.000Z');
   });
 
+  it('accepts e2e-with-timestamped-signature and hands out its RFC 3161 token, expiry and signed annotations', () => {
+    const result = verifyNotationEnvelope(MediaType.Jws, fixture('e2e-with-timestamped-signature/envelope.jws'));
+    const manifest = JSON.parse(text('e2e-with-timestamped-signature/signature-manifest.json')) as { subject: object };
+    expect(result.payload.targetArtifact).toEqual({ ...manifest.subject, annotations: { purpose: 'e2e' } });
+    expect(result.expiry?.toISOString()).toBe('2025-01-21T12:39:46.000Z');
+    expect(result.signingAgent).toBe('notation-go/1.3.0+unreleased');
+    expect(result.timestampToken?.[0]).toBe(0x30); // a DER SEQUENCE (ContentInfo)
+    expect(result.timestampToken!.length).toBeGreaterThan(1000);
+  });
+
   it('rejects e2e-invalid-signature: its layer is not an envelope media type, and its bytes are no envelope either', () => {
     const manifest = JSON.parse(text('e2e-invalid-signature/signature-manifest.json')) as { layers: { mediaType: string }[] };
     const layer = fixture('e2e-invalid-signature/layer.txt');
