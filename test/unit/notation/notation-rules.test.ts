@@ -11,6 +11,7 @@ import { coseSigStructure } from '../../../src/formats/notation/cose-envelope.js
 import { GoMap, goJson, goJsonSorted } from '../../../src/formats/notation/go-json.js';
 import { notationAlgorithmFor } from '../../../src/formats/notation/notation-algorithm.js';
 import { validateNotationChain } from '../../../src/formats/notation/notation-chain.js';
+import { parseNotationCertificate } from '../../../src/formats/notation/notation-certificate.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { MediaType } from '../../../src/media-types.js';
 import { pemToDer } from '../../helpers/notation-pki.js';
@@ -125,6 +126,29 @@ describe('chain rules', () => {
     expect(codeOf(() => notationAlgorithmFor('ed25519'))).toBe('NOTATION_KEY_UNSUPPORTED');
     expect(notationAlgorithmFor('rsa-3072')).toBe('PS384');
     expect(notationAlgorithmFor('ecdsa-p521')).toBe('ES512');
+  });
+});
+
+describe('certificate facts read from DER', () => {
+  const fail = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it('reads validity, key usage, EKU and basic constraints as OpenSSL prints them', () => {
+    const e2e = parseNotationCertificate(CERT, fail as never);
+    expect([e2e.notBefore.toISOString(), e2e.notAfter.toISOString()]).toEqual(['2022-12-19T02:43:39.000Z', '2122-12-19T02:43:39.000Z']);
+    expect(e2e.keyUsage).toEqual({ flags: 1, critical: true });
+    expect(e2e.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.3']);
+    expect(e2e.basicConstraints).toBeUndefined();
+    expect(e2e.signatureAlgorithm).toBe('1.2.840.113549.1.1.11');
+    expect(e2e.sha256).toBe('e38aea13f2b051f7183cca64a51ee676f4d4456f41d9fecf15eb367efc7343b9');
+    const root = parseNotationCertificate(pemToDer(fixture('notation-go/NotationTestRoot.pem'))[0]!, fail as never);
+    expect(root.keyUsage).toEqual({ flags: 32, critical: true });
+    expect(root.basicConstraints).toEqual({ ca: true, pathLen: 1, critical: true });
+    expect(root.notBefore.toISOString()).toBe('2020-09-09T07:00:00.000Z');
+  });
+
+  it('rejects truncated or padded DER', () => {
+    expect(codeOf(() => parseNotationCertificate(CERT.subarray(0, CERT.length - 1), fail as never))).toBe('NOTATION_CERT_MALFORMED');
+    expect(codeOf(() => parseNotationCertificate(new Uint8Array([...CERT, 0]), fail as never))).toBe('NOTATION_CERT_MALFORMED');
   });
 });
 
