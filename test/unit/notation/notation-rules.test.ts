@@ -12,6 +12,7 @@ import { GoMap, goJson, goJsonSorted } from '../../../src/formats/notation/go-js
 import { notationAlgorithmFor } from '../../../src/formats/notation/notation-algorithm.js';
 import { validateNotationChain } from '../../../src/formats/notation/notation-chain.js';
 import { parseNotationCertificate } from '../../../src/formats/notation/notation-certificate.js';
+import { buildNotationSignatureManifest } from '../../../src/formats/notation/signature-manifest.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { MediaType } from '../../../src/media-types.js';
 import { pemToDer } from '../../helpers/notation-pki.js';
@@ -149,6 +150,21 @@ describe('certificate facts read from DER', () => {
   it('rejects truncated or padded DER', () => {
     expect(codeOf(() => parseNotationCertificate(CERT.subarray(0, CERT.length - 1), fail as never))).toBe('NOTATION_CERT_MALFORMED');
     expect(codeOf(() => parseNotationCertificate(new Uint8Array([...CERT, 0]), fail as never))).toBe('NOTATION_CERT_MALFORMED');
+  });
+});
+
+describe('signature manifest input checks', () => {
+  const subject = { mediaType: MediaType.OciManifest, digest: `sha256:${'1'.repeat(64)}`, size: 3 };
+  const envelope = { mediaType: MediaType.Jws, bytes: new Uint8Array([1]) };
+  it('refuses an unknown variant and an empty chain', () => {
+    expect(codeOf(() => buildNotationSignatureManifest({ subject, envelope, chain: [CERT], created: new Date(), variant: 'v2' as never }))).toBe('NOTATION_BAD_MANIFEST_VARIANT');
+    expect(codeOf(() => buildNotationSignatureManifest({ subject, envelope, chain: [], created: new Date() }))).toBe('NOTATION_NO_CERTIFICATE');
+  });
+  it('lists one thumbprint per certificate, lower-case, in chain order', () => {
+    const root = pemToDer(fixture('notation-go/NotationTestRoot.pem'))[0]!;
+    const m = buildNotationSignatureManifest({ subject, envelope, chain: [CERT, root], created: new Date(), variant: 'legacy' });
+    expect(JSON.parse(m.descriptor.annotations!['io.cncf.notary.x509chain.thumbprint#S256']!)).toEqual([
+      'e38aea13f2b051f7183cca64a51ee676f4d4456f41d9fecf15eb367efc7343b9', '86df80412a63eb55b5c7a4ad6a8c396ce3188c167c6226da1b5bbbee8443d644']);
   });
 });
 
