@@ -97,6 +97,7 @@ export interface CertificateInfo {
 export function parseCertificate(der: Uint8Array): CertificateInfo {
   let cert: Certificate;
   try {
+    if (outerDerLength(der) !== der.length) throw new Error('trailing or missing bytes after the certificate');
     cert = AsnConvert.parse(der, Certificate);
   } catch (error) {
     throw inputError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
@@ -157,6 +158,18 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     tbsDer: new Uint8Array(cert.tbsCertificateRaw),
     signatureValue: new Uint8Array(cert.signatureValue),
   };
+}
+
+/** Length of the first DER element (tag + length + content), or -1 when the header is malformed. */
+function outerDerLength(der: Uint8Array): number {
+  if (der.length < 2) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  if (count === 0 || count > 4 || der.length < 2 + count) return -1;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + der[2 + i]!;
+  return 2 + count + length;
 }
 
 function keyUsageNames(ku: KeyUsage): KeyUsageName[] {
