@@ -16,3 +16,7 @@ export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './ke
 export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
 export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
 export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
+export { listTokens, listObjects } from './keys/pkcs11/pkcs11-inventory.js';
+export type { Pkcs11TokenListing, Pkcs11KeyListing, Pkcs11CertificateListing, Pkcs11TokenContents } from './keys/pkcs11/pkcs11-inventory.js';
+export { importCertificate } from './keys/pkcs11/import-certificate.js';
+export type { ImportCertificateOptions } from './keys/pkcs11/import-certificate.js';

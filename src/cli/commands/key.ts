@@ -220,7 +220,7 @@ const generateCommand = defineCommand({
 });
 
 export const keyCommand: CommandModule<GlobalOptions, object> = {
-  command: 'key <command>',
+  command: 'key',
   describe: 'HSM and file keys: list, export public keys, generate',
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs
