@@ -7,9 +7,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, STANDARD_TOKEN, type SoftHsm } from '../../helpers/softhsm.js';
 
 const PIN = '58213476';
@@ -126,13 +126,26 @@ describe('key export', () => {
     expect(rel.stdout).not.toBe(release.stdout);
   });
 
-  it('--as openpgp needs --user-id; it calls the OpenPGP exporter or says it is not built', () => {
+  it('--as openpgp: gpg --import accepts it, the fingerprint is stable, stdout is armored', () => {
     const keyUri = `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`;
-    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--json'], { AIRSIGN_PKCS11_PIN: PIN }), 2, 'USER_ID_REQUIRED');
-    const built = existsSync(fileURLToPath(new URL('../../../src/formats/openpgp/export-public-key.ts', import.meta.url)));
-    const r = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'Test <t@example.com>', '--json', '--output', join(dir, 'k.asc')], { AIRSIGN_PKCS11_PIN: PIN });
-    if (built) expect(r.code, r.stderr).toBe(0);
-    else expectCleanFailure(r, 2, 'OPENPGP_EXPORT_UNAVAILABLE');
+    const pin = { AIRSIGN_PKCS11_PIN: PIN };
+    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--json'], pin), 2, 'USER_ID_REQUIRED');
+    const out = join(dir, 'ec-p256.gpg');
+    const r = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>', '--output', out, '--json'], pin);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.openPgpFingerprint).toMatch(/^[0-9A-F]{40}$/);
+    const home = gpgHome();
+    const imported = gpg(home, ['--import', out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(gpgFingerprints(home)).toEqual([report.openPgpFingerprint]);
+    expect(gpg(home, ['--list-keys', '--with-colons']).stdout).toContain('HSM Signer <hsm@example.com>');
+    const again = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>', '--json'], pin);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).openPgpFingerprint).toBe(report.openPgpFingerprint);
+    const armored = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>'], pin);
+    expect(armored.stdout).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'x <x@y>', '--no-armor', '--json'], pin), 2, 'OUTPUT_REQUIRED');
   });
 });
 
