@@ -16,7 +16,7 @@ export interface SecretRequest {
   /** Environment variables to try, in order. */
   envNames: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** Allow a TTY prompt (default: stdin and stderr are TTYs). */
+  /** Allow a TTY prompt (default: stdin is a TTY). */
   interactive?: boolean;
   /** Accept a set-but-empty environment variable (cosign allows empty key passwords). */
   allowEmpty?: boolean;
@@ -45,7 +45,7 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
     const value = env[name];
     if (value !== undefined && (value !== '' || request.allowEmpty === true)) return value;
   }
-  const interactive = request.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+  const interactive = request.interactive ?? Boolean(process.stdin.isTTY);
   if (interactive && process.stdin.isTTY) {
     const first = await promptHidden(`Enter ${request.what}: `);
     if (request.confirm === true && (await promptHidden(`Enter ${request.what} again: `)) !== first) {

@@ -33,7 +33,7 @@ const listCommand = defineCommand({
   run: async (args) => {
     const modulePath = resolveModulePath(args.module);
     const env = process.env;
-    const interactive = Boolean(process.stdin.isTTY) && !args.json;
+    const interactive = Boolean(process.stdin.isTTY);
     const contents: Pkcs11TokenContents[] = [];
     if (args.token !== undefined) {
       contents.push(
