@@ -25,6 +25,10 @@ export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './ke
 export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
 export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
 export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
+export { listTokens, listObjects } from './keys/pkcs11/pkcs11-inventory.js';
+export type { Pkcs11TokenListing, Pkcs11KeyListing, Pkcs11CertificateListing, Pkcs11TokenContents } from './keys/pkcs11/pkcs11-inventory.js';
+export { importCertificate } from './keys/pkcs11/import-certificate.js';
+export type { ImportCertificateOptions } from './keys/pkcs11/import-certificate.js';
 export { parseCertificate, parseSpki, samePublicKey, EKU, KEY_USAGE_NAMES } from './x509/certificate-info.js';
 export type { CertificateInfo, KeyUsageName } from './x509/certificate-info.js';
 export { buildCertificate, DEFAULT_VALIDITY_DAYS } from './x509/build-certificate.js';

@@ -16,7 +16,7 @@ export interface SecretRequest {
   /** Environment variables to try, in order. */
   envNames: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** Allow a TTY prompt (default: stdin and stderr are TTYs). */
+  /** Allow a TTY prompt (default: stdin is a TTY). */
   interactive?: boolean;
   /** Accept a set-but-empty environment variable (cosign allows empty key passwords). */
   allowEmpty?: boolean;
@@ -45,7 +45,7 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
     const value = env[name];
     if (value !== undefined && (value !== '' || request.allowEmpty === true)) return value;
   }
-  const interactive = request.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+  const interactive = request.interactive ?? Boolean(process.stdin.isTTY);
   if (interactive && process.stdin.isTTY) {
     const first = await promptHidden(`Enter ${request.what}: `);
     if (request.confirm === true && (await promptHidden(`Enter ${request.what} again: `)) !== first) {
@@ -62,7 +62,6 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
 /** Prompts on stderr and reads one line from the TTY without echo. */
 export function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
     const wasRaw = stdin.isRaw;
@@ -88,7 +87,9 @@ export function promptHidden(prompt: string): Promise<string> {
         else value += ch;
       }
     };
+    // Echo off before the prompt shows, so nothing typed after it is echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.on('data', onData);
   });

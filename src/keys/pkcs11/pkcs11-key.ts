@@ -167,7 +167,7 @@ export class Pkcs11KeyBackend implements KeyBackend {
   async sign(message: Uint8Array, scheme: SignatureScheme): Promise<Uint8Array> {
     assertSchemeFits(this.keyType, scheme);
     if (scheme.algorithm === 'ed25519') return this.#raw({ mechanism: CKM_EDDSA }, message, 64);
-    return this.signDigest(hashMessage(scheme.hash, message), scheme);
+    return this.signDigestSync(hashMessage(scheme.hash, message), scheme);
   }
 
   async signDigest(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Promise<Uint8Array> {
