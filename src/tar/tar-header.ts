@@ -144,6 +144,8 @@ function ustarBlock(path: string, prefix: string, size: number, mode: number, ty
   block[156] = typeflag.charCodeAt(0);
   writeString(block, 257, 6, 'ustar\0');
   writeString(block, 263, 2, '00');
+  writeOctal(block, 329, 8, 0);
+  writeOctal(block, 337, 8, 0);
   writeString(block, 345, 155, prefix);
   block.fill(0x20, 148, 156);
   let sum = 0;
