@@ -236,6 +236,34 @@ describe('strip and repack', () => {
   });
 });
 
+describe('command line', () => {
+  it.each(['inspect', 'strip', 'repack'])('%s --help shows usage with examples', (command) => {
+    const r = runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`airsign ${command} <layout>`);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+
+  it('refuses a missing --directory and a missing input with exit 2 and one line', () => {
+    const a = runCli(['strip', richTar]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/Missing required argument: directory/);
+    const b = runCli(['inspect', join(work, 'does-not-exist.tar')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr.trimEnd().split('\n')).toEqual([`airsign: error: cannot open ${join(work, 'does-not-exist.tar')}: ENOENT`]);
+    const c = runCli(['strip', '-', '-d', join(work, 'stdin-layers')], { input: readFileSync(richTar) });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/give --output/);
+  });
+
+  it('strips from stdin to --output', () => {
+    const out = join(work, 'from-stdin.tar');
+    const r = runCli(['strip', '-', '-d', join(work, 'stdin-layers2'), '-o', out], { input: readFileSync(richTar) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(blobSet(out).length).toBe(blobSet(richTar).length - 3);
+  });
+});
+
 function sha256Of(bytes: Uint8Array): string {
   return execFileSync('sha256sum', { input: bytes, encoding: 'utf8' }).split(' ')[0]!;
 }
