@@ -197,6 +197,20 @@ describe('bad layout input', () => {
     expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH', message: /does not match its digest/ });
   });
 
+  it('a metadata blob (attestation layer) whose content does not match, found while copying into the output', () => {
+    const input = inCase('mismatch-meta', (p) => {
+      const bytes = readFileSync(richTar);
+      const intoto = execFileSync('tar', ['tf', richTar], { encoding: 'utf8' }).split('\n').find((n) => {
+        if (!n.startsWith('blobs/sha256/') || n.length !== 77) return false;
+        return execFileSync('tar', ['xOf', richTar, n], { maxBuffer: 1 << 26 }).subarray(0, 12).toString() === '{"_type":"ht';
+      })!;
+      const at = bytes.indexOf(Buffer.from(intoto));
+      bytes[at + 512 + 3] ^= 0x01;
+      writeFileSync(p, bytes);
+    });
+    expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH' });
+  });
+
   it('missing index.json / oci-layout', () => {
     expectBadInput({ input: inCase('noindex', (p) => pyTar(p, { base: HELLO, skip: ['index.json'] })), code: 'LAYOUT_NO_INDEX' });
     expectBadInput({ input: inCase('nolayout', (p) => pyTar(p, { base: HELLO, skip: ['oci-layout'] })), code: 'LAYOUT_NO_OCI_LAYOUT' });
