@@ -179,6 +179,11 @@ describe('bad tar input', () => {
       writeFileSync(p, gz.subarray(0, gz.length - 40));
     });
     expectBadInput({ input, code: 'GZIP_CORRUPT' });
+    const spoolDir = mkdtempSync(join(work, 'tmpdir-'));
+    const r = runCli(['inspect', '-'], { input: readFileSync(input), env: { ...process.env, TMPDIR: spoolDir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a valid gzip stream/);
+    expect(readdirSync(spoolDir), 'spool files left behind').toEqual([]);
   });
 });
 
