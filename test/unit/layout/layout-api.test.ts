@@ -93,6 +93,23 @@ describe('openLayout', () => {
   });
 });
 
+describe('tolerance', () => {
+  it('accepts an index.json without mediaType (umoci) and unknown media types', async () => {
+    const dir = join(work, 'umoci');
+    const b = buildRichLayout(dir);
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    delete index.mediaType;
+    index.manifests.push({ mediaType: 'application/vnd.example.unknown+json', digest: `sha256:${'c'.repeat(64)}`, size: 10 });
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+    await withLayout(dir, async (l) => {
+      expect(l.index.mediaType).toBeUndefined();
+      expect((await resolveImage(l)).plain.digest).toBe(b.index.digest);
+      const g = await walkLayout(l);
+      expect(g.nodes.get(`sha256:${'c'.repeat(64)}`)).toMatchObject({ role: 'other', present: false });
+    });
+  });
+});
+
 describe('resolveImage', () => {
   it('finds an image by tag, full name, short name, digest, and a platform child by digest', async () => {
     await withLayout(richTar, async (l) => {
