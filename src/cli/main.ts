@@ -8,22 +8,27 @@ import { VERSION } from '../version.js';
 import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { createProgress } from './progress.js';
-import { inspectCommand } from './commands/inspect.js';
-import { stripCommand } from './commands/strip.js';
-import { repackCommand } from './commands/repack.js';
-import { signCommand } from './commands/sign.js';
-import { keyCommand } from './commands/key.js';
-import { certCommand } from './commands/cert.js';
+type AnyCommand = CommandModule<GlobalOptions, any>;
 
-/** Every command, in the order `--help` lists them. */
-const COMMANDS: Array<CommandModule<GlobalOptions, any>> = [
-  inspectCommand,
-  stripCommand,
-  repackCommand,
-  signCommand,
-  keyCommand,
-  certCommand,
-];
+/**
+ * Every command, in the order `--help` lists them, loaded on demand: a run loads only the command
+ * it names (each pulls in its own libraries: ASN.1, PKCS#11, noble), so start-up stays short.
+ */
+const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  strip: async () => (await import('./commands/strip.js')).stripCommand,
+  repack: async () => (await import('./commands/repack.js')).repackCommand,
+  sign: async () => (await import('./commands/sign.js')).signCommand,
+  key: async () => (await import('./commands/key.js')).keyCommand,
+  cert: async () => (await import('./commands/cert.js')).certCommand,
+};
+
+/** The commands to register: just the one named on the command line, or all (for help and errors). */
+async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  return Promise.all(load.map((loader) => loader()));
+}
 
 class UsageError extends AirsignError {
   constructor(message: string) {
@@ -68,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error) throw error;
       throw new UsageError(message ?? 'invalid command line');
     }) as Argv<GlobalOptions>;
-  for (const command of COMMANDS) parser = parser.command(command);
+  for (const command of await loadCommands(argv)) parser = parser.command(command);
   parser
     .example('$0 inspect image.tar', 'Show tags, manifests, blobs and signatures')
     .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')
