@@ -77,6 +77,19 @@ measure() {
   done
 }
 
+# The outputs must be what they claim: the same index.json and blob set as the input.
+check() {
+  local out="$WORK/$1.tar"
+  [ -f "$out" ] || return 0
+  if ! cmp -s <(tar -xOf "$sample" index.json) <(tar -xOf "$out" index.json) ||
+     ! diff -q <(tar -tf "$sample" | grep '^blobs/sha256/.' | sort) <(tar -tf "$out" | grep '^blobs/sha256/.' | sort) >/dev/null; then
+    echo "bench: $1.tar ($size) differs from the input in index.json or its blob set" >&2
+    FAILED+=("check-$1@$size")
+  fi
+}
+# Outputs go once measured (unless --keep), so the scratch space peaks near 4x the sample size.
+drop() { [ "$KEEP" = 1 ] || rm -f "$WORK/$1.tar"; }
+
 for size in $SIZES; do
   sample="$DIR/sample-$size.tar"
   if [ ! -f "$sample.done" ]; then
@@ -91,28 +104,23 @@ for size in $SIZES; do
 
   measure "$size" "$bytes" openssl-sha256 ':' -- openssl dgst -sha256 "$sample"
   measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
+  drop cp
   measure "$size" "$bytes" airsign-strip "rm -rf '$WORK/layers' '$WORK/stripped.tar'" -- \
     "${AIRSIGN[@]}" strip "$sample" --directory "$WORK/layers" --output "$WORK/stripped.tar"
   if [ -f "$WORK/stripped.tar" ]; then
     measure "$size" "$bytes" airsign-repack "rm -f '$WORK/repacked.tar'" -- \
       "${AIRSIGN[@]}" repack "$WORK/stripped.tar" --directory "$WORK/layers" --output "$WORK/repacked.tar"
+    check repacked
+    drop repacked
   fi
+  rm -rf "$WORK/layers"
   measure "$size" "$bytes" airsign-engine-copy "rm -f '$WORK/copy.tar'" -- \
     node scripts/bench/engine-copy.mjs "$sample" "$WORK/copy.tar"
+  check copy
+  drop copy
   measure "$size" "$bytes" skopeo-copy "rm -f '$WORK/skopeo.tar'" -- \
     skopeo copy -q --all "oci-archive:$sample:big" "oci-archive:$WORK/skopeo.tar:big"
-
-  # The outputs must be what they claim: the same index.json and blobs as the input.
-  if [ -f "$WORK/repacked.tar" ]; then
-    for out in repacked copy; do
-      [ -f "$WORK/$out.tar" ] || continue
-      if ! cmp -s <(tar -xOf "$sample" index.json) <(tar -xOf "$WORK/$out.tar" index.json) ||
-         ! diff -q <(tar -tf "$sample" | grep '^blobs/sha256/.' | sort) <(tar -tf "$WORK/$out.tar" | grep '^blobs/sha256/.' | sort) >/dev/null; then
-        echo "bench: $out.tar ($size) differs from the input in index.json or its blob set" >&2
-        FAILED+=("check-$out@$size")
-      fi
-    done
-  fi
+  drop skopeo
   [ "$KEEP" = 1 ] || rm -rf "$WORK"
 done
 

@@ -65,6 +65,14 @@ describe('make-samples', () => {
     expect(readdirSync(out).sort()).toEqual([...NAMES].sort()); // no temp files left
   });
 
+  it('samples/README.md states each file\'s size and sha256 truly', () => {
+    const readme = readFileSync(join(SAMPLES, 'README.md'), 'utf8');
+    for (const name of NAMES) {
+      const path = join(SAMPLES, name);
+      expect(readme).toContain(`| \`${name}\` | ${statSync(path).size} | \`${sha256File(path)}\` |`);
+    }
+  });
+
   it('writes a deterministic large sample with --size/--output', () => {
     const a = join(tmp, 'big-a.tar');
     const b = join(tmp, 'big-b.tar');
