@@ -52,6 +52,7 @@ echo "bench: building dist/" >&2
 npx tsc -p tsconfig.build.json
 
 AIRSIGN=(node "$ROOT/bin/airsign.js")
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 FAILED=()
 printf '# size\tbytes\tstep\trun\tseconds\trss_kib\n' > "$TSV"
 
@@ -92,11 +93,13 @@ drop() { [ "$KEEP" = 1 ] || rm -f "$WORK/$1.tar"; }
 
 for size in $SIZES; do
   sample="$DIR/sample-$size.tar"
-  if [ ! -f "$sample.done" ]; then
+  # Reuse a sample made earlier by the same generator version (it is deterministic).
+  stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $size"
+  if [ ! -f "$sample" ] || [ "$(cat "$sample.done" 2>/dev/null)" != "$stamp" ]; then
     echo "bench: generating $sample" >&2
-    rm -f "$sample"
+    rm -f "$sample" "$sample.done"
     node scripts/make-samples.mjs --size "$size" --output "$sample" --tag big >&2
-    touch "$sample.done"
+    echo "$stamp" > "$sample.done"
   fi
   bytes=$(stat -c %s "$sample")
   rm -rf "$WORK"
@@ -125,7 +128,7 @@ for size in $SIZES; do
 done
 
 echo "" >&2
-echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2), skopeo $(skopeo --version | awk '{print $3}'), median of $RUNS"
+echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2), skopeo $(skopeo --version | awk '{print $3}'), median of $RUNS"
 echo "(airsign steps fsync their output; cp and skopeo do not. Page cache warm.)"
 node scripts/bench/report.mjs "$TSV" "$DIR/bench-results.json"
 echo "results: $DIR/bench-results.json"

@@ -238,7 +238,7 @@ function layer(blobs, files, { mediaType = MT.ociLayerGzip, gzip = true } = {}) 
   return { desc, diffId: `sha256:${sha256(tar)}` };
 }
 
-function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig }) {
+function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig, createdBy }) {
   // BuildKit patches the config as a JSON map, so top-level keys come out sorted.
   const config = {
     architecture: arch,
@@ -250,7 +250,7 @@ function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig }) {
     created: CREATED,
     history: layers.map((l, i) => ({
       created: CREATED,
-      created_by: i === 0 ? 'COPY hello.txt /app/ # buildkit' : 'COPY app.json /app/ # buildkit',
+      created_by: createdBy?.(i) ?? (i === 0 ? 'COPY hello.txt /app/ # buildkit' : 'COPY app.json /app/ # buildkit'),
       comment: 'buildkit.dockerfile.v0',
     })),
     os: 'linux',
@@ -465,7 +465,7 @@ function makeBig(output, totalBytes, { seed, tag }) {
   const layers = [];
   for (let i = 0; i < count; i++) layers.push(bigLayer(seed, i, payload));
   const blobs = new BlobSet();
-  const config = imageConfig(blobs, { arch: 'amd64', layers, cmd: ['ls', '-l', '/data'] });
+  const config = imageConfig(blobs, { arch: 'amd64', layers, cmd: ['ls', '-l', '/data'], createdBy: (i) => `COPY blob-${i}.bin /data/ # buildkit` });
   const manifest = imageManifest(blobs, { config, layers });
   const index = {
     schemaVersion: 2,
