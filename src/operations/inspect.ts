@@ -7,7 +7,7 @@ import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
 import type { Progress } from '../cli/progress.js';
 import { Annotation } from '../media-types.js';
-import { walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
+import { walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
 
@@ -64,10 +64,10 @@ export function formatPlatform(p: Platform | undefined): string | undefined {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
 
-function toNode(graph: LayoutGraph, digest: string, seen: Set<string>, platformFrom?: Platform): InspectNode {
+function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectNode {
   const n = graph.nodes.get(digest)!;
   const d = n.descriptor;
-  const platform = formatPlatform(d.platform ?? platformFrom);
+  const platform = formatPlatform(d.platform);
   const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: n.role, present: n.present };
   if (platform) node.platform = platform;
   if (n.artifactType !== undefined) node.artifactType = n.artifactType;
@@ -78,15 +78,9 @@ function toNode(graph: LayoutGraph, digest: string, seen: Set<string>, platformF
   if (refs?.length) node.referrers = [...refs];
   if (n.children.length && !seen.has(digest)) {
     seen.add(digest);
-    node.children = n.children.map((c) => childNode(graph, n, c, seen));
+    node.children = n.children.map((c) => toNode(graph, c, seen));
   }
   return node;
-}
-
-function childNode(graph: LayoutGraph, parent: GraphNode, digest: string, seen: Set<string>): InspectNode {
-  // A child descriptor as listed by this parent (platforms live on the index's descriptors).
-  void parent;
-  return toNode(graph, digest, seen);
 }
 
 function layerStats(graph: LayoutGraph, root: string) {

@@ -179,6 +179,11 @@ describe('bad tar input', () => {
       writeFileSync(p, gz.subarray(0, gz.length - 40));
     });
     expectBadInput({ input, code: 'GZIP_CORRUPT' });
+    const spoolDir = mkdtempSync(join(work, 'tmpdir-'));
+    const r = runCli(['inspect', '-'], { input: readFileSync(input), env: { ...process.env, TMPDIR: spoolDir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a valid gzip stream/);
+    expect(readdirSync(spoolDir), 'spool files left behind').toEqual([]);
   });
 });
 
@@ -195,6 +200,20 @@ describe('bad layout input', () => {
       writeFileSync(p, bytes);
     });
     expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH', message: /does not match its digest/ });
+  });
+
+  it('a metadata blob (attestation layer) whose content does not match, found while copying into the output', () => {
+    const input = inCase('mismatch-meta', (p) => {
+      const bytes = readFileSync(richTar);
+      const intoto = execFileSync('tar', ['tf', richTar], { encoding: 'utf8' }).split('\n').find((n) => {
+        if (!n.startsWith('blobs/sha256/') || n.length !== 77) return false;
+        return execFileSync('tar', ['xOf', richTar, n], { maxBuffer: 1 << 26 }).subarray(0, 12).toString() === '{"_type":"ht';
+      })!;
+      const at = bytes.indexOf(Buffer.from(intoto));
+      bytes[at + 512 + 3] ^= 0x01;
+      writeFileSync(p, bytes);
+    });
+    expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH' });
   });
 
   it('missing index.json / oci-layout', () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, statSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,17 +97,19 @@ describe('inspect', () => {
       delete j.source;
       return j;
     };
+    const spoolDir = mkdtempSync(join(work, 'tmpdir-'));
+    const env = { ...process.env, TMPDIR: spoolDir };
     const base = strip(runCli(['inspect', richTar, '--json']));
-    expect(strip(runCli(['inspect', gz, '--json']))).toEqual(base);
-    expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(richTar) }))).toEqual(base);
-    expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(gz) }))).toEqual(base);
+    expect(strip(runCli(['inspect', gz, '--json'], { env }))).toEqual(base);
+    expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(richTar), env }))).toEqual(base);
+    expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(gz), env }))).toEqual(base);
     const redirected = spawnSync('sh', ['-c', `'${process.execPath}' '${AIRSIGN_BIN}' inspect - --json < '${richTar}'`], { encoding: 'utf8' });
     expect(redirected.status, redirected.stderr).toBe(0);
     expect(strip(redirected)).toEqual(base);
     const dir = strip(runCli(['inspect', rich.builder.dir, '--json']));
     expect(dir).toEqual(base);
     // no spool files left behind
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('airsign-spool-'))).toEqual([]);
+    expect(readdirSync(spoolDir)).toEqual([]);
   });
 });
 
@@ -144,7 +146,9 @@ describe('strip and repack', () => {
     const input = fresh('inplace');
     const original = readFileSync(input);
     const layers = join(work, 'inplace-layers');
+    chmodSync(input, 0o640);
     expect(runCli(['strip', input, '-d', layers]).code).toBe(0);
+    expect(statSync(input).mode & 0o777).toBe(0o640);
     expect(readFileSync(input).length).toBeLessThan(original.length / 4);
     expect(runCli(['repack', input, '-d', layers]).code).toBe(0);
     expect(readdirSync(join(input, '..'))).toEqual(['image.tar']);
@@ -233,6 +237,34 @@ describe('strip and repack', () => {
     for (const l of d.layers) expect(existsSync(join(dir, 'blobs', 'sha256', l.digest.slice(7)))).toBe(false);
     expect(runCli(['repack', dir, '-d', layers]).code).toBe(0);
     for (const l of d.layers) expect(fileSha256(join(dir, 'blobs', 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
+  });
+});
+
+describe('command line', () => {
+  it.each(['inspect', 'strip', 'repack'])('%s --help shows usage with examples', (command) => {
+    const r = runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`airsign ${command} <layout>`);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+
+  it('refuses a missing --directory and a missing input with exit 2 and one line', () => {
+    const a = runCli(['strip', richTar]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/Missing required argument: directory/);
+    const b = runCli(['inspect', join(work, 'does-not-exist.tar')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr.trimEnd().split('\n')).toEqual([`airsign: error: cannot open ${join(work, 'does-not-exist.tar')}: ENOENT`]);
+    const c = runCli(['strip', '-', '-d', join(work, 'stdin-layers')], { input: readFileSync(richTar) });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/give --output/);
+  });
+
+  it('strips from stdin to --output', () => {
+    const out = join(work, 'from-stdin.tar');
+    const r = runCli(['strip', '-', '-d', join(work, 'stdin-layers2'), '-o', out], { input: readFileSync(richTar) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(blobSet(out).length).toBe(blobSet(richTar).length - 3);
   });
 });
 
