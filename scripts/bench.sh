@@ -118,7 +118,7 @@ for size in $SIZES; do
     check repacked
     drop repacked
   fi
-  rm -rf "$WORK/layers"
+  [ "$KEEP" = 1 ] || rm -rf "$WORK/layers"
   measure "$size" "$bytes" airsign-engine-copy "rm -f '$WORK/copy.tar'" -- \
     node scripts/bench/engine-copy.mjs "$sample" "$WORK/copy.tar"
   check copy
