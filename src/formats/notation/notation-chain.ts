@@ -1,0 +1,166 @@
+/**
+ * Notation's rules for a signing certificate chain (notation-core-go `x509/codesigning_cert_validations.go`,
+ * Notary Project signature specification §Certificate Requirements), applied before signing so we never
+ * write an envelope Notation would reject, and again by our verifier.
+ *
+ * - chain ordered leaf → root; each certificate issued (name and signature) by the next; the last one
+ *   self-signed; a single certificate must be self-signed; no self-signed certificate before the root;
+ * - no SHA-1/MD5 certificate signatures; every certificate valid at the signing time;
+ * - leaf: keyUsage present and critical with digitalSignature and none of keyEncipherment,
+ *   dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; extended key
+ *   usage, when present, without serverAuth, clientAuth, emailProtection, timeStamping, OCSPSigning or
+ *   anyExtendedKeyUsage; basicConstraints, when present, not a CA; a key Notation can use;
+ * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and
+ *   keyUsage with keyCertSign.
+ */
+import { createPublicKey } from 'node:crypto';
+import { AirsignError, keyError, verificationError } from '../../errors.js';
+import { notationAlgorithmFor, type NotationAlgorithm } from './notation-algorithm.js';
+import { bytesEqual, parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
+
+const KU_DIGITAL_SIGNATURE = 1;
+const KU_KEY_CERT_SIGN = 32;
+/** keyEncipherment | dataEncipherment | keyAgreement | keyCertSign | cRLSign | encipherOnly | decipherOnly */
+const KU_FORBIDDEN_ON_LEAF = 4 | 8 | 16 | 32 | 64 | 128 | 256;
+
+const FORBIDDEN_LEAF_EKU: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.2': 'clientAuth',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+  '2.5.29.37.0': 'anyExtendedKeyUsage',
+};
+
+const WEAK_SIGNATURE_ALGORITHMS: Record<string, string> = {
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10040.4.3': 'dsa-with-sha1',
+};
+
+export type ErrorFactory = (code: string, message: string, cause?: unknown) => AirsignError;
+
+export const keyFailure: ErrorFactory = (code, message, cause) =>
+  keyError(code, message, cause === undefined ? undefined : { cause });
+export const verificationFailure: ErrorFactory = (code, message, cause) =>
+  verificationError(code, message, cause === undefined ? undefined : { cause });
+
+export interface NotationChainOptions {
+  /** The certificates must all be valid at this time (the signing time); default now. */
+  at?: Date;
+}
+
+/**
+ * Checks `chain` (DER, leaf first) against Notation's rules and that the leaf certifies `spki` (the
+ * signing key's SubjectPublicKeyInfo, DER). Returns the algorithm the leaf key fixes. Throws
+ * AirsignError kind `key` with codes NOTATION_NO_CERTIFICATE, NOTATION_CERT_MALFORMED,
+ * NOTATION_KEY_UNSUPPORTED, NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, NOTATION_LEAF_EKU,
+ * NOTATION_LEAF_IS_CA, NOTATION_CHAIN_ORDER, NOTATION_CA_INVALID, NOTATION_WEAK_CERT_SIGNATURE,
+ * NOTATION_CERT_NOT_VALID.
+ */
+export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, options: NotationChainOptions = {}): NotationAlgorithm {
+  const certs = checkNotationChain(chain, options.at ?? new Date(), keyFailure);
+  const leaf = certs[0]!;
+  if (!samePublicKey(leaf.spki, spki)) {
+    throw keyError('NOTATION_CERT_KEY_MISMATCH',
+      `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
+  }
+  return notationAlgorithmFor(leaf.spki);
+}
+
+/** The rules without the key match, with the error kind chosen by `fail`; returns the parsed chain. */
+export function checkNotationChain(chain: Uint8Array[], at: Date, fail: ErrorFactory): NotationCertificate[] {
+  if (chain.length === 0) {
+    throw fail('NOTATION_NO_CERTIFICATE', 'Notation signatures need a certificate chain for the key (give one with --cert, or store it with the key)');
+  }
+  const certs = chain.map((der, i) => parseNotationCertificate(der, fail, `certificate ${i + 1} of the chain`));
+  certs.forEach((cert, i) => {
+    const weak = WEAK_SIGNATURE_ALGORITHMS[cert.signatureAlgorithm];
+    if (weak !== undefined) {
+      throw fail('NOTATION_WEAK_CERT_SIGNATURE', `certificate "${cert.subject}" is signed with ${weak}, which Notation refuses`);
+    }
+    if (at < cert.notBefore || at > cert.notAfter) {
+      throw fail('NOTATION_CERT_NOT_VALID',
+        `certificate "${cert.subject}" is not valid at ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`);
+    }
+    const last = i === certs.length - 1;
+    if (!last) {
+      const issuer = certs[i + 1]!;
+      if (!bytesEqual(cert.rawIssuer, issuer.rawSubject) || !signedBy(cert, issuer)) {
+        throw fail('NOTATION_CHAIN_ORDER',
+          `certificate ${i + 1} ("${cert.subject}") is not issued by certificate ${i + 2} ("${issuer.subject}"); the chain must run leaf first, root last`);
+      }
+      if (isSelfSigned(cert)) {
+        throw fail('NOTATION_CHAIN_ORDER', `certificate ${i + 1} ("${cert.subject}") is self-signed but is not the last in the chain`);
+      }
+    } else if (!isSelfSigned(cert)) {
+      throw fail('NOTATION_CHAIN_ORDER', certs.length === 1
+        ? `the single certificate "${cert.subject}" must be self-signed, or the chain must include its issuers up to the root`
+        : `the last certificate ("${cert.subject}") must be a self-signed root`);
+    }
+    if (i > 0) checkCa(cert, i - 1, fail);
+  });
+  checkLeaf(certs[0]!, fail);
+  return certs;
+}
+
+function checkLeaf(leaf: NotationCertificate, fail: ErrorFactory): void {
+  const ku = leaf.keyUsage;
+  if (ku === undefined || !ku.critical || (ku.flags & KU_DIGITAL_SIGNATURE) === 0) {
+    throw fail('NOTATION_LEAF_KEY_USAGE',
+      `the signing certificate "${leaf.subject}" needs a critical keyUsage extension with digitalSignature`);
+  }
+  if ((ku.flags & KU_FORBIDDEN_ON_LEAF) !== 0) {
+    throw fail('NOTATION_LEAF_KEY_USAGE',
+      `the signing certificate "${leaf.subject}" has key usages Notation forbids (only digitalSignature and nonRepudiation are allowed)`);
+  }
+  const forbidden = (leaf.extKeyUsage ?? []).map((oid) => FORBIDDEN_LEAF_EKU[oid]).filter((n) => n !== undefined);
+  if (forbidden.length > 0) {
+    throw fail('NOTATION_LEAF_EKU',
+      `the signing certificate "${leaf.subject}" has extended key usage ${forbidden.join(', ')}, which Notation forbids (use codeSigning)`);
+  }
+  if (leaf.basicConstraints?.ca === true) {
+    throw fail('NOTATION_LEAF_IS_CA', `the signing certificate "${leaf.subject}" is a CA certificate (basicConstraints cA=true)`);
+  }
+  try {
+    notationAlgorithmFor(leaf.spki);
+  } catch (e) {
+    throw fail('NOTATION_KEY_UNSUPPORTED', (e as Error).message, e);
+  }
+}
+
+function checkCa(cert: NotationCertificate, intermediatesBelow: number, fail: ErrorFactory): void {
+  const bc = cert.basicConstraints;
+  if (bc === undefined || !bc.ca) {
+    throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" is not a CA (basicConstraints cA must be true)`);
+  }
+  if (bc.pathLen !== undefined && bc.pathLen < intermediatesBelow) {
+    throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" allows a path length of ${bc.pathLen}, the chain needs ${intermediatesBelow}`);
+  }
+  if (cert.keyUsage === undefined || (cert.keyUsage.flags & KU_KEY_CERT_SIGN) === 0) {
+    throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" lacks the keyCertSign key usage`);
+  }
+}
+
+function signedBy(cert: NotationCertificate, issuer: NotationCertificate): boolean {
+  try {
+    return cert.x509.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function isSelfSigned(cert: NotationCertificate): boolean {
+  return bytesEqual(cert.rawIssuer, cert.rawSubject) && signedBy(cert, cert);
+}
+
+/** Compares two DER SubjectPublicKeyInfos by the key they hold. */
+export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
+  try {
+    return createPublicKey({ key: Buffer.from(a), format: 'der', type: 'spki' })
+      .equals(createPublicKey({ key: Buffer.from(b), format: 'der', type: 'spki' }));
+  } catch {
+    return false;
+  }
+}
