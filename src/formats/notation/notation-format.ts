@@ -8,8 +8,10 @@ import { keyError } from '../../errors.js';
 import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
-import { createNotationEnvelope, validateNotationChain, type NotationEnvelopeType } from './notation-signer.js';
+import { createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
+import { validateNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
+import { notationAlgorithmFor } from './notation-algorithm.js';
 
 export function createNotationFormat(type: NotationEnvelopeType): SignatureFormat {
   const id = type === 'jws' ? 'notation' : 'notation-cose';
@@ -22,7 +24,8 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
       if (key.chain.length === 0) {
         throw keyError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);
       }
-      validateNotationChain(key.chain, key.backend);
+      notationAlgorithmFor(key.backend.keyType);
+      validateNotationChain(key.chain, key.spki);
     },
     async sign(context: SignContext) {
       const envelope = await createNotationEnvelope(type, context.key.backend, context.key.chain, {
