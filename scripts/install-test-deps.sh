@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   softhsm2 opensc gnutls-bin p11-kit
   skopeo gnupg docker-registry
-  python3-jwcrypto python3-cryptography python3-cbor2
+  python3-jwcrypto python3-cryptography python3-cbor2 python3-nacl
   openssl time
 )
 missing=()

@@ -17,3 +17,11 @@ export { buildNotationSignatureManifest, notationThumbprints } from './formats/n
 export type { NotationManifestVariant, NotationSignatureManifest, NotationSignatureManifestOptions } from './formats/notation/signature-manifest.js';
 export { verifyNotationEnvelope } from './formats/notation/verify-envelope.js';
 export type { VerifiedNotationEnvelope } from './formats/notation/verify-envelope.js';
+export { openKey, isPkcs11Spec } from './keys/open-key.js';
+export type { OpenKeyOptions } from './keys/open-key.js';
+export { encryptCosignKey, decryptCosignKey } from './keys/cosign-key-file.js';
+export { generateKeyFile, generateKeyPair } from './keys/generate-key.js';
+export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './keys/generate-key.js';
+export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
+export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
+export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';

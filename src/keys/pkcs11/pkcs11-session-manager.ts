@@ -1,0 +1,349 @@
+/**
+ * One PKCS#11 module load + C_Initialize per module path, and one session + login per token, per
+ * process. Every backend and every signature reuses them. Calls are synchronous (pkcs11js's sync
+ * API), so C_SignInit/C_Sign pairs on the shared session never interleave.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { keyError } from '../../errors.js';
+import { readSecretFile, resolveSecret } from '../secret-source.js';
+import { pkcs11Error, ckrName } from './pkcs11-errors.js';
+import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
+
+export const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
+export const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
+
+export type Handle = Buffer;
+
+export interface TokenInfoSummary {
+  slotId: bigint;
+  label: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  loginRequired: boolean;
+  initialized: boolean;
+  pinLocked: boolean;
+}
+
+/** How to find a PIN when a login is needed. */
+export interface PinOptions {
+  /** Inline PIN (URI pin-value). */
+  pinValue?: string;
+  /** File holding the PIN (URI pin-source, or --pin-file). */
+  pinFile?: string;
+  env?: NodeJS.ProcessEnv;
+  interactive?: boolean;
+}
+
+/** A selector for a token: exact label, or slot id (slot id wins when both are given). */
+export interface TokenSelector {
+  label?: string;
+  slotId?: bigint;
+}
+
+function slotIdOf(slot: Handle): bigint {
+  return slot.length >= 8 ? slot.readBigUInt64LE(0) : BigInt(slot.readUInt32LE(0));
+}
+
+function padTrim(text: string): string {
+  return text.replace(/[\s\0]+$/, '');
+}
+
+export class Pkcs11Token {
+  #session: Handle | undefined;
+  #loggedIn = false;
+  #login: Promise<void> | undefined;
+
+  constructor(
+    readonly module: Pkcs11Module,
+    readonly slot: Handle,
+    readonly info: TokenInfoSummary,
+  ) {}
+
+  get label(): string {
+    return this.info.label;
+  }
+
+  get loggedIn(): boolean {
+    return this.#loggedIn;
+  }
+
+  /** The token's shared session (opened on first use, read/write when the token allows). */
+  session(): Handle {
+    if (this.#session) return this.#session;
+    const { p11, lib } = this.module;
+    try {
+      this.#session = p11.C_OpenSession(this.slot, lib.CKF_SERIAL_SESSION | lib.CKF_RW_SESSION);
+    } catch (error) {
+      if (ckrName(error) !== 'CKR_TOKEN_WRITE_PROTECTED') throw pkcs11Error(error, { operation: 'open session', token: this.label });
+      try {
+        this.#session = p11.C_OpenSession(this.slot, lib.CKF_SERIAL_SESSION);
+      } catch (error2) {
+        throw pkcs11Error(error2, { operation: 'open session', token: this.label });
+      }
+    }
+    return this.#session;
+  }
+
+  /** Logs in once (the PIN is asked for at most once per token per process). */
+  ensureLogin(pin: PinOptions): Promise<void> {
+    if (this.#loggedIn) return Promise.resolve();
+    this.#login ??= this.#doLogin(pin).finally(() => {
+      this.#login = undefined;
+    });
+    return this.#login;
+  }
+
+  async #doLogin(pinOptions: PinOptions): Promise<void> {
+    const { p11, lib } = this.module;
+    const session = this.session();
+    const flags = p11.C_GetTokenInfo(this.slot).flags;
+    if (!(flags & lib.CKF_LOGIN_REQUIRED)) {
+      this.#loggedIn = true;
+      return;
+    }
+    if (flags & lib.CKF_USER_PIN_LOCKED) {
+      throw keyError('PKCS11_PIN_LOCKED', `the user PIN on token "${this.label}" is locked (CKR_PIN_LOCKED); the security officer must unlock it`, {
+        details: { token: this.label },
+      });
+    }
+    const pin = await resolvePin(pinOptions, this.label);
+    try {
+      p11.C_Login(session, lib.CKU_USER, pin);
+    } catch (error) {
+      if (ckrName(error) !== 'CKR_USER_ALREADY_LOGGED_IN') throw pkcs11Error(error, { operation: 'login', token: this.label });
+    }
+    this.#loggedIn = true;
+  }
+
+  /** Finds object handles matching a template. */
+  findObjects(template: Array<{ type: number; value?: number | boolean | string | Buffer }>, max = 64): Handle[] {
+    const { p11 } = this.module;
+    const session = this.session();
+    try {
+      p11.C_FindObjectsInit(session, template);
+      try {
+        return p11.C_FindObjects(session, max);
+      } finally {
+        p11.C_FindObjectsFinal(session);
+      }
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'find objects', token: this.label });
+    }
+  }
+
+  /** Reads attributes; missing/sensitive ones come back undefined. */
+  attributes(handle: Handle, types: number[]): Array<Buffer | undefined> {
+    const { p11 } = this.module;
+    return types.map((type) => {
+      try {
+        const [attr] = p11.C_GetAttributeValue(this.session(), handle, [{ type }]);
+        return attr?.value;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  close(): void {
+    const { p11 } = this.module;
+    if (this.#session) {
+      try {
+        if (this.#loggedIn) p11.C_Logout(this.#session);
+      } catch {
+        /* closing anyway */
+      }
+      try {
+        p11.C_CloseSession(this.#session);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.#session = undefined;
+    this.#loggedIn = false;
+  }
+}
+
+export class Pkcs11Module {
+  readonly #tokens = new Map<string, Pkcs11Token>();
+
+  constructor(
+    readonly path: string,
+    readonly lib: Pkcs11Lib,
+    readonly p11: Pkcs11,
+  ) {}
+
+  /** Every slot that holds a token. */
+  listTokens(): TokenInfoSummary[] {
+    let slots: Handle[];
+    try {
+      slots = this.p11.C_GetSlotList(true);
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'list slots' });
+    }
+    return slots.map((slot) => this.#summary(slot));
+  }
+
+  #summary(slot: Handle): TokenInfoSummary {
+    let info;
+    try {
+      info = this.p11.C_GetTokenInfo(slot);
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'read token info' });
+    }
+    const { lib } = this;
+    return {
+      slotId: slotIdOf(slot),
+      label: padTrim(info.label),
+      manufacturer: padTrim(info.manufacturerID),
+      model: padTrim(info.model),
+      serial: padTrim(info.serialNumber),
+      loginRequired: Boolean(info.flags & lib.CKF_LOGIN_REQUIRED),
+      initialized: Boolean(info.flags & lib.CKF_TOKEN_INITIALIZED),
+      pinLocked: Boolean(info.flags & lib.CKF_USER_PIN_LOCKED),
+    };
+  }
+
+  /** The token with exactly this label (or slot id); PKCS11_TOKEN_NOT_FOUND otherwise. */
+  token(selector: TokenSelector): Pkcs11Token {
+    const key = selector.slotId !== undefined ? `slot:${selector.slotId}` : `label:${selector.label ?? ''}`;
+    const cached = this.#tokens.get(key);
+    if (cached) return cached;
+    let slots: Handle[];
+    try {
+      slots = this.p11.C_GetSlotList(true);
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'list slots' });
+    }
+    const summaries = slots.map((slot) => ({ slot, info: this.#summary(slot) }));
+    const match =
+      selector.slotId !== undefined
+        ? summaries.filter((s) => s.info.slotId === selector.slotId)
+        : summaries.filter((s) => s.info.initialized && s.info.label === selector.label);
+    const available = summaries.filter((s) => s.info.initialized).map((s) => s.info.label);
+    const wanted = selector.slotId !== undefined ? `in slot ${selector.slotId}` : `labelled "${selector.label ?? ''}"`;
+    if (match.length === 0) {
+      throw keyError('PKCS11_TOKEN_NOT_FOUND', `no token ${wanted} (tokens: ${available.length > 0 ? available.map((l) => `"${l}"`).join(', ') : 'none'})`, {
+        details: { wanted: selector.label ?? selector.slotId?.toString() ?? null, available },
+      });
+    }
+    if (match.length > 1) {
+      throw keyError('PKCS11_TOKEN_AMBIGUOUS', `${match.length} tokens are ${wanted}; select one with slot-id`, {
+        details: { slots: match.map((m) => m.info.slotId.toString()) },
+      });
+    }
+    const found = match[0] as { slot: Handle; info: TokenInfoSummary };
+    if (selector.slotId !== undefined && selector.label !== undefined && found.info.label !== selector.label) {
+      throw keyError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${selector.slotId} is labelled "${found.info.label}", not "${selector.label}"`);
+    }
+    // Reuse one Pkcs11Token per slot even if reached by label and by slot id.
+    const bySlot = [...this.#tokens.values()].find((t) => t.info.slotId === found.info.slotId);
+    const token = bySlot ?? new Pkcs11Token(this, found.slot, found.info);
+    this.#tokens.set(key, token);
+    return token;
+  }
+
+  finalize(): void {
+    for (const token of new Set(this.#tokens.values())) token.close();
+    this.#tokens.clear();
+    try {
+      this.p11.C_Finalize();
+    } catch {
+      /* not initialized */
+    }
+    try {
+      this.p11.close();
+    } catch {
+      /* already unloaded */
+    }
+  }
+}
+
+const modules = new Map<string, Pkcs11Module>();
+let exitHookInstalled = false;
+
+/** Loads and initializes a module once per process. */
+export function getPkcs11Module(path: string): Pkcs11Module {
+  const cached = modules.get(path);
+  if (cached) return cached;
+  let isFile = false;
+  try {
+    isFile = existsSync(path) && statSync(path).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) {
+    throw keyError('PKCS11_MODULE_NOT_FOUND', `PKCS#11 module not found: ${path}${isAbsolute(path) ? '' : ' (give an absolute path)'}`, {
+      details: { modulePath: path },
+    });
+  }
+  const lib = loadPkcs11js();
+  const p11 = new lib.PKCS11();
+  try {
+    p11.load(path);
+  } catch (error) {
+    throw keyError('PKCS11_MODULE_LOAD_FAILED', `cannot load PKCS#11 module ${path} (not a PKCS#11 library for this platform?)`, {
+      details: { modulePath: path },
+      cause: error,
+    });
+  }
+  try {
+    p11.C_Initialize();
+  } catch (error) {
+    if (ckrName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') {
+      try {
+        p11.close();
+      } catch {
+        /* ignore */
+      }
+      const ckr = ckrName(error) ?? 'unexpected error';
+      throw keyError('PKCS11_INIT_FAILED', `PKCS#11 module ${path} failed to initialize (${ckr}; check its configuration, e.g. SOFTHSM2_CONF)`, {
+        details: { modulePath: path, ckr },
+        cause: error,
+      });
+    }
+  }
+  const module = new Pkcs11Module(path, lib, p11);
+  modules.set(path, module);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', finalizePkcs11Modules);
+  }
+  return module;
+}
+
+/** Logs out, closes sessions and finalizes every module (tests; also runs at process exit). */
+export function finalizePkcs11Modules(): void {
+  for (const module of modules.values()) module.finalize();
+  modules.clear();
+}
+
+/** Module path from the URI, then AIRSIGN_PKCS11_MODULE, then COSIGN_PKCS11_MODULE_PATH. */
+export function resolveModulePath(fromUri: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (fromUri !== undefined && fromUri !== '') return fromUri;
+  for (const name of MODULE_ENV) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+  }
+  throw keyError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, --module, or set ${MODULE_ENV.join(' or ')})`);
+}
+
+/** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN, or a TTY prompt. */
+export async function resolvePin(options: PinOptions, tokenLabel: string): Promise<string> {
+  if (options.pinValue !== undefined) return options.pinValue;
+  if (options.pinFile !== undefined) return readSecretFile(options.pinFile, 'PIN');
+  return resolveSecret({
+    what: `PIN for token "${tokenLabel}"`,
+    missingCode: 'PKCS11_PIN_REQUIRED',
+    envNames: PIN_ENV,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+  });
+}
+
+/** True when some PIN source other than a prompt is available (for optional logins, e.g. key list). */
+export function hasPinSource(options: PinOptions): boolean {
+  const env = options.env ?? process.env;
+  return options.pinValue !== undefined || options.pinFile !== undefined || PIN_ENV.some((n) => (env[n] ?? '') !== '');
+}

@@ -1,0 +1,162 @@
+/**
+ * PKCS#11 URIs (RFC 7512) as cosign accepts them:
+ *   pkcs11:token=rel;object=signer;id=%01?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin
+ * Path attributes are separated by `;` (cosign also takes `&`), query attributes by `&`. Values are
+ * percent-decoded; `id` is bytes. Unknown attributes are ignored (as cosign). The PIN (`pin-value`)
+ * is kept out of every string form and out of JSON/inspect output.
+ */
+import { inputError } from '../../errors.js';
+
+export type Pkcs11ObjectType = 'private' | 'public' | 'cert' | 'secret-key' | 'data';
+
+export interface Pkcs11Uri {
+  readonly token?: string;
+  readonly slotId?: bigint;
+  readonly object?: string;
+  readonly id?: Uint8Array;
+  readonly type?: Pkcs11ObjectType;
+  readonly modulePath?: string;
+  /** The PIN given inline (not enumerable: JSON.stringify and util.inspect never show it). */
+  readonly pinValue?: string;
+  /** A path read for the PIN (`pin-source=file:/path`). */
+  readonly pinSource?: string;
+  /** The URI without pin-value. */
+  toString(): string;
+}
+
+const OBJECT_TYPES = new Set<Pkcs11ObjectType>(['private', 'public', 'cert', 'secret-key', 'data']);
+
+function bad(why: string): never {
+  throw inputError('PKCS11_URI_INVALID', `invalid PKCS#11 URI: ${why}`);
+}
+
+/** Percent-decodes to bytes (RFC 3986); other characters are taken as UTF-8. */
+function percentDecodeBytes(value: string, name: string): Uint8Array {
+  const out: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    if (ch === '%') {
+      const hex = value.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) bad(`bad percent-encoding in ${name}`);
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      out.push(...encoder.encode(ch));
+    }
+  }
+  return new Uint8Array(out);
+}
+
+function percentDecode(value: string, name: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(percentDecodeBytes(value, name));
+  } catch (error) {
+    if (error instanceof TypeError) bad(`${name} is not UTF-8`);
+    throw error;
+  }
+}
+
+/** Parses a `pkcs11:` URI; throws PKCS11_URI_INVALID (exit 2) on malformed input. */
+export function parsePkcs11Uri(uri: string): Pkcs11Uri {
+  if (!/^pkcs11:/i.test(uri)) bad('it must start with "pkcs11:"');
+  const rest = uri.slice('pkcs11:'.length);
+  const q = rest.indexOf('?');
+  const path = q < 0 ? rest : rest.slice(0, q);
+  const query = q < 0 ? '' : rest.slice(q + 1);
+  const fields: {
+    token?: string; slotId?: bigint; object?: string; id?: Uint8Array; type?: Pkcs11ObjectType;
+    modulePath?: string; pinSource?: string;
+  } = {};
+  let pinValue: string | undefined;
+  const seen = new Set<string>();
+  const attrs = [
+    ...path.split(/[;&]/).map((a) => ({ a, inQuery: false })),
+    ...query.split('&').map((a) => ({ a, inQuery: true })),
+  ].filter(({ a }) => a !== '');
+  for (const { a } of attrs) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) bad(`attribute "${a.includes('pin') ? 'pin…' : a}" has no value`);
+    const name = a.slice(0, eq).toLowerCase();
+    const raw = a.slice(eq + 1);
+    if (seen.has(name)) bad(`attribute ${name} is repeated`);
+    seen.add(name);
+    switch (name) {
+      case 'token':
+        fields.token = percentDecode(raw, name);
+        break;
+      case 'object':
+        fields.object = percentDecode(raw, name);
+        break;
+      case 'id':
+        fields.id = percentDecodeBytes(raw, name);
+        break;
+      case 'slot-id': {
+        const text = percentDecode(raw, name);
+        if (!/^[0-9]+$/.test(text)) bad('slot-id must be a decimal number');
+        fields.slotId = BigInt(text);
+        break;
+      }
+      case 'type': {
+        const text = percentDecode(raw, name);
+        if (!OBJECT_TYPES.has(text as Pkcs11ObjectType)) bad(`unknown object type ${text}`);
+        fields.type = text as Pkcs11ObjectType;
+        break;
+      }
+      case 'module-path':
+        fields.modulePath = percentDecode(raw, name);
+        break;
+      case 'pin-value':
+        pinValue = percentDecode(raw, name);
+        break;
+      case 'pin-source': {
+        const text = percentDecode(raw, name);
+        const m = /^file:(?:\/\/(?=\/))?(.+)$/.exec(text);
+        if (!m) bad('pin-source must be a file: URI (pin-source=file:/path/to/pin)');
+        fields.pinSource = m[1] as string;
+        break;
+      }
+      default:
+        break; // other RFC 7512 attributes (manufacturer, model, serial, library-*) are ignored, as cosign
+    }
+  }
+  return makeUri(fields, pinValue);
+}
+
+function makeUri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>, pinValue: string | undefined): Pkcs11Uri {
+  const uri = { ...fields } as Pkcs11Uri;
+  Object.defineProperty(uri, 'toString', { value: () => formatPkcs11Uri(uri), enumerable: false });
+  if (pinValue !== undefined) Object.defineProperty(uri, 'pinValue', { value: pinValue, enumerable: false });
+  return uri;
+}
+
+/** Builds a URI object from parts (no PIN). */
+export function pkcs11Uri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>): Pkcs11Uri {
+  return makeUri(fields, undefined);
+}
+
+function encodeValue(value: string, keep: RegExp): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(value)) {
+    const ch = String.fromCharCode(byte);
+    out += byte < 0x80 && keep.test(ch) ? ch : `%${byte.toString(16).padStart(2, '0').toUpperCase()}`;
+  }
+  return out;
+}
+
+const PATH_CHARS = /^[A-Za-z0-9\-._~:[\]@!$'()*+,]$/;
+const QUERY_CHARS = /^[A-Za-z0-9\-._~:[\]@!$'()*+,/?|]$/;
+
+/** Formats a URI; pin-value is never written (pin-source is: it is a path, not a secret). */
+export function formatPkcs11Uri(uri: Omit<Pkcs11Uri, 'toString'>): string {
+  const path: string[] = [];
+  if (uri.token !== undefined) path.push(`token=${encodeValue(uri.token, PATH_CHARS)}`);
+  if (uri.slotId !== undefined) path.push(`slot-id=${uri.slotId.toString()}`);
+  if (uri.id !== undefined) path.push(`id=${Array.from(uri.id, (b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`);
+  if (uri.object !== undefined) path.push(`object=${encodeValue(uri.object, PATH_CHARS)}`);
+  if (uri.type !== undefined) path.push(`type=${uri.type}`);
+  const query: string[] = [];
+  if (uri.modulePath !== undefined) query.push(`module-path=${encodeValue(uri.modulePath, QUERY_CHARS)}`);
+  if (uri.pinSource !== undefined) query.push(`pin-source=file:${encodeValue(uri.pinSource, QUERY_CHARS)}`);
+  return `pkcs11:${path.join(';')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * Where passphrases and PINs come from: an explicit file, environment variables, or a no-echo
+ * prompt on the terminal. Secrets are returned to the caller only; they never go into messages,
+ * error details or logs.
+ */
+import { readFile } from 'node:fs/promises';
+import { keyError } from '../errors.js';
+
+export interface SecretRequest {
+  /** What is asked for, for messages ("passphrase for key.pem", "PIN for token rel"). */
+  what: string;
+  /** Error code used when no source gives a secret. */
+  missingCode: string;
+  /** Explicit file holding the secret (one trailing newline stripped). */
+  file?: string;
+  /** Environment variables to try, in order. */
+  envNames: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Allow a TTY prompt (default: stdin and stderr are TTYs). */
+  interactive?: boolean;
+}
+
+/** Reads a secret file and strips one trailing line break. */
+export async function readSecretFile(path: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw keyError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+      details: { path },
+    });
+  }
+  return text.replace(/\r?\n$/, '');
+}
+
+/** Resolves a secret from file, environment or prompt; throws `missingCode` when there is none. */
+export async function resolveSecret(request: SecretRequest): Promise<string> {
+  if (request.file !== undefined) return readSecretFile(request.file, request.what);
+  const env = request.env ?? process.env;
+  for (const name of request.envNames) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+  }
+  const interactive = request.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+  if (interactive && process.stdin.isTTY) return promptHidden(`Enter ${request.what}: `);
+  throw keyError(
+    request.missingCode,
+    `no ${request.what} given (set ${request.envNames.join(' or ')}, pass a file, or run on a terminal to be prompted)`,
+  );
+}
+
+/** Prompts on stderr and reads one line from the TTY without echo. */
+export function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const wasRaw = stdin.isRaw;
+    const cleanup = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const ch of chunk.toString()) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          cleanup();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          cleanup();
+          reject(keyError('KEY_PROMPT_CANCELLED', 'cancelled at the prompt'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The directory `strip` moves layer blobs into, and `repack` reads them back from:
+ *   <dir>/<alg>/<encoded>      one file per blob, named by digest (e.g. sha256/3f1c…)
+ *   <dir>/airsign-strip.json   what was stripped, from which image (the strip record)
+ * The record lets `repack` know what to put back and refuse a directory made from another image,
+ * while the stripped tarball's index.json stays byte-identical to the original.
+ */
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
+import { inputError } from '../errors.js';
+import { isObject, parseLayoutJson } from './layout-json.js';
+
+export const STRIP_RECORD_FILE = 'airsign-strip.json';
+export const STRIP_RECORD_TYPE = 'airsign.strip.v1';
+
+export interface StripRecord {
+  type: typeof STRIP_RECORD_TYPE;
+  /** The --reference given to strip, if any. */
+  reference?: string;
+  /** The image whose layers were stripped. */
+  image: PlainDescriptor;
+  /** sha256 digest of the input's index.json at strip time (informational). */
+  indexDigest: string;
+  /** The stripped blobs. */
+  blobs: PlainDescriptor[];
+}
+
+export function strippedBlobPath(directory: string, digest: string): string {
+  const colon = digest.indexOf(':');
+  return join(directory, digest.slice(0, colon), digest.slice(colon + 1));
+}
+
+export function stripRecordPath(directory: string): string {
+  return join(directory, STRIP_RECORD_FILE);
+}
+
+export function encodeStripRecord(record: StripRecord): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Reads and validates `<dir>/airsign-strip.json` (STRIP_DIR_NOT_FOUND / STRIP_DIR_NO_RECORD / STRIP_DIR_BAD_RECORD). */
+export async function readStripRecord(directory: string): Promise<StripRecord> {
+  try {
+    if (!(await lstat(directory)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw inputError('STRIP_DIR_NOT_FOUND', `${directory} is not a directory`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(stripRecordPath(directory));
+  } catch {
+    throw inputError('STRIP_DIR_NO_RECORD', `${directory} has no ${STRIP_RECORD_FILE} (not made by airsign strip)`);
+  }
+  const value = parseLayoutJson(bytes, stripRecordPath(directory), 64 * 1024 * 1024);
+  const bad = (why: string) => inputError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} is invalid: ${why}`);
+  if (!isObject(value) || value.type !== STRIP_RECORD_TYPE) throw bad(`type is not ${STRIP_RECORD_TYPE}`);
+  if (!Array.isArray(value.blobs)) throw bad('no blobs list');
+  try {
+    assertDescriptor(value.image, 'image');
+    value.blobs.forEach((b, i) => assertDescriptor(b, `blobs[${i}]`));
+  } catch (error) {
+    throw bad((error as Error).message);
+  }
+  if (value.reference !== undefined && typeof value.reference !== 'string') throw bad('reference is not a string');
+  return value as unknown as StripRecord;
+}

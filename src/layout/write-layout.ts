@@ -1,0 +1,335 @@
+/**
+ * The one layout writer every command (strip, repack, sign) uses. One pass over the input: every
+ * blob is streamed with its digest and size verified, into a plain ustar tar in buildx's shape
+ * (entries sorted by name: blobs/, blobs/<alg>/, blobs, index.json, extra files such as
+ * manifest.json, oci-layout; modes 0755/0444/0644; uid/gid 0; mtime 0).
+ * The tar goes to a temporary file next to the target, is fsynced and renamed into place; on any
+ * failure the temp file (and any blob file this call created) is removed and the input is untouched.
+ * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { PlainDescriptor } from '../descriptor.js';
+import { digestOf, parseDigest } from '../digest.js';
+import { inputError, isAirsignError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import { openRandomAccess } from '../tar/random-access.js';
+import { TarWriter } from '../tar/tar-writer.js';
+import { copyVerified, type CopySource } from './blob-copy.js';
+import { directoryBlobPath, type Layout } from './open-layout.js';
+import { strippedBlobPath } from './strip-directory.js';
+
+export interface LayoutChanges {
+  /** Small new blobs (envelopes, signature manifests); the digest (sha256) is computed here. */
+  addBlobs?: Array<{ bytes: Uint8Array }>;
+  /** Replacement index.json bytes. */
+  indexBytes?: Uint8Array;
+  /** strip: stream these blobs into `<directory>/<alg>/<encoded>` (verified) and leave them out of the output. */
+  stripBlobsTo?: { directory: string; digests: ReadonlySet<string> };
+  /** repack: verify `<directory>/<alg>/<encoded>` against `expected` and insert those the layout lacks. */
+  insertBlobsFrom?: { directory: string; expected: ReadonlyMap<string, PlainDescriptor> };
+}
+
+export interface WriteLayoutOptions {
+  /** Output tar path; default: replace the input tar (or update a directory layout) atomically. */
+  output?: string;
+  progress?: Progress;
+}
+
+export interface WriteLayoutResult {
+  output: string;
+  kind: 'tar' | 'directory';
+  /** Bytes of the written tar (0 for an in-place directory update). */
+  bytes: number;
+  /** Blobs in the resulting layout. */
+  blobs: number;
+  added: string[];
+  inserted: string[];
+  stripped: string[];
+}
+
+const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE']);
+
+function outputError(error: unknown, target: string): unknown {
+  if (isAirsignError(error)) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && WRITE_ERRNO.has(code)) {
+    const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error).message;
+    return inputError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${code === 'ENOSPC' || code === 'EDQUOT' ? `${code} (${why})` : why}`, { cause: error });
+  }
+  return error;
+}
+
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.airsign-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function blobTarPath(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `blobs/${algorithm}/${hex}`;
+}
+
+type BlobPlan =
+  | { kind: 'layout'; digest: string; size: number }
+  | { kind: 'bytes'; digest: string; bytes: Uint8Array }
+  | { kind: 'insert'; digest: string; size: number; path: string; desc: PlainDescriptor };
+
+/** Writes one verified blob file: temp name, verify while copying, fsync, rename. */
+async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempName(dest);
+  const handle = await open(temp, 'wx', 0o444);
+  let position = 0;
+  try {
+    await copyVerified(source, expected, what, async (chunk) => {
+      let done = 0;
+      while (done < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position);
+        done += bytesWritten;
+        position += bytesWritten;
+      }
+    }, progress ? (n) => progress.advance(n) : undefined);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, dest);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempName(dest);
+  const handle = await open(temp, 'wx', mode);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
+    await handle.sync();
+    await handle.close();
+    await rename(temp, dest);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+function wrongBlob(error: unknown, digest: string, directory: string): unknown {
+  if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) {
+    return inputError('STRIP_DIR_WRONG_BLOB', `${strippedBlobPath(directory, digest)} does not match ${digest}: ${error.message}`, { cause: error, details: { digest } });
+  }
+  return error;
+}
+
+export async function writeLayout(layout: Layout, changes: LayoutChanges, options: WriteLayoutOptions = {}): Promise<WriteLayoutResult> {
+  const progress = options.progress;
+  const strip = changes.stripBlobsTo?.digests ?? new Set<string>();
+  for (const digest of strip) {
+    if (!layout.hasBlob(digest)) throw inputError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
+  }
+  const plan = new Map<string, BlobPlan>();
+  for (const digest of layout.blobDigests()) {
+    if (!strip.has(digest)) plan.set(digest, { kind: 'layout', digest, size: layout.blobSize(digest)! });
+  }
+  const added: string[] = [];
+  for (const { bytes } of changes.addBlobs ?? []) {
+    const digest = digestOf(bytes);
+    if (!plan.has(digest)) {
+      plan.set(digest, { kind: 'bytes', digest, bytes });
+      added.push(digest);
+    }
+  }
+  const inserted: string[] = [];
+  if (changes.insertBlobsFrom) {
+    const { directory, expected } = changes.insertBlobsFrom;
+    for (const [digest, desc] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (plan.has(digest)) continue;
+      const path = strippedBlobPath(directory, digest);
+      let size: number;
+      try {
+        const s = await lstat(path);
+        if (!s.isFile()) throw new Error('not a regular file');
+        size = s.size;
+      } catch {
+        throw inputError('STRIP_DIR_MISSING_BLOB', `${directory} lacks blob ${digest} (expected at ${path})`, { details: { digest } });
+      }
+      if (size !== desc.size) {
+        throw inputError('STRIP_DIR_WRONG_BLOB', `${path} has ${size} bytes, ${digest} has ${desc.size}`, { details: { digest } });
+      }
+      plan.set(digest, { kind: 'insert', digest, size, path, desc });
+      inserted.push(digest);
+    }
+  }
+  const indexBytes = changes.indexBytes ?? layout.indexBytes;
+  const stripped = [...strip].sort();
+
+  if (layout.source.kind === 'directory' && options.output === undefined) {
+    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, progress });
+  }
+  const target = options.output ?? (layout.source.kind === 'tar' ? layout.source.path : undefined);
+  if (target === undefined) {
+    throw inputError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give --output`);
+  }
+  try {
+    if ((await stat(target)).isDirectory()) throw inputError('OUTPUT_IS_DIRECTORY', `output ${target} is a directory`);
+  } catch (error) {
+    if (isAirsignError(error)) throw error;
+  }
+
+  const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
+    + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
+  progress?.start(options.output === undefined ? `writing ${basename(target)}` : `writing ${basename(target)}`, total);
+
+  const createdStripFiles: string[] = [];
+  let writer: TarWriter | undefined;
+  const temp = tempName(target);
+  try {
+    // 1. strip: layers out to the directory, verified.
+    if (changes.stripBlobsTo) {
+      for (const digest of stripped) {
+        const dest = strippedBlobPath(changes.stripBlobsTo.directory, digest);
+        const existed = await lstat(dest).then(() => true, () => false);
+        const range = await layout.blobRange(digest);
+        try {
+          await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress);
+        } finally {
+          await range.release();
+        }
+        if (!existed) createdStripFiles.push(dest);
+      }
+    }
+    // 2. the tar, entries sorted by name as buildx writes them.
+    writer = await TarWriter.create(temp);
+    const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
+    type Entry = { path: string; write: () => Promise<void> };
+    const entries: Entry[] = [{ path: 'blobs/', write: () => writer!.directory('blobs/') }];
+    for (const alg of algorithms) entries.push({ path: `blobs/${alg}/`, write: () => writer!.directory(`blobs/${alg}/`) });
+    for (const { path, p } of blobPaths) entries.push({ path, write: () => writeBlobEntry(writer!, layout, path, p, progress) });
+    entries.push({ path: 'index.json', write: () => writer!.file('index.json', indexBytes, 0o644) });
+    entries.push({ path: 'oci-layout', write: () => writer!.file('oci-layout', layout.ociLayoutBytes, 0o444) });
+    for (const extra of layout.extraFiles) {
+      entries.push({
+        path: extra.path,
+        write: async () => {
+          const range = await layout.extraFileRange(extra.path);
+          try {
+            await writer!.begin(extra.path, range.size, 0o644);
+            await copyRaw(range, (c) => writer!.data(c));
+            await writer!.end();
+          } finally {
+            await range.release();
+          }
+        },
+      });
+    }
+    const rest = entries.slice(1 + algorithms.length + blobPaths.length).sort((a, b) => (a.path < b.path ? -1 : 1));
+    for (const entry of [...entries.slice(0, 1 + algorithms.length + blobPaths.length), ...rest]) await entry.write();
+    await writer.finish();
+    const bytes = writer.bytesWritten;
+    writer = undefined;
+    await rename(temp, target);
+    progress?.done();
+    return { output: target, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
+  } catch (error) {
+    progress?.done();
+    await writer?.abort();
+    await rm(temp, { force: true }).catch(() => {});
+    for (const f of createdStripFiles) await rm(f, { force: true }).catch(() => {});
+    throw outputError(error, target);
+  }
+}
+
+async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, progress?: Progress): Promise<void> {
+  if (p.kind === 'bytes') {
+    await writer.file(path, p.bytes, 0o444);
+    progress?.advance(p.bytes.length);
+    return;
+  }
+  const what = `blob ${p.digest}`;
+  if (p.kind === 'layout') {
+    const range = await layout.blobRange(p.digest);
+    try {
+      await writer.begin(path, range.size, 0o444);
+      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), progress ? (n) => progress.advance(n) : undefined);
+      await writer.end();
+    } finally {
+      await range.release();
+    }
+    return;
+  }
+  const file = await openRandomAccess(p.path);
+  try {
+    await writer.begin(path, p.size, 0o444);
+    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), progress ? (n) => progress.advance(n) : undefined);
+    await writer.end();
+  } catch (error) {
+    throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
+  } finally {
+    await file.close();
+  }
+}
+
+async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(1, source.size)));
+  let done = 0;
+  while (done < source.size) {
+    const n = await source.file.read(buffer, 0, Math.min(buffer.length, source.size - done), source.offset + done);
+    if (n === 0) throw inputError('TAR_TRUNCATED', 'input file is truncated');
+    await sink(buffer.subarray(0, n));
+    done += n;
+  }
+}
+
+async function writeDirectoryInPlace(
+  layout: Layout,
+  plan: Map<string, BlobPlan>,
+  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; progress: Progress | undefined },
+): Promise<WriteLayoutResult> {
+  const root = layout.source.path;
+  const created: string[] = [];
+  try {
+    if (o.strippedTo !== undefined) {
+      for (const digest of o.stripped) {
+        const dest = strippedBlobPath(o.strippedTo, digest);
+        const existed = await lstat(dest).then(() => true, () => false);
+        const range = await layout.blobRange(digest);
+        try {
+          await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, o.progress);
+        } finally {
+          await range.release();
+        }
+        if (!existed) created.push(dest);
+      }
+    }
+    for (const p of plan.values()) {
+      if (p.kind === 'layout') continue;
+      const dest = join(root, blobTarPath(p.digest));
+      if (p.kind === 'bytes') await writeSmallFile(dest, p.bytes, 0o444);
+      else {
+        const file = await openRandomAccess(p.path);
+        try {
+          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, o.progress);
+        } catch (error) {
+          throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
+        } finally {
+          await file.close();
+        }
+      }
+      created.push(dest);
+    }
+    if (o.changed) await writeSmallFile(join(root, 'index.json'), o.indexBytes, 0o644);
+  } catch (error) {
+    for (const f of created) await rm(f, { force: true }).catch(() => {});
+    throw outputError(error, root);
+  }
+  for (const digest of o.stripped) {
+    const path = directoryBlobPath(layout, digest);
+    if (path) await rm(path, { force: true });
+  }
+  return { output: root, kind: 'directory', bytes: 0, blobs: plan.size, added: o.added, inserted: o.inserted, stripped: o.stripped };
+}
+

@@ -1,0 +1,60 @@
+/**
+ * Positional reads over a file: the only way the tar indexer and the layout touch input bytes.
+ * Reading at offsets (never a whole-file read) lets us skip layer data when indexing headers.
+ */
+import { read as readCallback } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+
+export interface RandomAccessFile {
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the count read (0 at EOF). */
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Opens a file for positional reads. */
+export async function openRandomAccess(path: string): Promise<RandomAccessFile> {
+  const handle = await open(path, 'r');
+  try {
+    const stat = await handle.stat();
+    return fromHandle(handle, stat.size);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function fromHandle(handle: FileHandle, size: number): RandomAccessFile {
+  return {
+    size,
+    async read(buffer, offset, length, position) {
+      const { bytesRead } = await handle.read(buffer, offset, length, position);
+      return bytesRead;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Positional reads over an already open descriptor we do not own (e.g. stdin redirected from a file). */
+export function fromDescriptor(fd: number, size: number): RandomAccessFile {
+  return {
+    size,
+    read(buffer, offset, length, position) {
+      return new Promise((resolve, reject) => {
+        readCallback(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
+      });
+    },
+    close: async () => {},
+  };
+}
+
+/** Reads exactly `length` bytes at `position`; returns fewer only at end of file. */
+export async function readFully(file: RandomAccessFile, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await file.read(buffer, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}

@@ -1,0 +1,49 @@
+/**
+ * Turns a non-seekable tar source (stdin, a gzip-compressed tar) into a seekable temporary file.
+ * buildx writes index.json after every blob, so nothing can be decided before the stream's end:
+ * the whole (decompressed) tar is copied once to a private temp directory, with flat memory, and
+ * removed by the returned cleanup. A stdin redirected from a regular uncompressed file is not
+ * spooled at all (see open-layout).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { inputError } from '../errors.js';
+
+export interface Spooled {
+  path: string;
+  cleanup(): Promise<void>;
+}
+
+export async function spoolToTempFile(source: Readable, options: { gunzip: boolean; what: string; onBytes?: (n: number) => void }): Promise<Spooled> {
+  const dir = await mkdtemp(join(tmpdir(), 'airsign-spool-'));
+  const path = join(dir, 'input.tar');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const count = new Transform({
+      transform(chunk: Buffer, _e, cb: TransformCallback) {
+        options.onBytes?.(chunk.length);
+        cb(null, chunk);
+      },
+    });
+    const sink = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    if (options.gunzip) await pipeline(source, count, createGunzip(), sink);
+    else await pipeline(source, count, sink);
+    return { path, cleanup };
+  } catch (error) {
+    await cleanup();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_ZLIB') {
+      throw inputError('GZIP_CORRUPT', `${options.what} is not a valid gzip stream (${(error as Error).message})`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export function fileStream(path: string): Readable {
+  return createReadStream(path, { highWaterMark: 1024 * 1024 });
+}

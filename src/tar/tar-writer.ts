@@ -1,0 +1,85 @@
+/**
+ * Writes a plain ustar archive sequentially to a new file, the way Go's archive/tar (and so
+ * buildx) does: uid/gid 0, mtime 0, no `./` prefix, PAX only when a field overflows, two zero
+ * blocks at the end, no record padding. Data is written as it arrives; nothing is buffered
+ * beyond one header.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { BLOCK, encodeHeader, paddingFor } from './tar-header.js';
+
+const ZEROS = new Uint8Array(BLOCK * 2);
+
+export class TarWriter {
+  private position = 0;
+  private remaining = 0;
+  private pendingPadding = 0;
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  /** Creates `path` exclusively (fails if it exists). */
+  static async create(path: string): Promise<TarWriter> {
+    return new TarWriter(await open(path, 'wx', 0o644));
+  }
+
+  get bytesWritten(): number {
+    return this.position;
+  }
+
+  async directory(path: string, mode = 0o755): Promise<void> {
+    this.assertIdle();
+    await this.write(encodeHeader({ path, size: 0, mode, type: 'directory' }));
+  }
+
+  /** Writes a whole small file held in memory. */
+  async file(path: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
+    await this.begin(path, bytes.length, mode);
+    await this.data(bytes);
+    await this.end();
+  }
+
+  /** Starts a file of `size` bytes; feed it with data() and close it with end(). */
+  async begin(path: string, size: number, mode = 0o444): Promise<void> {
+    this.assertIdle();
+    await this.write(encodeHeader({ path, size, mode, type: 'file' }));
+    this.remaining = size;
+    this.pendingPadding = paddingFor(size);
+  }
+
+  async data(chunk: Uint8Array): Promise<void> {
+    if (chunk.length > this.remaining) throw new RangeError('tar entry data exceeds its declared size');
+    this.remaining -= chunk.length;
+    await this.write(chunk);
+  }
+
+  async end(): Promise<void> {
+    if (this.remaining !== 0) throw new RangeError('tar entry data is shorter than its declared size');
+    if (this.pendingPadding > 0) await this.write(ZEROS.subarray(0, this.pendingPadding));
+    this.pendingPadding = 0;
+  }
+
+  /** Writes the end-of-archive marker, flushes to disk and closes. */
+  async finish(): Promise<void> {
+    this.assertIdle();
+    await this.write(ZEROS);
+    await this.handle.sync();
+    await this.handle.close();
+  }
+
+  /** Closes without finishing (after a failure); the caller removes the file. */
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => {});
+  }
+
+  private assertIdle(): void {
+    if (this.remaining !== 0 || this.pendingPadding !== 0) throw new RangeError('previous tar entry not finished');
+  }
+
+  private async write(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.position);
+      done += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+}
