@@ -46,6 +46,7 @@ export async function privateKeyFromPem(text: string, name: string, options: Fil
       what: `passphrase for ${name}`,
       missingCode: 'KEY_PASSPHRASE_REQUIRED',
       envNames: PASSPHRASE_ENV,
+      allowEmpty: true,
       ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.interactive === undefined ? {} : { interactive: options.interactive }),

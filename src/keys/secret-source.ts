@@ -18,6 +18,10 @@ export interface SecretRequest {
   env?: NodeJS.ProcessEnv;
   /** Allow a TTY prompt (default: stdin and stderr are TTYs). */
   interactive?: boolean;
+  /** Accept a set-but-empty environment variable (cosign allows empty key passwords). */
+  allowEmpty?: boolean;
+  /** Ask twice on the TTY and require the same answer (for new passwords). */
+  confirm?: boolean;
 }
 
 /** Reads a secret file and strips one trailing line break. */
@@ -39,10 +43,16 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
   const env = request.env ?? process.env;
   for (const name of request.envNames) {
     const value = env[name];
-    if (value !== undefined && value !== '') return value;
+    if (value !== undefined && (value !== '' || request.allowEmpty === true)) return value;
   }
   const interactive = request.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
-  if (interactive && process.stdin.isTTY) return promptHidden(`Enter ${request.what}: `);
+  if (interactive && process.stdin.isTTY) {
+    const first = await promptHidden(`Enter ${request.what}: `);
+    if (request.confirm === true && (await promptHidden(`Enter ${request.what} again: `)) !== first) {
+      throw keyError('KEY_PASSPHRASE_MISMATCH', 'the two entries differ');
+    }
+    return first;
+  }
   throw keyError(
     request.missingCode,
     `no ${request.what} given (set ${request.envNames.join(' or ')}, pass a file, or run on a terminal to be prompted)`,

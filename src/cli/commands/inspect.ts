@@ -1,12 +1,23 @@
-// Placeholder until the command lands; replaced by its owner.
+// `airsign inspect <layout>`: tags, manifest tree, present/stripped blobs, signatures and referrers.
 import { defineCommand } from '../command.js';
-import { internalError } from '../../errors.js';
+import { formatInspectReport, inspectLayout } from '../../operations/inspect.js';
 
 export const inspectCommand = defineCommand({
-  command: 'inspect',
-  describe: '(inspect: not built yet)',
-  builder: (yargs) => yargs,
-  run: async () => {
-    throw internalError('NOT_BUILT', 'the inspect command is not built yet');
+  command: 'inspect <layout>',
+  describe: 'Show tags, the manifest/index tree, present or stripped blobs, and signatures/referrers',
+  builder: (yargs) =>
+    yargs.positional('layout', {
+      type: 'string',
+      demandOption: true,
+      describe: 'OCI layout: a .tar file, a .tar.gz, a layout directory, or - for stdin',
+    }),
+  examples: [
+    ['$0 inspect image.tar', 'Print the layout as a tree'],
+    ['$0 inspect image.tar --json', 'Print one JSON document (stable fields, for scripts)'],
+    ['docker buildx build -o type=oci,dest=- . | $0 inspect -', 'Inspect a tar read from stdin'],
+  ],
+  run: async (args, context) => {
+    const report = await inspectLayout(args.layout, { progress: context.progress });
+    return { text: formatInspectReport(report), json: report };
   },
 });

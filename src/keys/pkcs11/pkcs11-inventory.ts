@@ -1,0 +1,140 @@
+/** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
+import { X509Certificate } from 'node:crypto';
+import type { KeyType } from '../key-backend.js';
+import { keyBits } from '../signature-encoding.js';
+import { readKeyPublicParts } from './pkcs11-key-attributes.js';
+import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type Pkcs11Token, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
+import { pkcs11Uri } from './pkcs11-uri.js';
+
+export interface Pkcs11TokenListing {
+  slotId: string;
+  label: string;
+  manufacturer: string;
+  model: string;
+  serial: string;
+  loginRequired: boolean;
+  pinLocked: boolean;
+  /** URI naming the token (no PIN). */
+  uri: string;
+}
+
+export interface Pkcs11KeyListing {
+  label: string | null;
+  /** CKA_ID, lowercase hex. */
+  id: string;
+  keyType: KeyType | null;
+  bits: number | null;
+  hasPrivateKey: boolean;
+  hasPublicKey: boolean;
+  hasCertificate: boolean;
+  /** URI that opens this key (no PIN). */
+  uri: string;
+}
+
+export interface Pkcs11CertificateListing {
+  label: string | null;
+  id: string;
+  subject: string | null;
+  notAfter: string | null;
+  uri: string;
+}
+
+export interface Pkcs11TokenContents {
+  token: Pkcs11TokenListing;
+  /** False when no PIN was available: private keys are then not visible. */
+  loggedIn: boolean;
+  keys: Pkcs11KeyListing[];
+  certificates: Pkcs11CertificateListing[];
+}
+
+export interface ListOptions extends PinOptions {
+  /** Log in (default: only when a PIN source other than a prompt exists, or interactive is true). */
+  login?: boolean;
+}
+
+function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenListing {
+  return {
+    slotId: info.slotId.toString(),
+    label: info.label,
+    manufacturer: info.manufacturer,
+    model: info.model,
+    serial: info.serial,
+    loginRequired: info.loginRequired,
+    pinLocked: info.pinLocked,
+    uri: pkcs11Uri({ token: info.label, modulePath }).toString(),
+  };
+}
+
+/** Tokens present in the module's slots (module path from argument or AIRSIGN_/COSIGN_ env). */
+export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = process.env): Pkcs11TokenListing[] {
+  const path = resolveModulePath(modulePath, env);
+  return getPkcs11Module(path).listTokens().filter((t) => t.initialized).map((t) => tokenListing(t, path));
+}
+
+/** Keys and certificates on one token (selected by exact label or slot id). */
+export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
+  const path = resolveModulePath(modulePath, options.env ?? process.env);
+  const token = getPkcs11Module(path).token(selector);
+  const login = options.login ?? (hasPinSource(options) || options.interactive === true);
+  if (login) await token.ensureLogin(options);
+  const lib = token.module.lib;
+  const keyUri = (label: string | null, id: Buffer) =>
+    pkcs11Uri({ token: token.label, ...(id.length > 0 ? { id: new Uint8Array(id) } : {}), ...(label === null ? {} : { object: label }), modulePath: path }).toString();
+
+  const read = (h: Handle) => {
+    const [label, id] = token.attributes(h, [lib.CKA_LABEL, lib.CKA_ID]);
+    return { handle: h, label: label && label.length > 0 ? label.toString('utf8') : null, id: id ?? Buffer.alloc(0) };
+  };
+  const privates = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY }], 1024).map(read);
+  const publics = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PUBLIC_KEY }], 1024).map(read);
+  const certs = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE }], 1024).map(read);
+  const pairKey = (o: { label: string | null; id: Buffer }) => (o.id.length > 0 ? `id:${o.id.toString('hex')}` : `label:${o.label ?? ''}`);
+
+  const pairs = new Map<string, { label: string | null; id: Buffer; priv?: Handle; pub?: Handle }>();
+  for (const o of privates) pairs.set(pairKey(o), { label: o.label, id: o.id, priv: o.handle });
+  for (const o of publics) {
+    const existing = pairs.get(pairKey(o));
+    if (existing) existing.pub = o.handle;
+    else pairs.set(pairKey(o), { label: o.label, id: o.id, pub: o.handle });
+  }
+  const certKeys = new Set(certs.map(pairKey));
+  const keys: Pkcs11KeyListing[] = [...pairs.values()].map((p) => {
+    let keyType: KeyType | null = null;
+    try {
+      keyType = readKeyPublicParts(token, p.priv, p.pub)?.keyType ?? null;
+    } catch {
+      keyType = null; // unsupported curve or type: listed without a type
+    }
+    return {
+      label: p.label,
+      id: p.id.toString('hex'),
+      keyType,
+      bits: keyType === null ? null : keyBits(keyType),
+      hasPrivateKey: p.priv !== undefined,
+      hasPublicKey: p.pub !== undefined,
+      hasCertificate: certKeys.has(pairKey(p)),
+      uri: keyUri(p.label, p.id),
+    };
+  });
+  const certificates: Pkcs11CertificateListing[] = certs.map((c) => {
+    const [value] = token.attributes(c.handle, [lib.CKA_VALUE]);
+    let subject: string | null = null;
+    let notAfter: string | null = null;
+    try {
+      if (value) {
+        const x = new X509Certificate(value);
+        subject = x.subject.replace(/\n/g, ', ');
+        notAfter = new Date(x.validTo).toISOString();
+      }
+    } catch {
+      /* not X.509: listed without subject */
+    }
+    return { label: c.label, id: c.id.toString('hex'), subject, notAfter, uri: `${keyUri(c.label, c.id).replace('?', ';type=cert?')}` };
+  });
+  const sortById = <T extends { id: string; label: string | null }>(a: T, b: T) => a.id.localeCompare(b.id) || (a.label ?? '').localeCompare(b.label ?? '');
+  keys.sort(sortById);
+  certificates.sort(sortById);
+  return { token: tokenListing(token.info, path), loggedIn: token.loggedIn, keys, certificates };
+}
+
+export type { Pkcs11Token };

@@ -1,0 +1,247 @@
+/**
+ * `inspect`: what a layout holds — tags, the index/manifest tree with platforms, media types and
+ * sizes, which blobs are present or stripped, and existing signatures and other referrers.
+ * The JSON report (InspectReport) is a stable document for tests and scripts.
+ */
+import type { Platform } from '../descriptor.js';
+import { sha256Hex } from '../digest.js';
+import type { Progress } from '../cli/progress.js';
+import { Annotation } from '../media-types.js';
+import { walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
+import { openLayout, type Layout } from '../layout/open-layout.js';
+import { imageEntries } from '../layout/resolve.js';
+
+export interface InspectNode {
+  digest: string;
+  mediaType: string;
+  size: number;
+  role: NodeRole;
+  present: boolean;
+  platform?: string;
+  artifactType?: string;
+  /** ref.name tags of index.json entries for this digest. */
+  tags?: string[];
+  /** io.containerd.image.name values of index.json entries for this digest. */
+  names?: string[];
+  /** Why a present manifest could not be read. */
+  error?: string;
+  /** Digests of manifests that name this node as subject. */
+  referrers?: string[];
+  children?: InspectNode[];
+}
+
+export interface InspectImage extends InspectNode {
+  /** True when the image's manifests are present but every one of its layers is missing. */
+  stripped: boolean;
+  layers: { present: number; missing: number; presentBytes: number; missingBytes: number };
+}
+
+export interface InspectReferrer {
+  digest: string;
+  mediaType: string;
+  size: number;
+  role: NodeRole;
+  artifactType?: string;
+  subject: string;
+  present: boolean;
+  tags?: string[];
+}
+
+export interface InspectReport {
+  source: { kind: string; path: string };
+  layoutVersion: string;
+  index: { digest: string; size: number; mediaType: string | null; entries: number };
+  tags: Array<{ tag: string | null; name: string | null; digest: string; mediaType: string }>;
+  images: InspectImage[];
+  referrers: InspectReferrer[];
+  cosignTags: Array<{ tag: string; digest: string; subject: string; kind: string; present: boolean }>;
+  blobs: { present: number; presentBytes: number; missing: number; missingBytes: number; unreferenced: string[] };
+  extraFiles: string[];
+}
+
+export function formatPlatform(p: Platform | undefined): string | undefined {
+  if (!p) return undefined;
+  return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
+}
+
+function toNode(graph: LayoutGraph, digest: string, seen: Set<string>, platformFrom?: Platform): InspectNode {
+  const n = graph.nodes.get(digest)!;
+  const d = n.descriptor;
+  const platform = formatPlatform(d.platform ?? platformFrom);
+  const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: n.role, present: n.present };
+  if (platform) node.platform = platform;
+  if (n.artifactType !== undefined) node.artifactType = n.artifactType;
+  if (n.tags.length) node.tags = [...n.tags];
+  if (n.names.length) node.names = [...n.names];
+  if (n.error !== undefined) node.error = n.error;
+  const refs = graph.referrers.get(digest);
+  if (refs?.length) node.referrers = [...refs];
+  if (n.children.length && !seen.has(digest)) {
+    seen.add(digest);
+    node.children = n.children.map((c) => childNode(graph, n, c, seen));
+  }
+  return node;
+}
+
+function childNode(graph: LayoutGraph, parent: GraphNode, digest: string, seen: Set<string>): InspectNode {
+  // A child descriptor as listed by this parent (platforms live on the index's descriptors).
+  void parent;
+  return toNode(graph, digest, seen);
+}
+
+function layerStats(graph: LayoutGraph, root: string) {
+  const stats = { present: 0, missing: 0, presentBytes: 0, missingBytes: 0, manifestsPresent: 0 };
+  const seen = new Set<string>();
+  const stack = [root];
+  while (stack.length) {
+    const digest = stack.pop()!;
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    const n = graph.nodes.get(digest);
+    if (!n) continue;
+    if (n.role === 'layer') {
+      if (n.present) {
+        stats.present++;
+        stats.presentBytes += n.descriptor.size;
+      } else {
+        stats.missing++;
+        stats.missingBytes += n.descriptor.size;
+      }
+    }
+    if (n.role === 'manifest' && n.present) stats.manifestsPresent++;
+    stack.push(...n.children);
+  }
+  return stats;
+}
+
+export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
+  const graph = await walkLayout(layout);
+  const images = await imageEntries(layout);
+  let layoutVersion = '';
+  try {
+    layoutVersion = String((JSON.parse(new TextDecoder().decode(layout.ociLayoutBytes)) as { imageLayoutVersion: string }).imageLayoutVersion);
+  } catch {
+    layoutVersion = '';
+  }
+  const report: InspectReport = {
+    source: { ...layout.source },
+    layoutVersion,
+    index: {
+      digest: `sha256:${sha256Hex(layout.indexBytes)}`,
+      size: layout.indexBytes.length,
+      mediaType: typeof layout.index.mediaType === 'string' ? layout.index.mediaType : null,
+      entries: layout.index.manifests.length,
+    },
+    tags: layout.index.manifests
+      .filter((d) => d.annotations?.[Annotation.RefName] !== undefined || d.annotations?.[Annotation.ContainerdImageName] !== undefined)
+      .map((d) => ({ tag: d.annotations?.[Annotation.RefName] ?? null, name: d.annotations?.[Annotation.ContainerdImageName] ?? null, digest: d.digest, mediaType: d.mediaType })),
+    images: images.map((d) => {
+      const seen = new Set<string>();
+      const node = toNode(graph, d.digest, seen);
+      const stats = layerStats(graph, d.digest);
+      return {
+        ...node,
+        stripped: stats.present === 0 && stats.missing > 0 && stats.manifestsPresent > 0,
+        layers: { present: stats.present, missing: stats.missing, presentBytes: stats.presentBytes, missingBytes: stats.missingBytes },
+      };
+    }),
+    referrers: [],
+    cosignTags: graph.cosignTags.map((t) => ({ tag: t.tag, digest: t.digest, subject: t.subjectDigest, kind: t.kind, present: layout.hasBlob(t.digest) })),
+    blobs: { present: 0, presentBytes: 0, missing: 0, missingBytes: 0, unreferenced: graph.unreferencedBlobs },
+    extraFiles: layout.extraFiles.map((f) => f.path),
+  };
+  for (const [subject, list] of graph.referrers) {
+    for (const digest of list) {
+      const n = graph.nodes.get(digest)!;
+      const r: InspectReferrer = { digest, mediaType: n.descriptor.mediaType, size: n.descriptor.size, role: n.role, subject, present: n.present };
+      if (n.artifactType !== undefined) r.artifactType = n.artifactType;
+      if (n.tags.length) r.tags = [...n.tags];
+      report.referrers.push(r);
+    }
+  }
+  for (const n of graph.nodes.values()) {
+    if (n.present) {
+      report.blobs.present++;
+      report.blobs.presentBytes += layout.blobSize(n.descriptor.digest) ?? 0;
+    } else {
+      report.blobs.missing++;
+      report.blobs.missingBytes += n.descriptor.size;
+    }
+  }
+  for (const digest of graph.unreferencedBlobs) {
+    report.blobs.present++;
+    report.blobs.presentBytes += layout.blobSize(digest) ?? 0;
+  }
+  return report;
+}
+
+export async function inspectLayout(source: string, options: { progress?: Progress } = {}): Promise<InspectReport> {
+  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
+  try {
+    return await inspectOpenLayout(layout);
+  } finally {
+    await layout.close();
+  }
+}
+
+function short(digest: string): string {
+  const colon = digest.indexOf(':');
+  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
+}
+
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The human tree for `inspect` without --json. */
+export function formatInspectReport(report: InspectReport): string {
+  const lines: string[] = [];
+  const b = report.blobs;
+  lines.push(`Layout   ${report.source.path} (${report.source.kind}, oci-layout ${report.layoutVersion || '?'})`);
+  lines.push(`Blobs    ${b.present} present (${humanSize(b.presentBytes)}), ${b.missing} referenced but missing (${humanSize(b.missingBytes)})`);
+  if (report.tags.length === 0) lines.push('Tags     (none)');
+  for (const [i, t] of report.tags.entries()) {
+    lines.push(`${i === 0 ? 'Tags   ' : '       '}  ${t.tag ?? '(no ref.name)'} -> ${short(t.digest)}${t.name ? `  (${t.name})` : ''}`);
+  }
+  if (report.extraFiles.length) lines.push(`Files    ${report.extraFiles.join(', ')}`);
+  const describe = (n: InspectNode): string => {
+    const parts = [n.role.padEnd(11), short(n.digest)];
+    if (n.platform) parts.push(n.platform);
+    parts.push(humanSize(n.size));
+    parts.push(n.mediaType);
+    if (n.artifactType) parts.push(`artifactType=${n.artifactType}`);
+    if (n.tags?.length) parts.push(`[${n.tags.join(', ')}]`);
+    if (!n.present) parts.push(n.role === 'layer' ? 'STRIPPED/MISSING' : 'MISSING');
+    if (n.error) parts.push(`UNREADABLE: ${n.error}`);
+    if (n.referrers?.length) parts.push(`(${n.referrers.length} referrer${n.referrers.length > 1 ? 's' : ''})`);
+    return parts.join('  ');
+  };
+  const walk = (n: InspectNode, prefix: string, last: boolean, top: boolean) => {
+    lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
+    const kids = n.children ?? [];
+    kids.forEach((c, i) => walk(c, top ? '' : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false));
+  };
+  for (const image of report.images) {
+    lines.push('');
+    lines.push(`Image ${short(image.digest)}: ${image.layers.present} layer${image.layers.present === 1 ? '' : 's'} present, ${image.layers.missing} missing${image.stripped ? ' (stripped)' : ''}`);
+    walk(image, '', true, true);
+  }
+  lines.push('');
+  if (report.referrers.length === 0 && report.cosignTags.length === 0) lines.push('Signatures and referrers: none');
+  else {
+    lines.push('Signatures and referrers:');
+    for (const r of report.referrers) {
+      lines.push(`  ${r.role.padEnd(11)} ${short(r.digest)} -> subject ${short(r.subject)}  ${r.artifactType ?? r.mediaType}${r.present ? '' : '  MISSING'}`);
+    }
+    for (const t of report.cosignTags) lines.push(`  cosign tag  ${t.tag} -> ${short(t.digest)}${t.present ? '' : '  MISSING'}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,74 @@
+/**
+ * `repack`: puts stripped layer blobs back from a strip directory, verifying each digest and size,
+ * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
+ */
+import type { PlainDescriptor } from '../descriptor.js';
+import { inputError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import { openLayout, type Layout } from '../layout/open-layout.js';
+import { resolveImage } from '../layout/resolve.js';
+import { readStripRecord } from '../layout/strip-directory.js';
+import { writeLayout } from '../layout/write-layout.js';
+
+export interface RepackOptions {
+  directory: string;
+  output?: string;
+  reference?: string;
+  progress?: Progress;
+}
+
+export interface RepackResult {
+  input: string;
+  output: string;
+  directory: string;
+  image: PlainDescriptor;
+  reference: string | null;
+  /** Blobs put back. */
+  inserted: string[];
+  /** Blobs of the record the layout already had. */
+  alreadyPresent: string[];
+  outputBytes: number;
+}
+
+export async function repackOpenLayout(layout: Layout, options: RepackOptions): Promise<RepackResult> {
+  const record = await readStripRecord(options.directory);
+  const reference = options.reference ?? record.reference;
+  if (options.reference !== undefined) {
+    const image = await resolveImage(layout, options.reference);
+    if (image.plain.digest !== record.image.digest) {
+      throw inputError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, but --reference ${options.reference} is ${image.plain.digest}`);
+    }
+  } else if (!layout.hasBlob(record.image.digest)) {
+    throw inputError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, which is not in ${layout.source.path}`);
+  }
+  const expected = new Map<string, PlainDescriptor>();
+  const alreadyPresent: string[] = [];
+  for (const blob of record.blobs) {
+    if (layout.hasBlob(blob.digest)) alreadyPresent.push(blob.digest);
+    else expected.set(blob.digest, blob);
+  }
+  const written = await writeLayout(
+    layout,
+    { insertBlobsFrom: { directory: options.directory, expected } },
+    { ...(options.output === undefined ? {} : { output: options.output }), ...(options.progress ? { progress: options.progress } : {}) },
+  );
+  return {
+    input: layout.source.path,
+    output: written.output,
+    directory: options.directory,
+    image: record.image,
+    reference: reference ?? null,
+    inserted: written.inserted,
+    alreadyPresent,
+    outputBytes: written.bytes,
+  };
+}
+
+export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
+  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
+  try {
+    return await repackOpenLayout(layout, options);
+  } finally {
+    await layout.close();
+  }
+}

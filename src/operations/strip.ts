@@ -1,0 +1,133 @@
+/**
+ * `strip`: moves every layer blob of one image into a directory (one verified file per blob) and
+ * leaves a metadata-only layout (oci-layout, index.json, manifests, configs, attestations,
+ * signatures). index.json is not changed. A strip record in the directory tells `repack` what to
+ * put back.
+ */
+import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
+import { digestOf } from '../digest.js';
+import { inputError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import { walkLayout, type LayoutGraph } from '../layout/graph.js';
+import { openLayout, type Layout } from '../layout/open-layout.js';
+import { resolveImage } from '../layout/resolve.js';
+import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
+import { writeLayout } from '../layout/write-layout.js';
+
+export interface StripOptions {
+  directory: string;
+  output?: string;
+  reference?: string;
+  progress?: Progress;
+}
+
+export interface StripResult {
+  input: string;
+  output: string;
+  directory: string;
+  image: PlainDescriptor;
+  reference: string | null;
+  stripped: PlainDescriptor[];
+  strippedBytes: number;
+  outputBytes: number;
+}
+
+/**
+ * The layer blobs of the image rooted at `root`: present ones to strip. Throws LAYOUT_STRIPPED when
+ * every layer is already gone, LAYOUT_MISSING_BLOB when a present manifest lacks some layers or its
+ * config, LAYOUT_BAD_MANIFEST when a manifest in the image cannot be read.
+ */
+export function layersOf(graph: LayoutGraph, root: string, what: string): { present: PlainDescriptor[]; missing: PlainDescriptor[] } {
+  const present = new Map<string, PlainDescriptor>();
+  const missing = new Map<string, PlainDescriptor>();
+  const seen = new Set<string>();
+  const stack = [root];
+  while (stack.length) {
+    const digest = stack.pop()!;
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    const n = graph.nodes.get(digest);
+    if (!n) continue;
+    if (n.error !== undefined) throw inputError('LAYOUT_BAD_MANIFEST', `${what}: manifest ${digest} is unreadable: ${n.error}`);
+    if (n.role === 'config' && !n.present) {
+      throw inputError('LAYOUT_MISSING_BLOB', `${what}: config ${digest} of a manifest is missing`, { details: { digest } });
+    }
+    if (n.role === 'layer') (n.present ? present : missing).set(digest, plainDescriptor(n.descriptor));
+    stack.push(...n.children);
+  }
+  return { present: [...present.values()], missing: [...missing.values()] };
+}
+
+export async function stripOpenLayout(layout: Layout, options: StripOptions): Promise<StripResult> {
+  const image = await resolveImage(layout, options.reference);
+  const graph = await walkLayout(layout);
+  const what = layout.source.path;
+  const { present, missing } = layersOf(graph, image.plain.digest, what);
+  if (present.length === 0 && missing.length > 0) {
+    throw inputError('LAYOUT_STRIPPED', `${what} is already stripped (its ${missing.length} layer blobs are missing); run repack first`);
+  }
+  if (missing.length > 0) {
+    throw inputError('LAYOUT_MISSING_BLOB', `${what}: ${missing.length} layer blob(s) of ${image.plain.digest} are missing, e.g. ${missing[0]!.digest}`, {
+      details: { missing: missing.map((m) => m.digest) },
+    });
+  }
+  const directory = options.directory;
+  try {
+    await mkdir(directory, { recursive: true });
+  } catch (error) {
+    throw inputError('STRIP_DIR_UNUSABLE', `cannot create directory ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const recordPath = stripRecordPath(directory);
+  const hadRecord = await lstat(recordPath).then(() => true, () => false);
+  if (hadRecord) {
+    const existing = await readStripRecord(directory);
+    if (existing.image.digest !== image.plain.digest) {
+      throw inputError('STRIP_DIR_IN_USE', `${directory} already holds layers stripped from another image (${existing.image.digest}); use an empty directory`);
+    }
+  }
+  const record: StripRecord = {
+    type: STRIP_RECORD_TYPE,
+    ...(options.reference === undefined ? {} : { reference: options.reference }),
+    image: image.plain,
+    indexDigest: digestOf(layout.indexBytes),
+    blobs: present.sort((a, b) => (a.digest < b.digest ? -1 : 1)),
+  };
+  const temp = `${recordPath}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, encodeStripRecord(record), { flag: 'w' });
+    await rename(temp, recordPath);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${recordPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const written = await writeLayout(
+      layout,
+      { stripBlobsTo: { directory, digests: new Set(present.map((p) => p.digest)) } },
+      { ...(options.output === undefined ? {} : { output: options.output }), ...(options.progress ? { progress: options.progress } : {}) },
+    );
+    return {
+      input: layout.source.path,
+      output: written.output,
+      directory,
+      image: image.plain,
+      reference: options.reference ?? null,
+      stripped: record.blobs,
+      strippedBytes: record.blobs.reduce((n, b) => n + b.size, 0),
+      outputBytes: written.bytes,
+    };
+  } catch (error) {
+    if (!hadRecord) await rm(recordPath, { force: true });
+    throw error;
+  }
+}
+
+export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
+  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
+  try {
+    return await stripOpenLayout(layout, options);
+  } finally {
+    await layout.close();
+  }
+}

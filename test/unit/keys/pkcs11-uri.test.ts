@@ -1,0 +1,89 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { formatPkcs11Uri, parsePkcs11Uri } from '../../../src/keys/pkcs11/pkcs11-uri.js';
+import { pkcs11Error } from '../../../src/keys/pkcs11/pkcs11-errors.js';
+
+describe('parsePkcs11Uri (RFC 7512 as cosign accepts it)', () => {
+  it('parses the cosign-style example', () => {
+    const u = parsePkcs11Uri('pkcs11:token=rel;object=signer;id=%01?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin');
+    expect(u.token).toBe('rel');
+    expect(u.object).toBe('signer');
+    expect(Array.from(u.id ?? [])).toEqual([1]);
+    expect(u.modulePath).toBe('/usr/lib/softhsm/libsofthsm2.so');
+    expect(u.pinSource).toBe('/run/pin');
+    expect(u.pinValue).toBeUndefined();
+  });
+
+  it('decodes multi-byte ids, percent-encoded labels, slot-id and type; & works as a path separator', () => {
+    const u = parsePkcs11Uri('pkcs11:slot-id=1719131608&id=%DE%ad%be%EF;object=my%20key%3Bx;type=private;manufacturer=SoftHSM');
+    expect(u.slotId).toBe(1719131608n);
+    expect(Buffer.from(u.id ?? []).toString('hex')).toBe('deadbeef');
+    expect(u.object).toBe('my key;x');
+    expect(u.type).toBe('private');
+    expect(u.token).toBeUndefined();
+  });
+
+  it('accepts pin-source=file:///abs', () => {
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:///etc/pin').pinSource).toBe('/etc/pin');
+  });
+
+  it('never shows pin-value in toString, JSON or util.inspect', () => {
+    const pin = 'S3cr3t-PIN-4711';
+    const u = parsePkcs11Uri(`pkcs11:token=rel;object=signer?module-path=/m.so&pin-value=${pin}`);
+    expect(u.pinValue).toBe(pin);
+    expect(String(u)).toBe('pkcs11:token=rel;object=signer?module-path=/m.so');
+    expect(JSON.stringify(u)).not.toContain(pin);
+    expect(inspect(u, { depth: 5 })).not.toContain(pin);
+    expect(formatPkcs11Uri(u)).not.toContain('pin');
+  });
+
+  it('round-trips through formatPkcs11Uri', () => {
+    const text = 'pkcs11:token=my%20token;slot-id=7;id=%01%ff;object=k%C3%A9y;type=cert?module-path=/opt/lib/p11.so&pin-source=file:/run/pin';
+    const u = parsePkcs11Uri(text);
+    expect(u.object).toBe('kéy');
+    const again = parsePkcs11Uri(u.toString());
+    expect({ ...again, id: Buffer.from(again.id ?? []).toString('hex') }).toEqual({ ...u, id: Buffer.from(u.id ?? []).toString('hex') });
+  });
+
+  it('rejects malformed URIs with PKCS11_URI_INVALID and never echoes a PIN', () => {
+    const cases = [
+      'pkcs12:token=a',
+      'pkcs11:token=a;token=b',
+      'pkcs11:token=%zz',
+      'pkcs11:slot-id=abc',
+      'pkcs11:type=weird',
+      'pkcs11:token=a?pin-source=/no/scheme',
+      'pkcs11:pin-value',
+      'pkcs11:object=%ff%fe',
+    ];
+    for (const c of cases) {
+      expect(() => parsePkcs11Uri(c), c).toThrow(expect.objectContaining({ code: 'PKCS11_URI_INVALID', kind: 'input' }));
+    }
+    try {
+      parsePkcs11Uri('pkcs11:token=a;pin-value=Zz9-secret;pin-value=again');
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('Zz9-secret');
+    }
+  });
+});
+
+describe('pkcs11Error mapping', () => {
+  it('maps each CKR a user can cause to its own code, exit kind key', () => {
+    const expectations: Record<string, string> = {
+      'CKR_PIN_INCORRECT:160': 'PKCS11_PIN_INCORRECT',
+      'CKR_PIN_LOCKED:164': 'PKCS11_PIN_LOCKED',
+      'CKR_PIN_LEN_RANGE:162': 'PKCS11_PIN_INVALID',
+      'CKR_MECHANISM_INVALID:112': 'PKCS11_MECHANISM_UNSUPPORTED',
+      'CKR_KEY_FUNCTION_NOT_PERMITTED:104': 'PKCS11_KEY_NOT_PERMITTED',
+      'CKR_TOKEN_NOT_PRESENT:224': 'PKCS11_TOKEN_NOT_FOUND',
+      'CKR_GENERAL_ERROR:5': 'PKCS11_ERROR',
+    };
+    for (const [message, code] of Object.entries(expectations)) {
+      const e = pkcs11Error(new Error(`${message} C_Login pin=1234`), { operation: 'login', token: 'rel' });
+      expect(e.code).toBe(code);
+      expect(e.kind).toBe('key');
+      expect(e.message).not.toContain('1234');
+      expect(JSON.stringify(e.details)).not.toContain('1234');
+    }
+  });
+});

@@ -1,0 +1,96 @@
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  derToRawEcdsa,
+  digestInfo,
+  keyTypeOf,
+  keyTypeOfSpki,
+  rawToDerEcdsa,
+  spkiFromEcPoint,
+  spkiFromEd25519,
+  spkiFromRsa,
+} from '../../../src/keys/signature-encoding.js';
+import { AirsignError } from '../../../src/errors.js';
+
+describe('ECDSA signature encodings', () => {
+  for (const [curve, n] of [['P-256', 32], ['P-384', 48], ['P-521', 66]] as const) {
+    it(`raw r‖s ↔ DER matches node:crypto for ${curve}`, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const message = Buffer.from('payload');
+      // Many signatures so that short r/s (leading zero bytes) and high-bit values both occur.
+      for (let i = 0; i < 64; i++) {
+        const raw = sign('sha256', message, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        const der = rawToDerEcdsa(raw);
+        expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, der)).toBe(true);
+        expect(Buffer.from(derToRawEcdsa(der, n))).toEqual(raw);
+        const nodeDer = sign('sha256', message, { key: privateKey, dsaEncoding: 'der' });
+        const back = derToRawEcdsa(nodeDer, n);
+        expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, back)).toBe(true);
+        expect(Buffer.from(rawToDerEcdsa(back))).toEqual(nodeDer);
+      }
+    });
+  }
+
+  it('encodes minimal integers with a sign byte only when needed', () => {
+    const raw = new Uint8Array(64);
+    raw[31] = 0x01; // r = 1
+    raw[32] = 0x80; // s has its high bit set
+    const der = Buffer.from(rawToDerEcdsa(raw)).toString('hex');
+    expect(der).toBe(`30260201010221 00 80${'00'.repeat(31)}`.replace(/ /g, ''));
+  });
+
+  it('rejects malformed DER with KEY_SIGNATURE_ENCODING', () => {
+    for (const bad of ['', '3000', '300602010102', '30060201010201', '3006020101020101ff', '31060201010201 01'.replace(' ', '')]) {
+      expect(() => derToRawEcdsa(Buffer.from(bad, 'hex'), 32)).toThrowError(AirsignError);
+    }
+    try {
+      derToRawEcdsa(Buffer.from('3006020101020101ff', 'hex'), 32);
+    } catch (error) {
+      expect((error as AirsignError).code).toBe('KEY_SIGNATURE_ENCODING');
+    }
+    expect(() => rawToDerEcdsa(new Uint8Array(3))).toThrow(/even length/);
+  });
+});
+
+describe('key types and SPKI from raw parts', () => {
+  it('rebuilds SPKI from EC points, RSA n/e and Ed25519 points exactly as node exports them', () => {
+    for (const curve of ['P-256', 'P-384', 'P-521'] as const) {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const jwk = publicKey.export({ format: 'jwk' });
+      const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x as string, 'base64url'), Buffer.from(jwk.y as string, 'base64url')]);
+      const { spki, keyType } = spkiFromEcPoint(curve, point);
+      expect(Buffer.from(spki)).toEqual(publicKey.export({ format: 'der', type: 'spki' }));
+      expect(keyType).toBe(keyTypeOf(publicKey));
+    }
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    const rj = rsa.export({ format: 'jwk' });
+    const r = spkiFromRsa(Buffer.concat([Buffer.from([0]), Buffer.from(rj.n as string, 'base64url')]), Buffer.from(rj.e as string, 'base64url'));
+    expect(Buffer.from(r.spki)).toEqual(rsa.export({ format: 'der', type: 'spki' }));
+    expect(r.keyType).toBe('rsa-2048');
+    const ed = generateKeyPairSync('ed25519').publicKey;
+    const e = spkiFromEd25519(Buffer.from(ed.export({ format: 'jwk' }).x as string, 'base64url'));
+    expect(Buffer.from(e.spki)).toEqual(ed.export({ format: 'der', type: 'spki' }));
+    expect(keyTypeOfSpki(e.spki)).toBe('ed25519');
+  });
+
+  it('refuses unsupported keys with KEY_TYPE_UNSUPPORTED', () => {
+    const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
+    expect(() => keyTypeOf(k1)).toThrow(expect.objectContaining({ code: 'KEY_TYPE_UNSUPPORTED' }));
+    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    expect(() => keyTypeOf(rsa1024)).toThrow(expect.objectContaining({ code: 'KEY_TYPE_UNSUPPORTED' }));
+    const x = generateKeyPairSync('x25519').publicKey;
+    expect(() => keyTypeOf(createPublicKey(x.export({ format: 'pem', type: 'spki' })))).toThrow(/unsupported key type x25519/);
+  });
+
+  it('DigestInfo prefixes are the RFC 8017 ones (RSA PKCS#1 v1.5 via privateEncrypt verifies)', async () => {
+    const { privateEncrypt, createHash, constants } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    for (const hash of ['sha256', 'sha384', 'sha512'] as const) {
+      const message = Buffer.from(`m-${hash}`);
+      const digest = createHash(hash).update(message).digest();
+      const sig = privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo(hash, digest));
+      expect(verify(hash, message, publicKey, sig)).toBe(true);
+    }
+    expect(() => digestInfo('sha256', new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'KEY_DIGEST_LENGTH' }));
+  });
+});
