@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AIRSIGN_BIN } from './cli.js';
 
 export const VERIFY_NOTATION_PY = fileURLToPath(new URL('../peers/verify_notation.py', import.meta.url));
 
@@ -39,4 +40,16 @@ export function verifyWithPython(envelope: Uint8Array, options: { root: string; 
   const result = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`verify_notation.py failed: ${result.stdout}${result.stderr}`);
   return result.stdout.trim();
+}
+
+/** Runs the built CLI like runCli, but kills it after `timeoutMs` (a hang becomes exit -1). */
+export function runCliTimed(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [AIRSIGN_BIN, ...args], {
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
