@@ -12,6 +12,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const MT = {
@@ -86,32 +87,59 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-function crc32(buf) {
-  let c = 0xffffffff;
+/** CRC-32 (gzip), continuing from `prev`. node:zlib's native crc32 when present (Node >= 20.15). */
+function crc32(buf, prev = 0) {
+  if (typeof zlib.crc32 === 'function') return zlib.crc32(buf, prev);
+  let c = (prev ^ 0xffffffff) >>> 0;
   for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function gzipStored(data) {
-  // Header: magic, CM=8, FLG=0, MTIME=0, XFL=0, OS=255 (unknown; what Go's compress/gzip writes).
-  const parts = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])];
-  let offset = 0;
-  do {
-    const len = Math.min(65535, data.length - offset);
-    const final = offset + len >= data.length ? 1 : 0;
-    const block = Buffer.alloc(5);
-    block[0] = final;
-    block.writeUInt16LE(len, 1);
-    block.writeUInt16LE(~len & 0xffff, 3);
-    parts.push(block, data.subarray(offset, offset + len));
-    offset += len;
-  } while (offset < data.length);
+const STORED_MAX = 65535;
+/** gzip size for `n` bytes of content in stored blocks. */
+const gzipStoredSize = (n) => 10 + Math.max(1, Math.ceil(n / STORED_MAX)) * 5 + n + 8;
+
+/**
+ * gzip of the bytes `source` yields (`total` bytes in all), as stored deflate blocks. Header: magic,
+ * CM=8, FLG=0, MTIME=0, XFL=0, OS=255 (unknown; what Go's compress/gzip writes).
+ */
+function* gzipStoredStream(source, total) {
+  yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+  let crc = 0;
+  let emitted = 0;
+  let carry = Buffer.alloc(0);
+  const blocks = (buf, flushAll) => {
+    const out = [];
+    let pos = 0;
+    while (buf.length - pos >= STORED_MAX || (flushAll && (pos < buf.length || emitted === 0))) {
+      const len = Math.min(STORED_MAX, buf.length - pos);
+      const head = Buffer.alloc(5);
+      head[0] = emitted + len === total ? 1 : 0;
+      head.writeUInt16LE(len, 1);
+      head.writeUInt16LE(~len & 0xffff, 3);
+      out.push(head, buf.subarray(pos, pos + len));
+      pos += len;
+      emitted += len;
+      if (len === 0) break;
+    }
+    return { out: out.length > 0 ? Buffer.concat(out) : undefined, rest: buf.subarray(pos) };
+  };
+  for (const chunk of source) {
+    crc = crc32(chunk, crc);
+    const { out, rest } = blocks(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk, false);
+    carry = Buffer.from(rest);
+    if (out !== undefined) yield out;
+  }
+  const { out } = blocks(carry, true);
+  if (out !== undefined) yield out;
+  if (emitted !== total) throw new Error(`gzip input was ${emitted} bytes, expected ${total}`);
   const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(data), 0);
-  trailer.writeUInt32LE(data.length >>> 0, 4);
-  parts.push(trailer);
-  return Buffer.concat(parts);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(total >>> 0, 4);
+  yield trailer;
 }
+
+const gzipStored = (data) => Buffer.concat([...gzipStoredStream([data], data.length)]);
 
 // ---------------------------------------------------------------------------------------------
 // Blobs and JSON in BuildKit's byte format.
@@ -210,7 +238,7 @@ function layer(blobs, files, { mediaType = MT.ociLayerGzip, gzip = true } = {}) 
   return { desc, diffId: `sha256:${sha256(tar)}` };
 }
 
-function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig }) {
+function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig, createdBy }) {
   // BuildKit patches the config as a JSON map, so top-level keys come out sorted.
   const config = {
     architecture: arch,
@@ -222,7 +250,7 @@ function imageConfig(blobs, { arch, layers, cmd, mediaType = MT.ociConfig }) {
     created: CREATED,
     history: layers.map((l, i) => ({
       created: CREATED,
-      created_by: i === 0 ? 'COPY hello.txt /app/ # buildkit' : 'COPY app.json /app/ # buildkit',
+      created_by: createdBy?.(i) ?? (i === 0 ? 'COPY hello.txt /app/ # buildkit' : 'COPY app.json /app/ # buildkit'),
       comment: 'buildkit.dockerfile.v0',
     })),
     os: 'linux',
@@ -384,7 +412,7 @@ function makeDocker(outDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The big sample: uncompressed tar layers holding one keystream file each, streamed twice (hash, write).
+// The big sample: gzip (stored) tar layers holding one keystream file each, streamed twice (hash, write).
 
 const CHUNK = 1024 * 1024;
 
@@ -400,17 +428,34 @@ function* keystream(seed, layerNo, length) {
 
 function bigLayer(seed, layerNo, payload) {
   const name = `data/blob-${layerNo}.bin`;
-  const size = 512 + payload + padding(payload).length + 1024;
-  const chunks = function* () {
+  const tarSize = 512 + payload + padding(payload).length + 1024;
+  const tarChunks = function* () {
     yield tarHeader(name, payload, 0o644, '0');
     yield* keystream(seed, layerNo, payload);
     yield padding(payload);
     yield END_OF_ARCHIVE;
   };
+  const size = gzipStoredSize(tarSize);
+  const chunks = () => gzipStoredStream(tarChunks(), tarSize);
+  // Pass 1: digests (layer and diff_id) without keeping the data.
+  const diff = createHash('sha256');
   const hash = createHash('sha256');
-  for (const c of chunks()) hash.update(c);
+  let seen = 0;
+  for (const c of gzipStoredStream(
+    (function* () {
+      for (const t of tarChunks()) {
+        diff.update(t);
+        yield t;
+      }
+    })(),
+    tarSize,
+  )) {
+    hash.update(c);
+    seen += c.length;
+  }
+  if (seen !== size) throw new Error(`gzip size ${seen} != computed ${size}`);
   const hex = hash.digest('hex');
-  return { hex, size, chunks, desc: { mediaType: MT.ociLayerTar, digest: `sha256:${hex}`, size }, diffId: `sha256:${hex}` };
+  return { hex, size, chunks, desc: { mediaType: MT.ociLayerGzip, digest: `sha256:${hex}`, size }, diffId: `sha256:${diff.digest('hex')}` };
 }
 
 function makeBig(output, totalBytes, { seed, tag }) {
@@ -420,7 +465,7 @@ function makeBig(output, totalBytes, { seed, tag }) {
   const layers = [];
   for (let i = 0; i < count; i++) layers.push(bigLayer(seed, i, payload));
   const blobs = new BlobSet();
-  const config = imageConfig(blobs, { arch: 'amd64', layers, cmd: ['ls', '-l', '/data'] });
+  const config = imageConfig(blobs, { arch: 'amd64', layers, cmd: ['ls', '-l', '/data'], createdBy: (i) => `COPY blob-${i}.bin /data/ # buildkit` });
   const manifest = imageManifest(blobs, { config, layers });
   const index = {
     schemaVersion: 2,
@@ -467,7 +512,7 @@ function parseArgs(argv) {
 const USAGE = `usage:
   node scripts/make-samples.mjs [--out-dir DIR]          write single.tar, multi.tar, docker.tar (default DIR: samples/)
   node scripts/make-samples.mjs --size 2GiB --output FILE [--tag big] [--seed airsign]
-                                                         write one large single-platform sample (uncompressed layers)`;
+                                                         write one large single-platform sample (incompressible gzip layers of <= 512 MiB)`;
 
 function main() {
   let opts;

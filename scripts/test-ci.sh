@@ -17,8 +17,10 @@ if [ ! -f test-results.json ]; then
 fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
-  const failed = r.numFailedTests + (r.numFailedTestSuites || 0) - 0;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+  if (r.numPendingTests || r.numTodoTests) console.log(`${(r.numPendingTests || 0) + (r.numTodoTests || 0)} skipped`);
+  if (r.numFailedTestSuites > 0) console.log(`${r.numFailedTestSuites} test file(s) failed to run`);
+  // The last line is exactly "N passed, N failed" (a file that failed to load counts as failed).
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + (r.numFailedTestSuites || 0)} failed`);
   if (r.numTotalTests === 0) { console.error("test-ci: no test ran"); process.exit(1); }
   if (r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success) process.exit(1);
 ' || exit 1

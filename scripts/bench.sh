@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# `npm run bench`: generates deterministic samples (200 MiB and 2 GiB by default) in a scratch
+# directory and measures, in the same run and on the same files:
+#   openssl dgst -sha256 FILE        one hash pass over every byte: the floor for a verifying tool
+#   cp FILE                          one plain copy (no fsync)
+#   airsign strip  --output          layers out to a directory + metadata-only tar (fsync'd)
+#   airsign repack --output          layers back in from the directory (fsync'd)
+#   engine copy                      openLayout + writeLayout, no changes (scripts/bench/engine-copy.mjs)
+#   skopeo copy --all oci-archive:IN:big oci-archive:OUT:big
+# Each as the median wall time of N runs, its ratio to openssl, cp and skopeo at the same size, and
+# peak RSS ("Maximum resident set size" from /usr/bin/time -v). Prints a table and writes
+# DIR/bench-results.json.
+#
+# Options (or environment):
+#   --dir DIR        scratch directory (AIRSIGN_BENCH_DIR, default .bench/ in the repo; gitignored)
+#   --sizes "A B"    sample sizes (BENCH_SIZES, default "200MiB 2GiB")
+#   --runs N         runs per step (BENCH_RUNS, default 3)
+#   --keep           keep the outputs (samples are always kept and reused when already generated)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DIR=${AIRSIGN_BENCH_DIR:-$ROOT/.bench}
+SIZES=${BENCH_SIZES:-"200MiB 2GiB"}
+RUNS=${BENCH_RUNS:-3}
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) DIR=$2; shift 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs must be a positive integer" >&2; exit 2 ;; esac
+[ "$RUNS" -ge 1 ] || { echo "bench: --runs must be a positive integer" >&2; exit 2; }
+
+for tool in /usr/bin/time openssl skopeo node; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found (scripts/install-test-deps.sh installs the peers)" >&2; exit 2; }
+done
+
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+WORK="$DIR/work"
+TSV="$DIR/runs.tsv"
+LOG="$DIR/step.log"
+TIMES="$DIR/time.txt"
+
+echo "bench: building dist/" >&2
+npx tsc -p tsconfig.build.json
+
+AIRSIGN=(node "$ROOT/bin/airsign.js")
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+FAILED=()
+printf '# size\tbytes\tstep\trun\tseconds\trss_kib\n' > "$TSV"
+
+# measure SIZE BYTES STEP PREPARE_COMMAND -- COMMAND...
+measure() {
+  local size=$1 bytes=$2 step=$3 prepare=$4
+  shift 5
+  local run t0 t1 secs rss
+  for run in $(seq 1 "$RUNS"); do
+    eval "$prepare"
+    sync
+    t0=$(date +%s%N)
+    if ! /usr/bin/time -v -o "$TIMES" "$@" >"$LOG" 2>&1; then
+      echo "bench: $step ($size) failed: $(grep -v '^\s*$' "$LOG" | tail -n 3 | tr '\n' ' ')" >&2
+      FAILED+=("$step@$size")
+      return 0
+    fi
+    t1=$(date +%s%N)
+    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$TIMES")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$bytes" "$step" "$run" "$secs" "$rss" >> "$TSV"
+    printf 'bench: %-8s %-16s run %s: %8.3f s  peak RSS %6d KiB\n' "$size" "$step" "$run" "$secs" "$rss" >&2
+  done
+}
+
+# The outputs must be what they claim: the same index.json and blob set as the input.
+check() {
+  local out="$WORK/$1.tar"
+  [ -f "$out" ] || return 0
+  if ! cmp -s <(tar -xOf "$sample" index.json) <(tar -xOf "$out" index.json) ||
+     ! diff -q <(tar -tf "$sample" | grep '^blobs/sha256/.' | sort) <(tar -tf "$out" | grep '^blobs/sha256/.' | sort) >/dev/null; then
+    echo "bench: $1.tar ($size) differs from the input in index.json or its blob set" >&2
+    FAILED+=("check-$1@$size")
+  fi
+}
+# Outputs go once measured (unless --keep), so the scratch space peaks near 4x the sample size.
+drop() { [ "$KEEP" = 1 ] || rm -f "$WORK/$1.tar"; }
+
+for size in $SIZES; do
+  sample="$DIR/sample-$size.tar"
+  # Reuse a sample made earlier by the same generator version (it is deterministic).
+  stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $size"
+  if [ ! -f "$sample" ] || [ "$(cat "$sample.done" 2>/dev/null)" != "$stamp" ]; then
+    echo "bench: generating $sample" >&2
+    rm -f "$sample" "$sample.done"
+    node scripts/make-samples.mjs --size "$size" --output "$sample" --tag big >&2
+    echo "$stamp" > "$sample.done"
+  fi
+  bytes=$(stat -c %s "$sample")
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+
+  measure "$size" "$bytes" openssl-sha256 ':' -- openssl dgst -sha256 "$sample"
+  measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
+  drop cp
+  measure "$size" "$bytes" airsign-strip "rm -rf '$WORK/layers' '$WORK/stripped.tar'" -- \
+    "${AIRSIGN[@]}" strip "$sample" --directory "$WORK/layers" --output "$WORK/stripped.tar"
+  if [ -f "$WORK/stripped.tar" ]; then
+    measure "$size" "$bytes" airsign-repack "rm -f '$WORK/repacked.tar'" -- \
+      "${AIRSIGN[@]}" repack "$WORK/stripped.tar" --directory "$WORK/layers" --output "$WORK/repacked.tar"
+    check repacked
+    drop repacked
+  fi
+  rm -rf "$WORK/layers"
+  measure "$size" "$bytes" airsign-engine-copy "rm -f '$WORK/copy.tar'" -- \
+    node scripts/bench/engine-copy.mjs "$sample" "$WORK/copy.tar"
+  check copy
+  drop copy
+  measure "$size" "$bytes" skopeo-copy "rm -f '$WORK/skopeo.tar'" -- \
+    skopeo copy -q --all "oci-archive:$sample:big" "oci-archive:$WORK/skopeo.tar:big"
+  drop skopeo
+  [ "$KEEP" = 1 ] || rm -rf "$WORK"
+done
+
+echo "" >&2
+echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2), skopeo $(skopeo --version | awk '{print $3}'), median of $RUNS"
+echo "(airsign steps fsync their output; cp and skopeo do not. Page cache warm.)"
+node scripts/bench/report.mjs "$TSV" "$DIR/bench-results.json"
+echo "results: $DIR/bench-results.json"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "bench: failed steps: ${FAILED[*]}" >&2
+  exit 1
+fi
