@@ -25,3 +25,16 @@ export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './ke
 export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
 export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
 export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
+export { signLayout } from './operations/sign.js';
+export type { SignOptions, SignResult } from './operations/sign.js';
+export { parseExpiry, parseAnnotations } from './operations/sign-options.js';
+export { createFormatRegistry } from './formats/registry.js';
+export type { FormatRegistry } from './formats/registry.js';
+export { defaultFormatRegistry, DEFAULT_FORMATS } from './formats/default-formats.js';
+export { createNotationFormat, notationJwsFormat, notationCoseFormat } from './formats/notation/notation-format.js';
+export type { SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper } from './formats/signature-format.js';
+export { createSigningRecord, writeSigningRecord, SIGNING_RECORD_SCHEMA } from './signing-record.js';
+export type { SigningRecord, SignatureRecord } from './signing-record.js';
+export { requestTimestamp, createTsaTimestamper } from './timestamp/tsa-client.js';
+export type { TsaOptions } from './timestamp/tsa-client.js';
+export type { TimeStampResult } from './timestamp/time-stamp-response.js';

@@ -58,7 +58,6 @@ export interface SignOptions {
   /** Write the signing record here (temp + rename). */
   recordPath?: string;
   progress?: Progress;
-  log?: (message: string) => void;
 }
 
 export interface SignResult {
@@ -75,14 +74,15 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
     throw inputError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
   }
-  if (options.source === '-') throw inputError('SIGN_STDIN', 'sign needs a file or directory it can replace (not stdin); use --output with a file input');
+  if (options.source === '-' || options.source === '') {
+    throw inputError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
+  }
   const timestamper = options.timestamper ?? (options.tsaUrl === undefined ? undefined : createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
 
   const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
   try {
     const { targets, notes } = await chooseTargets(layout, options);
-    for (const note of notes) options.log?.(note);
 
     const ownsKey = typeof options.key === 'string';
     const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;

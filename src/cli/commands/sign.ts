@@ -86,7 +86,6 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
-      log: context.log,
     });
     return { text: describeRecord(result.record, result.output), json: result.record };
   },

@@ -308,6 +308,23 @@ describe('bad input: one line, exit code, input untouched, no output, no record,
     });
   }
 
+  it('a --record path in a missing directory → exit 2 before anything is signed', () => {
+    const dir = freshDir('bad-record');
+    const input = copySample(dir, 'single.tar');
+    const before = sha256File(input);
+    const result = runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--record', join(dir, 'no', 'rec.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^airsign: error: cannot write the record .*\n$/);
+    expect(sha256File(input)).toBe(before);
+    expect(listDir(dir)).toEqual(['single.tar']);
+  });
+
+  it('stdin is refused (sign rewrites a file or directory)', () => {
+    const result = runCli(['sign', '-', '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation'], { input: readFileSync(join(SAMPLES, 'single.tar')) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not stdin/);
+  });
+
   it('--json errors are one JSON document with code and kind', () => {
     const dir = freshDir('bad-json');
     const input = copySample(dir, 'single.tar');
