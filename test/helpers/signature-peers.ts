@@ -51,3 +51,13 @@ export function schemesFor(keyType: string): SignatureScheme[] {
   if (keyType.startsWith('rsa')) return hashes.flatMap((hash) => [{ algorithm: 'rsa-pss', hash } as const, { algorithm: 'rsa-pkcs1', hash } as const]);
   return [{ algorithm: 'ed25519' }];
 }
+
+/** The AirsignError a promise rejects with (fails the test if it resolves). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code: string; kind: string; details: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code: string; kind: string; details: Record<string, unknown> };
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,12 +1,86 @@
-// Placeholder until the command lands; replaced by its owner.
+/** `airsign cert create`: a thin CLI over operations/cert-create.ts. */
+import type { CommandModule } from 'yargs';
 import { defineCommand } from '../command.js';
-import { internalError } from '../../errors.js';
+import type { GlobalOptions } from '../command.js';
+import { inputError } from '../../errors.js';
+import { createCertificateFile } from '../../operations/cert-create.js';
 
-export const certCommand = defineCommand({
-  command: 'cert',
-  describe: '(cert: not built yet)',
-  builder: (yargs) => yargs,
-  run: async () => {
-    throw internalError('NOT_BUILT', 'the cert command is not built yet');
+const certCreateCommand = defineCommand({
+  command: 'create',
+  describe: 'Make an X.509 certificate for a key: a Notation-valid code-signing leaf (default) or a CA (--ca)',
+  builder: (yargs) =>
+    yargs
+      .option('key', { type: 'string', demandOption: true, describe: 'Key the certificate is for: a private key file or a pkcs11: URI' })
+      .option('subject', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Subject DN in certificate order, e.g. "C=US,ST=WA,O=Acme,CN=release" (escape , + \\ " with \\)',
+      })
+      .option('issuer-key', { type: 'string', describe: 'CA key that signs the certificate (omit for self-signed)' })
+      .option('issuer-cert', { type: 'string', describe: "PEM certificate of --issuer-key (its public key must match)" })
+      .option('days', { type: 'number', default: 365, describe: 'Validity in days from now' })
+      .option('ca', { type: 'boolean', default: false, describe: 'Make a CA certificate (CA:TRUE, keyCertSign, cRLSign) instead of a code-signing one' })
+      .option('path-length', { type: 'number', describe: 'With --ca: basicConstraints path length limit' })
+      .option('import', { type: 'boolean', default: false, describe: 'Also write the certificate onto the token next to the pkcs11: key (same id and label)' })
+      .option('replace', { type: 'boolean', default: false, describe: 'With --import: replace a certificate already on the token for this key' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
+      .option('password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --key file' })
+      .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' })
+      .option('pin-file', { type: 'string', describe: 'File holding the token PIN (when the URI has no pin-source/pin-value)' }),
+  examples: [
+    ['$0 cert create --key root.pem --subject "C=US,O=Acme,CN=Acme Root" --ca --days 3650 -o root.pem.crt', 'Make a self-signed root CA from a file key'],
+    [
+      '$0 cert create --key "pkcs11:token=rel;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin" --subject "C=US,ST=WA,O=Acme,CN=release" --issuer-key root.pem --issuer-cert root.pem.crt --import -o leaf.pem',
+      'Issue a code-signing certificate for an HSM key and store it on the token',
+    ],
+    ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
+  ],
+  run: async (args, context) => {
+    if (!Number.isInteger(args.days)) throw inputError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
+    const pinFile = args['pin-file'] as string | undefined;
+    const keyOptions = {
+      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] as string }),
+      ...(pinFile === undefined ? {} : { pinFile }),
+    };
+    const issuerKeyOptions = {
+      ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] as string }),
+      ...(pinFile === undefined ? {} : { pinFile }),
+    };
+    const result = await createCertificateFile({
+      key: args.key,
+      subject: args.subject,
+      ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] as string }),
+      ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] as string }),
+      days: args.days,
+      ca: args.ca,
+      ...(args['path-length'] === undefined ? {} : { pathLength: args['path-length'] as number }),
+      import: args.import,
+      replace: args.replace,
+      output: args.output,
+      keyOptions,
+      issuerKeyOptions,
+    });
+    const lines = [
+      `Wrote ${result.ca ? 'CA' : 'code-signing'} certificate ${result.output}`,
+      `  subject:    ${result.subject}`,
+      `  issuer:     ${result.issuer}${result.selfSigned ? ' (self-signed)' : ''}`,
+      `  valid:      ${result.notBefore} to ${result.notAfter}`,
+      `  serial:     ${result.serialNumber}`,
+      `  sha256:     ${result.sha256Thumbprint}`,
+      ...(result.imported === undefined ? [] : [`  on token:   ${result.imported}`]),
+    ];
+    if (!context.json) for (const warning of result.warnings) context.log(`warning: ${warning}`);
+    return { text: lines.join('\n'), json: result };
   },
 });
+
+export const certCommand: CommandModule<GlobalOptions, object> = {
+  command: 'cert <command>',
+  describe: 'Make X.509 certificates for signing keys',
+  builder: (yargs) =>
+    yargs
+      .command(certCreateCommand)
+      .demandCommand(1, 'Name a cert subcommand (create).')
+      .example('$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=release" -o cert.pem', 'Self-signed code-signing certificate'),
+  handler: () => {},
+};

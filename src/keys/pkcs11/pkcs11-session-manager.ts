@@ -209,7 +209,12 @@ export class Pkcs11Module {
   token(selector: TokenSelector): Pkcs11Token {
     const key = selector.slotId !== undefined ? `slot:${selector.slotId}` : `label:${selector.label ?? ''}`;
     const cached = this.#tokens.get(key);
-    if (cached) return cached;
+    if (cached) {
+      if (selector.label !== undefined && cached.label !== selector.label) {
+        throw keyError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${cached.info.slotId} is labelled "${cached.label}", not "${selector.label}"`);
+      }
+      return cached;
+    }
     let slots: Handle[];
     try {
       slots = this.p11.C_GetSlotList(true);

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../helpers/signature-peers.js';
 import { decryptCosignKey, encryptCosignKey, LEGACY_COSIGN_KEY_PEM_LABEL } from '../../../src/keys/cosign-key-file.js';
 
 const PY = '/usr/bin/python3';
@@ -65,7 +66,7 @@ describe('cosign encrypted private keys', () => {
 
   it('fails cleanly on a wrong password, a tampered body and unsupported parameters', async () => {
     const pem = await encryptCosignKey(pkcs8(), 'right', { N: 32768 });
-    const error = await decryptCosignKey(pem, 'Xq-bad-pass-77').catch((e: unknown) => e as Error & { code: string; kind: string; details: unknown });
+    const error = await rejectionOf(decryptCosignKey(pem, 'Xq-bad-pass-77'));
     expect(error).toMatchObject({ code: 'KEY_PASSPHRASE_WRONG', kind: 'key' });
     expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain('Xq-bad-pass-77');
     const doc = JSON.parse(Buffer.from(pem.split('\n').filter((l) => !l.startsWith('-----')).join(''), 'base64').toString());

@@ -1,0 +1,170 @@
+/**
+ * `airsign cert create` as a library operation: open the subject (and issuer) key, build and sign
+ * the certificate, optionally put it on the token next to a PKCS#11 key, write PEM atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { inputError, isAirsignError, keyError } from '../errors.js';
+import type { KeyBackend } from '../keys/key-backend.js';
+import { isPkcs11Spec, openKey } from '../keys/open-key.js';
+import type { OpenKeyOptions } from '../keys/open-key.js';
+import { importCertificate } from '../keys/pkcs11/import-certificate.js';
+import { Pkcs11KeyBackend } from '../keys/pkcs11/pkcs11-key.js';
+import { buildCertificate } from '../x509/build-certificate.js';
+import { parseCertificate } from '../x509/certificate-info.js';
+import { decodePemCertificates, encodePem } from '../x509/pem.js';
+import { signatureAlgorithmName } from '../x509/signature-algorithm.js';
+
+export interface CertCreateOptions {
+  /** Key spec (file path or pkcs11: URI) of the key the certificate is for. */
+  key: string;
+  subject: string;
+  /** Issuer key spec and PEM certificate path; both or neither (self-signed). */
+  issuerKey?: string;
+  issuerCert?: string;
+  days?: number;
+  ca?: boolean;
+  pathLength?: number;
+  /** Write the certificate onto the token next to the (pkcs11:) key. */
+  import?: boolean;
+  /** With import: replace a certificate object already there for the key. */
+  replace?: boolean;
+  /** PEM output path. */
+  output: string;
+  /** How to open the subject key (passphrase/PIN files, env, prompting). */
+  keyOptions?: Omit<OpenKeyOptions, 'certificatePath'>;
+  /** How to open the issuer key (defaults to keyOptions). */
+  issuerKeyOptions?: Omit<OpenKeyOptions, 'certificatePath'>;
+  now?: Date;
+}
+
+export interface CertCreateResult {
+  output: string;
+  subject: string;
+  issuer: string;
+  selfSigned: boolean;
+  ca: boolean;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  signatureAlgorithm: string;
+  sha256Thumbprint: string;
+  /** Key type of the certified key. */
+  keyType: string;
+  /** Things that will not stop the certificate being written but may stop Notation using it. */
+  warnings: string[];
+  /** The certificate object's URI when --import wrote it onto the token. */
+  imported?: string;
+}
+
+/** Notation's rules for a leaf (notation.md §2) that a valid X.509 certificate can still miss. */
+function notationWarnings(keyType: string, subjectTypes: string[], ca: boolean): string[] {
+  if (ca) return [];
+  const warnings: string[] = [];
+  if (keyType === 'ed25519') warnings.push('Notation does not accept Ed25519 signing keys; use this certificate for other tools or pick an ECDSA/RSA key');
+  const missing = ['C', 'ST', 'O'].filter((t) => !subjectTypes.includes(t));
+  if (missing.length > 0) {
+    warnings.push(`the subject lacks ${missing.join(', ')}; Notation trust policies that list trustedIdentities (not "*") need C, ST and O`);
+  }
+  return warnings;
+}
+
+export async function createCertificateFile(options: CertCreateOptions): Promise<CertCreateResult> {
+  if ((options.issuerKey === undefined) !== (options.issuerCert === undefined)) {
+    throw inputError('CERT_ISSUER_INCOMPLETE', '--issuer-key and --issuer-cert go together (omit both for a self-signed certificate)');
+  }
+  if (options.import === true && !isPkcs11Spec(options.key)) {
+    throw inputError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
+  }
+  if (options.replace === true && options.import !== true) {
+    throw inputError('USAGE', '--replace only applies with --import');
+  }
+  const issuerCertificate = options.issuerCert === undefined ? undefined : await readIssuerCertificate(options.issuerCert);
+
+  const opened: KeyBackend[] = [];
+  try {
+    const key = await openKey(options.key, options.keyOptions ?? {});
+    opened.push(key);
+    let issuer: { key: KeyBackend; certificate: Uint8Array } | undefined;
+    if (options.issuerKey !== undefined && issuerCertificate !== undefined) {
+      const issuerKey = await openKey(options.issuerKey, options.issuerKeyOptions ?? options.keyOptions ?? {});
+      opened.push(issuerKey);
+      issuer = { key: issuerKey, certificate: issuerCertificate };
+    }
+    const der = await buildCertificate({
+      subjectKey: key,
+      subject: options.subject,
+      ...(issuer === undefined ? {} : { issuer }),
+      ...(options.days === undefined ? {} : { days: options.days }),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.pathLength === undefined ? {} : { pathLength: options.pathLength }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    const info = parseCertificate(der);
+
+    // Temp file first, then the token, then rename: a failure leaves neither a partial output
+    // file nor (if writing the file fails) a certificate on the token.
+    const temp = join(dirname(options.output), `.${basename(options.output)}.${randomBytes(6).toString('hex')}.tmp`);
+    let imported: string | undefined;
+    try {
+      await writeFile(temp, encodePem('CERTIFICATE', der), { flag: 'wx', mode: 0o644 });
+    } catch (error) {
+      throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+    try {
+      if (options.import === true) imported = await importNextToKey(key, options, der);
+      await rename(temp, options.output);
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (isAirsignError(error)) throw error;
+      throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+    return {
+      output: options.output,
+      subject: info.subject,
+      issuer: info.issuer,
+      selfSigned: issuer === undefined,
+      ca: options.ca === true,
+      serialNumber: info.serialNumberHex,
+      notBefore: info.notBefore.toISOString(),
+      notAfter: info.notAfter.toISOString(),
+      signatureAlgorithm: signatureAlgorithmName(info.signatureAlgorithm),
+      sha256Thumbprint: info.sha256Thumbprint,
+      keyType: key.keyType,
+      warnings: notationWarnings(key.keyType, info.subjectAttributes.flat().map((a) => a.type), options.ca === true),
+      ...(imported === undefined ? {} : { imported }),
+    };
+  } finally {
+    for (const key of opened) await key.close();
+  }
+}
+
+async function readIssuerCertificate(path: string): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw inputError('CERT_FILE_UNREADABLE', `cannot read the issuer certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const der = decodePemCertificates(text, `the issuer certificate ${path}`)[0]!;
+  parseCertificate(der);
+  return der;
+}
+
+/** Same CKA_ID and CKA_LABEL as the private key, so openKey finds the certificate as the key's chain. */
+async function importNextToKey(key: KeyBackend, options: CertCreateOptions, der: Uint8Array): Promise<string> {
+  if (!(key instanceof Pkcs11KeyBackend)) throw keyError('CERT_IMPORT_NEEDS_PKCS11', `${key.description} is not a PKCS#11 key`);
+  const lib = key.token.module.lib;
+  const [id, label] = key.token.attributes(key.handle, [lib.CKA_ID, lib.CKA_LABEL]);
+  return importCertificate(options.key, der, {
+    ...(id === undefined || id.length === 0 ? {} : { id: new Uint8Array(id) }),
+    ...(label === undefined || label.length === 0 ? {} : { label: label.toString('utf8') }),
+    ...(options.replace === true ? { replace: true } : {}),
+    ...(options.keyOptions?.pinFile === undefined ? {} : { pinFile: options.keyOptions.pinFile }),
+    ...(options.keyOptions?.env === undefined ? {} : { env: options.keyOptions.env }),
+    ...(options.keyOptions?.interactive === undefined ? {} : { interactive: options.keyOptions.interactive }),
+  });
+}

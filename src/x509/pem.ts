@@ -1,0 +1,44 @@
+/**
+ * PEM encoding and decoding (RFC 7468): base64 between BEGIN/END lines. Strict enough to reject
+ * garbage, lenient about line lengths and CRLF, as OpenSSL is.
+ */
+import { inputError } from '../errors.js';
+
+export interface PemBlock {
+  label: string;
+  der: Uint8Array;
+}
+
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/** Encodes DER as one PEM block with 64-column lines and a trailing newline. */
+export function encodePem(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** Every PEM block in `text`, in order. Throws input PEM_INVALID on bad base64 inside a block. */
+export function decodePemBlocks(text: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  for (const match of text.matchAll(BLOCK)) {
+    const label = match[1] ?? '';
+    const body = (match[2] ?? '').replace(/\s+/g, '');
+    if (/^[A-Za-z-]+:/m.test(match[2] ?? '')) {
+      throw inputError('PEM_INVALID', `PEM block "${label}" has headers (encrypted or legacy PEM is not supported here)`);
+    }
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
+      throw inputError('PEM_INVALID', `PEM block "${label}" is not valid base64`);
+    }
+    blocks.push({ label, der: new Uint8Array(Buffer.from(body, 'base64')) });
+  }
+  return blocks;
+}
+
+/** The DER certificates in a PEM text (label CERTIFICATE), in order; throws when there are none. */
+export function decodePemCertificates(text: string, what = 'input'): Uint8Array[] {
+  const certs = decodePemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+  if (certs.length === 0) throw inputError('CERT_PEM_EMPTY', `${what} contains no PEM CERTIFICATE block`);
+  return certs;
+}
