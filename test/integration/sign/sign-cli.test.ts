@@ -144,8 +144,13 @@ describe('other inputs', () => {
     expectSuccess(runCli(['sign', input, '--key', rsa.keyPath, '--cert', rsa.chainPath, '--format', 'notation']));
     expect(sha256File(input)).not.toBe(before);
     expect(listDir(dir)).toEqual(['single.tar']);
-    const oras = loadLikeOras(input);
-    expect(oras.referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 })).toHaveLength(1);
+    expect(loadLikeOras(input).referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 })).toHaveLength(1);
+    // Signing again adds a second signature; the shared config blob {} is not written twice.
+    expectSuccess(runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation']));
+    const names = execFileSync('tar', ['-tf', input], { encoding: 'utf8' }).trim().split('\n');
+    expect(new Set(names).size).toBe(names.length);
+    expect(loadLikeOras(input).referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 })).toHaveLength(2);
+    expect(listDir(dir)).toEqual(['single.tar']);
   });
 
   it('signs a layout directory in place', () => {
