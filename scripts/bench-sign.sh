@@ -51,7 +51,7 @@ wall() {
   start=$(date +%s.%N)
   "$@" >"$WORK/last.log" 2>&1 || { echo "bench-sign: failed: $*" >&2; cat "$WORK/last.log" >&2; exit 1; }
   end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
 }
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
 
@@ -93,7 +93,7 @@ SIGN_MED=$(printf '%s\n' "${sign_times[@]}" | median)
 echo "stripped single-platform, notation + notation-cose, SoftHSM P-256 ($N1 runs):"
 echo "  node -e ''          median ${NODE_MED}s  (runs: ${node_times[*]})"
 echo "  airsign sign        median ${SIGN_MED}s  (runs: ${sign_times[*]})"
-echo "  ratio sign / node -e '': $(echo "$SIGN_MED / $NODE_MED" | bc -l | xargs printf '%.2f')"
+echo "  ratio sign / node -e '': $(awk -v a="$SIGN_MED" -v b="$NODE_MED" 'BEGIN { printf "%.2f", a / b }')"
 
 [ "$SKIP_BIG" = 1 ] && exit 0
 
@@ -116,7 +116,7 @@ for i in $(seq 1 "$N2"); do
     --format notation --format notation-cose --reference big --output "$WORK/big-signed.tar" >"$WORK/last.log" 2>&1 \
     || { cat "$WORK/last.log" "$WORK/time.txt" >&2; exit 1; }
   end=$(date +%s.%N)
-  big_times+=("$(echo "$end - $start" | bc -l)")
+  big_times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }')")
   rss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")")
   rm -f "$WORK/big-signed.tar"
 done
@@ -126,6 +126,6 @@ MAX_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
 echo "one-shot sign of $SIZE ($BYTES bytes), file key, notation + notation-cose, --output ($N2 runs):"
 echo "  openssl dgst -sha256  median ${DGST_MED}s  (runs: ${dgst_times[*]})"
 echo "  airsign sign          median ${BIG_MED}s  (runs: ${big_times[*]})"
-echo "  ratio sign / openssl: $(echo "$BIG_MED / $DGST_MED" | bc -l | xargs printf '%.2f')  (target <= 1.5)"
+echo "  ratio sign / openssl: $(awk -v a="$BIG_MED" -v b="$DGST_MED" 'BEGIN { printf "%.2f", a / b }')  (target <= 1.5)"
 echo "  peak RSS: $((MAX_RSS / 1024)) MiB (max of runs: ${rss[*]} KiB; target < 100 MiB)"
 echo "  load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
