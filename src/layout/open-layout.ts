@@ -8,7 +8,7 @@
  * Every read is checked against the blob's digest and size.
  */
 import { fstatSync, type Stats } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import type { PlainDescriptor } from '../descriptor.js';
@@ -68,14 +68,14 @@ const CHUNK = 1024 * 1024;
 
 export async function openLayout(source: string, options: OpenLayoutOptions = {}): Promise<Layout> {
   if (source === '-') return openStdin(options);
-  let stat: Stats;
+  let info: Stats;
   try {
-    stat = await lstat(source);
+    info = await stat(source);
   } catch (error) {
     throw inputError('INPUT_NOT_FOUND', `cannot open ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
-  if (stat.isDirectory()) return openDirectoryLayout(source);
-  if (!stat.isFile() && !stat.isSymbolicLink()) throw inputError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
+  if (info.isDirectory()) return openDirectoryLayout(source);
+  if (!info.isFile()) throw inputError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
   const file = await openRandomAccess(source);
   try {
     const magic = new Uint8Array(2);

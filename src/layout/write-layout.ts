@@ -8,8 +8,8 @@
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
 import { inputError, isAirsignError } from '../errors.js';
@@ -231,6 +231,11 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     await writer.finish();
     const bytes = writer.bytesWritten;
     writer = undefined;
+    // A replaced file keeps its permissions.
+    const previous = await stat(target).catch(() => undefined);
+    if (previous?.isFile()) await chmod(temp, previous.mode & 0o7777);
+    // Windows cannot rename over a file that is still open: release the input we replace.
+    if (process.platform === 'win32' && resolve(target) === resolve(layout.source.path)) await layout.close();
     await rename(temp, target);
     progress?.done();
     return { output: target, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };

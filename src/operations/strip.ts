@@ -5,7 +5,7 @@
  * put back.
  */
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
+import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { digestOf } from '../digest.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
@@ -53,10 +53,18 @@ export function layersOf(graph: LayoutGraph, root: string, what: string): { pres
     if (n.role === 'config' && !n.present) {
       throw inputError('LAYOUT_MISSING_BLOB', `${what}: config ${digest} of a manifest is missing`, { details: { digest } });
     }
-    if (n.role === 'layer') (n.present ? present : missing).set(digest, plainDescriptor(n.descriptor));
+    if (n.role === 'layer') {
+      if (n.present) present.set(digest, plainDescriptor(n.descriptor));
+      else if (!isForeign(n.descriptor)) missing.set(digest, plainDescriptor(n.descriptor));
+    }
     stack.push(...n.children);
   }
   return { present: [...present.values()], missing: [...missing.values()] };
+}
+
+/** Windows foreign layers (and any layer with `urls`) live elsewhere by design; their absence is normal. */
+function isForeign(d: Descriptor): boolean {
+  return (d.urls !== undefined && d.urls.length > 0) || d.mediaType.includes('.foreign.');
 }
 
 export async function stripOpenLayout(layout: Layout, options: StripOptions): Promise<StripResult> {

@@ -26,6 +26,9 @@ export interface TarIndex {
   end: number;
 }
 
+/** More entries than this is not an image layout but an attack on our memory. */
+const MAX_ENTRIES = 1_000_000;
+
 /** Extended header payloads (PAX, GNU long names) larger than this are refused. */
 const MAX_META_SIZE = 1024 * 1024;
 
@@ -106,6 +109,7 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
       if (existing && (existing.type === 'file' || kind === 'file')) {
         throw inputError('TAR_DUPLICATE_ENTRY', `${what} has more than one entry named ${JSON.stringify(path)}`);
       }
+      if (!existing && entries.size >= MAX_ENTRIES) throw inputError('TAR_TOO_MANY_ENTRIES', `${what} has more than ${MAX_ENTRIES} entries`);
       if (!existing) entries.set(path, { path, type: kind, offset: dataStart, size: kind === 'file' ? size : 0, mode: header.mode });
     } else if (kind === 'file') {
       throw inputError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(rawName)} has an empty name`);

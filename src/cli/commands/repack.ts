@@ -1,5 +1,6 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
+import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../../operations/inspect.js';
 import { repackLayout } from '../../operations/repack.js';
 
@@ -17,7 +18,7 @@ export const repackCommand = defineCommand({
     ['$0 repack meta.tar -d layers -o full.tar', 'Write the restored layout to full.tar'],
   ],
   run: async (args, context) => {
-    const result = await repackLayout(args.layout, {
+    const result = await repackLayout(layoutArg(args.layout), {
       directory: args.directory,
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),

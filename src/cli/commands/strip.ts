@@ -1,5 +1,6 @@
 // `airsign strip <tar> --directory <dir>`: move layer blobs out, keep a metadata-only layout.
 import { defineCommand } from '../command.js';
+import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../../operations/inspect.js';
 import { stripLayout } from '../../operations/strip.js';
 
@@ -18,7 +19,7 @@ export const stripCommand = defineCommand({
     ['$0 strip multi.tar -d layers -r app:1.0', 'Pick one image of several'],
   ],
   run: async (args, context) => {
-    const result = await stripLayout(args.layout, {
+    const result = await stripLayout(layoutArg(args.layout), {
       directory: args.directory,
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
