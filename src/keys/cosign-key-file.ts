@@ -5,8 +5,6 @@
  * (XSalsa20-Poly1305, 24-byte nonce); the plaintext is a PKCS#8 DER private key.
  */
 import { randomBytes } from 'node:crypto';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { secretbox } from '@noble/ciphers/salsa.js';
 import { keyError } from '../errors.js';
 import { pemBlocks, toPem } from './signature-encoding.js';
 
@@ -35,7 +33,13 @@ export interface DecryptCosignKeyOptions {
   allowAnyN?: boolean;
 }
 
-function deriveKey(password: string, salt: Uint8Array, N: number): Promise<Uint8Array> {
+async function secretboxFor(key: Uint8Array, nonce: Uint8Array) {
+  const { secretbox } = await import('@noble/ciphers/salsa.js');
+  return secretbox(key, nonce);
+}
+
+async function deriveKey(password: string, salt: Uint8Array, N: number): Promise<Uint8Array> {
+  const { scryptAsync } = await import('@noble/hashes/scrypt.js');
   return scryptAsync(new TextEncoder().encode(password), salt, { N, r: 8, p: 1, dkLen: 32, maxmem: 256 * 1024 * 1024 });
 }
 
@@ -50,7 +54,7 @@ export async function encryptCosignKey(pkcs8Der: Uint8Array, password: string, o
   const salt = new Uint8Array(randomBytes(32));
   const nonce = new Uint8Array(randomBytes(24));
   const key = await deriveKey(password, salt, N);
-  const ciphertext = secretbox(key, nonce).seal(pkcs8Der);
+  const ciphertext = (await secretboxFor(key, nonce)).seal(pkcs8Der);
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
   const doc: CosignKeyJson = {
     kdf: { name: 'scrypt', params: { N, r: 8, p: 1 }, salt: b64(salt) },
@@ -83,8 +87,9 @@ export async function decryptCosignKey(pem: string, password: string, options: D
   if (nonce.length !== 24) throw bad('the nonce is not 24 bytes');
   if (ciphertext.length < 16) throw bad('the ciphertext is too short');
   const key = await deriveKey(password, salt, N);
+  const box = await secretboxFor(key, nonce);
   try {
-    return secretbox(key, nonce).open(ciphertext);
+    return box.open(ciphertext);
   } catch {
     throw keyError('KEY_PASSPHRASE_WRONG', 'wrong passphrase for the cosign private key (decryption failed)');
   }

@@ -5,7 +5,6 @@
  */
 import { constants, createPrivateKey, createPublicKey, privateEncrypt, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { keyError } from '../errors.js';
 import type { KeyBackend, KeyType, SignatureScheme } from './key-backend.js';
 import { decryptCosignKey, isCosignKeyPem } from './cosign-key-file.js';
@@ -124,6 +123,8 @@ export class FileKeyBackend implements KeyBackend {
     checkDigestLength(scheme.hash, digest);
     switch (scheme.algorithm) {
       case 'ecdsa': {
+        // Loaded on first use: @noble/curves costs ~100 ms of startup that most runs never need.
+        const { p256, p384, p521 } = await import('@noble/curves/nist.js');
         const curve = this.keyType === 'ecdsa-p256' ? p256 : this.keyType === 'ecdsa-p384' ? p384 : p521;
         const d = Buffer.from(this.#key.export({ format: 'jwk' }).d ?? '', 'base64url');
         const secret = new Uint8Array(curve.lengths.secretKey ?? d.length);

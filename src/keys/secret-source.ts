@@ -62,7 +62,6 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
 /** Prompts on stderr and reads one line from the TTY without echo. */
 export function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
     const wasRaw = stdin.isRaw;
@@ -88,7 +87,9 @@ export function promptHidden(prompt: string): Promise<string> {
         else value += ch;
       }
     };
+    // Echo off before the prompt shows, so nothing typed after it is echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.on('data', onData);
   });

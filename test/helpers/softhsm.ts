@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const SOFTHSM_MODULE = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so']
   .find((p) => existsSync(p)) ?? '/usr/lib/softhsm/libsofthsm2.so';
 
-export type TestKeyType = 'EC:prime256v1' | 'EC:secp384r1' | 'EC:secp521r1' | 'rsa:2048' | 'rsa:3072' | 'rsa:4096' | 'EC:edwards25519';
+export type TestKeyType = 'EC:prime256v1' | 'EC:secp384r1' | 'EC:secp521r1' | 'EC:secp256k1' | 'rsa:2048' | 'rsa:3072' | 'rsa:4096' | 'EC:edwards25519';
 
 export interface TestKeySpec {
   type: TestKeyType;

@@ -12,6 +12,7 @@ import { GENERATE_KEY_TYPES, generateKeyPair, type GenerateKeyType } from '../..
 import { PASSPHRASE_ENV } from '../../keys/file-key.js';
 import { resolveSecret } from '../../keys/secret-source.js';
 import { listObjects, listTokens, type Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
+import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../formats/openpgp/export-public-key.js';
 import { resolveModulePath } from '../../keys/pkcs11/pkcs11-session-manager.js';
 
 // ---------- key list ----------
@@ -109,18 +110,6 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
 
 const EXPORT_FORMATS = ['pem', 'cosign', 'openpgp'] as const;
 
-/** Loaded lazily: src/formats/openpgp/export-public-key.ts is built by another module owner. */
-async function loadOpenPgpExport(): Promise<(backend: unknown, options: { userId: string }) => Promise<string | Uint8Array>> {
-  const specifier = '../../formats/openpgp/export-public-key.js';
-  try {
-    const mod = (await import(specifier)) as { exportOpenPgpPublicKey?: (backend: unknown, options: { userId: string }) => Promise<string | Uint8Array> };
-    if (typeof mod.exportOpenPgpPublicKey === 'function') return mod.exportOpenPgpPublicKey;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  throw inputError('OPENPGP_EXPORT_UNAVAILABLE', 'OpenPGP export is not available in this build (--as openpgp)');
-}
-
 const exportCommand = defineCommand({
   command: 'export <key>',
   describe: 'Export the public key of an HSM or file key',
@@ -130,12 +119,13 @@ const exportCommand = defineCommand({
       .option('as', { choices: EXPORT_FORMATS, default: 'pem' as const, describe: 'pem/cosign: SPKI "PUBLIC KEY" PEM; openpgp: transferable OpenPGP public key' })
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout)' })
+      .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
       .option('pin-file', { type: 'string', describe: 'File holding the PKCS#11 PIN' })
       .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }),
   examples: [
     ["$0 key export 'pkcs11:token=release;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so' --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
-    ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.asc", 'OpenPGP key for gpg --import'],
+    ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.gpg", 'OpenPGP key for gpg --import (binary; .asc or --armor for text)'],
   ],
   run: async (args) => {
     if (args.as === 'openpgp' && (args.userId === undefined || args.userId === '')) {
@@ -149,12 +139,20 @@ const exportCommand = defineCommand({
     try {
       let data: string | Uint8Array;
       if (args.as === 'openpgp') {
-        const exportOpenPgp = await loadOpenPgpExport();
-        data = await exportOpenPgp(backend, { userId: args.userId as string });
+        const armor = args.armor ?? (args.output === undefined || /\.asc$/i.test(args.output));
+        if (args.output === undefined && !armor) throw inputError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
+        const bytes = await exportOpenPgpPublicKey(backend, { userId: args.userId as string, armor });
+        data = armor ? new TextDecoder().decode(bytes) : bytes;
       } else {
         data = await exportPublicKeyPem(backend);
       }
-      const report = { key: backend.description, keyType: backend.keyType, format: args.as, fingerprint: await spkiFingerprint(backend) };
+      const report = {
+        key: backend.description,
+        keyType: backend.keyType,
+        format: args.as,
+        fingerprint: await spkiFingerprint(backend),
+        ...(args.as === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
+      };
       if (args.output !== undefined) {
         await writeFileAtomic(args.output, data, { mode: 0o644 });
         return { text: `Wrote ${args.as} public key of ${backend.description} (${backend.keyType}) to ${args.output}`, json: { ...report, output: args.output } };
@@ -220,7 +218,7 @@ const generateCommand = defineCommand({
 });
 
 export const keyCommand: CommandModule<GlobalOptions, object> = {
-  command: 'key <command>',
+  command: 'key',
   describe: 'HSM and file keys: list, export public keys, generate',
   builder: (yargs: Argv<GlobalOptions>) =>
     yargs

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { KeyType } from '../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
-import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type Pkcs11Token, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
+import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
 import { pkcs11Uri } from './pkcs11-uri.js';
 
 export interface Pkcs11TokenListing {
@@ -137,4 +137,3 @@ export async function listObjects(modulePath: string | undefined, selector: Toke
   return { token: tokenListing(token.info, path), loggedIn: token.loggedIn, keys, certificates };
 }
 
-export type { Pkcs11Token };

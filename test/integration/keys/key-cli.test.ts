@@ -3,13 +3,13 @@
  * SoftHSM store. Every error case checks exit code, a one-line message, no stack trace, and that
  * no PIN or passphrase appears in stdout or stderr.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../../helpers/cli.js';
+import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, STANDARD_TOKEN, type SoftHsm } from '../../helpers/softhsm.js';
 
 const PIN = '58213476';
@@ -126,13 +126,26 @@ describe('key export', () => {
     expect(rel.stdout).not.toBe(release.stdout);
   });
 
-  it('--as openpgp needs --user-id; it calls the OpenPGP exporter or says it is not built', () => {
+  it('--as openpgp: gpg --import accepts it, the fingerprint is stable, stdout is armored', () => {
     const keyUri = `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`;
-    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--json'], { AIRSIGN_PKCS11_PIN: PIN }), 2, 'USER_ID_REQUIRED');
-    const built = existsSync(fileURLToPath(new URL('../../../src/formats/openpgp/export-public-key.ts', import.meta.url)));
-    const r = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'Test <t@example.com>', '--json', '--output', join(dir, 'k.asc')], { AIRSIGN_PKCS11_PIN: PIN });
-    if (built) expect(r.code, r.stderr).toBe(0);
-    else expectCleanFailure(r, 2, 'OPENPGP_EXPORT_UNAVAILABLE');
+    const pin = { AIRSIGN_PKCS11_PIN: PIN };
+    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--json'], pin), 2, 'USER_ID_REQUIRED');
+    const out = join(dir, 'ec-p256.gpg');
+    const r = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>', '--output', out, '--json'], pin);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.openPgpFingerprint).toMatch(/^[0-9A-F]{40}$/);
+    const home = gpgHome();
+    const imported = gpg(home, ['--import', out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(gpgFingerprints(home)).toEqual([report.openPgpFingerprint]);
+    expect(gpg(home, ['--list-keys', '--with-colons']).stdout).toContain('HSM Signer <hsm@example.com>');
+    const again = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>', '--json'], pin);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).openPgpFingerprint).toBe(report.openPgpFingerprint);
+    const armored = cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'HSM Signer <hsm@example.com>'], pin);
+    expect(armored.stdout).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    expectCleanFailure(cli(['key', 'export', keyUri, '--as', 'openpgp', '--user-id', 'x <x@y>', '--no-armor', '--json'], pin), 2, 'OUTPUT_REQUIRED');
   });
 });
 
@@ -227,5 +240,54 @@ M._resolveFilename = function (request, ...rest) { if (request === 'pkcs11js') {
     const r = cli(['key', 'list', '--module', hsm.module, '--json'], { NODE_OPTIONS: `--require ${blocker}` });
     expectCleanFailure(r, 3, 'PKCS11_JS_MISSING');
     expect(r.stderr).toMatch(/pkcs11js/);
+  });
+});
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), answering each prompt that matches
+ * `/Enter .*: $/` with the next of `answers`. Returns everything the terminal showed.
+ */
+function runOnTty(args: string[], answers: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number; screen: string }> {
+  const quoted = [process.execPath, AIRSIGN_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], { env: env(extra), cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let answered = 0;
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`timed out; screen so far: ${screen}`));
+    }, 50_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      const prompts = screen.match(/Enter [^\n]*: /g)?.length ?? 0;
+      while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, screen });
+    });
+  });
+}
+
+describe('terminal prompts', () => {
+  it('asks for the PIN on a TTY without echoing it', async () => {
+    const r = await runOnTty(['key', 'export', `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`], [PIN]);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(`Enter PIN for token "${T}": `);
+    expect(r.screen.replace(/\r/g, '')).toContain(exportPublicKeyWithP11tool(hsm, T, 'ec-p256'));
+    expect(r.screen).not.toContain(PIN);
+  });
+
+  it('asks twice for a new cosign password and refuses a mismatch', async () => {
+    const out = join(dir, 'tty-cosign.key');
+    const bad = await runOnTty(['key', 'generate', '--type', 'ecdsa-p256', '--cosign', '--output', out], [PASSWORD, WRONG_PASSWORD]);
+    expect(bad.code).toBe(3);
+    expect(bad.screen).toMatch(/the two entries differ/);
+    expect(existsSync(out)).toBe(false);
+    const good = await runOnTty(['key', 'generate', '--type', 'ecdsa-p256', '--cosign', '--output', out], [PASSWORD, PASSWORD]);
+    expect(good.code, good.screen).toBe(0);
+    for (const secret of SECRETS) expect(good.screen + bad.screen).not.toContain(secret);
+    expect(cli(['key', 'export', out], { COSIGN_PASSWORD: PASSWORD }).stdout).toBe(readFileSync(join(dir, 'tty-cosign.pub'), 'utf8'));
   });
 });

@@ -25,6 +25,7 @@ beforeAll(() => {
     STANDARD_TOKEN,
     { label: 'rel', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] },
     { label: 'release', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] },
+    { label: 'extra', keys: [{ type: 'EC:secp521r1', id: '01', label: 'p521' }, { type: 'EC:secp256k1', id: '02', label: 'k1' }] },
   ]);
   useSoftHsmInProcess(hsm);
 });
@@ -70,6 +71,23 @@ describe('PKCS#11 keys on SoftHSM', () => {
       await backend.close();
     });
   }
+
+  it('P-521 keys sign (ES512-style); unsupported curves are refused with KEY_TYPE_UNSUPPORTED', async () => {
+    const backend = await openKey(uri('token=extra;object=p521'));
+    expect(backend.keyType).toBe('ecdsa-p521');
+    const pem = toPem('PUBLIC KEY', await backend.publicKeySpki());
+    expect(pem).toBe(exportPublicKeyWithP11tool(hsm, 'extra', 'p521'));
+    const message = new TextEncoder().encode('p521');
+    for (const scheme of schemesFor('ecdsa-p521')) {
+      const sig = await backend.sign(message, scheme);
+      if (scheme.algorithm === 'ecdsa' && scheme.encoding === 'raw') expect(sig).toHaveLength(132);
+      expect(nodeVerifies(await backend.publicKeySpki(), message, sig, scheme)).toBe(true);
+      expect(opensslVerifies(pem, message, sig, scheme)).toBe(true);
+    }
+    await expect(openKey(uri('token=extra;object=k1'))).rejects.toMatchObject({ code: 'KEY_TYPE_UNSUPPORTED', kind: 'key' });
+    const listing = await listObjects(hsm.module, { label: 'extra' }, { pinValue: hsm.pin });
+    expect(listing.keys.map((k) => [k.label, k.keyType, k.bits])).toEqual([['p521', 'ecdsa-p521', 521], ['k1', null, null]]);
+  });
 
   it('Ed25519 has no digest form; schemes that do not fit a key are refused', async () => {
     const ed = await openKey(uri(`token=${T};object=ed25519`));
@@ -132,7 +150,7 @@ describe('PKCS#11 keys on SoftHSM', () => {
 describe('inventory', () => {
   it('lists tokens by exact label and keys with type, size, id and a PIN-free URI that opens the key', async () => {
     const tokens = listTokens(hsm.module);
-    expect(tokens.map((t) => t.label).sort()).toEqual(['airsign-test', 'rel', 'release']);
+    expect(tokens.map((t) => t.label).sort()).toEqual(['airsign-test', 'extra', 'rel', 'release']);
     const listing = await listObjects(hsm.module, { label: T }, { pinValue: hsm.pin });
     expect(listing.loggedIn).toBe(true);
     const summary = listing.keys.map((k) => [k.id, k.label, k.keyType, k.bits, k.hasPrivateKey, k.hasPublicKey]);
