@@ -60,13 +60,21 @@ export interface NotationChainOptions {
  * NOTATION_CERT_NOT_VALID.
  */
 export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, options: NotationChainOptions = {}): NotationAlgorithm {
-  const certs = checkNotationChain(chain, options.at ?? new Date(), keyFailure);
-  const leaf = certs[0]!;
-  if (!samePublicKey(leaf.spki, spki)) {
-    throw keyError('NOTATION_CERT_KEY_MISMATCH',
-      `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
+  // The key match first: a certificate for another key is the likelier mistake, and the clearer message.
+  if (chain.length > 0) {
+    const leaf = parseNotationCertificate(chain[0]!, keyFailure, 'the signing certificate');
+    if (!samePublicKey(leaf.spki, spki)) {
+      const position = chain.findIndex((der, i) => i > 0 && samePublicKey(parseNotationCertificate(der, keyFailure).spki, spki));
+      if (position > 0) {
+        throw keyError('NOTATION_CHAIN_ORDER',
+          `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
+      }
+      throw keyError('NOTATION_CERT_KEY_MISMATCH',
+        `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
+    }
   }
-  return notationAlgorithmFor(leaf.spki);
+  const certs = checkNotationChain(chain, options.at ?? new Date(), keyFailure);
+  return notationAlgorithmFor(certs[0]!.spki);
 }
 
 /** The rules without the key match, with the error kind chosen by `fail`; returns the parsed chain. */
