@@ -8,7 +8,8 @@
 #   engine copy                      openLayout + writeLayout, no changes (scripts/bench/engine-copy.mjs)
 #   skopeo copy --all oci-archive:IN:big oci-archive:OUT:big
 # Each as the median wall time of N runs, its ratio to openssl, cp and skopeo at the same size, and
-# peak RSS ("Maximum resident set size" from /usr/bin/time -v). Prints a table and writes
+# peak RSS ("Maximum resident set size" from /usr/bin/time -v); also median CPU time (user+sys),
+# which other load on the machine disturbs less than wall time. Prints a table and writes
 # DIR/bench-results.json.
 #
 # Options (or environment):
@@ -54,13 +55,13 @@ npx tsc -p tsconfig.build.json
 AIRSIGN=(node "$ROOT/bin/airsign.js")
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 FAILED=()
-printf '# size\tbytes\tstep\trun\tseconds\trss_kib\n' > "$TSV"
+printf '# size\tbytes\tstep\trun\tseconds\trss_kib\tcpu_seconds\n' > "$TSV"
 
 # measure SIZE BYTES STEP PREPARE_COMMAND -- COMMAND...
 measure() {
   local size=$1 bytes=$2 step=$3 prepare=$4
   shift 5
-  local run t0 t1 secs rss
+  local run t0 t1 secs rss cpu
   for run in $(seq 1 "$RUNS"); do
     eval "$prepare"
     sync
@@ -73,8 +74,9 @@ measure() {
     t1=$(date +%s%N)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$TIMES")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$bytes" "$step" "$run" "$secs" "$rss" >> "$TSV"
-    printf 'bench: %-8s %-16s run %s: %8.3f s  peak RSS %6d KiB\n' "$size" "$step" "$run" "$secs" "$rss" >&2
+    cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { t += $2 } END { printf "%.2f", t }' "$TIMES")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$bytes" "$step" "$run" "$secs" "$rss" "$cpu" >> "$TSV"
+    printf 'bench: %-8s %-20s run %s: %8.3f s wall, %6.2f s CPU, peak RSS %6d KiB\n' "$size" "$step" "$run" "$secs" "$cpu" "$rss" >&2
   done
 }
 

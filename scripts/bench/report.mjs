@@ -10,8 +10,8 @@ const rows = readFileSync(tsvPath, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '' && !l.startsWith('#'))
   .map((l) => {
-    const [size, bytes, step, run, seconds, rssKiB] = l.split('\t');
-    return { size, bytes: Number(bytes), step, run: Number(run), seconds: Number(seconds), rssKiB: Number(rssKiB) };
+    const [size, bytes, step, run, seconds, rssKiB, cpuSeconds] = l.split('\t');
+    return { size, bytes: Number(bytes), step, run: Number(run), seconds: Number(seconds), rssKiB: Number(rssKiB), cpuSeconds: Number(cpuSeconds ?? NaN) };
   });
 
 const median = (xs) => {
@@ -33,6 +33,7 @@ for (const size of sizes) {
       step,
       runs: runs.map((r) => r.seconds),
       medianSeconds: median(runs.map((r) => r.seconds)),
+      medianCpuSeconds: median(runs.map((r) => r.cpuSeconds)),
       peakRssMiB: Math.max(...runs.map((r) => r.rssKiB)) / 1024,
     });
   }
@@ -46,11 +47,17 @@ for (const r of results) {
   r.vsOpenssl = ratio('openssl-sha256');
   r.vsCp = ratio('cp');
   r.vsSkopeo = ratio('skopeo-copy');
+  const cpuRatio = (base) => {
+    const b = find(r.size, base);
+    return b && b.medianCpuSeconds > 0 ? r.medianCpuSeconds / b.medianCpuSeconds : null;
+  };
+  r.cpuVsOpenssl = cpuRatio('openssl-sha256');
+  r.cpuVsSkopeo = cpuRatio('skopeo-copy');
   r.mbPerSecond = r.medianSeconds > 0 ? r.bytes / 1e6 / r.medianSeconds : null;
 }
 
 const fmt = (x, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
-const header = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'x cp', 'x skopeo', 'peak RSS MiB'];
+const header = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'x cp', 'x skopeo', 'CPU s', 'CPU x openssl', 'CPU x skopeo', 'peak RSS MiB'];
 const lines = results.map((r) => [
   r.size,
   r.step,
@@ -60,6 +67,9 @@ const lines = results.map((r) => [
   fmt(r.vsOpenssl),
   fmt(r.vsCp),
   fmt(r.vsSkopeo),
+  fmt(r.medianCpuSeconds),
+  fmt(r.cpuVsOpenssl),
+  fmt(r.cpuVsSkopeo),
   fmt(r.peakRssMiB, 1),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));

@@ -272,3 +272,34 @@ describe('airsign strip → repack on the samples (engine against independently 
     expect(sha256File(repacked)).toBe(before);
   });
 });
+
+describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
+  it('measures every step, checks the outputs, and prints the table with ratios and RSS', () => {
+    const dir = join(tmp, 'bench');
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--dir', dir, '--sizes', '1MiB 2MiB', '--runs', '1'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(dir, 'bench-results.json'), 'utf8')).results as Array<{
+      size: string;
+      step: string;
+      medianSeconds: number;
+      peakRssMiB: number;
+      vsOpenssl: number;
+      vsSkopeo: number;
+    }>;
+    const steps = ['openssl-sha256', 'cp', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
+    for (const size of ['1MiB', '2MiB']) {
+      expect(results.filter((x) => x.size === size).map((x) => x.step)).toEqual(steps);
+    }
+    for (const x of results) {
+      expect(x.medianSeconds).toBeGreaterThan(0);
+      expect(x.peakRssMiB).toBeGreaterThan(0);
+      expect(x.vsOpenssl).toBeGreaterThan(0);
+    }
+    expect(r.stdout).toMatch(/\| size +\| step +\| median s/);
+    expect(r.stdout).toMatch(/airsign-strip: peak RSS [\d.]+ MiB at 1MiB, [\d.]+ MiB at 2MiB/);
+    expect(existsSync(join(dir, 'work'))).toBe(false); // outputs removed
+  }, 120_000);
+});
