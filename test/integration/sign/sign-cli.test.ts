@@ -204,6 +204,34 @@ describe('other inputs', () => {
     ]);
   });
 
+  it('--recursive skips index children that are not in the layout, with a note each (hello-world: 1 of 11 present)', () => {
+    const dir = freshDir('missing-children');
+    const input = join(dir, 'hw.tar');
+    copyFileSync(new URL('../../fixtures/layout/hello-world.tar', import.meta.url).pathname, input);
+    const result = runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--recursive', '--json']);
+    expectSuccess(result);
+    const record = JSON.parse(result.stdout) as SigningRecord;
+    expect(record.signatures).toHaveLength(2);
+    expect(record.notes).toHaveLength(10);
+    for (const note of record.notes) expect(note).toMatch(/^skipped .+ \(sha256:[0-9a-f]{64}\): its manifest is not in the layout$/);
+    const text = runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--recursive', '--output', join(dir, 'again.tar')]);
+    expectSuccess(text);
+    expect(text.stdout).toMatch(/note: skipped windows\/amd64/);
+  });
+
+  it('--notation-manifest oci-1.1 writes artifactType manifests that oras-go rules still find', () => {
+    const dir = freshDir('oci11');
+    const input = copySample(dir, 'single.tar');
+    const result = runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--notation-manifest', 'oci-1.1', '--json']);
+    expectSuccess(result);
+    const s = (JSON.parse(result.stdout) as SigningRecord).signatures[0]!;
+    const manifest = JSON.parse(readLayoutBlob(input, s.signatureManifest.digest).toString('utf8')) as { artifactType?: string; config: { mediaType: string } };
+    expect(manifest.artifactType).toBe(MediaType.NotarySignature);
+    expect(manifest.config.mediaType).toBe(MediaType.OciEmpty);
+    const referrers = loadLikeOras(input).referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 });
+    expect(referrers.map((r) => [r.digest, r.artifactType])).toEqual([[s.signatureManifest.digest, MediaType.NotarySignature]]);
+  });
+
   it('--expiry and --annotation end up in the signed envelope', () => {
     const dir = freshDir('expiry');
     const input = copySample(dir, 'single.tar');
