@@ -358,6 +358,22 @@ describe('bad input: one line, exit code, input untouched, no output, no record,
     expect(result.stderr).toMatch(/not stdin/);
   });
 
+  it('an encrypted key file: the right passphrase signs, a wrong one → exit 3; the passphrase is never printed', () => {
+    const dir = freshDir('encrypted-key');
+    const input = copySample(dir, 'single.tar');
+    const secret = 'correct-horse-7731';
+    const keyPath = join(work, 'enc.key');
+    execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', ec.keyPath, '-out', keyPath, '-passout', `pass:${secret}`]);
+    const good = runCli(['sign', input, '--key', keyPath, '--cert', ec.chainPath, '--format', 'notation', '--json'], { env: { ...process.env, AIRSIGN_KEY_PASSWORD: secret } });
+    expectSuccess(good);
+    expect(good.stdout + good.stderr).not.toContain(secret);
+    const before = sha256File(input);
+    const bad = runCli(['sign', input, '--key', keyPath, '--cert', ec.chainPath, '--format', 'notation', '--json'], { env: { ...process.env, AIRSIGN_KEY_PASSWORD: 'wrong-battery-1' } });
+    expect(bad.code).toBe(3);
+    expect(bad.stdout + bad.stderr).not.toContain('wrong-battery-1');
+    expect(sha256File(input)).toBe(before);
+  });
+
   it('--json errors are one JSON document with code and kind', () => {
     const dir = freshDir('bad-json');
     const input = copySample(dir, 'single.tar');
