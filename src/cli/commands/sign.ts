@@ -1,12 +1,113 @@
-// Placeholder until the command lands; replaced by its owner.
+/** `airsign sign`: a thin CLI over signLayout (src/operations/sign.ts). */
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { internalError } from '../../errors.js';
+import { inputError } from '../../errors.js';
+import { defaultFormatRegistry } from '../../formats/default-formats.js';
+import { signLayout } from '../../operations/sign.js';
+import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
+import type { SigningRecord } from '../../signing-record.js';
+import type { TsaOptions } from '../../timestamp/tsa-client.js';
 
-export const signCommand = defineCommand({
-  command: 'sign',
-  describe: '(sign: not built yet)',
-  builder: (yargs) => yargs,
-  run: async () => {
-    throw internalError('NOT_BUILT', 'the sign command is not built yet');
+interface SignArgs {
+  input: string;
+  key?: string;
+  format?: string[];
+  cert?: string;
+  reference?: string;
+  recursive: boolean;
+  includeAttestations: boolean;
+  annotation?: string[];
+  expiry?: string;
+  tsa?: string;
+  tsaCert?: string;
+  notationManifest?: string;
+  output?: string;
+  record?: string;
+  passwordFile?: string;
+}
+
+const registry = defaultFormatRegistry();
+
+export const signCommand = defineCommand<SignArgs>({
+  command: 'sign <input>',
+  describe: 'Sign an image in an OCI layout tarball (full or stripped) or directory',
+  builder: (yargs) => yargs
+    .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped) or layout directory' })
+    .option('key', { type: 'string', describe: 'Signing key: pkcs11:… URI or a private key file' })
+    .option('format', { type: 'string', array: true, describe: `Signature format, repeatable (${registry.ids().join(', ')})` })
+    .option('cert', { type: 'string', describe: 'PEM certificate chain, leaf first (overrides the token\'s certificate)' })
+    .option('reference', { type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
+    .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
+    .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
+    .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
+    .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
+    .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
+    .option('tsa-cert', { type: 'string', describe: 'PEM certificate of the TSA; the token must verify with it' })
+    .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
+    .option('output', { type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
+    .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
+    .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }) as unknown as Argv<SignArgs>,
+  examples: [
+    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation', 'Add a Notation JWS signature to the only image'],
+    ["$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format notation --format notation-cose --record rec.json",
+      'Sign with an HSM key in two formats (one login) and keep a record'],
+    ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation --recursive --reference app:1.0',
+      'Sign a multi-platform index and each platform manifest'],
+    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --expiry 365d',
+      'Time-stamp the signature with an internal TSA and set an expiry'],
+  ],
+  run: async (args, context) => {
+    if (args.key === undefined || args.key === '') throw inputError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
+    const formats = args.format ?? [];
+    registry.select(formats); // unknown / missing --format before opening anything
+    const signingTime = new Date();
+    const annotations = parseAnnotations(args.annotation);
+    const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
+    const tsaOptions: TsaOptions = {};
+    if (args.tsaCert !== undefined) tsaOptions.tsaCertificate = await readPemCertificate(args.tsaCert);
+    const result = await signLayout({
+      source: args.input,
+      key: args.key,
+      keyOptions: {
+        ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
+        ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+      },
+      formats,
+      registry,
+      ...(args.reference === undefined ? {} : { reference: args.reference }),
+      recursive: args.recursive,
+      includeAttestations: args.includeAttestations,
+      annotations,
+      signingTime,
+      ...(expiry === undefined ? {} : { expiry }),
+      ...(args.tsa === undefined ? {} : { tsaUrl: args.tsa, tsaOptions }),
+      notationManifest: parseNotationManifest(args.notationManifest),
+      ...(args.output === undefined ? {} : { output: args.output }),
+      ...(args.record === undefined ? {} : { recordPath: args.record }),
+      progress: context.progress,
+    });
+    return { text: describeRecord(result.record, result.output), json: result.record };
   },
 });
+
+function describeRecord(record: SigningRecord, output: string): string {
+  const lines = [`signed ${output}: ${record.signatures.length} signature(s)`];
+  for (const s of record.signatures) {
+    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.timestamped ? ' (time-stamped)' : ''}`);
+  }
+  for (const note of record.notes) lines.push(`  note: ${note}`);
+  return lines.join('\n');
+}
+
+async function readPemCertificate(path: string): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw inputError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text);
+  if (!match) throw inputError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
+  return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
+}

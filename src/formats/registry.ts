@@ -1,0 +1,50 @@
+/**
+ * An explicit list of signature formats, looked up by `--format` id. Built from a list passed in
+ * (no import side effects), so another issue adds cosign/GPG by adding to the default list.
+ */
+import { inputError, internalError } from '../errors.js';
+import type { SignatureFormat } from './signature-format.js';
+
+export interface FormatRegistry {
+  /** Ids in registration order. */
+  ids(): string[];
+  has(id: string): boolean;
+  /** Throws SIGN_UNKNOWN_FORMAT (input) naming the known ids. */
+  get(id: string): SignatureFormat;
+  /** Resolves `--format` values: at least one, known, duplicates dropped (first order kept). */
+  select(ids: readonly string[]): SignatureFormat[];
+}
+
+export function createFormatRegistry(formats: readonly SignatureFormat[]): FormatRegistry {
+  const byId = new Map<string, SignatureFormat>();
+  for (const format of formats) {
+    if (byId.has(format.id)) throw internalError('FORMAT_DUPLICATE', `signature format "${format.id}" is registered twice`);
+    byId.set(format.id, format);
+  }
+  const known = () => [...byId.keys()].join(', ');
+  const registry: FormatRegistry = {
+    ids: () => [...byId.keys()],
+    has: (id) => byId.has(id),
+    get(id) {
+      const format = byId.get(id);
+      if (format === undefined) {
+        throw inputError('SIGN_UNKNOWN_FORMAT', `unknown signature format ${JSON.stringify(id)} (known: ${known()})`, {
+          details: { format: id, known: [...byId.keys()] },
+        });
+      }
+      return format;
+    },
+    select(ids) {
+      if (ids.length === 0) {
+        throw inputError('SIGN_NO_FORMAT', `name at least one --format (known: ${known()})`, { details: { known: [...byId.keys()] } });
+      }
+      const chosen: SignatureFormat[] = [];
+      for (const id of ids) {
+        const format = registry.get(id);
+        if (!chosen.includes(format)) chosen.push(format);
+      }
+      return chosen;
+    },
+  };
+  return registry;
+}

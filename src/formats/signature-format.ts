@@ -1,0 +1,63 @@
+/**
+ * The seam between the `sign` operation and a signature format (Notation JWS/COSE today; cosign
+ * and GPG simple signing later). A format turns one signed descriptor into new blobs, new
+ * index.json entries and record entries; it never touches the layout or opens keys itself.
+ */
+import type { Descriptor, PlainDescriptor } from '../descriptor.js';
+import type { HashAlgorithm, KeyBackend } from '../keys/key-backend.js';
+import type { SignatureRecord } from '../signing-record.js';
+
+/** RFC 3161 hook: returns a TimeStampToken DER over `signature` hashed with `hash`. */
+export type Timestamper = (signature: Uint8Array, hash: HashAlgorithm) => Promise<Uint8Array>;
+
+/** Facts about the signing key, computed once per run. */
+export interface SigningKeyInfo {
+  backend: KeyBackend;
+  /** X.509 chain, leaf first, DER (from --cert or the key's certificate objects); may be empty. */
+  chain: Uint8Array[];
+  spki: Uint8Array;
+  /** sha256 of the SPKI DER, lowercase hex. */
+  publicKeyFingerprint: string;
+  /** sha256 of each certificate DER, lowercase hex, chain order. */
+  certificateThumbprints: string[];
+}
+
+/** Everything a format needs to sign one target. */
+export interface SignContext {
+  key: SigningKeyInfo;
+  /** The signed manifest or index: mediaType, digest, size only. */
+  subject: PlainDescriptor;
+  /** User annotations (`--annotation k=v`). */
+  annotations: Record<string, string>;
+  /** Whole seconds. */
+  signingTime: Date;
+  expiry?: Date;
+  /** e.g. "airsign/0.1.0". */
+  signingAgent: string;
+  timestamper?: Timestamper;
+  /** Notation signature-manifest shape (default legacy: what notation v1.3 reads from layouts). */
+  notationManifest: 'legacy' | 'oci-1.1';
+  /** The --reference the user gave, for records. */
+  reference?: string;
+}
+
+export interface SignatureFormatOutput {
+  /** New blobs (envelopes, configs, signature manifests); the writer computes digests. */
+  blobs: Uint8Array[];
+  /** New index.json entries (untagged: no ref.name) so oras-go finds them as referrers. */
+  indexEntries: Descriptor[];
+  records: SignatureRecord[];
+}
+
+export interface SignatureFormat {
+  /** The `--format` value, e.g. "notation". */
+  readonly id: string;
+  /** One line for `--help`. */
+  readonly describe: string;
+  /**
+   * Refuses keys/certificates this format cannot use (e.g. Ed25519 for Notation), before
+   * anything is signed. Throws AirsignError (kind 'key').
+   */
+  check(key: SigningKeyInfo): Promise<void>;
+  sign(context: SignContext): Promise<SignatureFormatOutput>;
+}

@@ -1,0 +1,191 @@
+/**
+ * `sign`: picks the image(s) to sign in a layout (tar, stripped tar or directory), signs each by
+ * digest with every requested format through ONE KeyBackend (one HSM login), adds the new blobs
+ * and untagged index.json entries, writes the layout atomically (one streaming, verifying pass
+ * for a full tarball), then the signing record.
+ */
+import type { PlainDescriptor } from '../descriptor.js';
+import { plainDescriptor } from '../descriptor.js';
+import { inputError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import type { FormatRegistry } from '../formats/registry.js';
+import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import type { KeyBackend } from '../keys/key-backend.js';
+import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
+import { addIndexEntries } from '../layout/index-edit.js';
+import { openLayout } from '../layout/open-layout.js';
+import { resolveImage } from '../layout/resolve.js';
+import { writeLayout } from '../layout/write-layout.js';
+import {
+  checkRecordPath,
+  createSigningRecord,
+  sha256HexOf,
+  writeSigningRecord,
+  type SignatureRecord,
+  type SigningRecord,
+} from '../signing-record.js';
+import { createTsaTimestamper, type TsaOptions } from '../timestamp/tsa-client.js';
+import { VERSION } from '../version.js';
+
+export interface SignOptions {
+  /** A tar file, a stripped tar, a layout directory (anything openLayout takes except stdin). */
+  source: string;
+  /** A key spec for openKey (`pkcs11:…` or a file path), or an open backend the caller owns (not closed here). */
+  key: string | KeyBackend;
+  /** Options for openKey when `key` is a spec (--cert goes here as certificatePath). */
+  keyOptions?: OpenKeyOptions;
+  /** --format ids. */
+  formats: readonly string[];
+  registry: FormatRegistry;
+  /** Selects the image (tag, registry/repo:tag, digest); without it, the only image. */
+  reference?: string;
+  /** Also sign every present platform manifest of an index. */
+  recursive?: boolean;
+  /** With recursive: also sign attestation manifests. */
+  includeAttestations?: boolean;
+  annotations?: Record<string, string>;
+  /** Signing time (default now); truncated to whole seconds. */
+  signingTime?: Date;
+  expiry?: Date;
+  /** RFC 3161 TSA URL. */
+  tsaUrl?: string;
+  tsaOptions?: TsaOptions;
+  /** A timestamper to use instead of the TSA client (tests, embedders). */
+  timestamper?: Timestamper;
+  notationManifest?: 'legacy' | 'oci-1.1';
+  /** Output tar path; default: replace the input atomically (directory: in place). */
+  output?: string;
+  /** Write the signing record here (temp + rename). */
+  recordPath?: string;
+  progress?: Progress;
+}
+
+export interface SignResult {
+  record: SigningRecord;
+  /** Where the signed layout is. */
+  output: string;
+  /** Index entries added (one per signature). */
+  added: number;
+}
+
+export async function signLayout(options: SignOptions): Promise<SignResult> {
+  const formats = options.registry.select(options.formats);
+  const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
+  if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
+    throw inputError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
+  }
+  if (options.source === '-' || options.source === '') {
+    throw inputError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
+  }
+  const timestamper = options.timestamper ?? (options.tsaUrl === undefined ? undefined : createTsaTimestamper(options.tsaUrl, options.tsaOptions));
+  if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
+
+  const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
+  try {
+    const { targets, notes } = await chooseTargets(layout, options);
+
+    const ownsKey = typeof options.key === 'string';
+    const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
+    let signatures: SignatureRecord[] = [];
+    const blobs: Uint8Array[] = [];
+    const entries = [];
+    try {
+      const keyInfo = await describeKey(backend);
+      for (const format of formats) await format.check(keyInfo);
+      const result = await signAll(formats, targets, keyInfo, {
+        annotations: options.annotations ?? {},
+        signingTime,
+        ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
+        ...(timestamper === undefined ? {} : { timestamper }),
+        notationManifest: options.notationManifest ?? 'legacy',
+        ...(options.reference === undefined ? {} : { reference: options.reference }),
+      });
+      signatures = result.records;
+      blobs.push(...result.blobs);
+      entries.push(...result.entries);
+    } finally {
+      if (ownsKey) await backend.close();
+    }
+
+    const indexBytes = addIndexEntries(layout.indexBytes, entries);
+    await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
+      ...(options.output === undefined ? {} : { output: options.output }),
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
+    });
+    const record = createSigningRecord({
+      key: backend.description,
+      ...(options.reference === undefined ? {} : { reference: options.reference }),
+      signatures,
+      notes,
+    });
+    if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
+    return { record, output: options.output ?? options.source, added: entries.length };
+  } finally {
+    await layout.close();
+  }
+}
+
+type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
+
+/** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
+async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[] }> {
+  const image = await resolveImage(layout, options.reference);
+  const targets: PlainDescriptor[] = [plainDescriptor(image.plain)];
+  const notes: string[] = [];
+  if (options.recursive) {
+    if (image.kind !== 'index') {
+      notes.push(`--recursive: ${image.plain.digest} is a single manifest, nothing more to sign`);
+    }
+    for (const child of image.children ?? []) {
+      const plain = plainDescriptor(child.descriptor);
+      if (child.isAttestation && !options.includeAttestations) continue;
+      if (!child.present) {
+        const platform = child.descriptor.platform;
+        const name = platform === undefined ? plain.digest : `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''} (${plain.digest})`;
+        notes.push(`skipped ${name}: its manifest is not in the layout`);
+        continue;
+      }
+      if (!targets.some((t) => t.digest === plain.digest)) targets.push(plain);
+    }
+  }
+  return { targets, notes };
+}
+
+async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
+  const spki = await backend.publicKeySpki();
+  const chain = await backend.certificateChain();
+  return {
+    backend,
+    chain,
+    spki,
+    publicKeyFingerprint: sha256HexOf(spki),
+    certificateThumbprints: chain.map((der) => sha256HexOf(der)),
+  };
+}
+
+async function signAll(
+  formats: readonly SignatureFormat[],
+  targets: readonly PlainDescriptor[],
+  key: SigningKeyInfo,
+  common: {
+    annotations: Record<string, string>;
+    signingTime: Date;
+    expiry?: Date;
+    timestamper?: Timestamper;
+    notationManifest: 'legacy' | 'oci-1.1';
+    reference?: string;
+  },
+) {
+  const records: SignatureRecord[] = [];
+  const blobs: Uint8Array[] = [];
+  const entries = [];
+  for (const subject of targets) {
+    for (const format of formats) {
+      const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, ...common });
+      blobs.push(...out.blobs);
+      entries.push(...out.indexEntries);
+      records.push(...out.records);
+    }
+  }
+  return { records, blobs, entries };
+}

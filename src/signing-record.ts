@@ -1,0 +1,100 @@
+/**
+ * The JSON signing record: what was signed, with which key, into which signature manifests. It
+ * is written with `--record` (temp file + rename) and printed with `--json`. Stable field names:
+ * scripts and audits read it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { access, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { PlainDescriptor } from './descriptor.js';
+import { inputError } from './errors.js';
+import { VERSION } from './version.js';
+
+export const SIGNING_RECORD_SCHEMA = 'airsign.signing-record.v1';
+
+/** One signature made. */
+export interface SignatureRecord {
+  /** The --format id, e.g. "notation" or "notation-cose". */
+  format: string;
+  /** The signed manifest or index (mediaType, digest, size). */
+  signedDescriptor: PlainDescriptor;
+  /** sha256 of the signer's SubjectPublicKeyInfo DER, lowercase hex. */
+  publicKeyFingerprint: string;
+  /** sha256 of each certificate's DER in chain order (leaf first), lowercase hex. */
+  certificateThumbprints: string[];
+  /** The signature manifest added to index.json. */
+  signatureManifest: PlainDescriptor;
+  /** The envelope / signature blob. */
+  signature: PlainDescriptor;
+  /** Signature algorithm, e.g. ES256 or PS384. */
+  algorithm: string;
+  /** RFC 3339, UTC, whole seconds. */
+  signingTime: string;
+  expiry?: string;
+  /** True when an RFC 3161 token is embedded. */
+  timestamped: boolean;
+  toolVersion: string;
+}
+
+/** The whole record of one `sign` run. */
+export interface SigningRecord {
+  schema: typeof SIGNING_RECORD_SCHEMA;
+  tool: { name: 'airsign'; version: string };
+  /** The --reference given, if any. */
+  reference?: string;
+  /** Secret-free key description (file path or PKCS#11 URI without PIN). */
+  key: string;
+  signatures: SignatureRecord[];
+  /** Things skipped or worth knowing (e.g. missing platform manifests). */
+  notes: string[];
+}
+
+export function sha256HexOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** RFC 3339 in UTC with whole seconds: 2025-01-21T09:17:46Z. */
+export function rfc3339Seconds(date: Date): string {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function createSigningRecord(options: { key: string; reference?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
+  return {
+    schema: SIGNING_RECORD_SCHEMA,
+    tool: { name: 'airsign', version: VERSION },
+    ...(options.reference === undefined ? {} : { reference: options.reference }),
+    key: options.key,
+    signatures: options.signatures,
+    notes: options.notes ?? [],
+  };
+}
+
+/** Fails early (SIGN_RECORD_PATH) when the record could not be written later: no directory, or a directory at the path. */
+export async function checkRecordPath(path: string): Promise<void> {
+  try {
+    await access(dirname(path), fsConstants.W_OK);
+  } catch {
+    throw inputError('SIGN_RECORD_PATH', `cannot write the record ${path}: its directory does not exist or is not writable`);
+  }
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw inputError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
+}
+
+/** Writes the record as pretty JSON via a temp file in the same directory, fsync, rename. */
+export async function writeSigningRecord(path: string, record: SigningRecord): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw inputError('OUTPUT_WRITE_FAILED', `cannot write the record ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
