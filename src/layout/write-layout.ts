@@ -16,6 +16,7 @@ import { inputError, isAirsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
+import { BackgroundFlush } from '../tar/background-flush.js';
 import { copyVerified, type CopySource } from './blob-copy.js';
 import { directoryBlobPath, type Layout } from './open-layout.js';
 import { strippedBlobPath } from './strip-directory.js';
@@ -80,6 +81,7 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
   await mkdir(dirname(dest), { recursive: true });
   const temp = tempName(dest);
   const handle = await open(temp, 'wx', 0o444);
+  const flush = new BackgroundFlush(handle);
   let position = 0;
   try {
     await copyVerified(source, expected, what, async (chunk) => {
@@ -89,11 +91,13 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
         done += bytesWritten;
         position += bytesWritten;
       }
+      flush.written(chunk.length);
     }, progress ? (n) => progress.advance(n) : undefined);
-    await handle.sync();
+    await flush.finish();
     await handle.close();
     await rename(temp, dest);
   } catch (error) {
+    await flush.settle();
     await handle.close().catch(() => {});
     await rm(temp, { force: true });
     throw error;

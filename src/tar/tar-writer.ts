@@ -5,6 +5,7 @@
  * beyond one header.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { BackgroundFlush } from './background-flush.js';
 import { BLOCK, encodeHeader, paddingFor } from './tar-header.js';
 
 const ZEROS = new Uint8Array(BLOCK * 2);
@@ -14,7 +15,11 @@ export class TarWriter {
   private remaining = 0;
   private pendingPadding = 0;
 
-  private constructor(private readonly handle: FileHandle) {}
+  private readonly flush: BackgroundFlush;
+
+  private constructor(private readonly handle: FileHandle) {
+    this.flush = new BackgroundFlush(handle);
+  }
 
   /** Creates `path` exclusively (fails if it exists). */
   static async create(path: string): Promise<TarWriter> {
@@ -61,12 +66,13 @@ export class TarWriter {
   async finish(): Promise<void> {
     this.assertIdle();
     await this.write(ZEROS);
-    await this.handle.sync();
+    await this.flush.finish();
     await this.handle.close();
   }
 
   /** Closes without finishing (after a failure); the caller removes the file. */
   async abort(): Promise<void> {
+    await this.flush.settle();
     await this.handle.close().catch(() => {});
   }
 
@@ -81,5 +87,6 @@ export class TarWriter {
       done += bytesWritten;
       this.position += bytesWritten;
     }
+    this.flush.written(bytes.length);
   }
 }
