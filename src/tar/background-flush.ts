@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 
-const FLUSH_EVERY = 64 * 1024 * 1024;
+const FLUSH_EVERY = 32 * 1024 * 1024;
 
 export class BackgroundFlush {
   private sinceFlush = 0;
