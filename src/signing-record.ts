@@ -3,10 +3,11 @@
  * is written with `--record` (temp file + rename) and printed with `--json`. Stable field names:
  * scripts and audits read it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, stat } from 'node:fs/promises';
+import { writeFileAtomic } from './fs/atomic-write.js';
+import { dirname } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
 import { inputError } from './errors.js';
 import { VERSION } from './version.js';
@@ -81,20 +82,7 @@ export async function checkRecordPath(path: string): Promise<void> {
   if (existing?.isDirectory()) throw inputError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
 }
 
-/** Writes the record as pretty JSON via a temp file in the same directory, fsync, rename. */
+/** Writes the record as pretty JSON, atomically (temp file, fsync, rename). */
 export async function writeSigningRecord(path: string, record: SigningRecord): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw inputError('OUTPUT_WRITE_FAILED', `cannot write the record ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { what: `the record ${path}` });
 }

@@ -7,7 +7,6 @@
  * failure the temp file (and any blob file this call created) is removed and the input is untouched.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
@@ -16,6 +15,7 @@ import { inputError, isAirsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
+import { temporarySiblingPath } from '../fs/atomic-write.js';
 import { BackgroundFlush } from '../tar/background-flush.js';
 import { copyVerified, type CopySource } from './blob-copy.js';
 import { directoryBlobPath, type Layout } from './open-layout.js';
@@ -62,9 +62,6 @@ function outputError(error: unknown, target: string): unknown {
   return error;
 }
 
-function tempName(target: string): string {
-  return join(dirname(target), `.${basename(target)}.airsign-${randomBytes(6).toString('hex')}.tmp`);
-}
 
 function blobTarPath(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
@@ -79,7 +76,7 @@ type BlobPlan =
 /** Writes one verified blob file: temp name, verify while copying, fsync, rename. */
 async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
-  const temp = tempName(dest);
+  const temp = temporarySiblingPath(dest);
   const handle = await open(temp, 'wx', 0o444);
   const flush = new BackgroundFlush(handle);
   let position = 0;
@@ -106,7 +103,7 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
 
 async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
-  const temp = tempName(dest);
+  const temp = temporarySiblingPath(dest);
   const handle = await open(temp, 'wx', mode);
   try {
     let done = 0;
@@ -189,7 +186,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
 
   const createdStripFiles: string[] = [];
   let writer: TarWriter | undefined;
-  const temp = tempName(target);
+  const temp = temporarySiblingPath(target);
   try {
     // 1. strip: layers out to the directory, verified.
     if (changes.stripBlobsTo) {

@@ -2,10 +2,9 @@
  * `airsign cert create` as a library operation: open the subject (and issuer) key, build and sign
  * the certificate, optionally put it on the token next to a PKCS#11 key, write PEM atomically.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { inputError, isAirsignError, keyError } from '../errors.js';
+import { outputWriteError, temporarySiblingPath } from '../fs/atomic-write.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { isPkcs11Spec, openKey } from '../keys/open-key.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
@@ -105,12 +104,12 @@ export async function createCertificateFile(options: CertCreateOptions): Promise
 
     // Temp file first, then the token, then rename: a failure leaves neither a partial output
     // file nor (if writing the file fails) a certificate on the token.
-    const temp = join(dirname(options.output), `.${basename(options.output)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = temporarySiblingPath(options.output);
     let imported: string | undefined;
     try {
       await writeFile(temp, encodePem('CERTIFICATE', der), { flag: 'wx', mode: 0o644 });
     } catch (error) {
-      throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+      throw outputWriteError(options.output, error);
     }
     try {
       if (options.import === true) imported = await importNextToKey(key, options, der);
@@ -118,7 +117,7 @@ export async function createCertificateFile(options: CertCreateOptions): Promise
     } catch (error) {
       await rm(temp, { force: true });
       if (isAirsignError(error)) throw error;
-      throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${options.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+      throw outputWriteError(options.output, error);
     }
     return {
       output: options.output,

@@ -4,8 +4,9 @@
  * signatures). index.json is not changed. A strip record in the directory tells `repack` what to
  * put back.
  */
-import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
@@ -101,14 +102,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
     indexDigest: digestOf(layout.indexBytes),
     blobs: present.sort((a, b) => (a.digest < b.digest ? -1 : 1)),
   };
-  const temp = `${recordPath}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, encodeStripRecord(record), { flag: 'w' });
-    await rename(temp, recordPath);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw inputError('OUTPUT_WRITE_FAILED', `cannot write ${recordPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  await writeFileAtomic(recordPath, encodeStripRecord(record));
   try {
     const written = await writeLayout(
       layout,

@@ -7,7 +7,7 @@ import { defineCommand, type GlobalOptions } from '../command.js';
 import { inputError } from '../../errors.js';
 import { openKey } from '../../keys/open-key.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../keys/export-public-key.js';
-import { writeFileAtomic } from '../../keys/atomic-write.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { GENERATE_KEY_TYPES, generateKeyPair, type GenerateKeyType } from '../../keys/generate-key.js';
 import { PASSPHRASE_ENV } from '../../keys/file-key.js';
 import { resolveSecret } from '../../keys/secret-source.js';
