@@ -1,8 +1,9 @@
 /** Runs the real gpg (a peer) in a private, throwaway home directory. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export interface GpgResult {
   code: number;
@@ -10,10 +11,28 @@ export interface GpgResult {
   stderr: string;
 }
 
+const homes: string[] = [];
+
+/**
+ * A throwaway GNUPGHOME. gpg (and skopeo through gpgme) starts a gpg-agent per home that outlives
+ * the test; every home made here has its agent stopped and its directory removed after the test
+ * file that made it (the hook is registered when a test file imports this helper), so a test run
+ * leaves no daemons behind.
+ */
 export function gpgHome(): string {
   const home = mkdtempSync(join(tmpdir(), 'airsign-gnupg-'));
   chmodSync(home, 0o700);
+  homes.push(home);
   return home;
+}
+
+afterAll(removeGpgHomes);
+
+function removeGpgHomes(): void {
+  for (const home of homes.splice(0)) {
+    spawnSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 export function gpg(home: string, args: string[], input?: Uint8Array): GpgResult {
