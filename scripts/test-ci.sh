@@ -18,9 +18,11 @@ fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync("test-results.json", "utf8"));
   if (r.numPendingTests || r.numTodoTests) console.log(`${(r.numPendingTests || 0) + (r.numTodoTests || 0)} skipped`);
-  if (r.numFailedTestSuites > 0) console.log(`${r.numFailedTestSuites} test file(s) failed to run`);
-  // The last line is exactly "N passed, N failed" (a file that failed to load counts as failed).
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + (r.numFailedTestSuites || 0)} failed`);
+  // A test file that failed to load has no test results of its own: count each as one failure.
+  const loadFailures = (r.testResults || []).filter((f) => f.status === "failed" && (f.assertionResults || []).length === 0).length;
+  if (loadFailures > 0) console.log(`${loadFailures} test file(s) failed to load`);
+  // The last line is exactly "N passed, N failed".
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + loadFailures} failed`);
   if (r.numTotalTests === 0) { console.error("test-ci: no test ran"); process.exit(1); }
   if (r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success) process.exit(1);
 ' || exit 1
