@@ -3,6 +3,7 @@
 # directory and measures, in the same run and on the same files:
 #   openssl dgst -sha256 FILE        one hash pass over every byte: the floor for a verifying tool
 #   cp FILE                          one plain copy (no fsync)
+#   cp FILE && sync FILE             the same copy made durable: the floor for a tool that fsyncs
 #   airsign strip  --output          layers out to a directory + metadata-only tar (fsync'd)
 #   airsign repack --output          layers back in from the directory (fsync'd)
 #   engine copy                      openLayout + writeLayout, no changes (scripts/bench/engine-copy.mjs)
@@ -110,6 +111,9 @@ for size in $SIZES; do
   measure "$size" "$bytes" openssl-sha256 ':' -- openssl dgst -sha256 "$sample"
   measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
   drop cp
+  # The durable-copy floor: airsign fsyncs what it writes, so compare with a copy that does too.
+  measure "$size" "$bytes" cp+fsync "rm -f '$WORK/cp.tar'" -- sh -c 'cp "$1" "$2" && sync "$2"' cp+fsync "$sample" "$WORK/cp.tar"
+  drop cp
   measure "$size" "$bytes" airsign-strip "rm -rf '$WORK/layers' '$WORK/stripped.tar'" -- \
     "${AIRSIGN[@]}" strip "$sample" --directory "$WORK/layers" --output "$WORK/stripped.tar"
   if [ -f "$WORK/stripped.tar" ]; then
@@ -131,7 +135,7 @@ done
 
 echo "" >&2
 echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2), skopeo $(skopeo --version | awk '{print $3}'), median of $RUNS"
-echo "(airsign steps fsync their output; cp and skopeo do not. Page cache warm.)"
+echo "(airsign steps and cp+fsync fsync their output; cp and skopeo do not. Page cache warm.)"
 node scripts/bench/report.mjs "$TSV" "$DIR/bench-results.json"
 echo "results: $DIR/bench-results.json"
 if [ ${#FAILED[@]} -gt 0 ]; then

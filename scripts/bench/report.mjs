@@ -46,6 +46,7 @@ for (const r of results) {
   };
   r.vsOpenssl = ratio('openssl-sha256');
   r.vsCp = ratio('cp');
+  r.vsDurableCp = ratio('cp+fsync');
   r.vsSkopeo = ratio('skopeo-copy');
   const cpuRatio = (base) => {
     const b = find(r.size, base);
@@ -57,7 +58,7 @@ for (const r of results) {
 }
 
 const fmt = (x, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
-const header = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'x cp', 'x skopeo', 'CPU s', 'CPU x openssl', 'CPU x skopeo', 'peak RSS MiB'];
+const header = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'x cp', 'x cp+fsync', 'x skopeo', 'CPU s', 'CPU x openssl', 'CPU x skopeo', 'peak RSS MiB'];
 const lines = results.map((r) => [
   r.size,
   r.step,
@@ -66,6 +67,7 @@ const lines = results.map((r) => [
   fmt(r.mbPerSecond, 0),
   fmt(r.vsOpenssl),
   fmt(r.vsCp),
+  fmt(r.vsDurableCp),
   fmt(r.vsSkopeo),
   fmt(r.medianCpuSeconds),
   fmt(r.cpuVsOpenssl),
