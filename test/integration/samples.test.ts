@@ -287,9 +287,10 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
       medianSeconds: number;
       peakRssMiB: number;
       vsOpenssl: number;
+      vsDurableCp: number;
       vsSkopeo: number;
     }>;
-    const steps = ['openssl-sha256', 'cp', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
+    const steps = ['openssl-sha256', 'cp', 'cp+fsync', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
     for (const size of ['1MiB', '2MiB']) {
       expect(results.filter((x) => x.size === size).map((x) => x.step)).toEqual(steps);
     }
@@ -297,6 +298,7 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
       expect(x.medianSeconds).toBeGreaterThan(0);
       expect(x.peakRssMiB).toBeGreaterThan(0);
       expect(x.vsOpenssl).toBeGreaterThan(0);
+      expect(x.vsDurableCp).toBeGreaterThan(0);
     }
     expect(r.stdout).toMatch(/\| size +\| step +\| median s/);
     expect(r.stdout).toMatch(/airsign-strip: peak RSS [\d.]+ MiB at 1MiB, [\d.]+ MiB at 2MiB/);
