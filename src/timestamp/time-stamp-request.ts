@@ -1,10 +1,13 @@
 /**
  * RFC 3161 TimeStampReq (DER): version 1, messageImprint over the caller's hash, a random
- * nonce, certReq = TRUE (Notation wants the TSA chain in the token).
+ * nonce, certReq = TRUE (Notation wants the TSA chain in the token). The structures and their
+ * encoding come from @peculiar/asn1-tsp / asn1-schema.
  */
 import { randomBytes } from 'node:crypto';
+import { AsnConvert, AsnIntegerArrayBufferConverter, AsnIntegerBigIntConverter, OctetString } from '@peculiar/asn1-schema';
+import { MessageImprint, TimeStampReq, TimeStampReqVersion } from '@peculiar/asn1-tsp';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import type { HashAlgorithm } from '../keys/key-backend.js';
-import { encodeBoolean, encodeInteger, encodeNull, encodeOctetString, encodeOid, encodeSequence } from './der.js';
 
 export const HASH_OIDS: Record<HashAlgorithm, string> = {
   sha256: '2.16.840.1.101.3.4.2.1',
@@ -23,8 +26,13 @@ export interface TimeStampRequest {
 }
 
 /** AlgorithmIdentifier for a hash, with NULL parameters as OpenSSL writes them. */
+function hashAlgorithm(hash: HashAlgorithm): AlgorithmIdentifier {
+  return new AlgorithmIdentifier({ algorithm: HASH_OIDS[hash], parameters: null });
+}
+
+/** DER of the AlgorithmIdentifier for a hash, with NULL parameters as OpenSSL writes them. */
 export function hashAlgorithmIdentifier(hash: HashAlgorithm): Uint8Array {
-  return encodeSequence([encodeOid(HASH_OIDS[hash]), encodeNull()]);
+  return new Uint8Array(AsnConvert.serialize(hashAlgorithm(hash)));
 }
 
 export function createTimeStampRequest(hash: HashAlgorithm, hashedMessage: Uint8Array, options: { nonce?: Uint8Array } = {}): TimeStampRequest {
@@ -32,15 +40,16 @@ export function createTimeStampRequest(hash: HashAlgorithm, hashedMessage: Uint8
     throw new Error(`a ${hash} digest has ${HASH_LENGTHS[hash]} bytes, got ${hashedMessage.length}`);
   }
   const nonceBytes = options.nonce ?? randomBytes(8);
-  // Sent as a non-negative INTEGER (encodeInteger adds a 0 octet when the top bit is set).
-  const nonceCopy = Uint8Array.from(nonceBytes);
   let nonce = 0n;
-  for (const byte of nonceCopy) nonce = (nonce << 8n) | BigInt(byte);
-  const der = encodeSequence([
-    encodeInteger(1),
-    encodeSequence([hashAlgorithmIdentifier(hash), encodeOctetString(hashedMessage)]),
-    encodeInteger(nonceCopy),
-    encodeBoolean(true),
-  ]);
+  for (const byte of nonceBytes) nonce = (nonce << 8n) | BigInt(byte);
+  const request = new TimeStampReq({
+    version: TimeStampReqVersion.v1,
+    messageImprint: new MessageImprint({ hashAlgorithm: hashAlgorithm(hash), hashedMessage: new OctetString(Uint8Array.from(hashedMessage)) }),
+    // The nonce bytes are an unsigned number: sent as a non-negative INTEGER in minimal form (the
+    // bigint converter adds a 0 octet when the top bit is set and drops redundant leading zeros).
+    nonce: AsnIntegerArrayBufferConverter.fromASN(AsnIntegerBigIntConverter.toASN(nonce)),
+    certReq: true,
+  });
+  const der = new Uint8Array(AsnConvert.serialize(request));
   return { der, hash, hashedMessage: Uint8Array.from(hashedMessage), nonce };
 }

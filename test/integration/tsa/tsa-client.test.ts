@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTsaTimestamper, requestTimestamp } from '../../../src/timestamp/tsa-client.js';
 import { createTimeStampRequest } from '../../../src/timestamp/time-stamp-request.js';
+import { parseTimeStampResponse } from '../../../src/timestamp/time-stamp-response.js';
 import { startLocalTsa, verifyTokenWithOpenssl, type LocalTsa } from '../../helpers/local-tsa.js';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 let tsa: LocalTsa;
@@ -114,5 +115,58 @@ describe('RFC 3161 client against openssl ts on 127.0.0.1', () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+});
+
+describe('reading an openssl ts -reply response byte for byte', () => {
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+  /** A request for the sha256 of `data` and openssl's reply to it, plus the token as `openssl ts -token_out` cuts it. */
+  function opensslReply(data: Uint8Array) {
+    const request = createTimeStampRequest('sha256', createHash('sha256').update(data).digest());
+    const base = join(tsa.dir, `exact-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+    writeFileSync(`${base}.tsq`, request.der);
+    execFileSync('openssl', ['ts', '-reply', '-config', join(tsa.dir, 'ts.cnf'), '-queryfile', `${base}.tsq`, '-out', `${base}.tsr`], { stdio: 'pipe' });
+    execFileSync('openssl', ['ts', '-reply', '-in', `${base}.tsr`, '-token_out', '-out', `${base}.tst`], { stdio: 'pipe' });
+    const text = execFileSync('openssl', ['ts', '-reply', '-in', `${base}.tsr`, '-text'], { encoding: 'utf8' });
+    return { request, response: new Uint8Array(readFileSync(`${base}.tsr`)), token: new Uint8Array(readFileSync(`${base}.tst`)), text };
+  }
+
+  it('returns the token and the certificates exactly as the TSA sent them, and the TSTInfo fields', () => {
+    const data = randomBytes(80);
+    const { request, response, token, text } = opensslReply(data);
+    const result = parseTimeStampResponse(response, request, { tsaCertificate: tsa.tsaCertDer });
+    expect(hex(result.token)).toBe(hex(token));
+    expect(hex(result.token)).toBe(hex(response.subarray(response.length - token.length)));
+    expect(verifyTokenWithOpenssl(tsa, data, result.token)).toMatch(/Verification: OK/);
+    const rootDer = new Uint8Array(execFileSync('openssl', ['x509', '-in', tsa.rootPath, '-outform', 'DER']));
+    expect(result.certificates.map(hex).sort()).toEqual([hex(tsa.tsaCertDer), hex(rootDer)].sort());
+    expect(BigInt(`0x${result.serialNumber}`)).toBe(BigInt(/Serial number: (0x[0-9A-Fa-f]+)/.exec(text)![1]!));
+    expect(result.genTime.getTime()).toBe(Date.parse(/Time stamp: (.+)/.exec(text)![1]!));
+    expect(result.policy).toBe('1.2.3.4.1'); // openssl prints it by its config name, tsa_policy1
+    expect(text).toMatch(new RegExp(`Nonce: 0x0*${request.nonce.toString(16)}`, 'i'));
+  });
+
+  it('checks the imprint, the nonce and (with a TSA certificate) the signature of the token', () => {
+    const { request, response } = opensslReply(randomBytes(80));
+    const otherDigest = Uint8Array.from(request.hashedMessage);
+    otherDigest[0]! ^= 1;
+    expect(() => parseTimeStampResponse(response, { ...request, hashedMessage: otherDigest }))
+      .toThrow(expect.objectContaining({ code: 'TSA_IMPRINT_MISMATCH', kind: 'input' }));
+    expect(() => parseTimeStampResponse(response, { ...request, hash: 'sha384', hashedMessage: new Uint8Array(48) }))
+      .toThrow(expect.objectContaining({ code: 'TSA_IMPRINT_MISMATCH' }));
+    expect(() => parseTimeStampResponse(response, { ...request, nonce: request.nonce + 1n }))
+      .toThrow(expect.objectContaining({ code: 'TSA_NONCE_MISMATCH', kind: 'input' }));
+    // The last octet of openssl's token is the signature's: without a TSA certificate nothing
+    // checks it; with one, the token is refused.
+    const tampered = Uint8Array.from(response);
+    tampered[tampered.length - 1]! ^= 1;
+    expect(parseTimeStampResponse(tampered, request).token[0]).toBe(0x30);
+    expect(() => parseTimeStampResponse(tampered, request, { tsaCertificate: tsa.tsaCertDer }))
+      .toThrow(expect.objectContaining({ code: 'TSA_BAD_SIGNATURE', kind: 'input' }));
+    expect(() => parseTimeStampResponse(response, request, { tsaCertificate: Uint8Array.of(1, 2, 3) }))
+      .toThrow(expect.objectContaining({ code: 'TSA_BAD_CERTIFICATE', kind: 'input' }));
+    expect(() => parseTimeStampResponse(Uint8Array.from([...response, 0x05, 0x00]), request))
+      .toThrow(expect.objectContaining({ code: 'TSA_BAD_RESPONSE' }));
   });
 });
