@@ -49,7 +49,11 @@ describe('exportOpenPgpPublicKey with file keys', () => {
     expect(verified.stdout).toContain(`[GNUPG:] VALIDSIG ${fingerprint}`);
     expect(verified.stdout).toContain('{"critical":{},"optional":{}}');
     const tampered = Uint8Array.from(message);
-    tampered[message.indexOf(0x7b) + 2] ^= 0x01;
+    // Flip a byte inside the signed payload. (Searching for a lone '{' byte could land in the
+    // one-pass packet's key ID, which the signature does not cover: a random key made this flaky.)
+    const payloadAt = Buffer.from(message).indexOf(Buffer.from(payload));
+    expect(payloadAt).toBeGreaterThan(0);
+    tampered[payloadAt + 2] ^= 0x01;
     writeFileSync(sigPath, tampered);
     const bad = gpg(home, ['--status-fd', '1', '--decrypt', sigPath]);
     expect(bad.stdout).toContain('[GNUPG:] BADSIG');
