@@ -4,7 +4,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { keyError } from '../../errors.js';
 import { pkcs11Error } from './pkcs11-errors.js';
-import { getPkcs11Module, resolveModulePath, type PinOptions } from './pkcs11-session-manager.js';
+import { openTokenForUri } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 
 export interface ImportCertificateOptions {
@@ -39,20 +39,7 @@ export async function importCertificate(uri: string | Pkcs11Uri, der: Uint8Array
   } catch (error) {
     throw keyError('KEY_CERT_INVALID', 'the certificate to import does not parse as X.509', { cause: error });
   }
-  const env = options.env ?? process.env;
-  const modulePath = resolveModulePath(parsed.modulePath, env);
-  const module = getPkcs11Module(modulePath);
-  const token = module.token({
-    ...(parsed.token === undefined ? {} : { label: parsed.token }),
-    ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
-  });
-  const pin: PinOptions = {
-    env,
-    ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
-    ...(parsed.pinSource !== undefined ? { pinFile: parsed.pinSource } : options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
-    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
-  };
-  await token.ensureLogin(pin);
+  const { module, token } = await openTokenForUri(parsed, options);
   const lib = module.lib;
   const existing = token.findObjects([
     { type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE },
@@ -84,7 +71,7 @@ export async function importCertificate(uri: string | Pkcs11Uri, der: Uint8Array
     ...(id === undefined ? {} : { id }),
     ...(label === undefined ? {} : { object: label }),
     type: 'cert',
-    modulePath,
+    modulePath: module.path,
   }).toString();
 }
 

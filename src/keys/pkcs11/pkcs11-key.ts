@@ -21,7 +21,7 @@ import {
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import { CKM_EDDSA } from './pkcs11js-loader.js';
-import { getPkcs11Module, resolveModulePath, type Handle, type PinOptions, type Pkcs11Token } from './pkcs11-session-manager.js';
+import { openTokenForUri, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 
 export interface OpenPkcs11KeyOptions {
@@ -42,19 +42,7 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
   if (parsed.object === undefined && parsed.id === undefined) {
     throw keyError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a key (object=<label> or id=<hex bytes>)');
   }
-  const env = options.env ?? process.env;
-  const module = getPkcs11Module(resolveModulePath(parsed.modulePath, env));
-  const token = module.token({
-    ...(parsed.token === undefined ? {} : { label: parsed.token }),
-    ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
-  });
-  const pin: PinOptions = {
-    env,
-    ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
-    ...(parsed.pinSource !== undefined ? { pinFile: parsed.pinSource } : options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
-    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
-  };
-  await token.ensureLogin(pin);
+  const { module, token } = await openTokenForUri(parsed, options);
 
   const lib = module.lib;
   const description = pkcs11Uri({

@@ -9,6 +9,7 @@ import { keyError } from '../../errors.js';
 import { readSecretFile, resolveSecret } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
+import type { Pkcs11Uri } from './pkcs11-uri.js';
 
 export const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
 export const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
@@ -351,4 +352,29 @@ export async function resolvePin(options: PinOptions, tokenLabel: string): Promi
 export function hasPinSource(options: PinOptions): boolean {
   const env = options.env ?? process.env;
   return options.pinValue !== undefined || options.pinFile !== undefined || PIN_ENV.some((n) => (env[n] ?? '') !== '');
+}
+
+/**
+ * The token a parsed `pkcs11:` URI names, logged in (once per process): module from the URI or
+ * the environment, token by label or slot id, PIN from pin-value, pin-source, `pinFile`, the
+ * environment or a prompt. Shared by every operation that acts on a token object.
+ */
+export async function openTokenForUri(
+  parsed: Pkcs11Uri,
+  options: { env?: NodeJS.ProcessEnv; pinFile?: string; interactive?: boolean } = {},
+): Promise<{ module: Pkcs11Module; token: Pkcs11Token }> {
+  const env = options.env ?? process.env;
+  const module = getPkcs11Module(resolveModulePath(parsed.modulePath, env));
+  const token = module.token({
+    ...(parsed.token === undefined ? {} : { label: parsed.token }),
+    ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
+  });
+  const pin: PinOptions = {
+    env,
+    ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
+    ...(parsed.pinSource !== undefined ? { pinFile: parsed.pinSource } : options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
+    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+  };
+  await token.ensureLogin(pin);
+  return { module, token };
 }
