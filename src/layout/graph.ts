@@ -213,3 +213,18 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
   return { roots: layout.index.manifests, nodes, referrers, cosignTags, unreferencedBlobs };
 }
 
+
+/** Every node reachable from `root` through children (each once, depth first); unknown digests are skipped. */
+export function* reachableNodes(graph: LayoutGraph, root: string): Generator<GraphNode> {
+  const seen = new Set<string>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const digest = stack.pop()!;
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    const node = graph.nodes.get(digest);
+    if (node === undefined) continue;
+    yield node;
+    stack.push(...node.children);
+  }
+}

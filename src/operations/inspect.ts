@@ -7,7 +7,7 @@ import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
 import type { Progress } from '../cli/progress.js';
 import { Annotation } from '../media-types.js';
-import { walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
+import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
 
@@ -85,14 +85,7 @@ function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectN
 
 function layerStats(graph: LayoutGraph, root: string) {
   const stats = { present: 0, missing: 0, presentBytes: 0, missingBytes: 0, manifestsPresent: 0 };
-  const seen = new Set<string>();
-  const stack = [root];
-  while (stack.length) {
-    const digest = stack.pop()!;
-    if (seen.has(digest)) continue;
-    seen.add(digest);
-    const n = graph.nodes.get(digest);
-    if (!n) continue;
+  for (const n of reachableNodes(graph, root)) {
     if (n.role === 'layer') {
       if (n.present) {
         stats.present++;
@@ -103,7 +96,6 @@ function layerStats(graph: LayoutGraph, root: string) {
       }
     }
     if (n.role === 'manifest' && n.present) stats.manifestsPresent++;
-    stack.push(...n.children);
   }
   return stats;
 }

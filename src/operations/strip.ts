@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
 import { inputError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
-import { walkLayout, type LayoutGraph } from '../layout/graph.js';
+import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
@@ -42,14 +42,8 @@ export interface StripResult {
 export function layersOf(graph: LayoutGraph, root: string, what: string): { present: PlainDescriptor[]; missing: PlainDescriptor[] } {
   const present = new Map<string, PlainDescriptor>();
   const missing = new Map<string, PlainDescriptor>();
-  const seen = new Set<string>();
-  const stack = [root];
-  while (stack.length) {
-    const digest = stack.pop()!;
-    if (seen.has(digest)) continue;
-    seen.add(digest);
-    const n = graph.nodes.get(digest);
-    if (!n) continue;
+  for (const n of reachableNodes(graph, root)) {
+    const digest = n.descriptor.digest;
     if (n.error !== undefined) throw inputError('LAYOUT_BAD_MANIFEST', `${what}: manifest ${digest} is unreadable: ${n.error}`);
     if (n.role === 'config' && !n.present) {
       throw inputError('LAYOUT_MISSING_BLOB', `${what}: config ${digest} of a manifest is missing`, { details: { digest } });
@@ -58,7 +52,6 @@ export function layersOf(graph: LayoutGraph, root: string, what: string): { pres
       if (n.present) present.set(digest, plainDescriptor(n.descriptor));
       else if (!isForeign(n.descriptor)) missing.set(digest, plainDescriptor(n.descriptor));
     }
-    stack.push(...n.children);
   }
   return { present: [...present.values()], missing: [...missing.values()] };
 }
