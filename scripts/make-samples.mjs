@@ -4,7 +4,7 @@
 // own tar or layout code, so the samples can test that code.
 //
 //   node scripts/make-samples.mjs [--out-dir samples]        single.tar, multi.tar, docker.tar
-//   node scripts/make-samples.mjs --size 2GiB --output big.tar [--tag big] [--seed airsign]
+//   node scripts/make-samples.mjs --size 2GiB --output big.tar [--layers N] [--tag big] [--seed airsign]
 //
 // Every byte is fixed: zero mtimes, uid/gid 0, fixed `created` times, gzip written here with stored
 // deflate blocks (so no zlib build or CPU feature can change the bytes), and big layer content from an
@@ -458,9 +458,10 @@ function bigLayer(seed, layerNo, payload) {
   return { hex, size, chunks, desc: { mediaType: MT.ociLayerGzip, digest: `sha256:${hex}`, size }, diffId: `sha256:${diff.digest('hex')}` };
 }
 
-function makeBig(output, totalBytes, { seed, tag }) {
+function makeBig(output, totalBytes, { seed, tag, layers: layerCount }) {
   const perLayerMax = 512 * 1024 * 1024;
-  const count = Math.max(1, Math.ceil(totalBytes / perLayerMax));
+  const count = layerCount ?? Math.max(1, Math.ceil(totalBytes / perLayerMax));
+  if (totalBytes / count >= 8 * 1024 ** 3) throw new Error('layers of 8 GiB or more need PAX; not supported here (give more --layers)');
   const payload = Math.max(512, Math.floor((totalBytes - 16 * 1024) / count / 512) * 512 - 2048);
   const layers = [];
   for (let i = 0; i < count; i++) layers.push(bigLayer(seed, i, payload));
@@ -503,6 +504,10 @@ function parseArgs(argv) {
     else if (arg === '--output') opts.output = value();
     else if (arg === '--seed') opts.seed = value();
     else if (arg === '--tag') opts.tag = value();
+    else if (arg === '--layers') {
+      opts.layers = Number(value());
+      if (!Number.isInteger(opts.layers) || opts.layers < 1) throw new Error('--layers needs a positive integer');
+    }
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -511,8 +516,9 @@ function parseArgs(argv) {
 
 const USAGE = `usage:
   node scripts/make-samples.mjs [--out-dir DIR]          write single.tar, multi.tar, docker.tar (default DIR: samples/)
-  node scripts/make-samples.mjs --size 2GiB --output FILE [--tag big] [--seed airsign]
-                                                         write one large single-platform sample (incompressible gzip layers of <= 512 MiB)`;
+  node scripts/make-samples.mjs --size 2GiB --output FILE [--layers N] [--tag big] [--seed airsign]
+                                                         write one large single-platform sample of incompressible gzip
+                                                         layers (default: as many as keep each <= 512 MiB)`;
 
 function main() {
   let opts;

@@ -1,15 +1,26 @@
 /**
  * Copies `size` bytes from a positional source to a sink, hashing as it goes, with reads, hashing
- * and writes overlapped (three 1 MiB buffers: memory stays flat whatever the blob size). Fails
- * with LAYOUT_SIZE_MISMATCH / LAYOUT_DIGEST_MISMATCH after the last chunk; callers write to
- * temporary files only, so a mismatch never leaves bad output behind.
+ * and writes overlapped (a few fixed buffers: memory stays flat whatever the blob size). The sink
+ * gets each chunk with its offset in the blob and may be called again before its previous write
+ * settled, so it must write positionally (OutputFile, TarWriter.data do). Fails with
+ * LAYOUT_SIZE_MISMATCH / LAYOUT_DIGEST_MISMATCH after the last chunk; callers write to temporary
+ * files only, so a mismatch never leaves bad output behind.
+ *
+ * Large blobs are copied through page-aligned buffers in chunks that end on page boundaries of the
+ * destination (given `destinationOffset`), so an OutputFile sink can send them to the disk
+ * directly; the first chunk is cut short when the destination does not start on a page boundary.
  */
 import { createHash } from 'node:crypto';
 import { parseDigest } from '../digest.js';
 import { inputError } from '../errors.js';
+import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT } from '../fs/aligned-memory.js';
 import { readFully, type RandomAccessFile } from '../tar/random-access.js';
 
-const CHUNK = 1024 * 1024;
+/** Chunk of large copies: big enough for the disk to stream, small enough for flat memory. */
+const CHUNK = 4 * 1024 * 1024;
+/** Blobs below this are copied through ordinary buffers sized to the blob. */
+const ALIGNED_MIN = 1024 * 1024;
+const BUFFERS = 3;
 
 export interface CopySource {
   file: RandomAccessFile;
@@ -17,12 +28,25 @@ export interface CopySource {
   size: number;
 }
 
+export interface CopyOptions {
+  /** Where the sink puts the first byte, so chunks can be cut on page boundaries there. */
+  destinationOffset?: number;
+  onProgress?: (bytes: number) => void;
+}
+
+/** Aligned buffer sets are reused across copies: a layout with many large layers maps memory once. */
+const idleAlignedSets: Buffer[][] = [];
+
+function acquireAlignedSet(): Buffer[] {
+  return idleAlignedSets.pop() ?? allocateAlignedBuffers(BUFFERS, CHUNK);
+}
+
 export async function copyVerified(
   source: CopySource,
   expected: { digest: string; size: number },
   what: string,
-  sink: (chunk: Uint8Array) => Promise<void>,
-  onProgress?: (bytes: number) => void,
+  sink: (chunk: Uint8Array, offset: number) => Promise<void>,
+  options: CopyOptions = {},
 ): Promise<void> {
   if (source.size !== expected.size) {
     throw inputError('LAYOUT_SIZE_MISMATCH', `${what} has ${source.size} bytes, its descriptor says ${expected.size}`, {
@@ -31,35 +55,54 @@ export async function copyVerified(
   }
   const { algorithm } = parseDigest(expected.digest);
   const hash = createHash(algorithm);
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const aligned = source.size >= ALIGNED_MIN;
+  const buffers = aligned ? acquireAlignedSet() : Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(Math.max(1, source.size)));
+  const chunk = buffers[0]!.length;
+  const misalignment = aligned ? (options.destinationOffset ?? 0) % DIRECT_IO_ALIGNMENT : 0;
+  const head = misalignment === 0 ? 0 : DIRECT_IO_ALIGNMENT - misalignment;
+  const lengthAt = (done: number) => Math.min(done === 0 && head > 0 ? head : chunk, source.size - done);
   const readAt = (i: number, done: number) => {
-    const length = Math.min(CHUNK, source.size - done);
-    return readFully(source.file, buffers[i % 3]!, 0, length, source.offset + done).then((n) => {
+    const length = lengthAt(done);
+    return readFully(source.file, buffers[i % BUFFERS]!, 0, length, source.offset + done).then((n) => {
       if (n !== length) throw inputError('TAR_TRUNCATED', `${what} is truncated`);
       return n;
     });
   };
+  // Up to BUFFERS - 1 writes in flight (file systems that allow it then queue them on the disk),
+  // one read ahead, and
+  // hashing on this thread in between. A buffer is read into again only once its write settled.
+  const writes: Array<Promise<void> | undefined> = new Array(BUFFERS);
+  let failure: unknown;
+  const startRead = (index: number, at: number) =>
+    (writes[index % BUFFERS] ?? Promise.resolve()).then(() => {
+      if (failure !== undefined) throw failure;
+      return readAt(index, at);
+    });
   let done = 0;
   let i = 0;
-  let pendingRead: Promise<number> | undefined = source.size > 0 ? readAt(0, 0) : undefined;
-  let pendingWrite: Promise<void> = Promise.resolve();
+  let pendingRead: Promise<number> | undefined = source.size > 0 ? startRead(0, 0) : undefined;
   try {
     while (pendingRead) {
       const n = await pendingRead;
-      const chunk = buffers[i % 3]!.subarray(0, n);
+      const current = buffers[i % BUFFERS]!.subarray(0, n);
+      const offset = done;
       done += n;
-      pendingRead = done < source.size ? readAt(i + 1, done) : undefined;
-      hash.update(chunk);
-      await pendingWrite;
-      pendingWrite = sink(chunk);
-      onProgress?.(n);
+      pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
+      hash.update(current);
+      writes[i % BUFFERS] = sink(current, offset).catch((error: unknown) => {
+        failure ??= error;
+      });
+      options.onProgress?.(n);
       i++;
     }
-    await pendingWrite;
+    await Promise.all(writes);
+    if (failure !== undefined) throw failure;
   } catch (error) {
     await pendingRead?.catch(() => {});
-    await pendingWrite.catch(() => {});
-    throw error;
+    await Promise.all(writes);
+    throw failure ?? error;
+  } finally {
+    if (aligned) idleAlignedSets.push(buffers);
   }
   const actual = `${algorithm}:${hash.digest('hex')}`;
   if (actual !== expected.digest) {

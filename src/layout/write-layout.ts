@@ -16,8 +16,9 @@ import type { Progress } from '../cli/progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
 import { temporarySiblingPath } from '../fs/atomic-write.js';
-import { BackgroundFlush } from '../tar/background-flush.js';
-import { copyVerified, type CopySource } from './blob-copy.js';
+import { forEachConcurrently } from '../concurrency.js';
+import { OutputFile } from '../fs/output-file.js';
+import { copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
 import { directoryBlobPath, type Layout } from './open-layout.js';
 import { strippedBlobPath } from './strip-directory.js';
 
@@ -50,6 +51,8 @@ export interface WriteLayoutResult {
   stripped: string[];
 }
 
+const STRIP_CONCURRENCY = 2;
+
 const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE']);
 
 function outputError(error: unknown, target: string): unknown {
@@ -77,28 +80,34 @@ type BlobPlan =
 async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
-  const handle = await open(temp, 'wx', 0o444);
-  const flush = new BackgroundFlush(handle);
-  let position = 0;
+  const output = await OutputFile.create(temp, { mode: 0o444 });
   try {
-    await copyVerified(source, expected, what, async (chunk) => {
-      let done = 0;
-      while (done < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position);
-        done += bytesWritten;
-        position += bytesWritten;
-      }
-      flush.written(chunk.length);
-    }, progress ? (n) => progress.advance(n) : undefined);
-    await flush.finish();
-    await handle.close();
+    await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), { destinationOffset: 0, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}) });
+    await output.finish();
     await rename(temp, dest);
   } catch (error) {
-    await flush.settle();
-    await handle.close().catch(() => {});
+    await output.abort();
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Moves blobs out to `<directory>/<alg>/<encoded>`, verified, two at a time: separate files let the
+ * disk work on two writes at once. Adds each file it creates to `created` (for clean-up on failure).
+ */
+async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress): Promise<void> {
+  await forEachConcurrently(digests, STRIP_CONCURRENCY, async (digest) => {
+    const dest = strippedBlobPath(directory, digest);
+    const existed = await lstat(dest).then(() => true, () => false);
+    const range = await layout.blobRange(digest);
+    try {
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress);
+    } finally {
+      await range.release();
+    }
+    if (!existed) created.push(dest);
+  });
 }
 
 async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
@@ -189,19 +198,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const temp = temporarySiblingPath(target);
   try {
     // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) {
-      for (const digest of stripped) {
-        const dest = strippedBlobPath(changes.stripBlobsTo.directory, digest);
-        const existed = await lstat(dest).then(() => true, () => false);
-        const range = await layout.blobRange(digest);
-        try {
-          await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress);
-        } finally {
-          await range.release();
-        }
-        if (!existed) createdStripFiles.push(dest);
-      }
-    }
+    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress);
     // 2. the tar, entries sorted by name as buildx writes them.
     writer = await TarWriter.create(temp);
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -249,6 +246,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   }
 }
 
+function copyOptions(writer: TarWriter, progress: Progress | undefined): CopyOptions {
+  return { destinationOffset: writer.nextDataOffset, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}) };
+}
+
 async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, progress?: Progress): Promise<void> {
   if (p.kind === 'bytes') {
     await writer.file(path, p.bytes, 0o444);
@@ -260,7 +261,7 @@ async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p
     const range = await layout.blobRange(p.digest);
     try {
       await writer.begin(path, range.size, 0o444);
-      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), progress ? (n) => progress.advance(n) : undefined);
+      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), copyOptions(writer, progress));
       await writer.end();
     } finally {
       await range.release();
@@ -270,7 +271,7 @@ async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p
   const file = await openRandomAccess(p.path);
   try {
     await writer.begin(path, p.size, 0o444);
-    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), progress ? (n) => progress.advance(n) : undefined);
+    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), copyOptions(writer, progress));
     await writer.end();
   } catch (error) {
     throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
@@ -298,19 +299,7 @@ async function writeDirectoryInPlace(
   const root = layout.source.path;
   const created: string[] = [];
   try {
-    if (o.strippedTo !== undefined) {
-      for (const digest of o.stripped) {
-        const dest = strippedBlobPath(o.strippedTo, digest);
-        const existed = await lstat(dest).then(() => true, () => false);
-        const range = await layout.blobRange(digest);
-        try {
-          await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, o.progress);
-        } finally {
-          await range.release();
-        }
-        if (!existed) created.push(dest);
-      }
-    }
+    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress);
     for (const p of plan.values()) {
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));

@@ -2,10 +2,10 @@
  * Writes a plain ustar archive sequentially to a new file, the way Go's archive/tar (and so
  * buildx) does: uid/gid 0, mtime 0, no `./` prefix, PAX only when a field overflows, two zero
  * blocks at the end, no record padding. Data is written as it arrives; nothing is buffered
- * beyond one header.
+ * beyond one header. Entry data starts on 512-byte boundaries; `nextDataOffset` lets a copier cut
+ * its chunks so that they fall on page boundaries and can go to the disk directly (output-file.ts).
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { BackgroundFlush } from './background-flush.js';
+import { OutputFile } from '../fs/output-file.js';
 import { BLOCK, encodeHeader, paddingFor } from './tar-header.js';
 
 const ZEROS = new Uint8Array(BLOCK * 2);
@@ -15,19 +15,25 @@ export class TarWriter {
   private remaining = 0;
   private pendingPadding = 0;
 
-  private readonly flush: BackgroundFlush;
-
-  private constructor(private readonly handle: FileHandle) {
-    this.flush = new BackgroundFlush(handle);
-  }
+  private constructor(private readonly output: OutputFile) {}
 
   /** Creates `path` exclusively (fails if it exists). */
-  static async create(path: string): Promise<TarWriter> {
-    return new TarWriter(await open(path, 'wx', 0o644));
+  static async create(path: string, options: { directIo?: boolean } = {}): Promise<TarWriter> {
+    return new TarWriter(await OutputFile.create(path, { mode: 0o644, ...options }));
   }
 
   get bytesWritten(): number {
     return this.position;
+  }
+
+  /** The file offset the next data() chunk will be written at. */
+  get nextDataOffset(): number {
+    return this.position;
+  }
+
+  /** Whether large aligned chunks still go to the disk directly. */
+  get usesDirectIo(): boolean {
+    return this.output.usesDirectIo;
   }
 
   async directory(path: string, mode = 0o755): Promise<void> {
@@ -50,6 +56,10 @@ export class TarWriter {
     this.pendingPadding = paddingFor(size);
   }
 
+  /**
+   * Appends `chunk` to the current entry. May be called again before the previous call settled
+   * (each call reserves its place at once), so a copier can keep several writes in flight.
+   */
   async data(chunk: Uint8Array): Promise<void> {
     if (chunk.length > this.remaining) throw new RangeError('tar entry data exceeds its declared size');
     this.remaining -= chunk.length;
@@ -66,14 +76,12 @@ export class TarWriter {
   async finish(): Promise<void> {
     this.assertIdle();
     await this.write(ZEROS);
-    await this.flush.finish();
-    await this.handle.close();
+    await this.output.finish();
   }
 
   /** Closes without finishing (after a failure); the caller removes the file. */
   async abort(): Promise<void> {
-    await this.flush.settle();
-    await this.handle.close().catch(() => {});
+    await this.output.abort();
   }
 
   private assertIdle(): void {
@@ -81,12 +89,8 @@ export class TarWriter {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.position);
-      done += bytesWritten;
-      this.position += bytesWritten;
-    }
-    this.flush.written(bytes.length);
+    const at = this.position;
+    this.position += bytes.length;
+    await this.output.writeAt(bytes, at);
   }
 }
