@@ -4,13 +4,15 @@
 #   openssl dgst -sha256 FILE        one hash pass over every byte: the floor for a verifying tool
 #   cp FILE                          one plain copy (no fsync)
 #   cp FILE && sync FILE             the same copy made durable: the floor for a tool that fsyncs
+#   dd oflag=direct bs=4M            a copy straight to the disk: the floor for airsign's direct writes
 #   airsign strip  --output          layers out to a directory + metadata-only tar (fsync'd)
 #   airsign repack --output          layers back in from the directory (fsync'd)
 #   engine copy                      openLayout + writeLayout, no changes (scripts/bench/engine-copy.mjs)
 #   skopeo copy --all oci-archive:IN:big oci-archive:OUT:big
 # Each as the median wall time of N runs, its ratio to openssl, cp and skopeo at the same size, and
 # peak RSS ("Maximum resident set size" from /usr/bin/time -v); also median CPU time (user+sys),
-# which other load on the machine disturbs less than wall time. Prints a table and writes
+# which other load on the machine disturbs less than wall time. Every input is read once before
+# its step (warm page cache for all, as for openssl). Prints a table and writes
 # DIR/bench-results.json.
 #
 # Options (or environment):
@@ -108,15 +110,20 @@ for size in $SIZES; do
   rm -rf "$WORK"
   mkdir -p "$WORK"
 
+  cat "$sample" > /dev/null
   measure "$size" "$bytes" openssl-sha256 ':' -- openssl dgst -sha256 "$sample"
   measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
   drop cp
   # The durable-copy floor: airsign fsyncs what it writes, so compare with a copy that does too.
   measure "$size" "$bytes" cp+fsync "rm -f '$WORK/cp.tar'" -- sh -c 'cp "$1" "$2" && sync "$2"' cp+fsync "$sample" "$WORK/cp.tar"
   drop cp
+  measure "$size" "$bytes" dd-direct "rm -f '$WORK/dd.tar'" -- dd if="$sample" of="$WORK/dd.tar" bs=4M oflag=direct status=none
+  rm -f "$WORK/dd.tar"
   measure "$size" "$bytes" airsign-strip "rm -rf '$WORK/layers' '$WORK/stripped.tar'" -- \
     "${AIRSIGN[@]}" strip "$sample" --directory "$WORK/layers" --output "$WORK/stripped.tar"
   if [ -f "$WORK/stripped.tar" ]; then
+    # strip's direct writes leave the layer files out of the page cache: warm them like the sample.
+    cat "$WORK"/layers/sha256/* > /dev/null
     measure "$size" "$bytes" airsign-repack "rm -f '$WORK/repacked.tar'" -- \
       "${AIRSIGN[@]}" repack "$WORK/stripped.tar" --directory "$WORK/layers" --output "$WORK/repacked.tar"
     check repacked

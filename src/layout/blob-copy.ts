@@ -17,7 +17,7 @@ import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT } from '../fs/aligned-memor
 import { readFully, type RandomAccessFile } from '../tar/random-access.js';
 
 /** Chunk of large copies: big enough for the disk to stream, small enough for flat memory. */
-const CHUNK = 4 * 1024 * 1024;
+export const COPY_CHUNK = 4 * 1024 * 1024;
 /** Blobs below this are copied through ordinary buffers sized to the blob. */
 const ALIGNED_MIN = 1024 * 1024;
 const BUFFERS = 3;
@@ -31,14 +31,21 @@ export interface CopySource {
 export interface CopyOptions {
   /** Where the sink puts the first byte, so chunks can be cut on page boundaries there. */
   destinationOffset?: number;
+  /** Chunk size of large copies (a multiple of 4096; default COPY_CHUNK): concurrent copies share the memory budget. */
+  chunkSize?: number;
   onProgress?: (bytes: number) => void;
 }
 
-/** Aligned buffer sets are reused across copies: a layout with many large layers maps memory once. */
-const idleAlignedSets: Buffer[][] = [];
+/** Aligned buffer sets (by chunk size) are reused across copies: a layout with many large layers maps memory once. */
+const idleAlignedSets = new Map<number, Buffer[][]>();
 
-function acquireAlignedSet(): Buffer[] {
-  return idleAlignedSets.pop() ?? allocateAlignedBuffers(BUFFERS, CHUNK);
+function acquireAlignedSet(chunkSize: number): Buffer[] {
+  return idleAlignedSets.get(chunkSize)?.pop() ?? allocateAlignedBuffers(BUFFERS, chunkSize);
+}
+
+function releaseAlignedSet(buffers: Buffer[]): void {
+  const size = buffers[0]!.length;
+  idleAlignedSets.set(size, [...(idleAlignedSets.get(size) ?? []), buffers]);
 }
 
 export async function copyVerified(
@@ -56,7 +63,7 @@ export async function copyVerified(
   const { algorithm } = parseDigest(expected.digest);
   const hash = createHash(algorithm);
   const aligned = source.size >= ALIGNED_MIN;
-  const buffers = aligned ? acquireAlignedSet() : Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(Math.max(1, source.size)));
+  const buffers = aligned ? acquireAlignedSet(options.chunkSize ?? COPY_CHUNK) : Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(Math.max(1, source.size)));
   const chunk = buffers[0]!.length;
   const misalignment = aligned ? (options.destinationOffset ?? 0) % DIRECT_IO_ALIGNMENT : 0;
   const head = misalignment === 0 ? 0 : DIRECT_IO_ALIGNMENT - misalignment;
@@ -102,7 +109,7 @@ export async function copyVerified(
     await Promise.all(writes);
     throw failure ?? error;
   } finally {
-    if (aligned) idleAlignedSets.push(buffers);
+    if (aligned) releaseAlignedSet(buffers);
   }
   const actual = `${algorithm}:${hash.digest('hex')}`;
   if (actual !== expected.digest) {

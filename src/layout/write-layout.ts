@@ -18,7 +18,7 @@ import { TarWriter } from '../tar/tar-writer.js';
 import { temporarySiblingPath } from '../fs/atomic-write.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
-import { copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
+import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
 import { directoryBlobPath, type Layout } from './open-layout.js';
 import { strippedBlobPath } from './strip-directory.js';
 
@@ -77,12 +77,16 @@ type BlobPlan =
   | { kind: 'insert'; digest: string; size: number; path: string; desc: PlainDescriptor };
 
 /** Writes one verified blob file: temp name, verify while copying, fsync, rename. */
-async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress): Promise<void> {
+async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress, chunkSize?: number): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
   const output = await OutputFile.create(temp, { mode: 0o444 });
   try {
-    await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), { destinationOffset: 0, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}) });
+    await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), {
+      destinationOffset: 0,
+      ...(chunkSize === undefined ? {} : { chunkSize }),
+      ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}),
+    });
     await output.finish();
     await rename(temp, dest);
   } catch (error) {
@@ -94,7 +98,8 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
 
 /**
  * Moves blobs out to `<directory>/<alg>/<encoded>`, verified, two at a time: separate files let the
- * disk work on two writes at once. Adds each file it creates to `created` (for clean-up on failure).
+ * disk work on two writes at once (each copy with half-size chunks, so memory stays that of one).
+ * Adds each file it creates to `created` (for clean-up on failure).
  */
 async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress): Promise<void> {
   await forEachConcurrently(digests, STRIP_CONCURRENCY, async (digest) => {
@@ -102,7 +107,7 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     const existed = await lstat(dest).then(() => true, () => false);
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress);
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / STRIP_CONCURRENCY);
     } finally {
       await range.release();
     }
