@@ -290,7 +290,7 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
       vsDurableCp: number;
       vsSkopeo: number;
     }>;
-    const steps = ['openssl-sha256', 'cp', 'cp+fsync', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
+    const steps = ['openssl-sha256', 'cp', 'cp+fsync', 'dd-direct', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
     for (const size of ['1MiB', '2MiB']) {
       expect(results.filter((x) => x.size === size).map((x) => x.step)).toEqual(steps);
     }
