@@ -2,11 +2,12 @@
  * The CLI harness: parses argv with yargs, runs one command, prints its result, and maps errors to
  * the fixed exit codes. No stack trace unless --debug.
  */
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { createProgress } from './progress.js';
 type AnyCommand = CommandModule<GlobalOptions, any>;
 
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = result.exitCode ?? ExitCode.Ok;
   });
 
+  const [yargs, commands] = await Promise.all([loadYargs(), loadCommands(argv)]);
   let parser: Argv<GlobalOptions> = yargs(argv)
     .scriptName('airsign')
     .usage('$0 <command> [options]\n\nSign container images offline inside OCI image-layout tarballs.')
@@ -73,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
       if (error) throw error;
       throw new UsageError(message ?? 'invalid command line');
     }) as Argv<GlobalOptions>;
-  for (const command of await loadCommands(argv)) parser = parser.command(command);
+  for (const command of commands) parser = parser.command(command);
+  skipHelpCache(parser);
   parser
     .example('$0 inspect image.tar', 'Show tags, manifests, blobs and signatures')
     .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')
