@@ -24,9 +24,13 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   cert: async () => (await import('./commands/cert.js')).certCommand,
 };
 
-/** The commands to register: just the one named on the command line, or all (for help and errors). */
+/**
+ * The commands to register: just the one named on the command line; none for a plain `--version`
+ * (yargs prints the version before it looks at commands); all otherwise (for help and errors).
+ */
 async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
   const named = argv.find((arg) => !arg.startsWith('-'));
+  if (named === undefined && argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h')) return [];
   const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
   return Promise.all(load.map((loader) => loader()));
 }
