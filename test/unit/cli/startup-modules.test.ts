@@ -55,6 +55,7 @@ describe('CLI start-up: modules loaded per command', () => {
       expect(r.code).toBe(0);
       expectNone(r.modules, [...HELP_ONLY, ...SIGNING, /\/dist\/cli\/commands\/(sign|key|cert)\.js/]);
     }
+    for (const r of [strip, repack]) expectNone(r.modules, [/\/dist\/operations\/inspect\.js/]);
   });
 
   it('sign with a key file and Notation JWS loads no PKCS#11, TSA, COSE or help-rendering code', () => {
