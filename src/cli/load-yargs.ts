@@ -2,16 +2,18 @@
  * yargs, built so that a command run does not pay for help rendering it never shows.
  *
  * `import yargs from 'yargs'` loads yargs' Node platform shim, which eagerly imports cliui,
- * wrap-ansi, three copies of string-width (Intl.Segmenter, emoji and Unicode-property regexes at
- * module top level), escalade and get-caller-file: about 80-100 ms of the CLI's start-up, while
- * only `--help` output uses them. Here the same yargs (its own `YargsFactory`, the same
+ * wrap-ansi and string-width (three copies in our lockfile; each builds an Intl.Segmenter and
+ * emoji / Unicode-property regexes at module top level), escalade and get-caller-file: about
+ * 80-100 ms of the CLI's start-up, while only help output uses them. (yargs also renders a
+ * command's whole help text each time the command runs; skipHelpCache below stops that.) Here the same yargs (its own `YargsFactory`, the same
  * yargs-parser and y18n with yargs' locale files) gets a platform whose help-only parts load on
  * first use, synchronously with `require` (Node >= 20.19 can `require` these ES modules).
  * Output, messages and locale handling stay exactly those of stock yargs.
  *
  * yargs does not export its factory, so it is found next to yargs' entry point. If that ever
  * fails (a yargs layout change), this falls back to the stock `import('yargs')`: slower, same
- * behaviour. test/cli/load-yargs.test.ts compares both.
+ * behaviour. test/unit/cli/load-yargs.test.ts compares the two (help in several locales, parsing,
+ * errors) and fails if the factory can no longer be found.
  */
 import { notStrictEqual, strictEqual } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
