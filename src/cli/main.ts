@@ -2,11 +2,12 @@
  * The CLI harness: parses argv with yargs, runs one command, prints its result, and maps errors to
  * the fixed exit codes. No stack trace unless --debug.
  */
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { createProgress } from './progress.js';
 type AnyCommand = CommandModule<GlobalOptions, any>;
 
@@ -23,9 +24,13 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   cert: async () => (await import('./commands/cert.js')).certCommand,
 };
 
-/** The commands to register: just the one named on the command line, or all (for help and errors). */
+/**
+ * The commands to register: just the one named on the command line; none for a plain `--version`
+ * (yargs prints the version before it looks at commands); all otherwise (for help and errors).
+ */
 async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
   const named = argv.find((arg) => !arg.startsWith('-'));
+  if (named === undefined && argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h')) return [];
   const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
   return Promise.all(load.map((loader) => loader()));
 }
@@ -57,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = result.exitCode ?? ExitCode.Ok;
   });
 
+  const [yargs, commands] = await Promise.all([loadYargs(), loadCommands(argv)]);
   let parser: Argv<GlobalOptions> = yargs(argv)
     .scriptName('airsign')
     .usage('$0 <command> [options]\n\nSign container images offline inside OCI image-layout tarballs.')
@@ -73,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
       if (error) throw error;
       throw new UsageError(message ?? 'invalid command line');
     }) as Argv<GlobalOptions>;
-  for (const command of await loadCommands(argv)) parser = parser.command(command);
+  for (const command of commands) parser = parser.command(command);
+  skipHelpCache(parser);
   parser
     .example('$0 inspect image.tar', 'Show tags, manifests, blobs and signatures')
     .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')

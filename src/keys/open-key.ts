@@ -5,7 +5,6 @@
 import type { KeyBackend } from './key-backend.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
-import { openPkcs11Key } from './pkcs11/pkcs11-key.js';
 
 export interface OpenKeyOptions {
   /** --cert: PEM chain (leaf first) overriding the token's certificate object. */
@@ -33,6 +32,8 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
     ...(chain === undefined ? {} : { certificateChain: chain }),
   };
   if (isPkcs11Spec(spec)) {
+    // PKCS#11 code (pkcs11js, sessions, URI parsing) loads only for a pkcs11: URI.
+    const { openPkcs11Key } = await import('./pkcs11/pkcs11-key.js');
     return openPkcs11Key(spec, { ...common, ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }) });
   }
   const backend = await openFileKey(spec, { ...common, ...(options.passwordFile === undefined ? {} : { passwordFile: options.passwordFile }) });

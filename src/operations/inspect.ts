@@ -10,6 +10,10 @@ import { Annotation } from '../media-types.js';
 import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
+import { humanSize } from '../human-size.js';
+
+/** Re-exported from human-size.ts (where strip and repack take it from, without loading inspect). */
+export { humanSize };
 
 export interface InspectNode {
   digest: string;
@@ -173,18 +177,6 @@ export async function inspectLayout(source: string, options: { progress?: Progre
 function short(digest: string): string {
   const colon = digest.indexOf(':');
   return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
-}
-
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The human tree for `inspect` without --json. */

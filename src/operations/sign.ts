@@ -24,7 +24,7 @@ import {
   type SignatureRecord,
   type SigningRecord,
 } from '../signing-record.js';
-import { createTsaTimestamper, type TsaOptions } from '../timestamp/tsa-client.js';
+import type { TsaOptions } from '../timestamp/tsa-client.js';
 import { VERSION } from '../version.js';
 
 export interface SignOptions {
@@ -77,7 +77,10 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
   if (options.source === '-' || options.source === '') {
     throw inputError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
   }
-  const timestamper = options.timestamper ?? (options.tsaUrl === undefined ? undefined : createTsaTimestamper(options.tsaUrl, options.tsaOptions));
+  // The TSA client (HTTP, CMS/TSP parsing) loads only when a TSA is named.
+  const timestamper =
+    options.timestamper ??
+    (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
 
   const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });

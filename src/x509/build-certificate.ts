@@ -9,8 +9,18 @@
  *   SKI, AKI when issued.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
+import type * as X509 from '@peculiar/asn1-x509';
+import { inputError, keyError } from '../errors.js';
+import type { KeyBackend } from '../keys/key-backend.js';
+import { EKU, parseCertificate, samePublicKey } from './certificate-info.js';
+import type { CertificateInfo } from './certificate-info.js';
+import { verifyCertificateSignature } from './certificate-signature.js';
+import { parseDistinguishedName } from './distinguished-name.js';
+import { algorithmIdentifier, x509SignatureAlgorithm } from './signature-algorithm.js';
+import { asn1Schema, asn1X509 } from './asn1-packages.js';
+
+const { AsnConvert, OctetString } = asn1Schema;
+const {
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
@@ -31,14 +41,10 @@ import {
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
-import { inputError, keyError } from '../errors.js';
-import type { KeyBackend } from '../keys/key-backend.js';
-import { EKU, parseCertificate, samePublicKey } from './certificate-info.js';
-import type { CertificateInfo } from './certificate-info.js';
-import { verifyCertificateSignature } from './certificate-signature.js';
-import { parseDistinguishedName } from './distinguished-name.js';
-import { algorithmIdentifier, x509SignatureAlgorithm } from './signature-algorithm.js';
+} = asn1X509;
+type Extension = X509.Extension;
+type Name = X509.Name;
+type SubjectPublicKeyInfo = X509.SubjectPublicKeyInfo;
 
 export interface CertificateIssuer {
   key: KeyBackend;

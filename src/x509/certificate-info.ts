@@ -3,8 +3,15 @@
  * chain order, key matching) without trusting it: parsing is not verification.
  */
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
+import type * as X509 from '@peculiar/asn1-x509';
+import type { KeyUsageType } from '@peculiar/asn1-x509';
+import { inputError } from '../errors.js';
+import { asn1Schema, asn1X509 } from './asn1-packages.js';
+import { describeName, formatDistinguishedName } from './distinguished-name.js';
+import type { DistinguishedName } from './distinguished-name.js';
+
+const { AsnConvert } = asn1Schema;
+const {
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
@@ -19,11 +26,11 @@ import {
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
-import type { KeyUsageType } from '@peculiar/asn1-x509';
-import { inputError } from '../errors.js';
-import { describeName, formatDistinguishedName } from './distinguished-name.js';
-import type { DistinguishedName } from './distinguished-name.js';
+} = asn1X509;
+type Certificate = X509.Certificate;
+type KeyUsage = X509.KeyUsage;
+type Name = X509.Name;
+type SubjectPublicKeyInfo = X509.SubjectPublicKeyInfo;
 
 export type KeyUsageName = KeyUsageType;
 

@@ -8,9 +8,15 @@
  * RDN. Country is a PrintableString of two letters; emailAddress and DC are IA5Strings; every
  * other value is a UTF8String (OpenSSL's default string mask).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
+import type * as X509 from '@peculiar/asn1-x509';
 import { inputError } from '../errors.js';
+import { asn1Schema, asn1X509 } from './asn1-packages.js';
+
+const { AsnConvert } = asn1Schema;
+const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } = asn1X509;
+type AttributeTypeAndValue = X509.AttributeTypeAndValue;
+type AttributeValue = X509.AttributeValue;
+type Name = X509.Name;
 
 interface AttributeKind {
   oid: string;

@@ -2,8 +2,12 @@
  * The X.509 signature algorithm a key signs certificates with: one table from key type to the
  * AlgorithmIdentifier and the KeyBackend scheme that produces the matching signature bytes.
  */
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import type * as X509 from '@peculiar/asn1-x509';
 import type { HashAlgorithm, KeyType, SignatureScheme } from '../keys/key-backend.js';
+import { asn1X509 } from './asn1-packages.js';
+
+const { AlgorithmIdentifier } = asn1X509;
+type AlgorithmIdentifier = X509.AlgorithmIdentifier;
 
 export interface X509SignatureAlgorithm {
   /** e.g. "ecdsa-with-SHA256". */

@@ -1,7 +1,7 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { humanSize } from '../../operations/inspect.js';
+import { humanSize } from '../../human-size.js';
 import { repackLayout } from '../../operations/repack.js';
 
 export const repackCommand = defineCommand({

@@ -1,7 +1,7 @@
 // `airsign strip <tar> --directory <dir>`: move layer blobs out, keep a metadata-only layout.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { humanSize } from '../../operations/inspect.js';
+import { humanSize } from '../../human-size.js';
 import { stripLayout } from '../../operations/strip.js';
 
 export const stripCommand = defineCommand({

@@ -7,7 +7,6 @@ import type { PlainDescriptor } from '../../descriptor.js';
 import { inputError, internalError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
 import { MediaType } from '../../media-types.js';
-import { buildCoseEnvelope } from './cose-envelope.js';
 import { buildJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
 import { validateNotationChain } from './notation-chain.js';
@@ -79,7 +78,8 @@ export async function createNotationEnvelope(
     },
     ...(timestamper === undefined ? {} : { timestamp: (signature: Uint8Array) => timestamper(signature, algorithm.hash) }),
   };
-  const bytes = type === 'jws' ? await buildJwsEnvelope(input) : await buildCoseEnvelope(input);
+  // COSE (and its CBOR code) loads only when a COSE envelope is asked for.
+  const bytes = type === 'jws' ? await buildJwsEnvelope(input) : await (await import('./cose-envelope.js')).buildCoseEnvelope(input);
   return { mediaType: notationEnvelopeMediaType(type), bytes, algorithm: algorithm.name };
 }
 

@@ -1,11 +1,13 @@
 /** Writes an X.509 certificate onto a token as a CKO_CERTIFICATE object next to its key. */
 import { X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { keyError } from '../../errors.js';
+import { asn1Schema, asn1X509 } from '../../x509/asn1-packages.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import { openTokenForUri } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
+
+const { AsnConvert } = asn1Schema;
+const { Certificate } = asn1X509;
 
 export interface ImportCertificateOptions {
   /** CKA_ID (default: the URI's id). */
