@@ -17,7 +17,7 @@ import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT } from '../fs/aligned-memor
 import { readFully, type RandomAccessFile } from '../tar/random-access.js';
 
 /** Chunk of large copies: big enough for the disk to stream, small enough for flat memory. */
-export const COPY_CHUNK = 4 * 1024 * 1024;
+export const COPY_CHUNK = 8 * 1024 * 1024;
 /** Blobs below this are copied through ordinary buffers sized to the blob. */
 const ALIGNED_MIN = 1024 * 1024;
 const BUFFERS = 3;

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_IO_ALIGNMENT, isAlignedMemory } from '../../../src/fs/aligned-memory.js';
-import { copyVerified } from '../../../src/layout/blob-copy.js';
+import { COPY_CHUNK, copyVerified } from '../../../src/layout/blob-copy.js';
 import { openRandomAccess } from '../../../src/tar/random-access.js';
 import { isAirsignError } from '../../../src/errors.js';
 
 let work: string;
 const prefix = 1000;
-const blob = randomBytes(9 * 1024 * 1024 + 123);
+const blob = randomBytes(17 * 1024 * 1024 + 123);
 const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
 
 beforeAll(async () => {
@@ -44,13 +44,14 @@ describe('copyVerified', () => {
     for (const c of chunks.slice(1)) expect((destinationOffset + c.offset) % DIRECT_IO_ALIGNMENT).toBe(0);
     expect(chunks.every((c) => c.aligned)).toBe(true);
     expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(blob.length);
-    expect(chunks.length).toBeGreaterThan(3); // 9 MiB in 4 MiB chunks with a head
+    expect(chunks).toHaveLength(4); // 17 MiB: a head, two 8 MiB chunks, the rest
   });
 
   it('needs no short head when the destination is aligned', async () => {
     const { out, chunks } = await copy(8192);
     expect(out.equals(blob)).toBe(true);
-    expect(chunks[0]!.length).toBe(4 * 1024 * 1024);
+    expect(chunks[0]!.length).toBe(COPY_CHUNK);
+    expect(COPY_CHUNK % DIRECT_IO_ALIGNMENT).toBe(0);
   });
 
   it('fails on a digest mismatch after copying, leaving the decision to the caller', async () => {
