@@ -98,16 +98,18 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
 
 /**
  * Moves blobs out to `<directory>/<alg>/<encoded>`, verified, two at a time: separate files let the
- * disk work on two writes at once (each copy with half-size chunks, so memory stays that of one).
+ * disk work on two writes at once (each copy with half-size chunks, so memory stays that of one copy
+ * whether the image has one layer or many).
  * Adds each file it creates to `created` (for clean-up on failure).
  */
 async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress): Promise<void> {
-  await forEachConcurrently(digests, STRIP_CONCURRENCY, async (digest) => {
+  const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
+  await forEachConcurrently(digests, concurrency, async (digest) => {
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / STRIP_CONCURRENCY);
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / concurrency);
     } finally {
       await range.release();
     }
