@@ -75,9 +75,10 @@ export async function copyVerified(
       return n;
     });
   };
-  // Up to BUFFERS - 1 writes in flight (file systems that allow it then queue them on the disk),
-  // one read ahead, and
-  // hashing on this thread in between. A buffer is read into again only once its write settled.
+  // Each chunk is handed to the sink as soon as it is read and hashed while its write is under way
+  // (both only read the buffer), so the disk never waits for the hash; the destination is a
+  // temporary file that is discarded on a mismatch. Up to BUFFERS - 1 writes in flight, one read
+  // ahead; a buffer is read into again only once its write settled (its hash ran synchronously).
   const writes: Array<Promise<void> | undefined> = new Array(BUFFERS);
   let failure: unknown;
   const startRead = (index: number, at: number) =>
@@ -94,11 +95,11 @@ export async function copyVerified(
       const current = buffers[i % BUFFERS]!.subarray(0, n);
       const offset = done;
       done += n;
-      pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
-      hash.update(current);
       writes[i % BUFFERS] = sink(current, offset).catch((error: unknown) => {
         failure ??= error;
       });
+      pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
+      hash.update(current);
       options.onProgress?.(n);
       i++;
     }
