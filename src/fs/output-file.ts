@@ -16,6 +16,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { DIRECT_IO_ALIGNMENT, isAlignedMemory } from './aligned-memory.js';
 import { BackgroundFlush } from './background-flush.js';
 
+/** Errors by which a file system refuses a direct write (not a disk problem). */
+const DIRECT_REFUSED = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
+
 export interface OutputFileOptions {
   /** Permission bits (umask applies); default 0o644. */
   mode?: number;
@@ -117,8 +120,9 @@ export class OutputFile {
       this.directWritten += kept;
       return kept;
     } catch (error) {
-      // EINVAL: the file system accepted O_DIRECT at open but not these offsets or this memory.
-      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+      // The file system accepted O_DIRECT at open but not these offsets, this memory or direct
+      // writes at all (some FUSE and network file systems): go on through the page cache.
+      if (!DIRECT_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       this.directUsable = false;
       return 0;
     }
