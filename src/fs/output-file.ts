@@ -97,10 +97,11 @@ export class OutputFile {
 
   /** Makes everything durable (fsync, which also covers what went directly to the disk) and closes. */
   async finish(): Promise<void> {
-    await this.flush.finish();
+    // The final mode first, so the fsync below makes it durable with the data.
     const created = (await this.buffered.stat()).mode & 0o777;
     const unwanted = 0o222 & ~this.mode;
     if (created & unwanted) await this.buffered.chmod(created & ~unwanted);
+    await this.flush.finish();
     await this.closeHandles();
   }
 
