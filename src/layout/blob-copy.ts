@@ -63,14 +63,16 @@ export async function copyVerified(
   const { algorithm } = parseDigest(expected.digest);
   const hash = createHash(algorithm);
   const aligned = source.size >= ALIGNED_MIN;
-  const buffers = aligned ? acquireAlignedSet(options.chunkSize ?? COPY_CHUNK) : Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(Math.max(1, source.size)));
+  // A small blob is one chunk: one buffer of its size.
+  const buffers = aligned ? acquireAlignedSet(options.chunkSize ?? COPY_CHUNK) : [Buffer.allocUnsafe(Math.max(1, source.size))];
+  const slots = buffers.length;
   const chunk = buffers[0]!.length;
   const misalignment = aligned ? (options.destinationOffset ?? 0) % DIRECT_IO_ALIGNMENT : 0;
   const head = misalignment === 0 ? 0 : DIRECT_IO_ALIGNMENT - misalignment;
   const lengthAt = (done: number) => Math.min(done === 0 && head > 0 ? head : chunk, source.size - done);
   const readAt = (i: number, done: number) => {
     const length = lengthAt(done);
-    return readFully(source.file, buffers[i % BUFFERS]!, 0, length, source.offset + done).then((n) => {
+    return readFully(source.file, buffers[i % slots]!, 0, length, source.offset + done).then((n) => {
       if (n !== length) throw inputError('TAR_TRUNCATED', `${what} is truncated`);
       return n;
     });
@@ -79,10 +81,10 @@ export async function copyVerified(
   // (both only read the buffer), so the disk never waits for the hash; the destination is a
   // temporary file that is discarded on a mismatch. Up to BUFFERS - 1 writes in flight, one read
   // ahead; a buffer is read into again only once its write settled (its hash ran synchronously).
-  const writes: Array<Promise<void> | undefined> = new Array(BUFFERS);
+  const writes: Array<Promise<void> | undefined> = new Array(slots);
   let failure: unknown;
   const startRead = (index: number, at: number) =>
-    (writes[index % BUFFERS] ?? Promise.resolve()).then(() => {
+    (writes[index % slots] ?? Promise.resolve()).then(() => {
       if (failure !== undefined) throw failure;
       return readAt(index, at);
     });
@@ -92,10 +94,10 @@ export async function copyVerified(
   try {
     while (pendingRead) {
       const n = await pendingRead;
-      const current = buffers[i % BUFFERS]!.subarray(0, n);
+      const current = buffers[i % slots]!.subarray(0, n);
       const offset = done;
       done += n;
-      writes[i % BUFFERS] = sink(current, offset).catch((error: unknown) => {
+      writes[i % slots] = sink(current, offset).catch((error: unknown) => {
         failure ??= error;
       });
       pendingRead = done < source.size ? startRead(i + 1, done) : undefined;

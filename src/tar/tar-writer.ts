@@ -18,8 +18,8 @@ export class TarWriter {
   private constructor(private readonly output: OutputFile) {}
 
   /** Creates `path` exclusively (fails if it exists). */
-  static async create(path: string, options: { directIo?: boolean } = {}): Promise<TarWriter> {
-    return new TarWriter(await OutputFile.create(path, { mode: 0o644, ...options }));
+  static async create(path: string): Promise<TarWriter> {
+    return new TarWriter(await OutputFile.create(path, { mode: 0o644 }));
   }
 
   get bytesWritten(): number {
@@ -31,10 +31,6 @@ export class TarWriter {
     return this.position;
   }
 
-  /** Whether large aligned chunks still go to the disk directly. */
-  get usesDirectIo(): boolean {
-    return this.output.usesDirectIo;
-  }
 
   async directory(path: string, mode = 0o755): Promise<void> {
     this.assertIdle();
