@@ -1,6 +1,6 @@
 /** OCI content descriptors: the only way this tool addresses content. */
 import { digestOf, parseDigest } from './digest.js';
-import { inputError } from './errors.js';
+import { airsignError } from './errors.js';
 
 export interface Platform {
   architecture: string;
@@ -47,24 +47,24 @@ export function descriptorFromBytes(mediaType: string, bytes: Uint8Array): Plain
  */
 export function assertDescriptor(value: unknown, where: string): asserts value is Descriptor {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw inputError('LAYOUT_BAD_DESCRIPTOR', `${where} is not a descriptor object`);
+    throw airsignError('LAYOUT_BAD_DESCRIPTOR', `${where} is not a descriptor object`);
   }
   const d = value as Record<string, unknown>;
   if (typeof d.mediaType !== 'string' || d.mediaType === '') {
-    throw inputError('LAYOUT_BAD_DESCRIPTOR', `${where} has no mediaType`);
+    throw airsignError('LAYOUT_BAD_DESCRIPTOR', `${where} has no mediaType`);
   }
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
-    throw inputError('LAYOUT_BAD_DESCRIPTOR', `${where} has an invalid size`);
+    throw airsignError('LAYOUT_BAD_DESCRIPTOR', `${where} has an invalid size`);
   }
   try {
     parseDigest(d.digest);
   } catch (e) {
-    throw inputError('LAYOUT_BAD_DESCRIPTOR', `${where}: ${(e as Error).message}`, { cause: e });
+    throw airsignError('LAYOUT_BAD_DESCRIPTOR', `${where}: ${(e as Error).message}`, { cause: e });
   }
   if (d.annotations !== undefined) {
     if (typeof d.annotations !== 'object' || d.annotations === null || Array.isArray(d.annotations)
       || Object.values(d.annotations).some((v) => typeof v !== 'string')) {
-      throw inputError('LAYOUT_BAD_DESCRIPTOR', `${where} has annotations that are not a string map`);
+      throw airsignError('LAYOUT_BAD_DESCRIPTOR', `${where} has annotations that are not a string map`);
     }
   }
 }

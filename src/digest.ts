@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { inputError } from './errors.js';
+import { airsignError } from './errors.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -23,16 +23,16 @@ export interface ParsedDigest {
 /** Parses and validates a digest we can verify (sha256/sha512); throws LAYOUT_BAD_DIGEST otherwise. */
 export function parseDigest(value: unknown): ParsedDigest {
   if (typeof value !== 'string' || !DIGEST_GRAMMAR.test(value)) {
-    throw inputError('LAYOUT_BAD_DIGEST', `not a valid digest: ${describe(value)}`);
+    throw airsignError('LAYOUT_BAD_DIGEST', `not a valid digest: ${describe(value)}`);
   }
   const colon = value.indexOf(':');
   const algorithm = value.slice(0, colon);
   const hex = value.slice(colon + 1);
   if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-    throw inputError('LAYOUT_UNSUPPORTED_DIGEST', `unsupported digest algorithm "${algorithm}" in ${value}`);
+    throw airsignError('LAYOUT_UNSUPPORTED_DIGEST', `unsupported digest algorithm "${algorithm}" in ${value}`);
   }
   if (hex.length !== ENCODED_LENGTH[algorithm] || !/^[a-f0-9]+$/.test(hex)) {
-    throw inputError('LAYOUT_BAD_DIGEST', `not a valid ${algorithm} digest: ${value}`);
+    throw airsignError('LAYOUT_BAD_DIGEST', `not a valid ${algorithm} digest: ${value}`);
   }
   return { algorithm, hex };
 }
@@ -91,7 +91,7 @@ export class VerifyingStream extends Transform {
     const actual = `${parseDigest(this.expected.digest).algorithm}:${this.hash.digest('hex')}`;
     if (actual !== this.expected.digest) {
       callback(
-        inputError('LAYOUT_DIGEST_MISMATCH', `content of ${this.what} does not match its digest (got ${actual})`, {
+        airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${this.what} does not match its digest (got ${actual})`, {
           details: { expected: this.expected.digest, actual },
         }),
       );
@@ -106,14 +106,14 @@ export function verifyBytes(bytes: Uint8Array, expected: { digest: string; size:
   if (bytes.length !== expected.size) throw sizeMismatch(what, expected.size, String(bytes.length));
   const actual = digestOf(bytes, parseDigest(expected.digest).algorithm);
   if (actual !== expected.digest) {
-    throw inputError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
+    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
       details: { expected: expected.digest, actual },
     });
   }
 }
 
 function sizeMismatch(what: string, expected: number, actual: string) {
-  return inputError('LAYOUT_SIZE_MISMATCH', `${what} has ${actual} bytes, its descriptor says ${expected}`, {
+  return airsignError('LAYOUT_SIZE_MISMATCH', `${what} has ${actual} bytes, its descriptor says ${expected}`, {
     details: { expected, actual },
   });
 }

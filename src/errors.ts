@@ -1,7 +1,9 @@
 /**
- * One error type for the whole library. Every failure a user can cause carries a stable `code`
- * (for tests and scripts) and a `kind` that decides the CLI exit code. The library never prints
- * and never exits; the CLI maps `kind` to an exit code in one table (src/cli/exit-codes.ts).
+ * One error type for the whole library, and one table of error codes. Every failure a user can
+ * cause carries a stable `code` (for tests and scripts); the code alone decides the `kind`, and the
+ * kind decides the CLI exit code (src/cli/exit-codes.ts). A code missing from {@link ERROR_CODES}
+ * does not compile. docs/errors.md lists the same table and a test keeps the two equal.
+ * The library never prints and never exits.
  */
 
 /** What sort of failure this is; decides the exit code. */
@@ -15,44 +17,201 @@ export type ErrorKind =
   /** A bug or an environment failure we did not anticipate (exit 70). */
   | 'internal';
 
+/** Every error code the library throws, with its kind. Add a code here (and to docs/errors.md). */
+export const ERROR_CODES = {
+  // verification
+  NOTATION_ALG_MISMATCH: 'verification',
+  NOTATION_BAD_CRITICAL: 'verification',
+  NOTATION_BAD_PAYLOAD: 'verification',
+  NOTATION_CHAIN_REJECTED: 'verification',
+  NOTATION_ENVELOPE_MALFORMED: 'verification',
+  NOTATION_EXPIRY_BEFORE_SIGNING: 'verification',
+  NOTATION_SIGNATURE_INVALID: 'verification',
+  NOTATION_UNSUPPORTED_MEDIA_TYPE: 'verification',
+  // input
+  CBOR_MALFORMED: 'input',
+  CBOR_UNENCODABLE: 'input',
+  CERT_DAYS_INVALID: 'input',
+  CERT_FILE_UNREADABLE: 'input',
+  CERT_IMPORT_NEEDS_PKCS11: 'input',
+  CERT_INVALID: 'input',
+  CERT_ISSUER_INCOMPLETE: 'input',
+  CERT_PEM_EMPTY: 'input',
+  DN_INVALID: 'input',
+  GZIP_CORRUPT: 'input',
+  INPUT_NOT_A_FILE: 'input',
+  INPUT_NOT_FOUND: 'input',
+  KEY_TYPE_UNKNOWN: 'input',
+  LAYOUT_AMBIGUOUS_IMAGE: 'input',
+  LAYOUT_BAD_BLOB_NAME: 'input',
+  LAYOUT_BAD_DESCRIPTOR: 'input',
+  LAYOUT_BAD_DIGEST: 'input',
+  LAYOUT_BAD_INDEX: 'input',
+  LAYOUT_BAD_JSON: 'input',
+  LAYOUT_BAD_MANIFEST: 'input',
+  LAYOUT_BAD_OCI_LAYOUT: 'input',
+  LAYOUT_BLOB_TOO_LARGE: 'input',
+  LAYOUT_DIGEST_MISMATCH: 'input',
+  LAYOUT_IMAGE_NOT_FOUND: 'input',
+  LAYOUT_JSON_TOO_DEEP: 'input',
+  LAYOUT_JSON_TOO_LARGE: 'input',
+  LAYOUT_LINK_ENTRY: 'input',
+  LAYOUT_MISSING_BLOB: 'input',
+  LAYOUT_MISSING_FILE: 'input',
+  LAYOUT_NOT_AN_IMAGE: 'input',
+  LAYOUT_NO_IMAGE: 'input',
+  LAYOUT_NO_INDEX: 'input',
+  LAYOUT_NO_OCI_LAYOUT: 'input',
+  LAYOUT_SIZE_MISMATCH: 'input',
+  LAYOUT_STRIPPED: 'input',
+  LAYOUT_UNREADABLE: 'input',
+  LAYOUT_UNSUPPORTED_DIGEST: 'input',
+  NOTATION_BAD_EXPIRY: 'input',
+  NOTATION_BAD_MANIFEST_VARIANT: 'input',
+  NOTATION_BAD_TIME: 'input',
+  OPENPGP_TIME_INVALID: 'input',
+  OPENPGP_USER_ID_INVALID: 'input',
+  OUTPUT_CONFLICT: 'input',
+  OUTPUT_EXISTS: 'input',
+  OUTPUT_IS_DIRECTORY: 'input',
+  OUTPUT_REQUIRED: 'input',
+  OUTPUT_WRITE_FAILED: 'input',
+  PEM_INVALID: 'input',
+  PKCS11_URI_INVALID: 'input',
+  SIGN_BAD_ANNOTATION: 'input',
+  SIGN_BAD_EXPIRY: 'input',
+  SIGN_BAD_OPTION: 'input',
+  SIGN_NO_FORMAT: 'input',
+  SIGN_NO_KEY: 'input',
+  SIGN_RECORD_PATH: 'input',
+  SIGN_STDIN: 'input',
+  SIGN_UNKNOWN_FORMAT: 'input',
+  SPKI_INVALID: 'input',
+  STRIP_DIR_BAD_RECORD: 'input',
+  STRIP_DIR_IN_USE: 'input',
+  STRIP_DIR_MISSING_BLOB: 'input',
+  STRIP_DIR_NOT_FOUND: 'input',
+  STRIP_DIR_NO_RECORD: 'input',
+  STRIP_DIR_UNUSABLE: 'input',
+  STRIP_DIR_WRONG_BLOB: 'input',
+  STRIP_DIR_WRONG_IMAGE: 'input',
+  TAR_BAD_CHECKSUM: 'input',
+  TAR_BAD_HEADER: 'input',
+  TAR_DUPLICATE_ENTRY: 'input',
+  TAR_EMPTY: 'input',
+  TAR_LINK_ENTRY: 'input',
+  TAR_TOO_MANY_ENTRIES: 'input',
+  TAR_TRUNCATED: 'input',
+  TAR_UNSAFE_PATH: 'input',
+  TAR_UNSUPPORTED_ENTRY: 'input',
+  TSA_BAD_CERTIFICATE: 'input',
+  TSA_BAD_REQUEST: 'input',
+  TSA_BAD_RESPONSE: 'input',
+  TSA_BAD_SIGNATURE: 'input',
+  TSA_BAD_URL: 'input',
+  TSA_HTTP_ERROR: 'input',
+  TSA_IMPRINT_MISMATCH: 'input',
+  TSA_NONCE_MISMATCH: 'input',
+  TSA_REJECTED: 'input',
+  TSA_UNREACHABLE: 'input',
+  USAGE: 'input',
+  USER_ID_REQUIRED: 'input',
+  // key
+  CERT_ISSUER_KEY_MISMATCH: 'key',
+  CERT_ISSUER_NOT_CA: 'key',
+  CERT_SIGNATURE_INVALID: 'key',
+  KEY_CERT_INVALID: 'key',
+  KEY_CERT_MISMATCH: 'key',
+  KEY_CERT_UNREADABLE: 'key',
+  KEY_CLOSED: 'key',
+  KEY_COSIGN_FORMAT: 'key',
+  KEY_DIGEST_LENGTH: 'key',
+  KEY_FILE_NOT_FOUND: 'key',
+  KEY_FILE_UNREADABLE: 'key',
+  KEY_FORMAT_UNSUPPORTED: 'key',
+  KEY_PASSPHRASE_MISMATCH: 'key',
+  KEY_PASSPHRASE_REQUIRED: 'key',
+  KEY_PASSPHRASE_WRONG: 'key',
+  KEY_PROMPT_CANCELLED: 'key',
+  KEY_PUBLIC_INVALID: 'key',
+  KEY_PUBLIC_KEY_INVALID: 'key',
+  KEY_SCHEME_UNSUPPORTED: 'key',
+  KEY_SECRET_FILE_UNREADABLE: 'key',
+  KEY_SIGNATURE_ENCODING: 'key',
+  KEY_TYPE_MISMATCH: 'key',
+  KEY_TYPE_UNSUPPORTED: 'key',
+  NOTATION_CA_INVALID: 'key',
+  NOTATION_CERT_KEY_MISMATCH: 'key',
+  NOTATION_CERT_MALFORMED: 'key',
+  NOTATION_CERT_NOT_VALID: 'key',
+  NOTATION_CHAIN_ORDER: 'key',
+  NOTATION_KEY_UNSUPPORTED: 'key',
+  NOTATION_LEAF_EKU: 'key',
+  NOTATION_LEAF_IS_CA: 'key',
+  NOTATION_LEAF_KEY_USAGE: 'key',
+  NOTATION_NO_CERTIFICATE: 'key',
+  NOTATION_WEAK_CERT_SIGNATURE: 'key',
+  PKCS11_ERROR: 'key',
+  PKCS11_INIT_FAILED: 'key',
+  PKCS11_JS_MISSING: 'key',
+  PKCS11_KEY_NOT_PERMITTED: 'key',
+  PKCS11_MECHANISM_UNSUPPORTED: 'key',
+  PKCS11_MODULE_LOAD_FAILED: 'key',
+  PKCS11_MODULE_NOT_FOUND: 'key',
+  PKCS11_MODULE_REQUIRED: 'key',
+  PKCS11_NOT_LOGGED_IN: 'key',
+  PKCS11_OBJECT_AMBIGUOUS: 'key',
+  PKCS11_OBJECT_EXISTS: 'key',
+  PKCS11_OBJECT_NOT_FOUND: 'key',
+  PKCS11_PIN_EXPIRED: 'key',
+  PKCS11_PIN_INCORRECT: 'key',
+  PKCS11_PIN_INVALID: 'key',
+  PKCS11_PIN_LOCKED: 'key',
+  PKCS11_PIN_REQUIRED: 'key',
+  PKCS11_PUBLIC_KEY_NOT_FOUND: 'key',
+  PKCS11_TOKEN_AMBIGUOUS: 'key',
+  PKCS11_TOKEN_NOT_FOUND: 'key',
+  PKCS11_TOKEN_READ_ONLY: 'key',
+  PKCS11_URI_INCOMPLETE: 'key',
+  // internal
+  FORMAT_DUPLICATE: 'internal',
+  INTERNAL: 'internal',
+  NOTATION_SIGNATURE_SHAPE: 'internal',
+  OPENPGP_ALGORITHM: 'internal',
+} as const satisfies Record<string, ErrorKind>;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export interface AirsignErrorOptions {
   cause?: unknown;
   /** Structured facts for `--json` output and tests (never secrets). */
   details?: Record<string, unknown>;
 }
 
+/** The one error class the library throws for failures a user can cause. */
 export class AirsignError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly details: Record<string, unknown>;
 
-  constructor(kind: ErrorKind, code: string, message: string, options: AirsignErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AirsignErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AirsignError';
-    this.kind = kind;
     this.code = code;
+    this.kind = ERROR_CODES[code];
     this.details = options.details ?? {};
   }
 }
 
-/** Bad input: tarball, layout, file or option problems (exit 2). */
-export function inputError(code: string, message: string, options?: AirsignErrorOptions): AirsignError {
-  return new AirsignError('input', code, message, options);
+/** Shorthand for `new AirsignError(code, message, options)`, for `throw airsignError(...)`. */
+export function airsignError(code: ErrorCode, message: string, options?: AirsignErrorOptions): AirsignError {
+  return new AirsignError(code, message, options);
 }
 
-/** Key / HSM / certificate problems (exit 3). */
-export function keyError(code: string, message: string, options?: AirsignErrorOptions): AirsignError {
-  return new AirsignError('key', code, message, options);
-}
-
-/** A verification said no (exit 1). */
-export function verificationError(code: string, message: string, options?: AirsignErrorOptions): AirsignError {
-  return new AirsignError('verification', code, message, options);
-}
-
-/** Something that should not happen (exit 70). */
-export function internalError(code: string, message: string, options?: AirsignErrorOptions): AirsignError {
-  return new AirsignError('internal', code, message, options);
+/** The kind of an error code. */
+export function errorKindOf(code: ErrorCode): ErrorKind {
+  return ERROR_CODES[code];
 }
 
 export function isAirsignError(value: unknown): value is AirsignError {

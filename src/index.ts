@@ -1,6 +1,6 @@
 // Library entry point: explicit named exports; types exported separately.
-export { AirsignError, isAirsignError, inputError, keyError, verificationError, internalError } from './errors.js';
-export type { ErrorKind, AirsignErrorOptions } from './errors.js';
+export { AirsignError, isAirsignError, airsignError, errorKindOf, ERROR_CODES } from './errors.js';
+export type { ErrorKind, ErrorCode, AirsignErrorOptions } from './errors.js';
 export { parseDigest, digestOf, sha256Hex, verifyBytes, VerifyingStream, isDigest } from './digest.js';
 export type { Digest, DigestAlgorithm, ParsedDigest } from './digest.js';
 export { descriptorEquals, descriptorFromBytes, plainDescriptor, assertDescriptor } from './descriptor.js';

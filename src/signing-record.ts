@@ -9,7 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { dirname } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
-import { inputError } from './errors.js';
+import { airsignError } from './errors.js';
 import { VERSION } from './version.js';
 
 export const SIGNING_RECORD_SCHEMA = 'airsign.signing-record.v1';
@@ -76,10 +76,10 @@ export async function checkRecordPath(path: string): Promise<void> {
   try {
     await access(dirname(path), fsConstants.W_OK);
   } catch {
-    throw inputError('SIGN_RECORD_PATH', `cannot write the record ${path}: its directory does not exist or is not writable`);
+    throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: its directory does not exist or is not writable`);
   }
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) throw inputError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
+  if (existing?.isDirectory()) throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
 }
 
 /** Writes the record as pretty JSON, atomically (temp file, fsync, rename). */

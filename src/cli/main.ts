@@ -37,7 +37,7 @@ async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
 
 class UsageError extends AirsignError {
   constructor(message: string) {
-    super('input', 'USAGE', message);
+    super('USAGE', message);
   }
 }
 

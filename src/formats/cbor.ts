@@ -10,7 +10,7 @@
  * arrays, `Map` (or a plain object with text keys, encoder only), `CborTag`, booleans, `null`,
  * `undefined`. Floating-point numbers are decoded but never encoded (COSE headers here need none).
  */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 export type CborValue =
   | number
@@ -124,7 +124,7 @@ function compareBytes(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function unencodable(message: string) {
-  return inputError('CBOR_UNENCODABLE', `cannot encode as CBOR: ${message}`);
+  return airsignError('CBOR_UNENCODABLE', `cannot encode as CBOR: ${message}`);
 }
 
 /**
@@ -265,5 +265,5 @@ function halfToNumber(half: number): number {
 }
 
 function malformed(message: string) {
-  return inputError('CBOR_MALFORMED', `malformed CBOR: ${message}`);
+  return airsignError('CBOR_MALFORMED', `malformed CBOR: ${message}`);
 }

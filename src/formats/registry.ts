@@ -2,7 +2,7 @@
  * An explicit list of signature formats, looked up by `--format` id. Built from a list passed in
  * (no import side effects), so another issue adds cosign/GPG by adding to the default list.
  */
-import { inputError, internalError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { SignatureFormat } from './signature-format.js';
 
 export interface FormatRegistry {
@@ -18,7 +18,7 @@ export interface FormatRegistry {
 export function createFormatRegistry(formats: readonly SignatureFormat[]): FormatRegistry {
   const byId = new Map<string, SignatureFormat>();
   for (const format of formats) {
-    if (byId.has(format.id)) throw internalError('FORMAT_DUPLICATE', `signature format "${format.id}" is registered twice`);
+    if (byId.has(format.id)) throw airsignError('FORMAT_DUPLICATE', `signature format "${format.id}" is registered twice`);
     byId.set(format.id, format);
   }
   const known = () => [...byId.keys()].join(', ');
@@ -28,7 +28,7 @@ export function createFormatRegistry(formats: readonly SignatureFormat[]): Forma
     get(id) {
       const format = byId.get(id);
       if (format === undefined) {
-        throw inputError('SIGN_UNKNOWN_FORMAT', `unknown signature format ${JSON.stringify(id)} (known: ${known()})`, {
+        throw airsignError('SIGN_UNKNOWN_FORMAT', `unknown signature format ${JSON.stringify(id)} (known: ${known()})`, {
           details: { format: id, known: [...byId.keys()] },
         });
       }
@@ -36,7 +36,7 @@ export function createFormatRegistry(formats: readonly SignatureFormat[]): Forma
     },
     select(ids) {
       if (ids.length === 0) {
-        throw inputError('SIGN_NO_FORMAT', `name at least one --format (known: ${known()})`, { details: { known: [...byId.keys()] } });
+        throw airsignError('SIGN_NO_FORMAT', `name at least one --format (known: ${known()})`, { details: { known: [...byId.keys()] } });
       }
       const chosen: SignatureFormat[] = [];
       for (const id of ids) {

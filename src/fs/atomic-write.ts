@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { inputError, isAirsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 
 export interface AtomicWriteOptions {
   /** File mode for the new file (default 0o644; e.g. 0o600 for private keys). */
@@ -26,13 +26,13 @@ export function temporarySiblingPath(target: string): string {
 /** Describes an fs failure in one line: "cannot write X: ENOSPC". */
 export function outputWriteError(what: string, error: unknown) {
   const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return inputError('OUTPUT_WRITE_FAILED', `cannot write ${what}: ${reason}`, { cause: error, details: { what } });
+  return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${what}: ${reason}`, { cause: error, details: { what } });
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const what = options.what ?? path;
   if (options.exclusive === true && existsSync(path)) {
-    throw inputError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
+    throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
   }
   const temp = temporarySiblingPath(path);
   let handle;
@@ -48,7 +48,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle.close();
     handle = undefined;
     if (options.exclusive === true && existsSync(path)) {
-      throw inputError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
+      throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
     }
     await rename(temp, path);
   } catch (error) {

@@ -1,7 +1,7 @@
 /** Reads a PEM certificate chain (leaf first) and checks that its leaf matches a key. */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { pemBlocks } from './signature-encoding.js';
 
 /** All `CERTIFICATE` blocks of a PEM file, DER, in file order (leaf first by convention). */
@@ -10,17 +10,17 @@ export async function readCertificateChain(path: string): Promise<Uint8Array[]> 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw keyError('KEY_CERT_UNREADABLE', `cannot read certificate file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+    throw airsignError('KEY_CERT_UNREADABLE', `cannot read certificate file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
       details: { path },
     });
   }
   const chain = pemBlocks(text, 'CERTIFICATE');
-  if (chain.length === 0) throw keyError('KEY_CERT_INVALID', `${path} holds no PEM CERTIFICATE`, { details: { path } });
+  if (chain.length === 0) throw airsignError('KEY_CERT_INVALID', `${path} holds no PEM CERTIFICATE`, { details: { path } });
   for (const der of chain) {
     try {
       new X509Certificate(der);
     } catch (error) {
-      throw keyError('KEY_CERT_INVALID', `${path} holds a certificate that does not parse`, { details: { path }, cause: error });
+      throw airsignError('KEY_CERT_INVALID', `${path} holds a certificate that does not parse`, { details: { path }, cause: error });
     }
   }
   return chain;
@@ -30,6 +30,6 @@ export async function readCertificateChain(path: string): Promise<Uint8Array[]> 
 export function assertLeafMatchesKey(leaf: Uint8Array, spki: Uint8Array, where: string): void {
   const leafSpki = new X509Certificate(leaf).publicKey.export({ format: 'der', type: 'spki' });
   if (!Buffer.from(leafSpki).equals(Buffer.from(spki))) {
-    throw keyError('KEY_CERT_MISMATCH', `the certificate ${where} is not for this key (public keys differ)`);
+    throw airsignError('KEY_CERT_MISMATCH', `the certificate ${where} is not for this key (public keys differ)`);
   }
 }

@@ -5,7 +5,7 @@
  * (XSalsa20-Poly1305, 24-byte nonce); the plaintext is a PKCS#8 DER private key.
  */
 import { randomBytes } from 'node:crypto';
-import { keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { pemBlocks, toPem } from './signature-encoding.js';
 
 export const COSIGN_KEY_PEM_LABEL = 'ENCRYPTED SIGSTORE PRIVATE KEY';
@@ -67,8 +67,8 @@ export async function encryptCosignKey(pkcs8Der: Uint8Array, password: string, o
 /** Decrypts cosign's PEM format to PKCS#8 DER; a wrong password throws KEY_PASSPHRASE_WRONG. */
 export async function decryptCosignKey(pem: string, password: string, options: DecryptCosignKeyOptions = {}): Promise<Uint8Array> {
   const block = pemBlocks(pem, COSIGN_KEY_PEM_LABEL)[0] ?? pemBlocks(pem, LEGACY_COSIGN_KEY_PEM_LABEL)[0];
-  if (block === undefined) throw keyError('KEY_FORMAT_UNSUPPORTED', 'not a cosign encrypted private key (no ENCRYPTED SIGSTORE PRIVATE KEY block)');
-  const bad = (why: string) => keyError('KEY_COSIGN_FORMAT', `malformed cosign private key: ${why}`);
+  if (block === undefined) throw airsignError('KEY_FORMAT_UNSUPPORTED', 'not a cosign encrypted private key (no ENCRYPTED SIGSTORE PRIVATE KEY block)');
+  const bad = (why: string) => airsignError('KEY_COSIGN_FORMAT', `malformed cosign private key: ${why}`);
   let doc: CosignKeyJson;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(block)) as CosignKeyJson;
@@ -91,13 +91,13 @@ export async function decryptCosignKey(pem: string, password: string, options: D
   try {
     return box.open(ciphertext);
   } catch {
-    throw keyError('KEY_PASSPHRASE_WRONG', 'wrong passphrase for the cosign private key (decryption failed)');
+    throw airsignError('KEY_PASSPHRASE_WRONG', 'wrong passphrase for the cosign private key (decryption failed)');
   }
 }
 
 function decodeB64(value: unknown, what: string): Uint8Array {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
-    throw keyError('KEY_COSIGN_FORMAT', `malformed cosign private key: bad ${what}`);
+    throw airsignError('KEY_COSIGN_FORMAT', `malformed cosign private key: bad ${what}`);
   }
   return new Uint8Array(Buffer.from(value, 'base64'));
 }

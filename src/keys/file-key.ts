@@ -5,7 +5,7 @@
  */
 import { constants, createPrivateKey, createPublicKey, privateEncrypt, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { KeyBackend, KeyType, SignatureScheme } from './key-backend.js';
 import { decryptCosignKey, isCosignKeyPem } from './cosign-key-file.js';
 import { emsaPssEncode } from './rsa-pss-encoding.js';
@@ -30,7 +30,7 @@ export async function openFileKey(path: string, options: FileKeyOptions = {}): P
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw keyError(code === 'ENOENT' ? 'KEY_FILE_NOT_FOUND' : 'KEY_FILE_UNREADABLE', `cannot read key file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}`, {
+    throw airsignError(code === 'ENOENT' ? 'KEY_FILE_NOT_FOUND' : 'KEY_FILE_UNREADABLE', `cannot read key file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}`, {
       details: { path },
     });
   }
@@ -55,9 +55,9 @@ export async function privateKeyFromPem(text: string, name: string, options: Fil
     return toPrivateKey(() => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }), name);
   }
   const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
-  if (label === undefined) throw keyError('KEY_FORMAT_UNSUPPORTED', `${name} is not a PEM private key`, { details: { path: name } });
+  if (label === undefined) throw airsignError('KEY_FORMAT_UNSUPPORTED', `${name} is not a PEM private key`, { details: { path: name } });
   if (!['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'EC PRIVATE KEY', 'RSA PRIVATE KEY'].includes(label)) {
-    throw keyError('KEY_FORMAT_UNSUPPORTED', `${name} holds a ${label}, not a supported private key (PKCS#8, SEC1, PKCS#1 or cosign)`, {
+    throw airsignError('KEY_FORMAT_UNSUPPORTED', `${name} holds a ${label}, not a supported private key (PKCS#8, SEC1, PKCS#1 or cosign)`, {
       details: { path: name, pemLabel: label },
     });
   }
@@ -72,8 +72,8 @@ function toPrivateKey(make: () => KeyObject, name: string, encrypted = false): K
   try {
     key = make();
   } catch (error) {
-    if (encrypted) throw keyError('KEY_PASSPHRASE_WRONG', `wrong passphrase for ${name} (decryption failed)`, { details: { path: name } });
-    throw keyError('KEY_FORMAT_UNSUPPORTED', `${name} is not a readable private key`, { details: { path: name }, cause: error });
+    if (encrypted) throw airsignError('KEY_PASSPHRASE_WRONG', `wrong passphrase for ${name} (decryption failed)`, { details: { path: name } });
+    throw airsignError('KEY_FORMAT_UNSUPPORTED', `${name} is not a readable private key`, { details: { path: name }, cause: error });
   }
   keyTypeOf(key); // throws KEY_TYPE_UNSUPPORTED for curves/sizes we do not sign with
   return key;

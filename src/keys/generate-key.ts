@@ -3,7 +3,7 @@
  * encrypted format when a password is given.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { encryptCosignKey } from './cosign-key-file.js';
 
 export const GENERATE_KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-3072', 'ed25519'] as const;
@@ -34,7 +34,7 @@ function newKeyPair(type: GenerateKeyType): { privateKey: KeyObject; publicKey: 
     case 'ed25519':
       return generateKeyPairSync('ed25519');
     default:
-      throw inputError('KEY_TYPE_UNKNOWN', `unknown key type ${String(type)} (use ${GENERATE_KEY_TYPES.join(', ')})`);
+      throw airsignError('KEY_TYPE_UNKNOWN', `unknown key type ${String(type)} (use ${GENERATE_KEY_TYPES.join(', ')})`);
   }
 }
 

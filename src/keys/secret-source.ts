@@ -4,13 +4,14 @@
  * error details or logs.
  */
 import { readFile } from 'node:fs/promises';
-import { keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export interface SecretRequest {
   /** What is asked for, for messages ("passphrase for key.pem", "PIN for token rel"). */
   what: string;
   /** Error code used when no source gives a secret. */
-  missingCode: string;
+  missingCode: ErrorCode;
   /** Explicit file holding the secret (one trailing newline stripped). */
   file?: string;
   /** Environment variables to try, in order. */
@@ -30,7 +31,7 @@ export async function readSecretFile(path: string, what: string): Promise<string
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw keyError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+    throw airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
       details: { path },
     });
   }
@@ -49,11 +50,11 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
   if (interactive && process.stdin.isTTY) {
     const first = await promptHidden(`Enter ${request.what}: `);
     if (request.confirm === true && (await promptHidden(`Enter ${request.what} again: `)) !== first) {
-      throw keyError('KEY_PASSPHRASE_MISMATCH', 'the two entries differ');
+      throw airsignError('KEY_PASSPHRASE_MISMATCH', 'the two entries differ');
     }
     return first;
   }
-  throw keyError(
+  throw airsignError(
     request.missingCode,
     `no ${request.what} given (set ${request.envNames.join(' or ')}, pass a file, or run on a terminal to be prompted)`,
   );
@@ -80,7 +81,7 @@ export function promptHidden(prompt: string): Promise<string> {
         }
         if (ch === '\u0003') {
           cleanup();
-          reject(keyError('KEY_PROMPT_CANCELLED', 'cancelled at the prompt'));
+          reject(airsignError('KEY_PROMPT_CANCELLED', 'cancelled at the prompt'));
           return;
         }
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);

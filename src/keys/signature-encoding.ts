@@ -4,7 +4,7 @@
  * from the raw parts an HSM hands out (EC point, RSA modulus/exponent, Ed25519 point).
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { HashAlgorithm, KeyType, SignatureScheme } from './key-backend.js';
 
 /** Output length of each hash, in bytes. */
@@ -42,7 +42,7 @@ export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Uint8Array 
 
 export function checkDigestLength(hash: HashAlgorithm, digest: Uint8Array): void {
   if (digest.length !== hashLength(hash)) {
-    throw keyError('KEY_DIGEST_LENGTH', `a ${hash} digest must be ${hashLength(hash)} bytes, got ${digest.length}`);
+    throw airsignError('KEY_DIGEST_LENGTH', `a ${hash} digest must be ${hashLength(hash)} bytes, got ${digest.length}`);
   }
 }
 
@@ -56,7 +56,7 @@ export function ecScalarLength(keyType: KeyType): number {
     case 'ecdsa-p521':
       return 66;
     default:
-      throw keyError('KEY_SCHEME_UNSUPPORTED', `${keyType} is not an ECDSA key`);
+      throw airsignError('KEY_SCHEME_UNSUPPORTED', `${keyType} is not an ECDSA key`);
   }
 }
 
@@ -70,7 +70,7 @@ export function rsaModulusLength(keyType: KeyType): number {
     case 'rsa-4096':
       return 512;
     default:
-      throw keyError('KEY_SCHEME_UNSUPPORTED', `${keyType} is not an RSA key`);
+      throw airsignError('KEY_SCHEME_UNSUPPORTED', `${keyType} is not an RSA key`);
   }
 }
 
@@ -82,7 +82,7 @@ export function assertSchemeFits(keyType: KeyType, scheme: SignatureScheme): voi
     (family === 'rsa' && (scheme.algorithm === 'rsa-pss' || scheme.algorithm === 'rsa-pkcs1')) ||
     (family === 'ed25519' && scheme.algorithm === 'ed25519');
   if (!ok) {
-    throw keyError('KEY_SCHEME_UNSUPPORTED', `a ${keyType} key cannot make ${scheme.algorithm} signatures`, {
+    throw airsignError('KEY_SCHEME_UNSUPPORTED', `a ${keyType} key cannot make ${scheme.algorithm} signatures`, {
       details: { keyType, algorithm: scheme.algorithm },
     });
   }
@@ -109,7 +109,7 @@ function derInteger(unsigned: Uint8Array): number[] {
 /** Fixed-width r‖s (IEEE P1363, what CKM_ECDSA and JWS use) → ASN.1 DER `SEQUENCE { r, s }`. */
 export function rawToDerEcdsa(raw: Uint8Array): Uint8Array {
   if (raw.length === 0 || raw.length % 2 !== 0) {
-    throw keyError('KEY_SIGNATURE_ENCODING', `a raw ECDSA signature has an even length, got ${raw.length}`);
+    throw airsignError('KEY_SIGNATURE_ENCODING', `a raw ECDSA signature has an even length, got ${raw.length}`);
   }
   const half = raw.length / 2;
   const body = [...derInteger(raw.subarray(0, half)), ...derInteger(raw.subarray(half))];
@@ -118,7 +118,7 @@ export function rawToDerEcdsa(raw: Uint8Array): Uint8Array {
 
 /** ASN.1 DER `SEQUENCE { r, s }` → fixed-width r‖s with `scalarLength` bytes each. */
 export function derToRawEcdsa(der: Uint8Array, scalarLength: number): Uint8Array {
-  const fail = (why: string) => keyError('KEY_SIGNATURE_ENCODING', `not a DER ECDSA signature: ${why}`);
+  const fail = (why: string) => airsignError('KEY_SIGNATURE_ENCODING', `not a DER ECDSA signature: ${why}`);
   let pos = 0;
   const readLength = (): number => {
     const first = der[pos++];
@@ -167,18 +167,18 @@ export function keyTypeOf(key: KeyObject): KeyType {
     if (curve === 'prime256v1' || curve === 'P-256') return 'ecdsa-p256';
     if (curve === 'secp384r1' || curve === 'P-384') return 'ecdsa-p384';
     if (curve === 'secp521r1' || curve === 'P-521') return 'ecdsa-p521';
-    throw keyError('KEY_TYPE_UNSUPPORTED', `unsupported EC curve ${curve ?? 'unknown'} (use P-256, P-384 or P-521)`);
+    throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported EC curve ${curve ?? 'unknown'} (use P-256, P-384 or P-521)`);
   }
   if (type === 'rsa') return rsaKeyType(details.modulusLength ?? 0);
   if (type === 'ed25519') return 'ed25519';
-  throw keyError('KEY_TYPE_UNSUPPORTED', `unsupported key type ${type ?? 'unknown'} (use ECDSA, RSA or Ed25519)`);
+  throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported key type ${type ?? 'unknown'} (use ECDSA, RSA or Ed25519)`);
 }
 
 export function rsaKeyType(modulusBits: number): KeyType {
   if (modulusBits === 2048) return 'rsa-2048';
   if (modulusBits === 3072) return 'rsa-3072';
   if (modulusBits === 4096) return 'rsa-4096';
-  throw keyError('KEY_TYPE_UNSUPPORTED', `unsupported RSA key size ${modulusBits} bits (use 2048, 3072 or 4096)`);
+  throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported RSA key size ${modulusBits} bits (use 2048, 3072 or 4096)`);
 }
 
 /** Key type of a DER SubjectPublicKeyInfo. */
@@ -214,7 +214,7 @@ function spkiOf(key: KeyObject): Uint8Array {
 export function spkiFromEcPoint(curve: EcCurve, point: Uint8Array): { spki: Uint8Array; keyType: KeyType } {
   const n = (point.length - 1) / 2;
   if (point[0] !== 0x04 || !Number.isInteger(n) || n <= 0) {
-    throw keyError('KEY_PUBLIC_KEY_INVALID', `the ${curve} public point is not an uncompressed point`);
+    throw airsignError('KEY_PUBLIC_KEY_INVALID', `the ${curve} public point is not an uncompressed point`);
   }
   const jwk = {
     kty: 'EC',
@@ -234,7 +234,7 @@ export function spkiFromRsa(modulus: Uint8Array, exponent: Uint8Array): { spki: 
 
 /** SPKI from a 32-byte Ed25519 public key. */
 export function spkiFromEd25519(raw: Uint8Array): { spki: Uint8Array; keyType: KeyType } {
-  if (raw.length !== 32) throw keyError('KEY_PUBLIC_KEY_INVALID', `an Ed25519 public key is 32 bytes, got ${raw.length}`);
+  if (raw.length !== 32) throw airsignError('KEY_PUBLIC_KEY_INVALID', `an Ed25519 public key is 32 bytes, got ${raw.length}`);
   const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') };
   return { spki: spkiOf(publicKeyFromJwk(jwk)), keyType: 'ed25519' };
 }
@@ -243,7 +243,7 @@ function publicKeyFromJwk(jwk: Record<string, string>): KeyObject {
   try {
     return createPublicKey({ key: jwk, format: 'jwk' });
   } catch (error) {
-    throw keyError('KEY_PUBLIC_KEY_INVALID', 'the public key is not valid', { cause: error });
+    throw airsignError('KEY_PUBLIC_KEY_INVALID', 'the public key is not valid', { cause: error });
   }
 }
 

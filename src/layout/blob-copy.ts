@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDigest } from '../digest.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT } from '../fs/aligned-memory.js';
 import { readFully, type RandomAccessFile } from '../tar/random-access.js';
 
@@ -56,7 +56,7 @@ export async function copyVerified(
   options: CopyOptions = {},
 ): Promise<void> {
   if (source.size !== expected.size) {
-    throw inputError('LAYOUT_SIZE_MISMATCH', `${what} has ${source.size} bytes, its descriptor says ${expected.size}`, {
+    throw airsignError('LAYOUT_SIZE_MISMATCH', `${what} has ${source.size} bytes, its descriptor says ${expected.size}`, {
       details: { expected: expected.size, actual: source.size },
     });
   }
@@ -73,7 +73,7 @@ export async function copyVerified(
   const readAt = (i: number, done: number) => {
     const length = lengthAt(done);
     return readFully(source.file, buffers[i % slots]!, 0, length, source.offset + done).then((n) => {
-      if (n !== length) throw inputError('TAR_TRUNCATED', `${what} is truncated`);
+      if (n !== length) throw airsignError('TAR_TRUNCATED', `${what} is truncated`);
       return n;
     });
   };
@@ -116,7 +116,7 @@ export async function copyVerified(
   }
   const actual = `${algorithm}:${hash.digest('hex')}`;
   if (actual !== expected.digest) {
-    throw inputError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
+    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
       details: { expected: expected.digest, actual },
     });
   }

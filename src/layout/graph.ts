@@ -4,7 +4,7 @@
  * others through `subject` (referrers), and cosign `sha256-<hex>.sig` tags.
  */
 import { assertDescriptor, type Descriptor } from '../descriptor.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType, MediaType } from '../media-types.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 import type { Layout } from './open-layout.js';
@@ -68,7 +68,7 @@ function edgesOf(mediaType: string, value: unknown): Edges {
   const list = (field: string): Descriptor[] => {
     const raw = value[field];
     if (raw === undefined || raw === null) return [];
-    if (!Array.isArray(raw)) throw inputError('LAYOUT_BAD_MANIFEST', `"${field}" of a ${mediaType} is not an array`);
+    if (!Array.isArray(raw)) throw airsignError('LAYOUT_BAD_MANIFEST', `"${field}" of a ${mediaType} is not an array`);
     raw.forEach((d, i) => assertDescriptor(d, `${field}[${i}]`));
     return raw as Descriptor[];
   };

@@ -2,7 +2,7 @@
  * Parses JSON we did not write (index.json, manifests) with limits: a size cap and a nesting-depth
  * cap checked before JSON.parse, so hostile input cannot exhaust memory or the stack.
  */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 export const MAX_JSON_DEPTH = 64;
 export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -11,7 +11,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function parseLayoutJson(bytes: Uint8Array, what: string, maxBytes = DEFAULT_MAX_JSON_BYTES): unknown {
   if (bytes.length > maxBytes) {
-    throw inputError('LAYOUT_JSON_TOO_LARGE', `${what} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit`);
+    throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit`);
   }
   let depth = 0;
   let inString = false;
@@ -22,19 +22,19 @@ export function parseLayoutJson(bytes: Uint8Array, what: string, maxBytes = DEFA
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x7b || b === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) throw inputError('LAYOUT_JSON_TOO_DEEP', `${what} nests more than ${MAX_JSON_DEPTH} levels deep`);
+      if (++depth > MAX_JSON_DEPTH) throw airsignError('LAYOUT_JSON_TOO_DEEP', `${what} nests more than ${MAX_JSON_DEPTH} levels deep`);
     } else if (b === 0x7d || b === 0x5d) depth--;
   }
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch {
-    throw inputError('LAYOUT_BAD_JSON', `${what} is not valid UTF-8 JSON`);
+    throw airsignError('LAYOUT_BAD_JSON', `${what} is not valid UTF-8 JSON`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw inputError('LAYOUT_BAD_JSON', `${what} is not valid JSON (${(error as Error).message})`);
+    throw airsignError('LAYOUT_BAD_JSON', `${what} is not valid JSON (${(error as Error).message})`);
   }
 }
 

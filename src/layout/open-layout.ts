@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import type { PlainDescriptor } from '../descriptor.js';
 import { VerifyingStream, verifyBytes } from '../digest.js';
-import { inputError, isAirsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } from '../tar/random-access.js';
 import { indexTar, type TarEntry } from '../tar/tar-index.js';
@@ -72,10 +73,10 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
   try {
     info = await stat(source);
   } catch (error) {
-    throw inputError('INPUT_NOT_FOUND', `cannot open ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw airsignError('INPUT_NOT_FOUND', `cannot open ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   if (info.isDirectory()) return openDirectoryLayout(source);
-  if (!info.isFile()) throw inputError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
+  if (!info.isFile()) throw airsignError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
   const file = await openRandomAccess(source);
   try {
     const magic = new Uint8Array(2);
@@ -145,16 +146,16 @@ function blobNameToDigest(path: string): string | undefined {
 function parseOciLayout(bytes: Uint8Array, what: string): void {
   const value = parseLayoutJson(bytes, what, MAX_OCI_LAYOUT_BYTES);
   if (!isObject(value) || typeof value.imageLayoutVersion !== 'string') {
-    throw inputError('LAYOUT_BAD_OCI_LAYOUT', `${what} has no imageLayoutVersion`);
+    throw airsignError('LAYOUT_BAD_OCI_LAYOUT', `${what} has no imageLayoutVersion`);
   }
   if (!value.imageLayoutVersion.startsWith('1.')) {
-    throw inputError('LAYOUT_BAD_OCI_LAYOUT', `${what} has unsupported imageLayoutVersion ${JSON.stringify(value.imageLayoutVersion)}`);
+    throw airsignError('LAYOUT_BAD_OCI_LAYOUT', `${what} has unsupported imageLayoutVersion ${JSON.stringify(value.imageLayoutVersion)}`);
   }
 }
 
 async function readRange(file: RandomAccessFile, offset: number, size: number, what: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(size);
-  if ((await readFully(file, bytes, 0, size, offset)) !== size) throw inputError('TAR_TRUNCATED', `${what} is truncated`);
+  if ((await readFully(file, bytes, 0, size, offset)) !== size) throw airsignError('TAR_TRUNCATED', `${what} is truncated`);
   return bytes;
 }
 
@@ -185,17 +186,17 @@ abstract class BaseLayout implements Layout {
   protected checkPresent(desc: PlainDescriptor): number {
     const size = this.blobs.get(desc.digest);
     if (size === undefined) {
-      throw inputError('LAYOUT_MISSING_BLOB', `blob ${desc.digest} (${desc.mediaType}) is not in ${this.source.path}`, { details: { digest: desc.digest } });
+      throw airsignError('LAYOUT_MISSING_BLOB', `blob ${desc.digest} (${desc.mediaType}) is not in ${this.source.path}`, { details: { digest: desc.digest } });
     }
     if (size !== desc.size) {
-      throw inputError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${size} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: size } });
+      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${size} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: size } });
     }
     return size;
   }
 
   async readBlob(desc: PlainDescriptor, maxBytes = DEFAULT_MAX_JSON_BYTES): Promise<Uint8Array> {
     if (desc.size > maxBytes) {
-      throw inputError('LAYOUT_BLOB_TOO_LARGE', `blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes}-byte limit for metadata`);
+      throw airsignError('LAYOUT_BLOB_TOO_LARGE', `blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes}-byte limit for metadata`);
     }
     this.checkPresent(desc);
     const range = await this.blobRange(desc.digest);
@@ -219,7 +220,7 @@ abstract class BaseLayout implements Layout {
           const length = Math.min(CHUNK, range.size - done);
           const buffer = Buffer.allocUnsafe(length);
           const n = await readFully(range.file, buffer, 0, length, range.offset + done);
-          if (n !== length) throw inputError('TAR_TRUNCATED', `blob ${desc.digest} is truncated`);
+          if (n !== length) throw airsignError('TAR_TRUNCATED', `blob ${desc.digest} is truncated`);
           done += n;
           yield buffer;
         }
@@ -260,7 +261,7 @@ class TarLayout extends BaseLayout {
       else if (entry.path === 'oci-layout') layoutEntry = entry;
       else if (entry.path.startsWith('blobs/')) {
         const digest = blobNameToDigest(entry.path);
-        if (!digest) throw inputError('LAYOUT_BAD_BLOB_NAME', `${what}: ${entry.path} is not a blobs/<algorithm>/<encoded> name`);
+        if (!digest) throw airsignError('LAYOUT_BAD_BLOB_NAME', `${what}: ${entry.path} is not a blobs/<algorithm>/<encoded> name`);
         this.blobs.set(digest, entry.size);
         this.blobEntries.set(digest, entry);
       } else {
@@ -268,13 +269,13 @@ class TarLayout extends BaseLayout {
         this.extraFiles.push({ path: entry.path, size: entry.size });
       }
     }
-    if (!layoutEntry) throw inputError('LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout)`);
-    if (!indexEntry) throw inputError('LAYOUT_NO_INDEX', `${what} has no index.json (not an OCI image layout)`);
-    if (layoutEntry.size > MAX_OCI_LAYOUT_BYTES) throw inputError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
+    if (!layoutEntry) throw airsignError('LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout)`);
+    if (!indexEntry) throw airsignError('LAYOUT_NO_INDEX', `${what} has no index.json (not an OCI image layout)`);
+    if (layoutEntry.size > MAX_OCI_LAYOUT_BYTES) throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
     this.ociLayoutBytes = await readRange(this.file, layoutEntry.offset, layoutEntry.size, 'oci-layout');
     parseOciLayout(this.ociLayoutBytes, `${what}: oci-layout`);
     if (indexEntry.size > MAX_INDEX_BYTES) {
-      throw inputError('LAYOUT_JSON_TOO_LARGE', `${what}: index.json is ${indexEntry.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit`);
+      throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}: index.json is ${indexEntry.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit`);
     }
     this.indexBytes = await readRange(this.file, indexEntry.offset, indexEntry.size, 'index.json');
     this.index = parseImageIndex(this.indexBytes, `${what}: index.json`);
@@ -282,13 +283,13 @@ class TarLayout extends BaseLayout {
 
   async blobRange(digest: string): Promise<ByteRange> {
     const entry = this.blobEntries.get(digest);
-    if (!entry) throw inputError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.source.path}`);
+    if (!entry) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.source.path}`);
     return { file: this.file, offset: entry.offset, size: entry.size, release: async () => {} };
   }
 
   async extraFileRange(path: string): Promise<ByteRange> {
     const entry = this.extras.get(path);
-    if (!entry) throw inputError('LAYOUT_MISSING_FILE', `${path} is not in ${this.source.path}`);
+    if (!entry) throw airsignError('LAYOUT_MISSING_FILE', `${path} is not in ${this.source.path}`);
     return { file: this.file, offset: entry.offset, size: entry.size, release: async () => {} };
   }
 
@@ -319,24 +320,24 @@ class DirectoryLayout extends BaseLayout {
 
   async load(): Promise<void> {
     const what = this.root;
-    const regular = async (path: string, missingCode: string, missingMessage: string): Promise<Stats> => {
+    const regular = async (path: string, missingCode: ErrorCode, missingMessage: string): Promise<Stats> => {
       let stat: Stats;
       try {
         stat = await lstat(path);
       } catch {
-        throw inputError(missingCode, missingMessage);
+        throw airsignError(missingCode, missingMessage);
       }
-      if (stat.isSymbolicLink()) throw inputError('LAYOUT_LINK_ENTRY', `${path} is a symbolic link; layouts must hold regular files only`);
-      if (!stat.isFile()) throw inputError(missingCode, missingMessage);
+      if (stat.isSymbolicLink()) throw airsignError('LAYOUT_LINK_ENTRY', `${path} is a symbolic link; layouts must hold regular files only`);
+      if (!stat.isFile()) throw airsignError(missingCode, missingMessage);
       return stat;
     };
     const layoutStat = await regular(join(this.root, 'oci-layout'), 'LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout)`);
-    if (layoutStat.size > MAX_OCI_LAYOUT_BYTES) throw inputError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
+    if (layoutStat.size > MAX_OCI_LAYOUT_BYTES) throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
     this.ociLayoutBytes = await readFile(join(this.root, 'oci-layout'));
     parseOciLayout(this.ociLayoutBytes, `${what}/oci-layout`);
     const indexStat = await regular(join(this.root, 'index.json'), 'LAYOUT_NO_INDEX', `${what} has no index.json (not an OCI image layout)`);
     if (indexStat.size > MAX_INDEX_BYTES) {
-      throw inputError('LAYOUT_JSON_TOO_LARGE', `${what}/index.json is ${indexStat.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit`);
+      throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}/index.json is ${indexStat.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit`);
     }
     this.indexBytes = new Uint8Array(await readFile(join(this.root, 'index.json')));
     this.index = parseImageIndex(this.indexBytes, `${what}/index.json`);
@@ -357,7 +358,7 @@ class DirectoryLayout extends BaseLayout {
       for (const encoded of await readdir(dir)) {
         if (encoded.startsWith('.')) continue; // our own temp files
         const digest = blobNameToDigest(`blobs/${alg}/${encoded}`);
-        if (!digest) throw inputError('LAYOUT_BAD_BLOB_NAME', `${what}: blobs/${alg}/${encoded} is not a blobs/<algorithm>/<encoded> name`);
+        if (!digest) throw airsignError('LAYOUT_BAD_BLOB_NAME', `${what}: blobs/${alg}/${encoded} is not a blobs/<algorithm>/<encoded> name`);
         const stat = await regular(join(dir, encoded), 'LAYOUT_BAD_BLOB_NAME', `${what}: blobs/${alg}/${encoded} is not a regular file`);
         this.blobs.set(digest, stat.size);
       }
@@ -370,7 +371,7 @@ class DirectoryLayout extends BaseLayout {
   }
 
   async blobRange(digest: string): Promise<ByteRange> {
-    if (!this.blobs.has(digest)) throw inputError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.root}`);
+    if (!this.blobs.has(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.root}`);
     const file = await openRandomAccess(this.blobPath(digest));
     return { file, offset: 0, size: file.size, release: () => file.close() };
   }
@@ -389,7 +390,7 @@ async function openDirectoryLayout(root: string): Promise<Layout> {
     await layout.load();
   } catch (error) {
     if (isAirsignError(error)) throw error;
-    throw inputError('LAYOUT_UNREADABLE', `cannot read layout directory ${root}: ${(error as Error).message}`, { cause: error });
+    throw airsignError('LAYOUT_UNREADABLE', `cannot read layout directory ${root}: ${(error as Error).message}`, { cause: error });
   }
   return layout;
 }

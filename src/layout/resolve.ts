@@ -3,7 +3,7 @@
  * (without a reference) the only image there is.
  */
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType } from '../media-types.js';
 import { cosignTagOf, isAttestationDescriptor, manifestFacts, OciArtifactManifest } from './graph.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
@@ -95,9 +95,9 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
   let chosen: Descriptor | undefined;
   if (reference === undefined || reference === '') {
     const images = await imageEntries(layout);
-    if (images.length === 0) throw inputError('LAYOUT_NO_IMAGE', `${layout.source.path} holds no image`);
+    if (images.length === 0) throw airsignError('LAYOUT_NO_IMAGE', `${layout.source.path} holds no image`);
     if (images.length > 1) {
-      throw inputError('LAYOUT_AMBIGUOUS_IMAGE', `${layout.source.path} holds ${images.length} images; pick one with --reference: ${images.map(describeEntry).join(', ')}`, {
+      throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `${layout.source.path} holds ${images.length} images; pick one with --reference: ${images.map(describeEntry).join(', ')}`, {
         details: { candidates: images.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
       });
     }
@@ -119,20 +119,20 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
       const found = entries.filter(matches);
       const digests = new Set(found.map((d) => d.digest));
       if (digests.size > 1) {
-        throw inputError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}`);
+        throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}`);
       }
       chosen = found[0];
     }
     if (!chosen) {
       const known = entries.flatMap(namesOf);
-      throw inputError('LAYOUT_IMAGE_NOT_FOUND', `no image ${JSON.stringify(reference)} in ${layout.source.path}${known.length ? ` (tags: ${[...new Set(known)].join(', ')})` : ''}`);
+      throw airsignError('LAYOUT_IMAGE_NOT_FOUND', `no image ${JSON.stringify(reference)} in ${layout.source.path}${known.length ? ` (tags: ${[...new Set(known)].join(', ')})` : ''}`);
     }
   }
   const d = chosen!;
   const kind = isIndexMediaType(d.mediaType) ? 'index' : isManifestMediaType(d.mediaType) ? 'manifest' : undefined;
-  if (!kind) throw inputError('LAYOUT_NOT_AN_IMAGE', `${d.digest} has media type ${d.mediaType}, not an image manifest or index`);
+  if (!kind) throw airsignError('LAYOUT_NOT_AN_IMAGE', `${d.digest} has media type ${d.mediaType}, not an image manifest or index`);
   if (!layout.hasBlob(d.digest)) {
-    throw inputError('LAYOUT_MISSING_BLOB', `${kind} ${d.digest} is listed but not in ${layout.source.path}`);
+    throw airsignError('LAYOUT_MISSING_BLOB', `${kind} ${d.digest} is listed but not in ${layout.source.path}`);
   }
   const manifestBytes = await layout.readBlob(d);
   const resolved: ResolvedImage = { descriptor: d, plain: plainDescriptor(d), manifestBytes, kind };

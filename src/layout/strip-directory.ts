@@ -8,7 +8,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 
 export const STRIP_RECORD_FILE = 'airsign-strip.json';
@@ -44,16 +44,16 @@ export async function readStripRecord(directory: string): Promise<StripRecord> {
   try {
     if (!(await lstat(directory)).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw inputError('STRIP_DIR_NOT_FOUND', `${directory} is not a directory`);
+    throw airsignError('STRIP_DIR_NOT_FOUND', `${directory} is not a directory`);
   }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(stripRecordPath(directory));
   } catch {
-    throw inputError('STRIP_DIR_NO_RECORD', `${directory} has no ${STRIP_RECORD_FILE} (not made by airsign strip)`);
+    throw airsignError('STRIP_DIR_NO_RECORD', `${directory} has no ${STRIP_RECORD_FILE} (not made by airsign strip)`);
   }
   const value = parseLayoutJson(bytes, stripRecordPath(directory), 64 * 1024 * 1024);
-  const bad = (why: string) => inputError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} is invalid: ${why}`);
+  const bad = (why: string) => airsignError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} is invalid: ${why}`);
   if (!isObject(value) || value.type !== STRIP_RECORD_TYPE) throw bad(`type is not ${STRIP_RECORD_TYPE}`);
   if (!Array.isArray(value.blobs)) throw bad('no blobs list');
   try {

@@ -11,7 +11,7 @@ import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
-import { inputError, isAirsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
@@ -60,7 +60,7 @@ function outputError(error: unknown, target: string): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && WRITE_ERRNO.has(code)) {
     const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error).message;
-    return inputError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${code === 'ENOSPC' || code === 'EDQUOT' ? `${code} (${why})` : why}`, { cause: error });
+    return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${code === 'ENOSPC' || code === 'EDQUOT' ? `${code} (${why})` : why}`, { cause: error });
   }
   return error;
 }
@@ -136,7 +136,7 @@ async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Pr
 
 function wrongBlob(error: unknown, digest: string, directory: string): unknown {
   if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) {
-    return inputError('STRIP_DIR_WRONG_BLOB', `${strippedBlobPath(directory, digest)} does not match ${digest}: ${error.message}`, { cause: error, details: { digest } });
+    return airsignError('STRIP_DIR_WRONG_BLOB', `${strippedBlobPath(directory, digest)} does not match ${digest}: ${error.message}`, { cause: error, details: { digest } });
   }
   return error;
 }
@@ -145,7 +145,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const progress = options.progress;
   const strip = changes.stripBlobsTo?.digests ?? new Set<string>();
   for (const digest of strip) {
-    if (!layout.hasBlob(digest)) throw inputError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
+    if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
   }
   const plan = new Map<string, BlobPlan>();
   for (const digest of layout.blobDigests()) {
@@ -171,10 +171,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
         if (!s.isFile()) throw new Error('not a regular file');
         size = s.size;
       } catch {
-        throw inputError('STRIP_DIR_MISSING_BLOB', `${directory} lacks blob ${digest} (expected at ${path})`, { details: { digest } });
+        throw airsignError('STRIP_DIR_MISSING_BLOB', `${directory} lacks blob ${digest} (expected at ${path})`, { details: { digest } });
       }
       if (size !== desc.size) {
-        throw inputError('STRIP_DIR_WRONG_BLOB', `${path} has ${size} bytes, ${digest} has ${desc.size}`, { details: { digest } });
+        throw airsignError('STRIP_DIR_WRONG_BLOB', `${path} has ${size} bytes, ${digest} has ${desc.size}`, { details: { digest } });
       }
       plan.set(digest, { kind: 'insert', digest, size, path, desc });
       inserted.push(digest);
@@ -188,10 +188,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   }
   const target = options.output ?? (layout.source.kind === 'tar' ? layout.source.path : undefined);
   if (target === undefined) {
-    throw inputError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give --output`);
+    throw airsignError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give --output`);
   }
   try {
-    if ((await stat(target)).isDirectory()) throw inputError('OUTPUT_IS_DIRECTORY', `output ${target} is a directory`);
+    if ((await stat(target)).isDirectory()) throw airsignError('OUTPUT_IS_DIRECTORY', `output ${target} is a directory`);
   } catch (error) {
     if (isAirsignError(error)) throw error;
   }
@@ -292,7 +292,7 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
   let done = 0;
   while (done < source.size) {
     const n = await source.file.read(buffer, 0, Math.min(buffer.length, source.size - done), source.offset + done);
-    if (n === 0) throw inputError('TAR_TRUNCATED', 'input file is truncated');
+    if (n === 0) throw airsignError('TAR_TRUNCATED', 'input file is truncated');
     await sink(buffer.subarray(0, n));
     done += n;
   }

@@ -3,7 +3,7 @@
  * the certificate, optionally put it on the token next to a PKCS#11 key, write PEM atomically.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { inputError, isAirsignError, keyError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import { outputWriteError, temporarySiblingPath } from '../fs/atomic-write.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { isPkcs11Spec, openKey } from '../keys/open-key.js';
@@ -71,13 +71,13 @@ function notationWarnings(keyType: string, subjectTypes: string[], ca: boolean):
 
 export async function createCertificateFile(options: CertCreateOptions): Promise<CertCreateResult> {
   if ((options.issuerKey === undefined) !== (options.issuerCert === undefined)) {
-    throw inputError('CERT_ISSUER_INCOMPLETE', '--issuer-key and --issuer-cert go together (omit both for a self-signed certificate)');
+    throw airsignError('CERT_ISSUER_INCOMPLETE', '--issuer-key and --issuer-cert go together (omit both for a self-signed certificate)');
   }
   if (options.import === true && !isPkcs11Spec(options.key)) {
-    throw inputError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
+    throw airsignError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
   }
   if (options.replace === true && options.import !== true) {
-    throw inputError('USAGE', '--replace only applies with --import');
+    throw airsignError('USAGE', '--replace only applies with --import');
   }
   const issuerCertificate = options.issuerCert === undefined ? undefined : await readIssuerCertificate(options.issuerCert);
 
@@ -144,7 +144,7 @@ async function readIssuerCertificate(path: string): Promise<Uint8Array> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw inputError('CERT_FILE_UNREADABLE', `cannot read the issuer certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+    throw airsignError('CERT_FILE_UNREADABLE', `cannot read the issuer certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       cause: error,
     });
   }
@@ -155,7 +155,7 @@ async function readIssuerCertificate(path: string): Promise<Uint8Array> {
 
 /** Same CKA_ID and CKA_LABEL as the private key, so openKey finds the certificate as the key's chain. */
 async function importNextToKey(key: KeyBackend, options: CertCreateOptions, der: Uint8Array): Promise<string> {
-  if (!(key instanceof Pkcs11KeyBackend)) throw keyError('CERT_IMPORT_NEEDS_PKCS11', `${key.description} is not a PKCS#11 key`);
+  if (!(key instanceof Pkcs11KeyBackend)) throw airsignError('CERT_IMPORT_NEEDS_PKCS11', `${key.description} is not a PKCS#11 key`);
   const lib = key.token.module.lib;
   const [id, label] = key.token.attributes(key.handle, [lib.CKA_ID, lib.CKA_LABEL]);
   return importCertificate(options.key, der, {

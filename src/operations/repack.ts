@@ -3,7 +3,7 @@
  * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
  */
 import type { PlainDescriptor } from '../descriptor.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
@@ -36,10 +36,10 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
   if (options.reference !== undefined) {
     const image = await resolveImage(layout, options.reference);
     if (image.plain.digest !== record.image.digest) {
-      throw inputError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, but --reference ${options.reference} is ${image.plain.digest}`);
+      throw airsignError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, but --reference ${options.reference} is ${image.plain.digest}`);
     }
   } else if (!layout.hasBlob(record.image.digest)) {
-    throw inputError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, which is not in ${layout.source.path}`);
+    throw airsignError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, which is not in ${layout.source.path}`);
   }
   const expected = new Map<string, PlainDescriptor>();
   const alreadyPresent: string[] = [];

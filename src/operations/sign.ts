@@ -6,7 +6,7 @@
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
@@ -72,10 +72,10 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
   const formats = options.registry.select(options.formats);
   const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
-    throw inputError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
+    throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
   }
   if (options.source === '-' || options.source === '') {
-    throw inputError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
+    throw airsignError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
   }
   // The TSA client (HTTP, CMS/TSP parsing) loads only when a TSA is named.
   const timestamper =

@@ -8,7 +8,7 @@ import { lstat, mkdir, rm } from 'node:fs/promises';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
@@ -44,9 +44,9 @@ export function layersOf(graph: LayoutGraph, root: string, what: string): { pres
   const missing = new Map<string, PlainDescriptor>();
   for (const n of reachableNodes(graph, root)) {
     const digest = n.descriptor.digest;
-    if (n.error !== undefined) throw inputError('LAYOUT_BAD_MANIFEST', `${what}: manifest ${digest} is unreadable: ${n.error}`);
+    if (n.error !== undefined) throw airsignError('LAYOUT_BAD_MANIFEST', `${what}: manifest ${digest} is unreadable: ${n.error}`);
     if (n.role === 'config' && !n.present) {
-      throw inputError('LAYOUT_MISSING_BLOB', `${what}: config ${digest} of a manifest is missing`, { details: { digest } });
+      throw airsignError('LAYOUT_MISSING_BLOB', `${what}: config ${digest} of a manifest is missing`, { details: { digest } });
     }
     if (n.role === 'layer') {
       if (n.present) present.set(digest, plainDescriptor(n.descriptor));
@@ -67,10 +67,10 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
   const what = layout.source.path;
   const { present, missing } = layersOf(graph, image.plain.digest, what);
   if (present.length === 0 && missing.length > 0) {
-    throw inputError('LAYOUT_STRIPPED', `${what} is already stripped (its ${missing.length} layer blobs are missing); run repack first`);
+    throw airsignError('LAYOUT_STRIPPED', `${what} is already stripped (its ${missing.length} layer blobs are missing); run repack first`);
   }
   if (missing.length > 0) {
-    throw inputError('LAYOUT_MISSING_BLOB', `${what}: ${missing.length} layer blob(s) of ${image.plain.digest} are missing, e.g. ${missing[0]!.digest}`, {
+    throw airsignError('LAYOUT_MISSING_BLOB', `${what}: ${missing.length} layer blob(s) of ${image.plain.digest} are missing, e.g. ${missing[0]!.digest}`, {
       details: { missing: missing.map((m) => m.digest) },
     });
   }
@@ -78,14 +78,14 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
   try {
     await mkdir(directory, { recursive: true });
   } catch (error) {
-    throw inputError('STRIP_DIR_UNUSABLE', `cannot create directory ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw airsignError('STRIP_DIR_UNUSABLE', `cannot create directory ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const recordPath = stripRecordPath(directory);
   const hadRecord = await lstat(recordPath).then(() => true, () => false);
   if (hadRecord) {
     const existing = await readStripRecord(directory);
     if (existing.image.digest !== image.plain.digest) {
-      throw inputError('STRIP_DIR_IN_USE', `${directory} already holds layers stripped from another image (${existing.image.digest}); use an empty directory`);
+      throw airsignError('STRIP_DIR_IN_USE', `${directory} already holds layers stripped from another image (${existing.image.digest}); use an empty directory`);
     }
   }
   const record: StripRecord = {

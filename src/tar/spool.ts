@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 export interface Spooled {
   path: string;
@@ -38,7 +38,7 @@ export async function spoolToTempFile(source: Readable, options: { gunzip: boole
     await cleanup();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_ZLIB') {
-      throw inputError('GZIP_CORRUPT', `${options.what} is not a valid gzip stream (${(error as Error).message})`, { cause: error });
+      throw airsignError('GZIP_CORRUPT', `${options.what} is not a valid gzip stream (${(error as Error).message})`, { cause: error });
     }
     throw error;
   }

@@ -2,7 +2,7 @@
  * The 512-byte tar header: decoding (ustar, GNU and v7 flavours, octal or base-256 numbers) and
  * encoding (plain ustar as Go's archive/tar writes it, plus PAX records when a field overflows).
  */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 export const BLOCK = 512;
 
@@ -26,19 +26,19 @@ function cString(block: Uint8Array, start: number, length: number): string {
 function parseNumber(block: Uint8Array, start: number, length: number, field: string, at: number): number {
   if ((block[start]! & 0x80) !== 0) {
     // GNU base-256: big-endian two's complement with the top bit of the first byte as marker.
-    if ((block[start]! & 0x40) !== 0) throw inputError('TAR_BAD_HEADER', `negative ${field} in tar header at offset ${at}`);
+    if ((block[start]! & 0x40) !== 0) throw airsignError('TAR_BAD_HEADER', `negative ${field} in tar header at offset ${at}`);
     let value = block[start]! & 0x3f;
     for (let i = start + 1; i < start + length; i++) {
       value = value * 256 + block[i]!;
-      if (!Number.isSafeInteger(value)) throw inputError('TAR_BAD_HEADER', `${field} too large in tar header at offset ${at}`);
+      if (!Number.isSafeInteger(value)) throw airsignError('TAR_BAD_HEADER', `${field} too large in tar header at offset ${at}`);
     }
     return value;
   }
   const text = cString(block, start, length).replace(/ /g, '');
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw inputError('TAR_BAD_HEADER', `invalid ${field} field in tar header at offset ${at}`);
+  if (!/^[0-7]+$/.test(text)) throw airsignError('TAR_BAD_HEADER', `invalid ${field} field in tar header at offset ${at}`);
   const value = parseInt(text, 8);
-  if (!Number.isSafeInteger(value)) throw inputError('TAR_BAD_HEADER', `${field} too large in tar header at offset ${at}`);
+  if (!Number.isSafeInteger(value)) throw airsignError('TAR_BAD_HEADER', `${field} too large in tar header at offset ${at}`);
   return value;
 }
 
@@ -57,10 +57,10 @@ export function decodeHeader(block: Uint8Array, at: number): RawHeader {
     signed += b > 127 ? b - 256 : b;
   }
   const stored = cString(block, 148, 8).trim();
-  if (!/^[0-7]+$/.test(stored)) throw inputError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has no valid checksum (not a tar file, or corrupt)`);
+  if (!/^[0-7]+$/.test(stored)) throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has no valid checksum (not a tar file, or corrupt)`);
   const checksum = parseInt(stored, 8);
   if (checksum !== unsigned && checksum !== signed) {
-    throw inputError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has a bad checksum (corrupt tar)`);
+    throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has a bad checksum (corrupt tar)`);
   }
   let name = cString(block, 0, 100);
   const magic = cString(block, 257, 6);
@@ -89,11 +89,11 @@ export function parsePaxRecords(data: Uint8Array, at: number): Map<string, strin
     while (space < data.length && data[space] !== 0x20) space++;
     const length = Number(decoder.decode(data.subarray(pos, space)));
     if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > data.length || data[pos + length - 1] !== 0x0a) {
-      throw inputError('TAR_BAD_HEADER', `malformed PAX header at offset ${at}`);
+      throw airsignError('TAR_BAD_HEADER', `malformed PAX header at offset ${at}`);
     }
     const record = decoder.decode(data.subarray(space + 1, pos + length - 1));
     const eq = record.indexOf('=');
-    if (eq <= 0) throw inputError('TAR_BAD_HEADER', `malformed PAX record at offset ${at}`);
+    if (eq <= 0) throw airsignError('TAR_BAD_HEADER', `malformed PAX record at offset ${at}`);
     records.set(record.slice(0, eq), record.slice(eq + 1));
     pos += length;
   }

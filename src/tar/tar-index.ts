@@ -4,7 +4,7 @@
  * (`x` and `g` headers: path, size), v7, `./` prefixes and directory entries; refuses links,
  * devices, unsafe paths, duplicate files, bad checksums and truncation with one-line errors.
  */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { BLOCK, decodeHeader, isZeroBlock, parsePaxRecords } from './tar-header.js';
 import { normalizeEntryPath } from './tar-path.js';
 import { readFully, type RandomAccessFile } from './random-access.js';
@@ -42,9 +42,9 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
   let longName: string | undefined;
   let position = 0;
 
-  const truncated = () => inputError('TAR_TRUNCATED', `${what} is truncated (ends inside an entry or has no end-of-archive marker)`);
+  const truncated = () => airsignError('TAR_TRUNCATED', `${what} is truncated (ends inside an entry or has no end-of-archive marker)`);
   const readMeta = async (size: number, at: number): Promise<Uint8Array> => {
-    if (size > MAX_META_SIZE) throw inputError('TAR_BAD_HEADER', `extended tar header at offset ${at} is too large`);
+    if (size > MAX_META_SIZE) throw airsignError('TAR_BAD_HEADER', `extended tar header at offset ${at} is too large`);
     const data = new Uint8Array(size);
     if ((await readFully(file, data, 0, size, at + BLOCK)) !== size) throw truncated();
     return data;
@@ -53,12 +53,12 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
   for (;;) {
     const n = await readFully(file, block, 0, BLOCK, position);
     if (n === 0) {
-      if (position === 0) throw inputError('TAR_EMPTY', `${what} is empty`);
+      if (position === 0) throw airsignError('TAR_EMPTY', `${what} is empty`);
       throw truncated();
     }
     if (n < BLOCK) throw truncated();
     if (isZeroBlock(block)) {
-      if (position === 0) throw inputError('TAR_EMPTY', `${what} is not a tar file (starts with a zero block)`);
+      if (position === 0) throw airsignError('TAR_EMPTY', `${what} is not a tar file (starts with a zero block)`);
       return { entries, end: position + BLOCK };
     }
     const header = decodeHeader(block, position);
@@ -83,7 +83,7 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
     const rawName = paxPath ?? longName ?? header.name;
     if (paxSize !== undefined) {
       if (!/^\d+$/.test(paxSize) || !Number.isSafeInteger(Number(paxSize))) {
-        throw inputError('TAR_BAD_HEADER', `invalid PAX size in tar header at offset ${at}`);
+        throw airsignError('TAR_BAD_HEADER', `invalid PAX size in tar header at offset ${at}`);
       }
       size = Number(paxSize);
     }
@@ -92,12 +92,12 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
 
     const path = normalizeEntryPath(rawName);
     if (type === '1' || type === '2') {
-      throw inputError('TAR_LINK_ENTRY', `tar entry ${JSON.stringify(rawName)} is a ${type === '1' ? 'hard' : 'symbolic'} link; layouts must hold regular files only`);
+      throw airsignError('TAR_LINK_ENTRY', `tar entry ${JSON.stringify(rawName)} is a ${type === '1' ? 'hard' : 'symbolic'} link; layouts must hold regular files only`);
     }
     let kind: TarEntry['type'];
     if (type === '0' || type === '7') kind = 'file';
     else if (type === '5') kind = 'directory';
-    else throw inputError('TAR_UNSUPPORTED_ENTRY', `tar entry ${JSON.stringify(rawName)} has unsupported type ${JSON.stringify(type)}`);
+    else throw airsignError('TAR_UNSUPPORTED_ENTRY', `tar entry ${JSON.stringify(rawName)} has unsupported type ${JSON.stringify(type)}`);
     if (kind === 'directory') size = size > 0 ? size : 0;
 
     const dataStart = at + BLOCK;
@@ -107,12 +107,12 @@ export async function indexTar(file: RandomAccessFile, what = 'tar'): Promise<Ta
     if (path !== '') {
       const existing = entries.get(path);
       if (existing && (existing.type === 'file' || kind === 'file')) {
-        throw inputError('TAR_DUPLICATE_ENTRY', `${what} has more than one entry named ${JSON.stringify(path)}`);
+        throw airsignError('TAR_DUPLICATE_ENTRY', `${what} has more than one entry named ${JSON.stringify(path)}`);
       }
-      if (!existing && entries.size >= MAX_ENTRIES) throw inputError('TAR_TOO_MANY_ENTRIES', `${what} has more than ${MAX_ENTRIES} entries`);
+      if (!existing && entries.size >= MAX_ENTRIES) throw airsignError('TAR_TOO_MANY_ENTRIES', `${what} has more than ${MAX_ENTRIES} entries`);
       if (!existing) entries.set(path, { path, type: kind, offset: dataStart, size: kind === 'file' ? size : 0, mode: header.mode });
     } else if (kind === 'file') {
-      throw inputError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(rawName)} has an empty name`);
+      throw airsignError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(rawName)} has an empty name`);
     }
     position = next;
   }

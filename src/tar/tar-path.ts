@@ -1,5 +1,5 @@
 /** Normalises tar entry names and refuses names that could escape an extraction root. */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 /**
  * Returns the clean relative path for a tar name (`./a//b/` → `a/b`, `./` → ``), or throws
@@ -7,13 +7,13 @@ import { inputError } from '../errors.js';
  */
 export function normalizeEntryPath(name: string): string {
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.includes('\\')) {
-    throw inputError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(name)} has an absolute or drive path`);
+    throw airsignError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(name)} has an absolute or drive path`);
   }
-  if (name.includes('\0')) throw inputError('TAR_UNSAFE_PATH', `tar entry name contains a NUL byte`);
+  if (name.includes('\0')) throw airsignError('TAR_UNSAFE_PATH', `tar entry name contains a NUL byte`);
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') throw inputError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(name)} contains ".."`);
+    if (part === '..') throw airsignError('TAR_UNSAFE_PATH', `tar entry ${JSON.stringify(name)} contains ".."`);
     parts.push(part);
   }
   return parts.join('/');

@@ -3,6 +3,7 @@
  * nonce, certReq = TRUE (Notation wants the TSA chain in the token). The structures and their
  * encoding come from @peculiar/asn1-tsp / asn1-schema.
  */
+import { airsignError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { AsnConvert, AsnIntegerArrayBufferConverter, AsnIntegerBigIntConverter, OctetString } from '@peculiar/asn1-schema';
 import { MessageImprint, TimeStampReq, TimeStampReqVersion } from '@peculiar/asn1-tsp';
@@ -37,7 +38,7 @@ export function hashAlgorithmIdentifier(hash: HashAlgorithm): Uint8Array {
 
 export function createTimeStampRequest(hash: HashAlgorithm, hashedMessage: Uint8Array, options: { nonce?: Uint8Array } = {}): TimeStampRequest {
   if (hashedMessage.length !== HASH_LENGTHS[hash]) {
-    throw new Error(`a ${hash} digest has ${HASH_LENGTHS[hash]} bytes, got ${hashedMessage.length}`);
+    throw airsignError('TSA_BAD_REQUEST', `a ${hash} digest has ${HASH_LENGTHS[hash]} bytes, got ${hashedMessage.length}`);
   }
   const nonceBytes = options.nonce ?? randomBytes(8);
   let nonce = 0n;

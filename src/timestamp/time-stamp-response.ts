@@ -42,7 +42,7 @@ import {
   OctetString,
 } from '@peculiar/asn1-schema';
 import { id_ct_tstInfo, PKIStatusInfo, TimeStampToken, TSTInfo } from '@peculiar/asn1-tsp';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { HASH_OIDS, type TimeStampRequest } from './time-stamp-request.js';
 
 const STATUS_TEXT = ['granted', 'grantedWithMods', 'rejection', 'waiting', 'revocationWarning', 'revocationNotification'];
@@ -217,7 +217,7 @@ export function parseTimeStampResponse(response: Uint8Array, request: TimeStampR
   const statusInfo = readStatus(frame.status);
   if (statusInfo.status !== 0 && statusInfo.status !== 1) {
     const name = STATUS_TEXT[statusInfo.status] ?? `status ${statusInfo.status}`;
-    throw inputError('TSA_REJECTED', `the TSA refused the request: ${name}${statusInfo.text ? ` (${statusInfo.text})` : ''}`, {
+    throw airsignError('TSA_REJECTED', `the TSA refused the request: ${name}${statusInfo.text ? ` (${statusInfo.text})` : ''}`, {
       details: { status: statusInfo.status, ...(statusInfo.text ? { statusText: statusInfo.text } : {}) },
     });
   }
@@ -231,10 +231,10 @@ export function parseTimeStampResponse(response: Uint8Array, request: TimeStampR
     throw bad(`the time-stamp token is malformed (${(e as Error).message})`, e);
   }
   if (parsed.hashOid !== HASH_OIDS[request.hash] || !bytesEqual(parsed.hashedMessage, request.hashedMessage)) {
-    throw inputError('TSA_IMPRINT_MISMATCH', 'the time-stamp token covers different data than the signature sent');
+    throw airsignError('TSA_IMPRINT_MISMATCH', 'the time-stamp token covers different data than the signature sent');
   }
   if (parsed.nonce !== request.nonce) {
-    throw inputError('TSA_NONCE_MISMATCH', 'the time-stamp token does not echo the request nonce');
+    throw airsignError('TSA_NONCE_MISMATCH', 'the time-stamp token does not echo the request nonce');
   }
   if (options.tsaCertificate !== undefined) checkSignature(parsed, options.tsaCertificate);
   return {
@@ -315,12 +315,12 @@ const TST_INFO_OID_DER = new Uint8Array(AsnObjectIdentifierConverter.toASN(id_ct
  * attributes must verify with that certificate's key.
  */
 function checkSignature(token: ParsedToken, tsaCertificate: Uint8Array): void {
-  const fail = (why: string) => inputError('TSA_BAD_SIGNATURE', `the time-stamp token does not verify with the given TSA certificate: ${why}`);
+  const fail = (why: string) => airsignError('TSA_BAD_SIGNATURE', `the time-stamp token does not verify with the given TSA certificate: ${why}`);
   let key;
   try {
     key = new X509Certificate(tsaCertificate).publicKey;
   } catch (e) {
-    throw inputError('TSA_BAD_CERTIFICATE', `the TSA certificate cannot be read: ${(e as Error).message}`, { cause: e });
+    throw airsignError('TSA_BAD_CERTIFICATE', `the TSA certificate cannot be read: ${(e as Error).message}`, { cause: e });
   }
   for (const signerInfo of token.signerInfos) {
     try {
@@ -362,5 +362,5 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function bad(message: string, cause?: unknown) {
-  return inputError('TSA_BAD_RESPONSE', message, cause === undefined ? {} : { cause });
+  return airsignError('TSA_BAD_RESPONSE', message, cause === undefined ? {} : { cause });
 }

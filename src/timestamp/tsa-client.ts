@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { inputError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import type { HashAlgorithm } from '../keys/key-backend.js';
 import { createTimeStampRequest } from './time-stamp-request.js';
 import { parseTimeStampResponse, type TimeStampResult } from './time-stamp-response.js';
@@ -44,13 +44,13 @@ export function parseTsaUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw inputError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    throw airsignError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw inputError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    throw airsignError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    throw inputError('TSA_BAD_URL', '--tsa URLs with credentials are not supported');
+    throw airsignError('TSA_BAD_URL', '--tsa URLs with credentials are not supported');
   }
   return parsed;
 }
@@ -71,13 +71,13 @@ function post(url: URL, body: Uint8Array, options: TsaOptions): Promise<Uint8Arr
     }, (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         res.resume();
-        reject(inputError('TSA_HTTP_ERROR', `the TSA at ${where} answered HTTP ${res.statusCode ?? '?'}`, { details: { status: res.statusCode } }));
+        reject(airsignError('TSA_HTTP_ERROR', `the TSA at ${where} answered HTTP ${res.statusCode ?? '?'}`, { details: { status: res.statusCode } }));
         return;
       }
       const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/timestamp-reply') {
         res.resume();
-        reject(inputError('TSA_BAD_RESPONSE', `the TSA at ${where} answered with content type ${JSON.stringify(type)}, not application/timestamp-reply`));
+        reject(airsignError('TSA_BAD_RESPONSE', `the TSA at ${where} answered with content type ${JSON.stringify(type)}, not application/timestamp-reply`));
         return;
       }
       const chunks: Buffer[] = [];
@@ -86,7 +86,7 @@ function post(url: URL, body: Uint8Array, options: TsaOptions): Promise<Uint8Arr
         total += chunk.length;
         if (total > MAX_RESPONSE_BYTES) {
           req.destroy();
-          reject(inputError('TSA_BAD_RESPONSE', `the TSA at ${where} sent more than ${MAX_RESPONSE_BYTES} bytes`));
+          reject(airsignError('TSA_BAD_RESPONSE', `the TSA at ${where} sent more than ${MAX_RESPONSE_BYTES} bytes`));
           return;
         }
         chunks.push(chunk);
@@ -94,17 +94,13 @@ function post(url: URL, body: Uint8Array, options: TsaOptions): Promise<Uint8Arr
       res.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
       res.on('error', (e) => reject(unreachable(where, e)));
     });
-    req.on('timeout', () => req.destroy(inputError('TSA_UNREACHABLE', `the TSA at ${where} did not answer in time`)));
-    req.on('error', (e) => reject(isAirsign(e) ? e : unreachable(where, e)));
+    req.on('timeout', () => req.destroy(airsignError('TSA_UNREACHABLE', `the TSA at ${where} did not answer in time`)));
+    req.on('error', (e) => reject(isAirsignError(e) ? e : unreachable(where, e)));
     req.end(body);
   });
 }
 
-function isAirsign(e: unknown): boolean {
-  return e instanceof Error && e.name === 'AirsignError';
-}
-
 function unreachable(where: string, cause: Error) {
   const code = (cause as NodeJS.ErrnoException).code;
-  return inputError('TSA_UNREACHABLE', `cannot reach the TSA at ${where}: ${code ?? cause.message}`, { cause });
+  return airsignError('TSA_UNREACHABLE', `cannot reach the TSA at ${where}: ${code ?? cause.message}`, { cause });
 }

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type * as X509 from '@peculiar/asn1-x509';
-import { inputError, keyError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { EKU, parseCertificate, samePublicKey } from './certificate-info.js';
 import type { CertificateInfo } from './certificate-info.js';
@@ -76,7 +76,7 @@ const MAX_VALIDITY_DAYS = 36500;
 export async function buildCertificate(options: BuildCertificateOptions): Promise<Uint8Array> {
   const days = options.days ?? DEFAULT_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS) {
-    throw inputError('CERT_DAYS_INVALID', `--days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`);
+    throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`);
   }
   const subjectName = parseDistinguishedName(options.subject);
   const subjectSpkiDer = await options.subjectKey.publicKeySpki();
@@ -145,7 +145,7 @@ export async function buildCertificate(options: BuildCertificateOptions): Promis
   // Never hand out a certificate whose signature does not check (wrong key behind a URI, a
   // backend bug): verify it with an implementation we did not write.
   if (!verifyCertificateSignature(der, issuerSpkiDer)) {
-    throw keyError('CERT_SIGNATURE_INVALID', `the signature made with ${signer.description} does not verify with its public key`);
+    throw airsignError('CERT_SIGNATURE_INVALID', `the signature made with ${signer.description} does not verify with its public key`);
   }
   return der;
 }
@@ -154,16 +154,16 @@ export async function buildCertificate(options: BuildCertificateOptions): Promis
 function checkIssuer(certificateDer: Uint8Array, issuerKeySpki: Uint8Array, keyDescription: string): CertificateInfo {
   const info = parseCertificate(certificateDer);
   if (!samePublicKey(info.publicKeySpki, issuerKeySpki)) {
-    throw keyError(
+    throw airsignError(
       'CERT_ISSUER_KEY_MISMATCH',
       `the issuer certificate (${info.subject}) is not for the issuer key ${keyDescription}: their public keys differ`,
     );
   }
   if (info.basicConstraints?.ca !== true) {
-    throw keyError('CERT_ISSUER_NOT_CA', `the issuer certificate (${info.subject}) is not a CA certificate (basicConstraints CA:TRUE missing)`);
+    throw airsignError('CERT_ISSUER_NOT_CA', `the issuer certificate (${info.subject}) is not a CA certificate (basicConstraints CA:TRUE missing)`);
   }
   if (info.keyUsage !== undefined && !info.keyUsage.usages.includes('keyCertSign')) {
-    throw keyError('CERT_ISSUER_NOT_CA', `the issuer certificate (${info.subject}) may not sign certificates (keyUsage lacks keyCertSign)`);
+    throw airsignError('CERT_ISSUER_NOT_CA', `the issuer certificate (${info.subject}) may not sign certificates (keyUsage lacks keyCertSign)`);
   }
   return info;
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type * as X509 from '@peculiar/asn1-x509';
 import type { KeyUsageType } from '@peculiar/asn1-x509';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { asn1Schema, asn1X509 } from './asn1-packages.js';
 import { describeName, formatDistinguishedName } from './distinguished-name.js';
 import type { DistinguishedName } from './distinguished-name.js';
@@ -107,10 +107,10 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     if (outerDerLength(der) !== der.length) throw new Error('trailing or missing bytes after the certificate');
     cert = AsnConvert.parse(der, Certificate);
   } catch (error) {
-    throw inputError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
+    throw airsignError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
   }
   const tbs = cert.tbsCertificate;
-  if (cert.tbsCertificateRaw === undefined) throw inputError('CERT_INVALID', 'certificate has no signed part');
+  if (cert.tbsCertificateRaw === undefined) throw airsignError('CERT_INVALID', 'certificate has no signed part');
   const subjectDer = new Uint8Array(AsnConvert.serialize(tbs.subject));
   const issuerDer = new Uint8Array(AsnConvert.serialize(tbs.issuer));
   const extensions = tbs.extensions ?? [];
@@ -121,7 +121,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     try {
       return { critical: ext.critical, value: AsnConvert.parse(ext.extnValue, type) };
     } catch (error) {
-      throw inputError('CERT_INVALID', `certificate extension ${oid} is malformed`, { cause: error });
+      throw airsignError('CERT_INVALID', `certificate extension ${oid} is malformed`, { cause: error });
     }
   };
 
@@ -189,7 +189,7 @@ export function parseSpki(spki: Uint8Array): SubjectPublicKeyInfo {
   try {
     return AsnConvert.parse(spki, SubjectPublicKeyInfo);
   } catch (error) {
-    throw inputError('SPKI_INVALID', 'not a DER SubjectPublicKeyInfo', { cause: error });
+    throw airsignError('SPKI_INVALID', 'not a DER SubjectPublicKeyInfo', { cause: error });
   }
 }
 

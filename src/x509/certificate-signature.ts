@@ -1,6 +1,6 @@
 /** Checks a certificate's signature against an issuer public key (node:crypto, not our code). */
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 /**
  * True when `certificateDer` is signed by the key in `issuerSpki` (DER SubjectPublicKeyInfo).
@@ -12,13 +12,13 @@ export function verifyCertificateSignature(certificateDer: Uint8Array, issuerSpk
   try {
     certificate = new X509Certificate(certificateDer);
   } catch (error) {
-    throw inputError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
+    throw airsignError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
   }
   let key;
   try {
     key = createPublicKey({ key: Buffer.from(issuerSpki), format: 'der', type: 'spki' });
   } catch (error) {
-    throw inputError('SPKI_INVALID', 'the issuer public key is not a DER SubjectPublicKeyInfo', { cause: error });
+    throw airsignError('SPKI_INVALID', 'the issuer public key is not a DER SubjectPublicKeyInfo', { cause: error });
   }
   return certificate.verify(key);
 }

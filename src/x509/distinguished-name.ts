@@ -9,7 +9,7 @@
  * other value is a UTF8String (OpenSSL's default string mask).
  */
 import type * as X509 from '@peculiar/asn1-x509';
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 import { asn1Schema, asn1X509 } from './asn1-packages.js';
 
 const { AsnConvert } = asn1Schema;
@@ -60,7 +60,7 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 /** Parses "C=US,ST=WA,O=Acme,CN=release" into an X.509 Name (see module doc for the rules). */
 export function parseDistinguishedName(text: string): Name {
   const rdns = splitUnescaped(text, ',');
-  if (text.trim() === '') throw inputError('DN_INVALID', 'the subject is empty; give e.g. "C=US,ST=WA,O=Acme,CN=release"');
+  if (text.trim() === '') throw airsignError('DN_INVALID', 'the subject is empty; give e.g. "C=US,ST=WA,O=Acme,CN=release"');
   const name = new Name();
   for (const rdnText of rdns) {
     const rdn = new RelativeDistinguishedName();
@@ -72,25 +72,25 @@ export function parseDistinguishedName(text: string): Name {
 
 function parseAttribute(text: string, whole: string): AttributeTypeAndValue {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw inputError('DN_INVALID', `subject part "${text.trim()}" is not TYPE=value (in "${whole}")`);
+  if (eq <= 0) throw airsignError('DN_INVALID', `subject part "${text.trim()}" is not TYPE=value (in "${whole}")`);
   const typeText = text.slice(0, eq).trim();
   const kind = BY_NAME.get(typeText.toUpperCase()) ?? (/^\d+(\.\d+)+$/.test(typeText) ? BY_OID.get(typeText) ?? { oid: typeText, name: typeText, string: 'utf8' as const } : undefined);
   if (kind === undefined) {
-    throw inputError('DN_INVALID', `unknown subject attribute "${typeText}" (use ${ATTRIBUTES.map((a) => a.name).join(', ')} or a dotted OID)`);
+    throw airsignError('DN_INVALID', `unknown subject attribute "${typeText}" (use ${ATTRIBUTES.map((a) => a.name).join(', ')} or a dotted OID)`);
   }
   const value = unescapeValue(text.slice(eq + 1), whole);
-  if (value === '') throw inputError('DN_INVALID', `subject attribute ${kind.name} has an empty value`);
+  if (value === '') throw airsignError('DN_INVALID', `subject attribute ${kind.name} has an empty value`);
   if (kind.name === 'C' && !/^[A-Za-z]{2}$/.test(value)) {
-    throw inputError('DN_INVALID', `country (C) must be a two-letter code, got "${value}"`);
+    throw airsignError('DN_INVALID', `country (C) must be a two-letter code, got "${value}"`);
   }
   let attributeValue: AttributeValue;
   switch (kind.string) {
     case 'printable':
-      if (!PRINTABLE.test(value)) throw inputError('DN_INVALID', `${kind.name} must use printable characters only, got "${value}"`);
+      if (!PRINTABLE.test(value)) throw airsignError('DN_INVALID', `${kind.name} must use printable characters only, got "${value}"`);
       attributeValue = new AttributeValue({ printableString: value });
       break;
     case 'ia5':
-      if (!/^[\x00-\x7f]*$/.test(value)) throw inputError('DN_INVALID', `${kind.name} must be ASCII, got "${value}"`);
+      if (!/^[\x00-\x7f]*$/.test(value)) throw airsignError('DN_INVALID', `${kind.name} must be ASCII, got "${value}"`);
       attributeValue = new AttributeValue({ ia5String: value });
       break;
     case 'utf8':
@@ -139,10 +139,10 @@ function unescapeValue(raw: string, whole: string): string {
         bytes.push(...encoder.encode(text[i + 1]!));
         i += 1;
       } else {
-        throw inputError('DN_INVALID', `bad escape "\\${text[i + 1] ?? ''}" in subject "${whole}"`);
+        throw airsignError('DN_INVALID', `bad escape "\\${text[i + 1] ?? ''}" in subject "${whole}"`);
       }
     } else if (c === '"') {
-      throw inputError('DN_INVALID', `unescaped quote in subject "${whole}" (write \\")`);
+      throw airsignError('DN_INVALID', `unescaped quote in subject "${whole}" (write \\")`);
     } else {
       bytes.push(...encoder.encode(c));
     }
@@ -150,7 +150,7 @@ function unescapeValue(raw: string, whole: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
   } catch {
-    throw inputError('DN_INVALID', `hex escapes in subject "${whole}" are not valid UTF-8`);
+    throw airsignError('DN_INVALID', `hex escapes in subject "${whole}" are not valid UTF-8`);
   }
 }
 

@@ -2,7 +2,7 @@
  * PEM encoding and decoding (RFC 7468): base64 between BEGIN/END lines. Strict enough to reject
  * garbage, lenient about line lengths and CRLF, as OpenSSL is.
  */
-import { inputError } from '../errors.js';
+import { airsignError } from '../errors.js';
 
 export interface PemBlock {
   label: string;
@@ -26,10 +26,10 @@ export function decodePemBlocks(text: string): PemBlock[] {
     const label = match[1] ?? '';
     const body = (match[2] ?? '').replace(/\s+/g, '');
     if (/^[A-Za-z-]+:/m.test(match[2] ?? '')) {
-      throw inputError('PEM_INVALID', `PEM block "${label}" has headers (encrypted or legacy PEM is not supported here)`);
+      throw airsignError('PEM_INVALID', `PEM block "${label}" has headers (encrypted or legacy PEM is not supported here)`);
     }
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
-      throw inputError('PEM_INVALID', `PEM block "${label}" is not valid base64`);
+      throw airsignError('PEM_INVALID', `PEM block "${label}" is not valid base64`);
     }
     blocks.push({ label, der: new Uint8Array(Buffer.from(body, 'base64')) });
   }
@@ -39,6 +39,6 @@ export function decodePemBlocks(text: string): PemBlock[] {
 /** The DER certificates in a PEM text (label CERTIFICATE), in order; throws when there are none. */
 export function decodePemCertificates(text: string, what = 'input'): Uint8Array[] {
   const certs = decodePemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
-  if (certs.length === 0) throw inputError('CERT_PEM_EMPTY', `${what} contains no PEM CERTIFICATE block`);
+  if (certs.length === 0) throw airsignError('CERT_PEM_EMPTY', `${what} contains no PEM CERTIFICATE block`);
   return certs;
 }

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { defineCommand } from '../command.js';
 import type { GlobalOptions } from '../command.js';
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
 
 const certCreateCommand = defineCommand({
@@ -36,7 +36,7 @@ const certCreateCommand = defineCommand({
     ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
   run: async (args, context) => {
-    if (!Number.isInteger(args.days)) throw inputError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
+    if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     const pinFile = args['pin-file'] as string | undefined;
     const keyOptions = {
       ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] as string }),

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { openKey } from '../../keys/open-key.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../keys/export-public-key.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
@@ -129,7 +129,7 @@ const exportCommand = defineCommand({
   ],
   run: async (args) => {
     if (args.as === 'openpgp' && (args.userId === undefined || args.userId === '')) {
-      throw inputError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
+      throw airsignError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
     }
     const backend = await openKey(args.key, {
       interactive: Boolean(process.stdin.isTTY),
@@ -140,7 +140,7 @@ const exportCommand = defineCommand({
       let data: string | Uint8Array;
       if (args.as === 'openpgp') {
         const armor = args.armor ?? (args.output === undefined || /\.asc$/i.test(args.output));
-        if (args.output === undefined && !armor) throw inputError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
+        if (args.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
         const bytes = await exportOpenPgpPublicKey(backend, { userId: args.userId as string, armor });
         data = armor ? new TextDecoder().decode(bytes) : bytes;
       } else {
@@ -157,7 +157,7 @@ const exportCommand = defineCommand({
         await writeFileAtomic(args.output, data, { mode: 0o644 });
         return { text: `Wrote ${args.as} public key of ${backend.description} (${backend.keyType}) to ${args.output}`, json: { ...report, output: args.output } };
       }
-      if (typeof data !== 'string') throw inputError('OUTPUT_REQUIRED', 'this export is binary; give --output');
+      if (typeof data !== 'string') throw airsignError('OUTPUT_REQUIRED', 'this export is binary; give --output');
       return { text: data, json: { ...report, publicKey: data } };
     } finally {
       await backend.close();
@@ -188,7 +188,7 @@ const generateCommand = defineCommand({
   run: async (args) => {
     const type = args.type as GenerateKeyType;
     const pubPath = args.cosign ? publicKeyPathFor(args.output) : undefined;
-    if (pubPath === args.output) throw inputError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
+    if (pubPath === args.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
     let password: string | undefined;
     if (args.cosign) {
       password = await resolveSecret({

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
@@ -58,7 +58,7 @@ export const signCommand = defineCommand<SignArgs>({
       'Time-stamp the signature with an internal TSA and set an expiry'],
   ],
   run: async (args, context) => {
-    if (args.key === undefined || args.key === '') throw inputError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
+    if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     registry.select(formats); // unknown / missing --format before opening anything
     const signingTime = new Date();
@@ -105,9 +105,9 @@ async function readPemCertificate(path: string): Promise<Uint8Array> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw inputError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text);
-  if (!match) throw inputError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
+  if (!match) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
   return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
 }

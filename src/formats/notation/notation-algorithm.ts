@@ -5,7 +5,7 @@
  * RSA-PSS-restricted SPKIs) is refused with NOTATION_KEY_UNSUPPORTED.
  */
 import { createPublicKey } from 'node:crypto';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyType, SignatureScheme } from '../../keys/key-backend.js';
 
 export type NotationAlgorithm = 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -52,7 +52,7 @@ export function notationAlgorithmFor(key: KeyType | Uint8Array): NotationAlgorit
   const keyType = typeof key === 'string' ? key : keyTypeOfSpki(key);
   const found = Object.values(TABLE).find((info) => info.keyType === keyType);
   if (found === undefined) {
-    throw keyError('NOTATION_KEY_UNSUPPORTED',
+    throw airsignError('NOTATION_KEY_UNSUPPORTED',
       `Notation cannot sign with a ${keyType} key (it allows RSA 2048/3072/4096 with RSASSA-PSS and ECDSA P-256/P-384/P-521)`,
       { details: { keyType } });
   }
@@ -65,7 +65,7 @@ export function keyTypeOfSpki(spki: Uint8Array): KeyType | string {
   try {
     key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   } catch (e) {
-    throw keyError('NOTATION_KEY_UNSUPPORTED', 'the public key is not a SubjectPublicKeyInfo this tool can read', { cause: e });
+    throw airsignError('NOTATION_KEY_UNSUPPORTED', 'the public key is not a SubjectPublicKeyInfo this tool can read', { cause: e });
   }
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {

@@ -5,7 +5,7 @@
  * (key error when signing, verification error when verifying). The rules live in notation-chain.ts.
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import type { AirsignError } from '../../errors.js';
+import type { AirsignError, ErrorCode } from '../../errors.js';
 import { KEY_USAGE_NAMES, parseCertificate, type CertificateInfo } from '../../x509/certificate-info.js';
 
 export interface NotationCertificate {
@@ -35,7 +35,7 @@ export interface NotationCertificate {
 /** Parses DER; `fail` builds the error (key error when signing, verification error when verifying). */
 export function parseNotationCertificate(
   der: Uint8Array,
-  fail: (code: string, message: string, cause?: unknown) => AirsignError,
+  fail: (code: ErrorCode, message: string, cause?: unknown) => AirsignError,
   where = 'certificate',
 ): NotationCertificate {
   // Signing checks the same chain several times (each format's check, each envelope): parse once.
@@ -54,7 +54,7 @@ const PARSED_CACHE_SIZE = 64;
 
 function parseUncached(
   der: Uint8Array,
-  fail: (code: string, message: string, cause?: unknown) => AirsignError,
+  fail: (code: ErrorCode, message: string, cause?: unknown) => AirsignError,
   where: string,
 ): NotationCertificate {
   let info: CertificateInfo;

@@ -14,7 +14,8 @@
  *   keyUsage with keyCertSign.
  */
 import { createPublicKey } from 'node:crypto';
-import { AirsignError, keyError, verificationError } from '../../errors.js';
+import { AirsignError, airsignError } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
 import { notationAlgorithmFor, type NotationAlgorithm } from './notation-algorithm.js';
 import { bytesEqual, parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
 
@@ -39,12 +40,14 @@ const WEAK_SIGNATURE_ALGORITHMS: Record<string, string> = {
   '1.2.840.10040.4.3': 'dsa-with-sha1',
 };
 
-export type ErrorFactory = (code: string, message: string, cause?: unknown) => AirsignError;
+export type ErrorFactory = (code: ErrorCode, message: string, cause?: unknown) => AirsignError;
 
+/** Signing: a chain Notation would refuse is a key problem, reported under its own code. */
 export const keyFailure: ErrorFactory = (code, message, cause) =>
-  keyError(code, message, cause === undefined ? undefined : { cause });
+  airsignError(code, message, cause === undefined ? undefined : { cause });
+/** Verifying: the same rule broken by a signature is a verification failure; `details.rule` names it. */
 export const verificationFailure: ErrorFactory = (code, message, cause) =>
-  verificationError(code, message, cause === undefined ? undefined : { cause });
+  airsignError('NOTATION_CHAIN_REJECTED', message, { details: { rule: code }, ...(cause === undefined ? {} : { cause }) });
 
 export interface NotationChainOptions {
   /** The certificates must all be valid at this time (the signing time); default now. */
@@ -66,10 +69,10 @@ export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, opt
     if (!samePublicKey(leaf.spki, spki)) {
       const position = chain.findIndex((der, i) => i > 0 && samePublicKey(parseNotationCertificate(der, keyFailure).spki, spki));
       if (position > 0) {
-        throw keyError('NOTATION_CHAIN_ORDER',
+        throw airsignError('NOTATION_CHAIN_ORDER',
           `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
       }
-      throw keyError('NOTATION_CERT_KEY_MISMATCH',
+      throw airsignError('NOTATION_CERT_KEY_MISMATCH',
         `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
     }
   }

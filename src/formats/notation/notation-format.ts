@@ -4,7 +4,7 @@
  * `notation-cose` (COSE_Sign1).
  */
 import { descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
@@ -22,7 +22,7 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
       : 'Notary Project signature, COSE_Sign1 envelope (application/cose), as notation v1.3 writes it',
     async check(key: SigningKeyInfo) {
       if (key.chain.length === 0) {
-        throw keyError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);
+        throw airsignError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);
       }
       notationAlgorithmFor(key.backend.keyType);
       validateNotationChain(key.chain, key.spki);

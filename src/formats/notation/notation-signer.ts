@@ -4,7 +4,7 @@
  * Notation would reject (see notation-chain.ts).
  */
 import type { PlainDescriptor } from '../../descriptor.js';
-import { inputError, internalError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
 import { MediaType } from '../../media-types.js';
 import { buildJwsEnvelope } from './jws-envelope.js';
@@ -54,7 +54,7 @@ export async function createNotationEnvelope(
   const signingTime = wholeSeconds(request.signingTime, 'signing time');
   const expiry = request.expiry === undefined ? undefined : wholeSeconds(request.expiry, 'expiry');
   if (expiry !== undefined && expiry <= signingTime) {
-    throw inputError('NOTATION_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`);
+    throw airsignError('NOTATION_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`);
   }
   // The key type alone already rules out Ed25519 and odd RSA sizes, before any certificate is read.
   notationAlgorithmFor(key.keyType);
@@ -72,7 +72,7 @@ export async function createNotationEnvelope(
       const signature = await key.sign(bytes, algorithm.scheme);
       const expected = algorithm.scheme.algorithm === 'ecdsa' ? ecSignatureLength(algorithm.name) : undefined;
       if (expected !== undefined && signature.length !== expected) {
-        throw internalError('NOTATION_SIGNATURE_SHAPE', `the key returned a ${signature.length}-byte ECDSA signature, expected raw r‖s of ${expected} bytes`);
+        throw airsignError('NOTATION_SIGNATURE_SHAPE', `the key returned a ${signature.length}-byte ECDSA signature, expected raw r‖s of ${expected} bytes`);
       }
       return signature;
     },
@@ -89,6 +89,6 @@ function ecSignatureLength(name: NotationAlgorithm): number | undefined {
 
 function wholeSeconds(date: Date, what: string): Date {
   const ms = date.getTime();
-  if (!Number.isFinite(ms)) throw inputError('NOTATION_BAD_TIME', `the ${what} is not a valid time`);
+  if (!Number.isFinite(ms)) throw airsignError('NOTATION_BAD_TIME', `the ${what} is not a valid time`);
   return new Date(Math.floor(ms / 1000) * 1000);
 }

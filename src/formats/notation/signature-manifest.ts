@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { descriptorFromBytes, type Descriptor, type PlainDescriptor } from '../../descriptor.js';
 import { digestOf } from '../../digest.js';
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { Annotation, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MediaType } from '../../media-types.js';
 import { GoMap, goJson } from './go-json.js';
 import { formatRfc3339 } from './rfc3339.js';
@@ -45,9 +45,9 @@ export function notationThumbprints(chain: Uint8Array[]): string {
 export function buildNotationSignatureManifest(options: NotationSignatureManifestOptions): NotationSignatureManifest {
   const variant = options.variant ?? 'legacy';
   if (variant !== 'legacy' && variant !== 'oci-1.1') {
-    throw inputError('NOTATION_BAD_MANIFEST_VARIANT', `unknown Notation manifest variant "${String(variant)}" (use legacy or oci-1.1)`);
+    throw airsignError('NOTATION_BAD_MANIFEST_VARIANT', `unknown Notation manifest variant "${String(variant)}" (use legacy or oci-1.1)`);
   }
-  if (options.chain.length === 0) throw inputError('NOTATION_NO_CERTIFICATE', 'a Notation signature manifest needs the certificate chain');
+  if (options.chain.length === 0) throw airsignError('NOTATION_NO_CERTIFICATE', 'a Notation signature manifest needs the certificate chain');
   const annotations = {
     [Annotation.NotaryThumbprint]: notationThumbprints(options.chain),
     [Annotation.Created]: formatRfc3339(options.created),

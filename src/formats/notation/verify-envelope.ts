@@ -6,7 +6,7 @@
  */
 import { createPublicKey, constants, verify } from 'node:crypto';
 import { assertDescriptor, type Descriptor } from '../../descriptor.js';
-import { verificationError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
 import { parseCoseEnvelope } from './cose-envelope.js';
 import { parseJwsEnvelope } from './jws-envelope.js';
@@ -37,13 +37,13 @@ const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([Header.SigningScheme, 
  */
 export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): VerifiedNotationEnvelope {
   const malformed = (message: string): never => {
-    throw verificationError('NOTATION_ENVELOPE_MALFORMED', `invalid Notation signature envelope: ${message}`);
+    throw airsignError('NOTATION_ENVELOPE_MALFORMED', `invalid Notation signature envelope: ${message}`);
   };
   let parsed: ParsedNotationEnvelope;
   if (mediaType === MediaType.Jws) parsed = parseJwsEnvelope(bytes, malformed);
   else if (mediaType === MediaType.Cose) parsed = parseCoseEnvelope(bytes, malformed);
   else {
-    throw verificationError('NOTATION_UNSUPPORTED_MEDIA_TYPE',
+    throw airsignError('NOTATION_UNSUPPORTED_MEDIA_TYPE',
       `"${mediaType}" is not a Notation signature envelope media type (expected ${MediaType.Jws} or ${MediaType.Cose})`);
   }
   checkHeaders(parsed);
@@ -54,14 +54,14 @@ export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): Ve
   try {
     leafAlgorithm = notationAlgorithmFor(leaf.spki);
   } catch (e) {
-    throw verificationError('NOTATION_ALG_MISMATCH', (e as Error).message, { cause: e });
+    throw airsignError('NOTATION_ALG_MISMATCH', (e as Error).message, { cause: e });
   }
   if (leafAlgorithm !== parsed.algorithm) {
-    throw verificationError('NOTATION_ALG_MISMATCH',
+    throw airsignError('NOTATION_ALG_MISMATCH',
       `the envelope says ${parsed.algorithm} but the signing certificate's key needs ${leafAlgorithm}`);
   }
   if (!signatureValid(parsed, leaf.spki)) {
-    throw verificationError('NOTATION_SIGNATURE_INVALID', 'the signature does not verify with the signing certificate\'s key (the envelope was changed or signed by another key)');
+    throw airsignError('NOTATION_SIGNATURE_INVALID', 'the signature does not verify with the signing certificate\'s key (the envelope was changed or signed by another key)');
   }
   const targetArtifact = readPayload(parsed);
   return {
@@ -78,28 +78,28 @@ export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): Ve
 
 function checkHeaders(parsed: ParsedNotationEnvelope): void {
   if (parsed.contentType !== MediaType.NotaryPayload) {
-    throw verificationError('NOTATION_ENVELOPE_MALFORMED', `the content type is "${parsed.contentType}", expected ${MediaType.NotaryPayload}`);
+    throw airsignError('NOTATION_ENVELOPE_MALFORMED', `the content type is "${parsed.contentType}", expected ${MediaType.NotaryPayload}`);
   }
   const critical = new Set(parsed.critical);
   if (critical.size !== parsed.critical.length) {
-    throw verificationError('NOTATION_BAD_CRITICAL', 'the critical header list has duplicates');
+    throw airsignError('NOTATION_BAD_CRITICAL', 'the critical header list has duplicates');
   }
   for (const name of parsed.critical) {
     if (!parsed.protectedNames.includes(name)) {
-      throw verificationError('NOTATION_BAD_CRITICAL', `critical header "${name}" is not in the protected header`);
+      throw airsignError('NOTATION_BAD_CRITICAL', `critical header "${name}" is not in the protected header`);
     }
     if (!UNDERSTOOD_CRITICAL.has(name)) {
-      throw verificationError('NOTATION_BAD_CRITICAL', `critical header "${name}" is not supported (a verification plugin or newer verifier is required)`);
+      throw airsignError('NOTATION_BAD_CRITICAL', `critical header "${name}" is not supported (a verification plugin or newer verifier is required)`);
     }
   }
   const mustBeCritical = [Header.SigningScheme,
     ...(parsed.expiry === undefined ? [] : [Header.Expiry]),
     ...(parsed.signingScheme === 'notary.x509.signingAuthority' ? [Header.AuthenticSigningTime] : [])];
   for (const name of mustBeCritical) {
-    if (!critical.has(name)) throw verificationError('NOTATION_BAD_CRITICAL', `header "${name}" must be marked critical`);
+    if (!critical.has(name)) throw airsignError('NOTATION_BAD_CRITICAL', `header "${name}" must be marked critical`);
   }
   if (parsed.expiry !== undefined && parsed.expiry <= parsed.signingTime) {
-    throw verificationError('NOTATION_BAD_EXPIRY', 'the expiry is not later than the signing time');
+    throw airsignError('NOTATION_EXPIRY_BEFORE_SIGNING', 'the expiry is not later than the signing time');
   }
 }
 
@@ -127,13 +127,13 @@ function readPayload(parsed: ParsedNotationEnvelope): Descriptor {
   try {
     payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(parsed.payload));
   } catch {
-    throw verificationError('NOTATION_BAD_PAYLOAD', 'the signed payload is not JSON');
+    throw airsignError('NOTATION_BAD_PAYLOAD', 'the signed payload is not JSON');
   }
   const target = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).targetArtifact : undefined;
   try {
     assertDescriptor(target, 'the signed payload\'s targetArtifact');
   } catch (e) {
-    throw verificationError('NOTATION_BAD_PAYLOAD', (e as Error).message, { cause: e });
+    throw airsignError('NOTATION_BAD_PAYLOAD', (e as Error).message, { cause: e });
   }
   return target;
 }

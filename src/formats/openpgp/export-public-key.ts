@@ -4,7 +4,7 @@
  * (and so c/image's GPG verifier) requires. Same key → same bytes (for deterministic signers:
  * RSA PKCS#1 v1.5, Ed25519, RFC 6979 ECDSA); the key packet and fingerprint are always the same.
  */
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { KeyBackend } from '../../keys/key-backend.js';
 import { armor as armorBytes } from './armor.js';
 import { keyHashPrefix, openPgpPublicKey } from './public-key.js';
@@ -24,7 +24,7 @@ const KEY_FLAGS_CERTIFY_SIGN = 0x03;
 export async function exportOpenPgpPublicKey(key: KeyBackend, options: ExportOpenPgpOptions): Promise<Uint8Array> {
   const userId = options.userId.trim();
   if (userId === '' || /[\r\n\0]/.test(userId)) {
-    throw inputError('OPENPGP_USER_ID_INVALID', 'the OpenPGP user ID must be one non-empty line, e.g. "Release Signer <release@example.com>"');
+    throw airsignError('OPENPGP_USER_ID_INVALID', 'the OpenPGP user ID must be one non-empty line, e.g. "Release Signer <release@example.com>"');
   }
   const publicKey = await openPgpPublicKey(key);
   const userIdBytes = new TextEncoder().encode(userId);

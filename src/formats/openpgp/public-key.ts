@@ -8,7 +8,7 @@
  * same rule. Signatures are never dated before it (see docs/openpgp.md).
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { AirsignError, keyError } from '../../errors.js';
+import { AirsignError, airsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend, KeyType } from '../../keys/key-backend.js';
 import { hashForKeyType } from '../../x509/signature-algorithm.js';
 import { HashAlgorithmId, PacketTag, PublicKeyAlgorithm, concatBytes, mpi, packet, timeField, uint16 } from './packets.js';
@@ -48,10 +48,10 @@ export async function openPgpPublicKey(key: KeyBackend): Promise<OpenPgpPublicKe
   try {
     jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
   } catch (error) {
-    throw keyError('KEY_PUBLIC_INVALID', `the public key of ${key.description} could not be read`, { cause: error });
+    throw airsignError('KEY_PUBLIC_INVALID', `the public key of ${key.description} could not be read`, { cause: error });
   }
   const b64 = (value: string | undefined): Uint8Array => {
-    if (value === undefined) throw keyError('KEY_PUBLIC_INVALID', `the public key of ${key.description} is incomplete`);
+    if (value === undefined) throw airsignError('KEY_PUBLIC_INVALID', `the public key of ${key.description} is incomplete`);
     return new Uint8Array(Buffer.from(value, 'base64url'));
   };
   const creationTime = OPENPGP_KEY_CREATION_TIME;
@@ -106,7 +106,7 @@ export function keyHashPrefix(body: Uint8Array): Uint8Array {
 
 function expectKty(actual: string | undefined, expected: string, key: KeyBackend): void {
   if (actual !== expected) {
-    throw new AirsignError('key', 'KEY_TYPE_MISMATCH', `${key.description} says it is ${key.keyType} but its public key is ${actual ?? 'unknown'}`);
+    throw new AirsignError('KEY_TYPE_MISMATCH', `${key.description} says it is ${key.keyType} but its public key is ${actual ?? 'unknown'}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * OpenPGP fingerprint is openPgpFingerprint(key).
  */
 import type { KeyBackend } from '../../keys/key-backend.js';
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { openPgpPublicKey } from './public-key.js';
 import { PacketTag, SignatureType, concatBytes, packet, timeField } from './packets.js';
 import { signaturePacket } from './signature.js';
@@ -19,7 +19,7 @@ export async function signOpenPgpMessage(key: KeyBackend, payload: Uint8Array, o
   const publicKey = await openPgpPublicKey(key);
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   if (!Number.isInteger(timestamp) || timestamp < publicKey.creationTime || timestamp > 0xffffffff) {
-    throw inputError('OPENPGP_TIME_INVALID', `the signature time must be a whole number of seconds from ${publicKey.creationTime} (2000-01-01), got ${timestamp}`);
+    throw airsignError('OPENPGP_TIME_INVALID', `the signature time must be a whole number of seconds from ${publicKey.creationTime} (2000-01-01), got ${timestamp}`);
   }
   const onePass = packet(
     PacketTag.OnePassSignature,

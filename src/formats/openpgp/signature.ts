@@ -3,7 +3,7 @@
  * type hashes before the trailer (key + user ID for certifications, the data for documents).
  */
 import { createHash } from 'node:crypto';
-import { internalError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { KeyBackend } from '../../keys/key-backend.js';
 import type { OpenPgpPublicKey } from './public-key.js';
 import { PacketTag, PublicKeyAlgorithm, SubpacketType, concatBytes, mpi, packet, subpacket, timeField, uint16, uint32 } from './packets.js';
@@ -24,7 +24,7 @@ export async function signaturePacket(
   parts: SignatureParts,
 ): Promise<Uint8Array> {
   if (parts.creationTime < publicKey.creationTime) {
-    throw internalError('OPENPGP_TIME_INVALID', 'an OpenPGP signature may not predate its key');
+    throw airsignError('OPENPGP_TIME_INVALID', 'an OpenPGP signature may not predate its key');
   }
   const hashed = concatBytes(
     subpacket(SubpacketType.SignatureCreationTime, timeField(parts.creationTime)),
@@ -61,6 +61,6 @@ async function signatureMpis(key: KeyBackend, publicKey: OpenPgpPublicKey, diges
       return concatBytes(mpi(sig.subarray(0, 32)), mpi(sig.subarray(32)));
     }
     default:
-      throw internalError('OPENPGP_ALGORITHM', `no OpenPGP signing for algorithm ${publicKey.algorithm}`);
+      throw airsignError('OPENPGP_ALGORITHM', `no OpenPGP signing for algorithm ${publicKey.algorithm}`);
   }
 }

@@ -1,6 +1,6 @@
 /** Writes an X.509 certificate onto a token as a CKO_CERTIFICATE object next to its key. */
 import { X509Certificate } from 'node:crypto';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { asn1Schema, asn1X509 } from '../../x509/asn1-packages.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import { openTokenForUri } from './pkcs11-session-manager.js';
@@ -27,7 +27,7 @@ export async function importCertificate(uri: string | Pkcs11Uri, der: Uint8Array
   const id = options.id ?? parsed.id;
   const label = options.label ?? parsed.object;
   if (id === undefined && label === undefined) {
-    throw keyError('PKCS11_URI_INCOMPLETE', 'give the certificate an id or a label (id=… or object=… in the URI)');
+    throw airsignError('PKCS11_URI_INCOMPLETE', 'give the certificate an id or a label (id=… or object=… in the URI)');
   }
   let subject: Uint8Array;
   let issuer: Uint8Array;
@@ -39,7 +39,7 @@ export async function importCertificate(uri: string | Pkcs11Uri, der: Uint8Array
     issuer = new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.issuer));
     serial = derInteger(new Uint8Array(cert.tbsCertificate.serialNumber));
   } catch (error) {
-    throw keyError('KEY_CERT_INVALID', 'the certificate to import does not parse as X.509', { cause: error });
+    throw airsignError('KEY_CERT_INVALID', 'the certificate to import does not parse as X.509', { cause: error });
   }
   const { module, token } = await openTokenForUri(parsed, options);
   const lib = module.lib;
@@ -48,7 +48,7 @@ export async function importCertificate(uri: string | Pkcs11Uri, der: Uint8Array
     ...(id !== undefined ? [{ type: lib.CKA_ID, value: Buffer.from(id) }] : [{ type: lib.CKA_LABEL, value: label as string }]),
   ]);
   if (existing.length > 0 && options.replace !== true) {
-    throw keyError('PKCS11_OBJECT_EXISTS', `token "${token.label}" already has a certificate with this ${id !== undefined ? 'id' : 'label'}`);
+    throw airsignError('PKCS11_OBJECT_EXISTS', `token "${token.label}" already has a certificate with this ${id !== undefined ? 'id' : 'label'}`);
   }
   try {
     for (const handle of existing) module.p11.C_DestroyObject(token.session(), handle);

@@ -2,7 +2,7 @@
  * Maps pkcs11js failures (messages like "CKR_PIN_INCORRECT:160") to AirsignErrors with stable codes.
  * We write our own one-line message and never echo the native message, so nothing secret leaks.
  */
-import { AirsignError, keyError } from '../../errors.js';
+import { AirsignError, airsignError } from '../../errors.js';
 
 export interface Pkcs11ErrorContext {
   /** What we were doing, e.g. "login", "sign", "open session". */
@@ -29,29 +29,29 @@ export function pkcs11Error(error: unknown, context: Pkcs11ErrorContext): Airsig
   const options = { cause: error, details };
   switch (ckr) {
     case 'CKR_PIN_INCORRECT':
-      return keyError('PKCS11_PIN_INCORRECT', `wrong PIN${onToken} (CKR_PIN_INCORRECT); repeated failures may lock the token`, options);
+      return airsignError('PKCS11_PIN_INCORRECT', `wrong PIN${onToken} (CKR_PIN_INCORRECT); repeated failures may lock the token`, options);
     case 'CKR_PIN_LOCKED':
-      return keyError('PKCS11_PIN_LOCKED', `the user PIN${onToken} is locked (CKR_PIN_LOCKED); the security officer must unlock it`, options);
+      return airsignError('PKCS11_PIN_LOCKED', `the user PIN${onToken} is locked (CKR_PIN_LOCKED); the security officer must unlock it`, options);
     case 'CKR_PIN_LEN_RANGE':
     case 'CKR_PIN_INVALID':
-      return keyError('PKCS11_PIN_INVALID', `the PIN${onToken} has an invalid length or characters (${ckr})`, options);
+      return airsignError('PKCS11_PIN_INVALID', `the PIN${onToken} has an invalid length or characters (${ckr})`, options);
     case 'CKR_PIN_EXPIRED':
-      return keyError('PKCS11_PIN_EXPIRED', `the PIN${onToken} has expired (CKR_PIN_EXPIRED)`, options);
+      return airsignError('PKCS11_PIN_EXPIRED', `the PIN${onToken} has expired (CKR_PIN_EXPIRED)`, options);
     case 'CKR_MECHANISM_INVALID':
     case 'CKR_MECHANISM_PARAM_INVALID':
     case 'CKR_KEY_TYPE_INCONSISTENT':
-      return keyError('PKCS11_MECHANISM_UNSUPPORTED', `the token${onToken} does not support this signing mechanism${forKey} (${ckr})`, options);
+      return airsignError('PKCS11_MECHANISM_UNSUPPORTED', `the token${onToken} does not support this signing mechanism${forKey} (${ckr})`, options);
     case 'CKR_KEY_FUNCTION_NOT_PERMITTED':
-      return keyError('PKCS11_KEY_NOT_PERMITTED', `the key${forKey.replace(' with', '')} may not sign (CKA_SIGN is false)`, options);
+      return airsignError('PKCS11_KEY_NOT_PERMITTED', `the key${forKey.replace(' with', '')} may not sign (CKA_SIGN is false)`, options);
     case 'CKR_TOKEN_NOT_PRESENT':
     case 'CKR_DEVICE_REMOVED':
     case 'CKR_SLOT_ID_INVALID':
-      return keyError('PKCS11_TOKEN_NOT_FOUND', `the token${onToken} is not present (${ckr})`, options);
+      return airsignError('PKCS11_TOKEN_NOT_FOUND', `the token${onToken} is not present (${ckr})`, options);
     case 'CKR_USER_NOT_LOGGED_IN':
-      return keyError('PKCS11_NOT_LOGGED_IN', `not logged in${onToken} (CKR_USER_NOT_LOGGED_IN)`, options);
+      return airsignError('PKCS11_NOT_LOGGED_IN', `not logged in${onToken} (CKR_USER_NOT_LOGGED_IN)`, options);
     case 'CKR_TOKEN_WRITE_PROTECTED':
-      return keyError('PKCS11_TOKEN_READ_ONLY', `the token${onToken} is write-protected`, options);
+      return airsignError('PKCS11_TOKEN_READ_ONLY', `the token${onToken} is write-protected`, options);
     default:
-      return keyError('PKCS11_ERROR', `PKCS#11 ${context.operation} failed${onToken}: ${ckr ?? 'unexpected error from the module'}`, options);
+      return airsignError('PKCS11_ERROR', `PKCS#11 ${context.operation} failed${onToken}: ${ckr ?? 'unexpected error from the module'}`, options);
   }
 }

@@ -1,5 +1,5 @@
 /** Reads a key's type and public key (SPKI) from PKCS#11 attributes. */
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { KeyType } from '../key-backend.js';
 import { spkiFromEcPoint, spkiFromEd25519, spkiFromRsa, type EcCurve } from '../signature-encoding.js';
 import { CKK_EC_EDWARDS } from './pkcs11js-loader.js';
@@ -50,7 +50,7 @@ export function unwrapEcPoint(value: Buffer, curve: EcCurve | 'Ed25519'): Uint8A
     }
     if (offset + length === value.length && length === POINT_BYTES[curve]) return new Uint8Array(value.subarray(offset));
   }
-  throw keyError('KEY_PUBLIC_KEY_INVALID', `the token's ${curve} public point has an unexpected encoding`);
+  throw airsignError('KEY_PUBLIC_KEY_INVALID', `the token's ${curve} public point has an unexpected encoding`);
 }
 
 /**
@@ -75,7 +75,7 @@ export function readKeyPublicParts(token: Pkcs11Token, privateKey: Handle | unde
     const [params] = token.attributes(source, [lib.CKA_EC_PARAMS]);
     const curve = curveOfParams(params);
     if (curve === undefined) {
-      throw keyError('KEY_TYPE_UNSUPPORTED', `unsupported curve on the token (CKA_EC_PARAMS ${params?.toString('hex') ?? 'missing'})`);
+      throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported curve on the token (CKA_EC_PARAMS ${params?.toString('hex') ?? 'missing'})`);
     }
     for (const handle of [publicKey, privateKey]) {
       if (handle === undefined) continue;
@@ -87,5 +87,5 @@ export function readKeyPublicParts(token: Pkcs11Token, privateKey: Handle | unde
     }
     return undefined;
   }
-  throw keyError('KEY_TYPE_UNSUPPORTED', `unsupported key type on the token (CKA_KEY_TYPE ${readUlong(ckkRaw) ?? 'missing'}); use ECDSA, RSA or Ed25519`);
+  throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported key type on the token (CKA_KEY_TYPE ${readUlong(ckkRaw) ?? 'missing'}); use ECDSA, RSA or Ed25519`);
 }

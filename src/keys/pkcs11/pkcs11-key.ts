@@ -4,7 +4,7 @@
  * CKM_RSA_PKCS_PSS (digest in), CKM_RSA_PKCS (DigestInfo in) or CKM_EDDSA (whole message).
  */
 import { X509Certificate } from 'node:crypto';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
 import { assertLeafMatchesKey } from '../certificate-file.js';
 import {
@@ -37,10 +37,10 @@ export interface OpenPkcs11KeyOptions {
 export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11KeyOptions = {}): Promise<KeyBackend> {
   const parsed = typeof uri === 'string' ? parsePkcs11Uri(uri) : uri;
   if (parsed.token === undefined && parsed.slotId === undefined) {
-    throw keyError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a token (token=<label> or slot-id=<n>)');
+    throw airsignError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a token (token=<label> or slot-id=<n>)');
   }
   if (parsed.object === undefined && parsed.id === undefined) {
-    throw keyError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a key (object=<label> or id=<hex bytes>)');
+    throw airsignError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a key (object=<label> or id=<hex bytes>)');
   }
   const { module, token } = await openTokenForUri(parsed, options);
 
@@ -74,7 +74,7 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
     parts = { keyType: keyTypeOfSpki(spki), spki };
   }
   if (parts === undefined) {
-    throw keyError('PKCS11_PUBLIC_KEY_NOT_FOUND', `no public key found for ${description} (no public key object, no certificate)`);
+    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `no public key found for ${description} (no public key object, no certificate)`);
   }
   if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, parts.spki, 'given with --cert');
   if (tokenCert !== undefined) assertLeafMatchesKey(tokenCert, parts.spki, `on token "${token.label}"`);
@@ -101,12 +101,12 @@ function findOne(token: Pkcs11Token, cls: number, selector: { id?: Uint8Array; o
     selector.id === undefined ? undefined : `id ${Buffer.from(selector.id).toString('hex')}`,
   ].filter(Boolean).join(' and ');
   if (handles.length === 0) {
-    throw keyError('PKCS11_OBJECT_NOT_FOUND', `no ${what} with ${name} on token "${token.label}"${token.loggedIn ? '' : ' (not logged in)'}`, {
+    throw airsignError('PKCS11_OBJECT_NOT_FOUND', `no ${what} with ${name} on token "${token.label}"${token.loggedIn ? '' : ' (not logged in)'}`, {
       details: { token: token.label, ...(selector.object === undefined ? {} : { object: selector.object }), ...(selector.id === undefined ? {} : { id: Buffer.from(selector.id).toString('hex') }) },
     });
   }
   if (handles.length > 1) {
-    throw keyError('PKCS11_OBJECT_AMBIGUOUS', `${handles.length} objects match ${name} on token "${token.label}"; give both id and object`, {
+    throw airsignError('PKCS11_OBJECT_AMBIGUOUS', `${handles.length} objects match ${name} on token "${token.label}"; give both id and object`, {
       details: { token: token.label },
     });
   }
@@ -182,7 +182,7 @@ export class Pkcs11KeyBackend implements KeyBackend {
   }
 
   #raw(mechanism: { mechanism: number; parameter?: unknown }, data: Uint8Array, outLength: number): Uint8Array {
-    if (this.#closed) throw keyError('KEY_CLOSED', `${this.description} was closed`);
+    if (this.#closed) throw airsignError('KEY_CLOSED', `${this.description} was closed`);
     const { p11 } = this.token.module;
     const session = this.token.session();
     try {

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 import { readSecretFile, resolveSecret } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
@@ -105,7 +105,7 @@ export class Pkcs11Token {
       return;
     }
     if (flags & lib.CKF_USER_PIN_LOCKED) {
-      throw keyError('PKCS11_PIN_LOCKED', `the user PIN on token "${this.label}" is locked (CKR_PIN_LOCKED); the security officer must unlock it`, {
+      throw airsignError('PKCS11_PIN_LOCKED', `the user PIN on token "${this.label}" is locked (CKR_PIN_LOCKED); the security officer must unlock it`, {
         details: { token: this.label },
       });
     }
@@ -212,7 +212,7 @@ export class Pkcs11Module {
     const cached = this.#tokens.get(key);
     if (cached) {
       if (selector.label !== undefined && cached.label !== selector.label) {
-        throw keyError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${cached.info.slotId} is labelled "${cached.label}", not "${selector.label}"`);
+        throw airsignError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${cached.info.slotId} is labelled "${cached.label}", not "${selector.label}"`);
       }
       return cached;
     }
@@ -230,18 +230,18 @@ export class Pkcs11Module {
     const available = summaries.filter((s) => s.info.initialized).map((s) => s.info.label);
     const wanted = selector.slotId !== undefined ? `in slot ${selector.slotId}` : `labelled "${selector.label ?? ''}"`;
     if (match.length === 0) {
-      throw keyError('PKCS11_TOKEN_NOT_FOUND', `no token ${wanted} (tokens: ${available.length > 0 ? available.map((l) => `"${l}"`).join(', ') : 'none'})`, {
+      throw airsignError('PKCS11_TOKEN_NOT_FOUND', `no token ${wanted} (tokens: ${available.length > 0 ? available.map((l) => `"${l}"`).join(', ') : 'none'})`, {
         details: { wanted: selector.label ?? selector.slotId?.toString() ?? null, available },
       });
     }
     if (match.length > 1) {
-      throw keyError('PKCS11_TOKEN_AMBIGUOUS', `${match.length} tokens are ${wanted}; select one with slot-id`, {
+      throw airsignError('PKCS11_TOKEN_AMBIGUOUS', `${match.length} tokens are ${wanted}; select one with slot-id`, {
         details: { slots: match.map((m) => m.info.slotId.toString()) },
       });
     }
     const found = match[0] as { slot: Handle; info: TokenInfoSummary };
     if (selector.slotId !== undefined && selector.label !== undefined && found.info.label !== selector.label) {
-      throw keyError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${selector.slotId} is labelled "${found.info.label}", not "${selector.label}"`);
+      throw airsignError('PKCS11_TOKEN_NOT_FOUND', `the token in slot ${selector.slotId} is labelled "${found.info.label}", not "${selector.label}"`);
     }
     // Reuse one Pkcs11Token per slot even if reached by label and by slot id.
     const bySlot = [...this.#tokens.values()].find((t) => t.info.slotId === found.info.slotId);
@@ -280,7 +280,7 @@ export function getPkcs11Module(path: string): Pkcs11Module {
     isFile = false;
   }
   if (!isFile) {
-    throw keyError('PKCS11_MODULE_NOT_FOUND', `PKCS#11 module not found: ${path}${isAbsolute(path) ? '' : ' (give an absolute path)'}`, {
+    throw airsignError('PKCS11_MODULE_NOT_FOUND', `PKCS#11 module not found: ${path}${isAbsolute(path) ? '' : ' (give an absolute path)'}`, {
       details: { modulePath: path },
     });
   }
@@ -289,7 +289,7 @@ export function getPkcs11Module(path: string): Pkcs11Module {
   try {
     p11.load(path);
   } catch (error) {
-    throw keyError('PKCS11_MODULE_LOAD_FAILED', `cannot load PKCS#11 module ${path} (not a PKCS#11 library for this platform?)`, {
+    throw airsignError('PKCS11_MODULE_LOAD_FAILED', `cannot load PKCS#11 module ${path} (not a PKCS#11 library for this platform?)`, {
       details: { modulePath: path },
       cause: error,
     });
@@ -304,7 +304,7 @@ export function getPkcs11Module(path: string): Pkcs11Module {
         /* ignore */
       }
       const ckr = ckrName(error) ?? 'unexpected error';
-      throw keyError('PKCS11_INIT_FAILED', `PKCS#11 module ${path} failed to initialize (${ckr}; check its configuration, e.g. SOFTHSM2_CONF)`, {
+      throw airsignError('PKCS11_INIT_FAILED', `PKCS#11 module ${path} failed to initialize (${ckr}; check its configuration, e.g. SOFTHSM2_CONF)`, {
         details: { modulePath: path, ckr },
         cause: error,
       });
@@ -332,7 +332,7 @@ export function resolveModulePath(fromUri: string | undefined, env: NodeJS.Proce
     const value = env[name];
     if (value !== undefined && value !== '') return value;
   }
-  throw keyError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, --module, or set ${MODULE_ENV.join(' or ')})`);
+  throw airsignError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, --module, or set ${MODULE_ENV.join(' or ')})`);
 }
 
 /** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN, or a TTY prompt. */

@@ -5,7 +5,7 @@
  * percent-decoded; `id` is bytes. Unknown attributes are ignored (as cosign). The PIN (`pin-value`)
  * is kept out of every string form and out of JSON/inspect output.
  */
-import { inputError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 
 export type Pkcs11ObjectType = 'private' | 'public' | 'cert' | 'secret-key' | 'data';
 
@@ -27,7 +27,7 @@ export interface Pkcs11Uri {
 const OBJECT_TYPES = new Set<Pkcs11ObjectType>(['private', 'public', 'cert', 'secret-key', 'data']);
 
 function bad(why: string): never {
-  throw inputError('PKCS11_URI_INVALID', `invalid PKCS#11 URI: ${why}`);
+  throw airsignError('PKCS11_URI_INVALID', `invalid PKCS#11 URI: ${why}`);
 }
 
 /** Percent-decodes to bytes (RFC 3986); other characters are taken as UTF-8. */

@@ -3,7 +3,7 @@
  * never need it and a missing build gives one clear error instead of a crash at import time.
  */
 import { createRequire } from 'node:module';
-import { keyError } from '../../errors.js';
+import { airsignError } from '../../errors.js';
 
 export type Pkcs11Lib = typeof import('pkcs11js');
 export type Pkcs11 = InstanceType<Pkcs11Lib['PKCS11']>;
@@ -19,7 +19,7 @@ export function loadPkcs11js(): Pkcs11Lib {
   try {
     cached = createRequire(import.meta.url)('pkcs11js') as Pkcs11Lib;
   } catch (error) {
-    throw keyError(
+    throw airsignError(
       'PKCS11_JS_MISSING',
       'PKCS#11 support is not installed: the optional package pkcs11js is missing or failed to build (npm install pkcs11js)',
       { cause: error },

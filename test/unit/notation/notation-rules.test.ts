@@ -54,11 +54,13 @@ function coseHeader(extra: [CborValue, CborValue][] = []): Map<CborValue, CborVa
   ]);
 }
 
+/** The error code; for a chain rule broken at verification, `NOTATION_CHAIN_REJECTED/<rule>`. */
 function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    return (e as { code?: string }).code;
+    const { code, details } = e as { code?: string; details?: { rule?: string } };
+    return details?.rule === undefined ? code : `${code}/${details.rule}`;
   }
   return 'no error';
 }
@@ -78,10 +80,10 @@ describe('verifier header rules (JWS)', () => {
     ['a critical header that is absent', { crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.expiry'] }, 'NOTATION_BAD_CRITICAL'],
     ['a critical plugin header', { crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.verificationPlugin'], 'io.cncf.notary.verificationPlugin': 'x' }, 'NOTATION_BAD_CRITICAL'],
     ['an expiry that is not critical', { 'io.cncf.notary.expiry': '2025-01-01T00:00:00Z' }, 'NOTATION_BAD_CRITICAL'],
-    ['an expiry before the signing time', { crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.expiry'], 'io.cncf.notary.expiry': '2023-01-01T00:00:00Z' }, 'NOTATION_BAD_EXPIRY'],
+    ['an expiry before the signing time', { crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.expiry'], 'io.cncf.notary.expiry': '2023-01-01T00:00:00Z' }, 'NOTATION_EXPIRY_BEFORE_SIGNING'],
     ['an unknown signing scheme', { 'io.cncf.notary.signingScheme': 'notary.default.x509' }, 'NOTATION_ENVELOPE_MALFORMED'],
     ['a signing time that is not RFC 3339', { 'io.cncf.notary.signingTime': '2024-01-01 00:00:00' }, 'NOTATION_ENVELOPE_MALFORMED'],
-    ['a signing time outside the certificate validity', { 'io.cncf.notary.signingTime': '2021-01-01T00:00:00Z' }, 'NOTATION_CERT_NOT_VALID'],
+    ['a signing time outside the certificate validity', { 'io.cncf.notary.signingTime': '2021-01-01T00:00:00Z' }, 'NOTATION_CHAIN_REJECTED/NOTATION_CERT_NOT_VALID'],
   ])('rejects %s', (_name, change, code) => {
     expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, jws({ ...BASE_HEADER, ...change })))).toBe(code);
   });
@@ -89,7 +91,7 @@ describe('verifier header rules (JWS)', () => {
   it('rejects a missing or non-base64 x5c, and compact serialization', () => {
     expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, jws(BASE_HEADER, { x5c: [] })))).toBe('NOTATION_ENVELOPE_MALFORMED');
     expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, jws(BASE_HEADER, { x5c: ['not base64!'] })))).toBe('NOTATION_ENVELOPE_MALFORMED');
-    expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, jws(BASE_HEADER, { x5c: ['AAAA'] })))).toBe('NOTATION_CERT_MALFORMED');
+    expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, jws(BASE_HEADER, { x5c: ['AAAA'] })))).toBe('NOTATION_CHAIN_REJECTED/NOTATION_CERT_MALFORMED');
     const j = JSON.parse(Buffer.from(jws(BASE_HEADER)).toString()) as Record<string, string>;
     expect(codeOf(() => verifyNotationEnvelope(MediaType.Jws, Buffer.from(`${j.protected}.${j.payload}.${j.signature}`)))).toBe('NOTATION_ENVELOPE_MALFORMED');
   });
