@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   LAYOUT_BAD_OCI_LAYOUT: 'input',
   LAYOUT_BLOB_TOO_LARGE: 'input',
   LAYOUT_DIGEST_MISMATCH: 'input',
+  LAYOUT_GRAPH_TOO_DEEP: 'input',
   LAYOUT_IMAGE_NOT_FOUND: 'input',
   LAYOUT_JSON_TOO_DEEP: 'input',
   LAYOUT_JSON_TOO_LARGE: 'input',

@@ -68,7 +68,7 @@ export function formatPlatform(p: Platform | undefined): string | undefined {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
 
-function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectNode {
+function nodeOf(graph: LayoutGraph, digest: string): InspectNode {
   const n = graph.nodes.get(digest)!;
   const d = n.descriptor;
   const platform = formatPlatform(d.platform);
@@ -80,11 +80,23 @@ function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectN
   if (n.error !== undefined) node.error = n.error;
   const refs = graph.referrers.get(digest);
   if (refs?.length) node.referrers = [...refs];
-  if (n.children.length && !seen.has(digest)) {
-    seen.add(digest);
-    node.children = n.children.map((c) => toNode(graph, c, seen));
-  }
   return node;
+}
+
+/** The tree under `root`, depth first, each node's children expanded once; no recursion. */
+function toNode(graph: LayoutGraph, root: string): InspectNode {
+  const seen = new Set<string>();
+  const top = nodeOf(graph, root);
+  const stack: InspectNode[] = [top];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const children = graph.nodes.get(node.digest)!.children;
+    if (children.length === 0 || seen.has(node.digest)) continue;
+    seen.add(node.digest);
+    node.children = children.map((c) => nodeOf(graph, c));
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return top;
 }
 
 function layerStats(graph: LayoutGraph, root: string) {
@@ -126,8 +138,7 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
       .filter((d) => d.annotations?.[Annotation.RefName] !== undefined || d.annotations?.[Annotation.ContainerdImageName] !== undefined)
       .map((d) => ({ tag: d.annotations?.[Annotation.RefName] ?? null, name: d.annotations?.[Annotation.ContainerdImageName] ?? null, digest: d.digest, mediaType: d.mediaType })),
     images: images.map((d) => {
-      const seen = new Set<string>();
-      const node = toNode(graph, d.digest, seen);
+      const node = toNode(graph, d.digest);
       const stats = layerStats(graph, d.digest);
       return {
         ...node,
@@ -202,15 +213,20 @@ export function formatInspectReport(report: InspectReport): string {
     if (n.referrers?.length) parts.push(`(${n.referrers.length} referrer${n.referrers.length > 1 ? 's' : ''})`);
     return parts.join('  ');
   };
-  const walk = (n: InspectNode, prefix: string, last: boolean, top: boolean) => {
-    lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
-    const kids = n.children ?? [];
-    kids.forEach((c, i) => walk(c, top ? '' : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false));
+  const walk = (root: InspectNode) => {
+    const stack: Array<{ n: InspectNode; prefix: string; last: boolean; top: boolean }> = [{ n: root, prefix: '', last: true, top: true }];
+    while (stack.length > 0) {
+      const { n, prefix, last, top } = stack.pop()!;
+      lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
+      const kids = n.children ?? [];
+      const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i]!, prefix: childPrefix, last: i === kids.length - 1, top: false });
+    }
   };
   for (const image of report.images) {
     lines.push('');
     lines.push(`Image ${short(image.digest)}: ${image.layers.present} layer${image.layers.present === 1 ? '' : 's'} present, ${image.layers.missing} missing${image.stripped ? ' (stripped)' : ''}`);
-    walk(image, '', true, true);
+    walk(image);
   }
   lines.push('');
   if (report.referrers.length === 0 && report.cosignTags.length === 0) lines.push('Signatures and referrers: none');
