@@ -41,7 +41,9 @@ export function parseLayoutJson(bytes: Uint8Array, what: string, maxBytes = DEFA
   try {
     value = JSON.parse(text) as unknown;
   } catch (error) {
-    throw airsignError('LAYOUT_BAD_JSON', `${what} is not valid JSON (${(error as Error).message})`);
+    // V8 quotes the offending text, which may hold a newline: keep the error one line.
+    const reason = (error as Error).message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+    throw airsignError('LAYOUT_BAD_JSON', `${what} is not valid JSON (${reason})`);
   }
   assertCanonicalFieldNames(value, what);
   return value;

@@ -15,7 +15,7 @@
  * - tarfs keys entries by cleaned name, last one wins: we refuse any name that two entries share.
  * Types oras cannot open (links, devices, fifos, `7`, sparse) and unsafe names are refused.
  */
-import { airsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import { BLOCK, MAX_OCTAL_SIZE, decodeHeader, decodeName, isGoInt64, isGoPaxTime, isZeroBlock, parsePaxRecords, type RawHeader } from './tar-header.js';
 import { normalizeEntryPath } from './tar-path.js';
 
@@ -68,7 +68,10 @@ export class TarScanner {
     try {
       header = decodeHeader(block, at);
     } catch (error) {
-      if (at === 0) throw airsignError('TAR_NOT_A_TAR', `${this.what} is not a tar file (no valid tar header at its start)`, { cause: error });
+      // No checksummed header at the start: not a tar at all (a corrupt field in a real header says so).
+      if (at === 0 && isAirsignError(error) && error.code === 'TAR_BAD_CHECKSUM') {
+        throw airsignError('TAR_NOT_A_TAR', `${this.what} is not a tar file (no valid tar header at its start)`, { cause: error });
+      }
       throw error;
     }
     const type = header.typeflag;

@@ -263,6 +263,11 @@ describe('hostile-input fuzzing', () => {
 });
 
 describe('fuzz findings, kept as fixed cases', () => {
+  it('a JSON syntax error at a newline still gives a one-line error', () => {
+    const bytes = new TextEncoder().encode('{"schemaVersion":2,\n\n"manifests":[}');
+    expect(() => parseImageIndex(bytes)).toThrow(expect.objectContaining({ code: 'LAYOUT_BAD_JSON', message: expect.not.stringMatching(/\n/) }));
+  });
+
   it('a COSE envelope whose certificate has a corrupt public key is refused, not a crash (exit 70)', () => {
     const bytes = fixture('notation/notation-go/cose_signature.sig');
     bytes[96043252 % bytes.length] = 0;
