@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   STRIP_DIR_UNUSABLE: 'input',
   STRIP_DIR_WRONG_BLOB: 'input',
   STRIP_DIR_WRONG_IMAGE: 'input',
+  TAR_AMBIGUOUS: 'input',
   TAR_BAD_CHECKSUM: 'input',
   TAR_BAD_HEADER: 'input',
   TAR_DUPLICATE_ENTRY: 'input',

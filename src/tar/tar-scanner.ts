@@ -13,7 +13,10 @@
  * - tarfs opens an entry by re-reading its last header block alone, so a PAX size that disagrees
  *   with that block's size (other than Go's own 8 GiB overflow case) is refused;
  * - tarfs keys entries by cleaned name, last one wins: we refuse any name that two entries share.
- * Types oras cannot open (links, devices, fifos, `7`, sparse) and unsafe names are refused.
+ * Types oras cannot open (links, devices, fifos, `7`, sparse) and unsafe names are refused, and so
+ * is what tar readers disagree on (TAR_AMBIGUOUS): a directory with a non-zero size, a global PAX
+ * header that sets a path or size, two PAX headers or two GNU long names for one entry, a GNU long
+ * name beside a different PAX path.
  */
 import { airsignError, isAirsignError } from '../errors.js';
 import { BLOCK, MAX_OCTAL_SIZE, decodeHeader, decodeName, isGoInt64, isGoPaxTime, isZeroBlock, parsePaxRecords, type RawHeader } from './tar-header.js';
@@ -90,16 +93,23 @@ export class TarScanner {
     this.pending = undefined;
     switch (header.typeflag) {
       case 'x':
+        // Go keeps only the last of several; Python's tarfile lets the first win.
+        if (this.pax !== undefined) throw ambiguous(at, 'two PAX headers for one entry');
         this.pax = parsePaxRecords(data, at);
         return;
       case 'g': {
-        const path = parsePaxRecords(data, at).get('path');
-        this.registerOther(path ? path : header.name);
+        const records = parsePaxRecords(data, at);
+        // Go ignores a global header's records for later entries; GNU tar and Python apply them.
+        for (const key of records.keys()) {
+          if (key === 'path' || key === 'linkpath' || key === 'size' || key.startsWith('GNU.sparse.')) throw ambiguous(at, `a global PAX header that sets ${key}`);
+        }
+        this.registerOther(header.name);
         this.pax = undefined;
         this.longName = '';
         return;
       }
       case 'L': {
+        if (this.longName !== '') throw ambiguous(at, 'two GNU long names for one entry');
         const nul = data.indexOf(0);
         this.longName = decodeName(nul === -1 ? data : data.subarray(0, nul), at);
         return;
@@ -142,7 +152,10 @@ export class TarScanner {
         else if ((key === 'atime' || key === 'mtime' || key === 'ctime') && !isGoPaxTime(value)) throw bad();
       }
     }
-    if (longName !== '') name = longName;
+    if (longName !== '') {
+      if (pax?.get('path') && pax.get('path') !== longName) throw ambiguous(at, 'both a GNU long name and a different PAX path');
+      name = longName;
+    }
     let type = header.typeflag;
     if (type === '\0') type = name.endsWith('/') ? '5' : '0';
     const headerOnly = HEADER_ONLY.has(type);
@@ -156,6 +169,8 @@ export class TarScanner {
       throw airsignError('TAR_UNSUPPORTED_ENTRY', `tar entry ${JSON.stringify(name)} has type ${JSON.stringify(type)}; layouts must hold regular files and directories only`);
     }
     const kind: TarEntry['type'] = type === '0' ? 'file' : 'directory';
+    // Go and Python read no data after a directory whatever its size says; other readers skip it.
+    if (kind === 'directory' && (size !== 0 || header.size !== 0)) throw ambiguous(at, `a directory entry ${JSON.stringify(name)} with a non-zero size`);
     if (kind === 'file') {
       // What tarfs will read when it opens this entry: the last header block on its own.
       const rawType = header.typeflag === '\0' ? (header.name.endsWith('/') ? '5' : '0') : header.typeflag;
@@ -186,6 +201,11 @@ export class TarScanner {
     }
     this.otherNames.add(path);
   }
+}
+
+/** A construct tar readers (Go's archive/tar, GNU tar, Python's tarfile) do not read alike. */
+function ambiguous(at: number, what: string) {
+  return airsignError('TAR_AMBIGUOUS', `tar header at offset ${at} has ${what}, which tar readers interpret differently; refusing it`);
 }
 
 /** Bytes from the end of an entry's data to the next block boundary. */
