@@ -42,11 +42,21 @@ export function parseLayoutJson(bytes: Uint8Array, what: string, maxBytes = DEFA
     value = JSON.parse(text) as unknown;
   } catch (error) {
     // V8 quotes the offending text, which may hold a newline: keep the error one line.
-    const reason = (error as Error).message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+    const reason = escapeLineBreaks((error as Error).message);
     throw airsignError('LAYOUT_BAD_JSON', `${what} is not valid JSON (${reason})`);
   }
   assertCanonicalFieldNames(value, what);
   return value;
+}
+
+/** Control characters (and U+2028/9) as `\uXXXX`, so a message quoting input stays on one line. */
+function escapeLineBreaks(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return out;
 }
 
 /** Field names of the OCI/Docker structures Go decodes layouts into (folded). */
@@ -68,7 +78,7 @@ function assertCanonicalFieldNames(root: unknown, what: string): void {
   while (stack.length > 0) {
     const value = stack.pop();
     if (Array.isArray(value)) {
-      stack.push(...value);
+      for (const item of value as unknown[]) stack.push(item);
       continue;
     }
     if (!isObject(value)) continue;

@@ -112,7 +112,7 @@ function mutateTar(seed: Uint8Array, ops: TarMutation[]): Uint8Array {
     else if (op.op === 'copy-entry' && headers.length > 0) {
       const i = op.block % headers.length;
       const end = headers[i + 1] ?? bytes.length;
-      bytes = concat([bytes.subarray(0, headers[headers.length - 1]!), bytes.subarray(headers[i]!, end), bytes.subarray(headers[headers.length - 1]!)]);
+      bytes = concat([bytes.subarray(0, headers[headers.length - 1]), bytes.subarray(headers[i], end), bytes.subarray(headers[headers.length - 1])]);
     }
   }
   return bytes;
