@@ -8,6 +8,8 @@ export type { Descriptor, PlainDescriptor, Platform } from './descriptor.js';
 export { MediaType, Annotation, EMPTY_JSON_DIGEST } from './media-types.js';
 export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './keys/key-backend.js';
 export { VERSION } from './version.js';
+export { silentProgress } from './progress.js';
+export type { Progress } from './progress.js';
 export { openLayout } from './layout/open-layout.js';
 export type { Layout, LayoutSourceKind, OpenLayoutOptions, ByteRange } from './layout/open-layout.js';
 export { parseImageIndex } from './layout/image-index.js';

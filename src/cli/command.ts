@@ -4,7 +4,7 @@
  * errors to exit codes, so commands never print results or exit themselves.
  */
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import type { Progress } from './progress.js';
+import type { Progress } from '../progress.js';
 
 export interface GlobalOptions {
   json: boolean;

@@ -15,7 +15,7 @@ import type { PlainDescriptor } from '../descriptor.js';
 import { VerifyingStream, verifyBytes } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } from '../tar/random-access.js';
 import { indexTar, type TarEntry } from '../tar/tar-index.js';
 import { spoolToTempFile, fileStream } from '../tar/spool.js';

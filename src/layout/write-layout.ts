@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
 import { temporarySiblingPath } from '../fs/atomic-write.js';

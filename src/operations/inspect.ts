@@ -5,7 +5,7 @@
  */
 import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { Annotation } from '../media-types.js';
 import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';

@@ -4,7 +4,7 @@
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';

@@ -7,7 +7,7 @@
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
 import type { KeyBackend } from '../keys/key-backend.js';

@@ -9,7 +9,7 @@ import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descr
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
