@@ -6,7 +6,7 @@ export type { Digest, DigestAlgorithm, ParsedDigest } from './digest.js';
 export { descriptorEquals, descriptorFromBytes, plainDescriptor, assertDescriptor } from './descriptor.js';
 export type { Descriptor, PlainDescriptor, Platform } from './descriptor.js';
 export { MediaType, Annotation, EMPTY_JSON_DIGEST } from './media-types.js';
-export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './keys/key-backend.js';
+export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './key-backend.js';
 export { VERSION } from './version.js';
 export { silentProgress } from './progress.js';
 export type { Progress } from './progress.js';

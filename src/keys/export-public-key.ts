@@ -1,6 +1,6 @@
 /** Public-key exports of a backend: SPKI PEM (what cosign --key and openssl take). */
 import { createHash } from 'node:crypto';
-import type { KeyBackend } from './key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { toPem } from './signature-encoding.js';
 
 /** SPKI `PUBLIC KEY` PEM of the backend's key. */

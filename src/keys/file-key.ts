@@ -6,7 +6,7 @@
 import { constants, createPrivateKey, createPublicKey, privateEncrypt, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
-import type { KeyBackend, KeyType, SignatureScheme } from './key-backend.js';
+import type { KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
 import { decryptCosignKey, isCosignKeyPem } from './cosign-key-file.js';
 import { emsaPssEncode } from './rsa-pss-encoding.js';
 import { resolveSecret } from './secret-source.js';

@@ -2,7 +2,7 @@
  * The one entry point formats and commands use to get a signer: a `pkcs11:` URI opens an HSM key,
  * anything else is a private key file.
  */
-import type { KeyBackend } from './key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
 

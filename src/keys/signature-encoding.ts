@@ -5,7 +5,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { airsignError } from '../errors.js';
-import type { HashAlgorithm, KeyType, SignatureScheme } from './key-backend.js';
+import type { HashAlgorithm, KeyType, SignatureScheme } from '../key-backend.js';
 
 /** Output length of each hash, in bytes. */
 export function hashLength(hash: HashAlgorithm): number {

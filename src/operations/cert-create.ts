@@ -5,7 +5,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { airsignError, isAirsignError } from '../errors.js';
 import { outputWriteError, temporarySiblingPath } from '../fs/atomic-write.js';
-import type { KeyBackend } from '../keys/key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { isPkcs11Spec, openKey } from '../keys/open-key.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
 import { importCertificate } from '../keys/pkcs11/import-certificate.js';

@@ -10,7 +10,7 @@ import { airsignError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
-import type { KeyBackend } from '../keys/key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { openLayout } from '../layout/open-layout.js';

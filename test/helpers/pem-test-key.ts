@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { KeyBackend, KeyType } from '../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../src/key-backend.js';
 import { openKey } from '../../src/keys/open-key.js';
 
 const GENPKEY_ARGS: Record<KeyType, string[]> = {

@@ -6,7 +6,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyType, SignatureScheme } from '../../keys/key-backend.js';
+import type { HashAlgorithm, KeyType, SignatureScheme } from '../../key-backend.js';
 
 export type NotationAlgorithm = 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 

@@ -5,7 +5,7 @@
  */
 import type { PlainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../../key-backend.js';
 import { MediaType } from '../../media-types.js';
 import { buildJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';

@@ -5,7 +5,7 @@
  * RSA PKCS#1 v1.5, Ed25519, RFC 6979 ECDSA); the key packet and fingerprint are always the same.
  */
 import { airsignError } from '../../errors.js';
-import type { KeyBackend } from '../../keys/key-backend.js';
+import type { KeyBackend } from '../../key-backend.js';
 import { armor as armorBytes } from './armor.js';
 import { keyHashPrefix, openPgpPublicKey } from './public-key.js';
 import { HashAlgorithmId, PacketTag, SignatureType, SubpacketType, concatBytes, packet, subpacket, uint32 } from './packets.js';

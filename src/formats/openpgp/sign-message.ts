@@ -4,7 +4,7 @@
  * packet (binary, no file name), signature packet (binary document, 0x00) by the key whose
  * OpenPGP fingerprint is openPgpFingerprint(key).
  */
-import type { KeyBackend } from '../../keys/key-backend.js';
+import type { KeyBackend } from '../../key-backend.js';
 import { airsignError } from '../../errors.js';
 import { openPgpPublicKey } from './public-key.js';
 import { PacketTag, SignatureType, concatBytes, packet, timeField } from './packets.js';

@@ -1,6 +1,6 @@
 /** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
 import { X509Certificate } from 'node:crypto';
-import type { KeyType } from '../key-backend.js';
+import type { KeyType } from '../../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
 import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';

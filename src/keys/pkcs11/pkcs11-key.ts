@@ -5,7 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
+import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../../key-backend.js';
 import { assertLeafMatchesKey } from '../certificate-file.js';
 import {
   assertSchemeFits,

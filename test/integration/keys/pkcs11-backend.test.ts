@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKey } from '../../../src/keys/open-key.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { toPem } from '../../../src/keys/signature-encoding.js';
 import { importCertificate } from '../../../src/keys/pkcs11/import-certificate.js';
 import { listObjects, listTokens } from '../../../src/keys/pkcs11/pkcs11-inventory.js';

@@ -8,7 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotationEnvelope, type NotationEnvelopeType } from '../../../src/formats/notation/notation-signer.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { MediaType } from '../../../src/media-types.js';
 import { verifyWithPython } from '../../helpers/notation-peer.js';

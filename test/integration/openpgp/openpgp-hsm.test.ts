@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../../src/formats/openpgp/export-public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
-import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';

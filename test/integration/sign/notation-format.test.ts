@@ -10,7 +10,7 @@ import { CborTag, decodeCbor } from '../../../src/formats/cbor.js';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { SignContext, SigningKeyInfo } from '../../../src/formats/signature-format.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { Annotation, MediaType } from '../../../src/media-types.js';
 import { createTsaTimestamper } from '../../../src/timestamp/tsa-client.js';
 import { startLocalTsa, verifyTokenWithOpenssl, type LocalTsa } from '../../helpers/local-tsa.js';

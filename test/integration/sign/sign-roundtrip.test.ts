@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
-import type { KeyBackend, SignatureScheme } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { repackLayout } from '../../../src/operations/repack.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { stripLayout } from '../../../src/operations/strip.js';

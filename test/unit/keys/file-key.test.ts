@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KeyBackend, SignatureScheme } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { nodeVerifies, opensslVerifies, rejectionOf, schemesFor } from '../../helpers/signature-peers.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { generateKeyPair } from '../../../src/keys/generate-key.js';
