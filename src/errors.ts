@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   GZIP_CORRUPT: 'input',
   INPUT_NOT_A_FILE: 'input',
   INPUT_NOT_FOUND: 'input',
+  INPUT_NO_STDIN: 'input',
   KEY_TYPE_UNKNOWN: 'input',
   LAYOUT_AMBIGUOUS_IMAGE: 'input',
   LAYOUT_BAD_BLOB_NAME: 'input',

@@ -25,7 +25,7 @@ export type { LayoutChanges, WriteLayoutOptions, WriteLayoutResult } from './lay
 export { readStripRecord, strippedBlobPath, STRIP_RECORD_FILE } from './layout/strip-directory.js';
 export type { StripRecord } from './layout/strip-directory.js';
 export { parseLayoutJson } from './layout/layout-json.js';
-export { inspectLayout, inspectOpenLayout, formatInspectReport } from './operations/inspect.js';
+export { inspectLayout, inspectOpenLayout } from './operations/inspect.js';
 export type { InspectReport, InspectNode, InspectImage, InspectReferrer } from './operations/inspect.js';
 export { stripLayout, stripOpenLayout } from './operations/strip.js';
 export type { StripOptions, StripResult } from './operations/strip.js';

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
@@ -58,6 +59,7 @@ export const signCommand = defineCommand<SignArgs>({
       'Time-stamp the signature with an internal TSA and set an expiry'],
   ],
   run: async (args, context) => {
+    await finalizeHsmOnExit(args.key);
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     registry.select(formats); // unknown / missing --format before opening anything
@@ -66,10 +68,10 @@ export const signCommand = defineCommand<SignArgs>({
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
     const tsaOptions: TsaOptions = {};
     if (args.tsaCert !== undefined) tsaOptions.tsaCertificate = await readPemCertificate(args.tsaCert);
-    const result = await signLayout({
-      source: args.input,
+    const result = await signLayout(args.input, {
       key: args.key,
       keyOptions: {
+        ...context.secrets,
         ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
       },
@@ -86,6 +88,7 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
+      directIo: context.directIo,
     });
     return { text: describeRecord(result.record, result.output), json: result.record };
   },

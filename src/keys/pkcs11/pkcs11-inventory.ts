@@ -48,7 +48,7 @@ export interface Pkcs11TokenContents {
 }
 
 export interface ListOptions extends PinOptions {
-  /** Log in (default: only when a PIN source other than a prompt exists, or interactive is true). */
+  /** Log in (default: when a PIN source other than a prompt exists, or promptSecret is given). */
   login?: boolean;
 }
 
@@ -65,17 +65,17 @@ function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenLi
   };
 }
 
-/** Tokens present in the module's slots (module path from argument or AIRSIGN_/COSIGN_ env). */
-export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = process.env): Pkcs11TokenListing[] {
+/** Tokens present in the module's slots (module path from the argument, else AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH in `env`). */
+export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = {}): Pkcs11TokenListing[] {
   const path = resolveModulePath(modulePath, env);
   return getPkcs11Module(path).listTokens().filter((t) => t.initialized).map((t) => tokenListing(t, path));
 }
 
 /** Keys and certificates on one token (selected by exact label or slot id). */
 export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
-  const path = resolveModulePath(modulePath, options.env ?? process.env);
+  const path = resolveModulePath(modulePath, options.env ?? {});
   const token = getPkcs11Module(path).token(selector);
-  const login = options.login ?? (hasPinSource(options) || options.interactive === true);
+  const login = options.login ?? (hasPinSource(options) || options.promptSecret !== undefined);
   if (login) await token.ensureLogin(options);
   const lib = token.module.lib;
   const keyUri = (label: string | null, id: Buffer) =>

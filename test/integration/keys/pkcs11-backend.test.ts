@@ -139,10 +139,10 @@ describe('PKCS#11 keys on SoftHSM', () => {
   });
 
   it('module path and PIN come from AIRSIGN_/COSIGN_ variables; one login serves every later open', async () => {
-    const k = await openKey(`pkcs11:token=rel;object=signer`, { env: { COSIGN_PKCS11_MODULE_PATH: hsm.module, COSIGN_PKCS11_PIN: hsm.pin }, interactive: false });
+    const k = await openKey(`pkcs11:token=rel;object=signer`, { env: { COSIGN_PKCS11_MODULE_PATH: hsm.module, COSIGN_PKCS11_PIN: hsm.pin } });
     expect(k.keyType).toBe('ecdsa-p256');
     // already logged in to "rel": no PIN source is needed any more
-    const again = await openKey(`pkcs11:token=rel;id=%01`, { env: { AIRSIGN_PKCS11_MODULE: hsm.module }, interactive: false });
+    const again = await openKey(`pkcs11:token=rel;id=%01`, { env: { AIRSIGN_PKCS11_MODULE: hsm.module } });
     expect(Buffer.from(await again.publicKeySpki())).toEqual(Buffer.from(await k.publicKeySpki()));
   });
 });
