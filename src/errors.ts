@@ -215,6 +215,7 @@ export function errorKindOf(code: ErrorCode): ErrorKind {
   return ERROR_CODES[code];
 }
 
+/** True for an AirsignError, so `code`, `kind` and `details` can be read. */
 export function isAirsignError(value: unknown): value is AirsignError {
   return value instanceof AirsignError;
 }

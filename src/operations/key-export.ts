@@ -9,6 +9,7 @@ import { exportPublicKeyPem, spkiFingerprint } from '../keys/export-public-key.j
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../formats/openpgp/export-public-key.js';
 
+/** What exportPublicKey writes: SPKI PEM (pem, cosign) or an OpenPGP public key. */
 export const EXPORT_FORMATS = ['pem', 'cosign', 'openpgp'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

@@ -21,6 +21,7 @@ export interface ExportOpenPgpOptions {
 /** Key flags: certify other keys (0x01) and sign data (0x02). */
 const KEY_FLAGS_CERTIFY_SIGN = 0x03;
 
+/** The transferable OpenPGP public key of `key` (self-signed user ID, fixed creation time), binary or armored. */
 export async function exportOpenPgpPublicKey(key: KeyBackend, options: ExportOpenPgpOptions): Promise<Uint8Array> {
   const userId = options.userId.trim();
   if (userId === '' || /[\r\n\0]/.test(userId)) {

@@ -15,6 +15,7 @@ export interface SignOpenPgpMessageOptions {
   timestamp?: number;
 }
 
+/** An OpenPGP signed message (one-pass signature, literal data, signature) of `payload` by `key`, as `gpg --sign` makes it. */
 export async function signOpenPgpMessage(key: KeyBackend, payload: Uint8Array, options: SignOpenPgpMessageOptions = {}): Promise<Uint8Array> {
   const publicKey = await openPgpPublicKey(key);
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
