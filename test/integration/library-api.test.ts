@@ -1,0 +1,102 @@
+/**
+ * The library as a user meets it: everything imported from the package root ("airsign", resolved
+ * through package.json "exports" to dist/), the README's Library example run step by step
+ * (inspect -> strip -> sign -> repack), and every name the README imports really exported.
+ * A signature made this way is loaded with oras-go's rules (a reader we did not write).
+ */
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLikeOras } from '../helpers/oras-rules.js';
+import { makeTestChain, type TestChain } from '../helpers/sign-fixtures.js';
+
+/** Types from the sources; the module itself from the package root, as a user imports it. */
+type Api = typeof import('../../src/index.js');
+const PACKAGE_ROOT: string = 'airsign';
+const README = new URL('../../README.md', import.meta.url);
+const SAMPLE = new URL('../../samples/single.tar', import.meta.url).pathname;
+
+let api: Api;
+let work: string;
+let chain: TestChain;
+
+beforeAll(async () => {
+  api = (await import(PACKAGE_ROOT)) as Api;
+  work = mkdtempSync(join(tmpdir(), 'airsign-library-api-'));
+  chain = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The ```ts block under the README's "## Library" heading. */
+function readmeLibraryExample(): string {
+  const text = readFileSync(README, 'utf8');
+  const section = text.slice(text.indexOf('\n## Library'));
+  const match = /```ts\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error('README has no ```ts block under "## Library"');
+  return match[1]!;
+}
+
+describe('library API from the package root', () => {
+  it('every name the README example imports from airsign is exported there', () => {
+    const example = readmeLibraryExample();
+    const imports = [...example.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'airsign'/g)].flatMap((m) =>
+      m[1]!.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()).filter(Boolean),
+    );
+    expect(imports).toEqual(expect.arrayContaining(['inspectLayout', 'stripLayout', 'signLayout', 'repackLayout']));
+    const source = readFileSync(new URL('../../src/index.ts', import.meta.url), 'utf8');
+    for (const name of imports) {
+      const exported = name in api || new RegExp(`export type \\{[^}]*\\b${name}\\b`).test(source);
+      expect(exported, `${name} is exported from the package root`).toBe(true);
+    }
+  });
+
+  it('does not export internals', () => {
+    for (const name of ['rawToDerEcdsa', 'derToRawEcdsa', 'VerifyingStream', 'verifyBytes', 'writeLayout', 'formatInspectReport', 'listObjects', 'encodePem']) {
+      expect(name in api, name).toBe(false);
+    }
+  });
+
+  it('inspect -> strip -> sign -> repack, as the README shows', async () => {
+    const image = join(work, 'image.tar');
+    copyFileSync(SAMPLE, image);
+    const layers = join(work, 'layers');
+    const meta = join(work, 'meta.tar');
+    const signed = join(work, 'signed.tar');
+
+    const report = await api.inspectLayout(image);
+    const target = report.images[0]!;
+    expect(report.referrers).toEqual([]);
+
+    const stripped = await api.stripLayout(image, { directory: layers, output: meta });
+    expect(stripped.stripped.length).toBeGreaterThan(0);
+
+    const { record } = await api.signLayout(meta, {
+      key: chain.keyPath,
+      keyOptions: { certificatePath: chain.chainPath },
+      formats: ['notation'],
+    });
+    expect(record.signatures.map((s) => [s.format, s.signedDescriptor.digest])).toEqual([['notation', target.digest]]);
+
+    const repacked = await api.repackLayout(meta, { directory: layers, output: signed });
+    expect(repacked.inserted.sort()).toEqual(stripped.stripped.map((b) => b.digest).sort());
+
+    const after = await api.inspectLayout(signed);
+    expect(after.blobs.missing).toBe(0);
+    expect(after.referrers.map((r) => r.subject)).toEqual([target.digest]);
+    // oras-go's rules see the signature as a referrer of the image.
+    const resolved = loadLikeOras(signed).resolve('1.4');
+    const referrers = loadLikeOras(signed).referrers({ mediaType: resolved.mediaType, digest: resolved.digest, size: resolved.size });
+    expect(referrers.map((r) => r.artifactType)).toEqual(['application/vnd.cncf.notary.signature']);
+    // The input was left as it was, and nothing temporary is left behind.
+    expect(readFileSync(image)).toEqual(readFileSync(SAMPLE));
+    expect(readdirSync(work).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('signLayout needs no registry (the default formats) and names unknown formats', async () => {
+    const image = join(work, 'unknown-format.tar');
+    copyFileSync(SAMPLE, image);
+    await expect(api.signLayout(image, { key: chain.keyPath, formats: ['nope'] })).rejects.toMatchObject({ code: 'SIGN_UNKNOWN_FORMAT' });
+    expect(readFileSync(image)).toEqual(readFileSync(SAMPLE));
+  });
+});
