@@ -4,9 +4,12 @@
  * (inspect -> strip -> sign -> repack), and every name the README imports really exported.
  * A signature made this way is loaded with oras-go's rules (a reader we did not write).
  */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLikeOras } from '../helpers/oras-rules.js';
 import { makeTestChain, type TestChain } from '../helpers/sign-fixtures.js';
@@ -91,6 +94,21 @@ describe('library API from the package root', () => {
     // The input was left as it was, and nothing temporary is left behind.
     expect(readFileSync(image)).toEqual(readFileSync(SAMPLE));
     expect(readdirSync(work).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('the README example runs as written (types stripped, airsign resolved to this package)', async () => {
+    const dir = mkdtempSync(join(work, 'readme-'));
+    copyFileSync(SAMPLE, join(dir, 'app.tar'));
+    copyFileSync(chain.keyPath, join(dir, 'key.pem'));
+    copyFileSync(chain.chainPath, join(dir, 'chain.pem'));
+    const root = pathToFileURL(new URL('../../dist/index.js', import.meta.url).pathname).href;
+    const js = ts.transpileModule(readmeLibraryExample(), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    writeFileSync(join(dir, 'example.mjs'), js.replaceAll("from 'airsign'", `from '${root}'`));
+    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(out).toContain("[ '1.4' ] 0");
+    const signed = await api.inspectLayout(join(dir, 'app-signed.tar'));
+    expect(signed.blobs.missing).toBe(0);
+    expect(signed.referrers.map((r) => r.artifactType ?? r.mediaType)).toEqual(['application/vnd.cncf.notary.signature']);
   });
 
   it('signLayout needs no registry (the default formats) and names unknown formats', async () => {
