@@ -67,6 +67,16 @@ export interface OpenLayoutOptions {
   stdin?: Readable & { fd?: number };
 }
 
+/** Opens `source` with the OpenLayoutOptions among `options`, runs `use`, and closes the layout. */
+export async function withLayout<T>(source: string, options: OpenLayoutOptions, use: (layout: Layout) => Promise<T>): Promise<T> {
+  const layout = await openLayout(source, openOptionsOf(options));
+  try {
+    return await use(layout);
+  } finally {
+    await layout.close();
+  }
+}
+
 /** The OpenLayoutOptions among an operation's options. */
 export function openOptionsOf(options: OpenLayoutOptions): OpenLayoutOptions {
   return {

@@ -7,7 +7,7 @@
  * failure the temp file (and any blob file this call created) is removed and the input is untouched.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
-import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
@@ -15,7 +15,7 @@ import { airsignError, isAirsignError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
-import { temporarySiblingPath } from '../fs/atomic-write.js';
+import { temporarySiblingPath, writeFileAtomic } from '../fs/atomic-write.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
 import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
@@ -76,7 +76,6 @@ function outputError(error: unknown, target: string): unknown {
   return error;
 }
 
-
 function blobTarPath(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
   return `blobs/${algorithm}/${hex}`;
@@ -126,23 +125,6 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     }
     if (!existed) created.push(dest);
   });
-}
-
-async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  const temp = temporarySiblingPath(dest);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    let done = 0;
-    while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
-    await handle.sync();
-    await handle.close();
-    await rename(temp, dest);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 function wrongBlob(error: unknown, digest: string, directory: string): unknown {
@@ -321,7 +303,10 @@ async function writeDirectoryInPlace(
     for (const p of plan.values()) {
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));
-      if (p.kind === 'bytes') await writeSmallFile(dest, p.bytes, 0o444);
+      if (p.kind === 'bytes') {
+        await mkdir(dirname(dest), { recursive: true });
+        await writeFileAtomic(dest, p.bytes, { mode: 0o444 });
+      }
       else {
         const file = await openRandomAccess(p.path);
         try {
@@ -334,7 +319,7 @@ async function writeDirectoryInPlace(
       }
       created.push(dest);
     }
-    if (o.changed) await writeSmallFile(join(root, 'index.json'), o.indexBytes, 0o644);
+    if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
   } catch (error) {
     for (const f of created) await rm(f, { force: true }).catch(() => {});
     throw outputError(error, root);

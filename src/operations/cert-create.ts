@@ -12,7 +12,7 @@ import { importCertificate } from '../keys/pkcs11/import-certificate.js';
 import { Pkcs11KeyBackend } from '../keys/pkcs11/pkcs11-key.js';
 import { buildCertificate } from '../x509/build-certificate.js';
 import { parseCertificate } from '../x509/certificate-info.js';
-import { decodePemCertificates, encodePem } from '../x509/pem.js';
+import { decodePemCertificates, encodePem } from '../pem.js';
 import { signatureAlgorithmName } from '../x509/signature-algorithm.js';
 
 /** Options of createCertificateFile (the key it certifies is the first argument). */

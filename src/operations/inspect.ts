@@ -7,7 +7,7 @@ import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
 import { Annotation } from '../media-types.js';
 import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
-import { openLayout, openOptionsOf, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
 
 export interface InspectNode {
@@ -166,10 +166,5 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
  * its tags, image trees, blobs present and missing, and referrers (signatures). Changes nothing.
  */
 export async function inspectLayout(source: string, options: OpenLayoutOptions = {}): Promise<InspectReport> {
-  const layout = await openLayout(source, openOptionsOf(options));
-  try {
-    return await inspectOpenLayout(layout);
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => inspectOpenLayout(layout));
 }

@@ -4,7 +4,7 @@
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import { openLayout, openOptionsOf, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
@@ -71,10 +71,5 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
  * (signatures, index entries). Default: replaces `source` atomically.
  */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
-  const layout = await openLayout(source, openOptionsOf(options));
-  try {
-    return await repackOpenLayout(layout, options);
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => repackOpenLayout(layout, options));
 }

@@ -19,13 +19,13 @@ import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/
 import {
   checkRecordPath,
   createSigningRecord,
-  sha256HexOf,
   writeSigningRecord,
   type SignatureRecord,
   type SigningRecord,
 } from '../signing-record.js';
 import type { TsaOptions } from '../timestamp/tsa-client.js';
 import { VERSION } from '../version.js';
+import { sha256Hex } from '../digest.js';
 
 /** Options of signLayout: the key, the formats, which image(s), and how to write the result. */
 export interface SignOptions extends WriteLayoutOptions {
@@ -161,8 +161,8 @@ async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
     backend,
     chain,
     spki,
-    publicKeyFingerprint: sha256HexOf(spki),
-    certificateThumbprints: chain.map((der) => sha256HexOf(der)),
+    publicKeyFingerprint: sha256Hex(spki),
+    certificateThumbprints: chain.map((der) => sha256Hex(der)),
   };
 }
 

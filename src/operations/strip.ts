@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
-import { openLayout, openOptionsOf, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
@@ -125,10 +125,5 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  const layout = await openLayout(source, openOptionsOf(options));
-  try {
-    return await stripOpenLayout(layout, options);
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => stripOpenLayout(layout, options));
 }

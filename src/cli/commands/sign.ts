@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
+import { decodePemLabel } from '../../pem.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
@@ -113,7 +114,12 @@ async function readPemCertificate(path: string): Promise<Uint8Array> {
   } catch (e) {
     throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text);
-  if (!match) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
-  return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
+  let der: Uint8Array | undefined;
+  try {
+    der = decodePemLabel(text, 'CERTIFICATE')[0];
+  } catch (e) {
+    throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds a PEM block that is not valid base64`, { cause: e });
+  }
+  if (der === undefined) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
+  return der;
 }

@@ -262,7 +262,8 @@ export class Pkcs11Module {
    * Closes every session and runs C_Finalize + C_Initialize, so the module reads its token store
    * again (SoftHSM scans its token files at C_Initialize). Used between retries of token discovery.
    */
-  reinitialize(): void {
+  /** Closes every token session and runs C_Finalize (ignored when the module is not initialized). */
+  #closeAndFinalize(): void {
     for (const token of new Set(this.#tokens.values())) token.close();
     this.#tokens.clear();
     try {
@@ -270,6 +271,10 @@ export class Pkcs11Module {
     } catch {
       /* not initialized */
     }
+  }
+
+  reinitialize(): void {
+    this.#closeAndFinalize();
     try {
       this.p11.C_Initialize();
     } catch (error) {
@@ -278,13 +283,7 @@ export class Pkcs11Module {
   }
 
   finalize(): void {
-    for (const token of new Set(this.#tokens.values())) token.close();
-    this.#tokens.clear();
-    try {
-      this.p11.C_Finalize();
-    } catch {
-      /* not initialized */
-    }
+    this.#closeAndFinalize();
     try {
       this.p11.close();
     } catch {

@@ -12,7 +12,8 @@ import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { nodeVerifies, opensslVerifies, rejectionOf, schemesFor } from '../../helpers/signature-peers.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { generateKeyPair } from '../../../src/keys/generate-key.js';
-import { derToRawEcdsa, toPem } from '../../../src/keys/signature-encoding.js';
+import { derToRawEcdsa } from '../../../src/keys/signature-encoding.js';
+import { encodePem } from '../../../src/pem.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airsign-filekey-'));
 const PASS = 'Pw-8c1f-file-pass';
@@ -25,7 +26,7 @@ function openssl(args: string[], input?: string): string {
 /** Signs with sign() and signDigest() for every scheme; checks with node and openssl; a changed message fails. */
 async function checkAllSchemes(backend: KeyBackend, tag: string): Promise<void> {
   const spki = await backend.publicKeySpki();
-  const pubPem = toPem('PUBLIC KEY', spki);
+  const pubPem = encodePem('PUBLIC KEY', spki);
   const message = new TextEncoder().encode(`{"payload":"${tag}"}`);
   for (const scheme of schemesFor(backend.keyType)) {
     const label = `${tag} ${JSON.stringify(scheme)}`;
@@ -82,7 +83,7 @@ describe('file keys made by openssl', () => {
       expect(backend.keyType).toBe(keyType);
       expect(backend.description).toBe(join(dir, file));
       const pub = openssl(['pkey', '-in', file, '-pubout']);
-      expect(toPem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pub);
+      expect(encodePem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pub);
       await checkAllSchemes(backend, file);
       expect(await backend.certificateChain()).toEqual([]);
       await backend.close();
@@ -156,7 +157,7 @@ describe('file keys made by openssl', () => {
     const k = await openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'chain.pem') });
     const chain = await k.certificateChain();
     expect(chain).toHaveLength(2);
-    expect(toPem('CERTIFICATE', chain[0] as Uint8Array)).toBe(readFileSync(join(dir, 'p256.crt'), 'utf8'));
+    expect(encodePem('CERTIFICATE', chain[0] as Uint8Array)).toBe(readFileSync(join(dir, 'p256.crt'), 'utf8'));
     await expect(openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'p384.crt') })).rejects.toMatchObject({ code: 'KEY_CERT_MISMATCH' });
     await expect(openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'junk.pem') })).rejects.toMatchObject({ code: 'KEY_CERT_INVALID' });
   });
@@ -181,7 +182,7 @@ describe('generated keys', () => {
     writeFileSync(file, pair.privateKeyPem);
     expect(statSync(file).size).toBeGreaterThan(0);
     const backend = await openKey(file, { env: { COSIGN_PASSWORD: 'cosign-pw' } });
-    expect(toPem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pair.publicKeyPem);
+    expect(encodePem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pair.publicKeyPem);
     const sig = await backend.sign(new TextEncoder().encode('x'), { algorithm: 'ecdsa', hash: 'sha256', encoding: 'der' });
     expect(derToRawEcdsa(sig, 32)).toHaveLength(64);
     await expect(openKey(file, { env: { COSIGN_PASSWORD: 'nope' } })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_WRONG' });
