@@ -37,26 +37,26 @@ const certCreateCommand = defineCommand({
     ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
   run: async (args, context) => {
-    await finalizeHsmOnExit(args.key, args['issuer-key'] as string | undefined);
+    await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
-    const pinFile = args['pin-file'] as string | undefined;
+    const pinFile = args['pin-file'];
     const keyOptions = {
       ...context.secrets,
-      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] as string }),
+      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
     const issuerKeyOptions = {
       ...context.secrets,
-      ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] as string }),
+      ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
     const result = await createCertificateFile(args.key, {
       subject: args.subject,
-      ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] as string }),
-      ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] as string }),
+      ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] }),
+      ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] }),
       days: args.days,
       ca: args.ca,
-      ...(args['path-length'] === undefined ? {} : { pathLength: args['path-length'] as number }),
+      ...(args['path-length'] === undefined ? {} : { pathLength: args['path-length'] }),
       import: args.import,
       replace: args.replace,
       output: args.output,

@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
-import { GENERATE_KEY_TYPES, type GenerateKeyType } from '../../keys/generate-key.js';
+import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
 import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
 import { generateKeyFiles } from '../../operations/key-generate.js';
@@ -141,7 +141,7 @@ const generateCommand = defineCommand({
     ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign --output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],
   ],
   run: async (args, context) => {
-    const type = args.type as GenerateKeyType;
+    const type = args.type;
     const result = await generateKeyFiles(type, {
       ...context.secrets,
       output: args.output,
@@ -164,6 +164,6 @@ export const keyCommand: CommandModule<GlobalOptions, object> = {
       .command(generateCommand)
       .demandCommand(1, 'Name a key subcommand: list, export or generate.')
       .example('$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'What is on the HSM')
-      .example('$0 key export key.pem', 'Print a public key') as unknown as Argv<object>,
+      .example('$0 key export key.pem', 'Print a public key'),
   handler: () => undefined,
 };
