@@ -22,7 +22,6 @@ export interface RawHeader {
   size: number;
   /** The raw typeflag character (`\0` kept as is: Go turns it into a file or a directory later). */
   typeflag: string;
-  linkname: string;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -35,9 +34,6 @@ function cBytes(block: Uint8Array, start: number, length: number): Uint8Array {
   return block.subarray(start, end);
 }
 
-function cString(block: Uint8Array, start: number, length: number): string {
-  return decoder.decode(cBytes(block, start, length));
-}
 
 /** Decodes a name: Go keeps raw bytes, so two invalid spellings must never collapse into one name. */
 export function decodeName(bytes: Uint8Array, at: number): string {
@@ -165,7 +161,6 @@ export function decodeHeader(block: Uint8Array, at: number): RawHeader {
     mode,
     size,
     typeflag: String.fromCharCode(block[156]!),
-    linkname: cString(block, 157, 100),
   };
 }
 

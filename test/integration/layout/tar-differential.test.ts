@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { airsignView, goTarList, goViews, viewDifference, type AirsignView } from '../../helpers/go-tar.js';
 import { BLOCK, END, concat, member, paxData, withChecksum, withoutEnd, type RawMember } from '../../helpers/raw-tar.js';
 
-const HELLO = fileURLToPathSafe('../../fixtures/oci-tars/hello-world.tar');
+const HELLO = fileURLToPathSafe('../../fixtures/layout/hello-world.tar');
 function fileURLToPathSafe(rel: string): string {
   return new URL(rel, import.meta.url).pathname;
 }
@@ -57,7 +57,7 @@ function hiding(m: RawMember, hidden: Uint8Array): Uint8Array {
 
 describe('tar reader agrees with Go archive/tar + oras tarfs', () => {
   it('reads the fixtures the same way', async () => {
-    const results = await compare([HELLO, fileURLToPathSafe('../../fixtures/oci-tars/hello-world-prefixed-path.tar')]);
+    const results = await compare([HELLO, fileURLToPathSafe('../../fixtures/layout/hello-world-prefixed-path.tar')]);
     for (const r of results) {
       expect('files' in r.air, `${r.path}: ${JSON.stringify(r.air)}`).toBe(true);
       expect(r.difference).toBeUndefined();

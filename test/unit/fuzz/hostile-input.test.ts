@@ -17,7 +17,8 @@ import { decodeCbor } from '../../../src/formats/cbor.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { parseImageIndex } from '../../../src/layout/image-index.js';
 import { parseLayoutJson } from '../../../src/layout/layout-json.js';
-import { formatInspectReport, inspectLayout } from '../../../src/operations/inspect.js';
+import { formatInspectReport } from '../../../src/cli/format-inspect-report.js';
+import { inspectLayout } from '../../../src/operations/inspect.js';
 import type { RandomAccessFile } from '../../../src/tar/random-access.js';
 import { readFully } from '../../../src/tar/random-access.js';
 import { TarStreamCheck } from '../../../src/tar/spool.js';
@@ -141,7 +142,7 @@ function streamCheck(bytes: Uint8Array, chunk: number): void {
 describe('hostile-input fuzzing', () => {
   const seeds: Uint8Array[] = [];
   beforeAll(() => {
-    seeds.push(fixture('oci-tars/hello-world.tar'), fixture('oci-tars/hello-world-prefixed-path.tar'));
+    seeds.push(fixture('layout/hello-world.tar'), fixture('layout/hello-world-prefixed-path.tar'));
     seeds.push(concat([
       member({ name: 'x', type: 'x', data: paxData([['path', 'blobs/sha256/long-name'.padEnd(150, 'n')], ['mtime', '1.5']]) }),
       member({ name: 'short', data: 'pax' }),
