@@ -4,6 +4,7 @@ import { defineCommand } from '../command.js';
 import type { GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 
 const certCreateCommand = defineCommand({
   command: 'create',
@@ -37,6 +38,7 @@ const certCreateCommand = defineCommand({
   ],
   run: async (args, context) => {
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
+    warnAboutKeySpecs(context, [args.key, args['issuer-key'] as string | undefined]);
     const pinFile = args['pin-file'] as string | undefined;
     const keyOptions = {
       ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] as string }),

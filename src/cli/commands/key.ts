@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { openKey } from '../../keys/open-key.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../keys/export-public-key.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { GENERATE_KEY_TYPES, generateKeyPair, type GenerateKeyType } from '../../keys/generate-key.js';
@@ -127,7 +128,8 @@ const exportCommand = defineCommand({
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
     ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.gpg", 'OpenPGP key for gpg --import (binary; .asc or --armor for text)'],
   ],
-  run: async (args) => {
+  run: async (args, context) => {
+    warnAboutKeySpecs(context, [args.key]);
     if (args.as === 'openpgp' && (args.userId === undefined || args.userId === '')) {
       throw airsignError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
     }

@@ -8,6 +8,7 @@ import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 
 interface SignArgs {
   input: string;
@@ -61,6 +62,7 @@ export const signCommand = defineCommand<SignArgs>({
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     registry.select(formats); // unknown / missing --format before opening anything
+    warnAboutKeySpecs(context, [args.key]);
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
