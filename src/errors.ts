@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   CERT_IMPORT_NEEDS_PKCS11: 'input',
   CERT_INVALID: 'input',
   CERT_ISSUER_INCOMPLETE: 'input',
+  CERT_PATH_LENGTH_INVALID: 'input',
   CERT_PEM_EMPTY: 'input',
   DN_INVALID: 'input',
   GZIP_CORRUPT: 'input',

@@ -59,5 +59,7 @@ export interface SignatureFormat {
    * anything is signed. Throws AirsignError (kind 'key').
    */
   check(key: SigningKeyInfo): Promise<void>;
+  /** Refuses user annotations this format reserves, before any key is opened (kind 'input'). */
+  checkAnnotations?(annotations: Record<string, string>): void;
   sign(context: SignContext): Promise<SignatureFormatOutput>;
 }

@@ -74,6 +74,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
     throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
   }
+  for (const format of formats) format.checkAnnotations?.(options.annotations ?? {});
   if (options.source === '-' || options.source === '') {
     throw airsignError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
   }

@@ -65,6 +65,9 @@ function parseUncached(
   } catch (e) {
     throw fail('NOTATION_CERT_MALFORMED', `${where} is not a valid DER X.509 certificate`, e);
   }
+  if (!info.serialNumberPositive) {
+    throw fail('NOTATION_CERT_MALFORMED', `${where} ("${info.subject}") has a negative or zero serial number, which Go 1.23 and later (notation) refuse to parse`);
+  }
   const result: NotationCertificate = {
     der,
     subject: info.subject,

@@ -10,8 +10,9 @@
  *   dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; extended key
  *   usage, when present, without serverAuth, clientAuth, emailProtection, timeStamping, OCSPSigning or
  *   anyExtendedKeyUsage; basicConstraints, when present, not a CA; a key Notation can use;
- * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and
- *   keyUsage with keyCertSign.
+ * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and a
+ *   critical keyUsage with keyCertSign;
+ * - every serial number > 0 (Go 1.23+ refuses to parse a certificate with a negative or zero one).
  */
 import { createPublicKey } from 'node:crypto';
 import { AirsignError, airsignError } from '../../errors.js';
@@ -151,6 +152,9 @@ function checkCa(cert: NotationCertificate, intermediatesBelow: number, fail: Er
   }
   if (cert.keyUsage === undefined || (cert.keyUsage.flags & KU_KEY_CERT_SIGN) === 0) {
     throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" lacks the keyCertSign key usage`);
+  }
+  if (!cert.keyUsage.critical) {
+    throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" has a keyUsage extension that is not critical, which Notation refuses`);
   }
 }
 

@@ -8,7 +8,7 @@ import { airsignError } from '../../errors.js';
 import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
-import { createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
+import { checkNotationAnnotations, createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
 import { validateNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
@@ -20,6 +20,7 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
     describe: type === 'jws'
       ? 'Notary Project signature, JWS envelope (application/jose+json), as notation v1.3 writes it'
       : 'Notary Project signature, COSE_Sign1 envelope (application/cose), as notation v1.3 writes it',
+    checkAnnotations: checkNotationAnnotations,
     async check(key: SigningKeyInfo) {
       if (key.chain.length === 0) {
         throw airsignError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);

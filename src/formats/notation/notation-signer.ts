@@ -35,6 +35,19 @@ export interface NotationEnvelope {
   algorithm: NotationAlgorithm;
 }
 
+/** Annotation keys under this prefix are Notation's own; notation refuses them from users (`-a`). */
+export const NOTATION_RESERVED_ANNOTATION_PREFIX = 'io.cncf.notary.';
+
+/** Throws SIGN_BAD_ANNOTATION for a user annotation in Notation's reserved namespace. */
+export function checkNotationAnnotations(annotations: Record<string, string> | undefined): void {
+  for (const key of Object.keys(annotations ?? {})) {
+    if (key.startsWith(NOTATION_RESERVED_ANNOTATION_PREFIX)) {
+      throw airsignError('SIGN_BAD_ANNOTATION',
+        `--annotation ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`);
+    }
+  }
+}
+
 export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
   return type === 'jws' ? MediaType.Jws : MediaType.Cose;
 }
@@ -51,6 +64,7 @@ export async function createNotationEnvelope(
   chain: Uint8Array[],
   request: NotationSignRequest,
 ): Promise<NotationEnvelope> {
+  checkNotationAnnotations(request.annotations);
   const signingTime = wholeSeconds(request.signingTime, 'signing time');
   const expiry = request.expiry === undefined ? undefined : wholeSeconds(request.expiry, 'expiry');
   if (expiry !== undefined && expiry <= signingTime) {
