@@ -95,7 +95,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     const entries = [];
     try {
       const keyInfo = await describeKey(backend);
-      for (const format of formats) await format.check(keyInfo);
+      for (const format of formats) await format.check(keyInfo, { signingTime });
       const result = await signAll(formats, targets, keyInfo, {
         annotations: options.annotations ?? {},
         signingTime,

@@ -5,6 +5,7 @@ import { defineCommand } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
+import { decodePemCertificates } from '../../x509/pem.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
@@ -21,7 +22,7 @@ interface SignArgs {
   annotation?: string[];
   expiry?: string;
   tsa?: string;
-  tsaCert?: string;
+  tsaRootCert?: string;
   notationManifest?: string;
   output?: string;
   record?: string;
@@ -44,7 +45,7 @@ export const signCommand = defineCommand<SignArgs>({
     .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
     .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
     .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
-    .option('tsa-cert', { type: 'string', describe: 'PEM certificate of the TSA; the token must verify with it' })
+    .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
     .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
     .option('output', { type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
     .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
@@ -55,7 +56,7 @@ export const signCommand = defineCommand<SignArgs>({
       'Sign with an HSM key in two formats (one login) and keep a record'],
     ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation --recursive --reference app:1.0',
       'Sign a multi-platform index and each platform manifest'],
-    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --expiry 365d',
+    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry'],
   ],
   run: async (args, context) => {
@@ -67,7 +68,7 @@ export const signCommand = defineCommand<SignArgs>({
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
     const tsaOptions: TsaOptions = {};
-    if (args.tsaCert !== undefined) tsaOptions.tsaCertificate = await readPemCertificate(args.tsaCert);
+    if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);
     const result = await signLayout({
       source: args.input,
       key: args.key,
@@ -102,14 +103,12 @@ function describeRecord(record: SigningRecord, output: string): string {
   return lines.join('\n');
 }
 
-async function readPemCertificate(path: string): Promise<Uint8Array> {
+async function readPemCertificates(path: string): Promise<Uint8Array[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text);
-  if (!match) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
-  return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
+  return decodePemCertificates(text, `--tsa-root-cert ${path}`);
 }

@@ -1,16 +1,20 @@
 /**
  * Creates a Notary Project signature envelope (JWS or COSE) over a manifest or index descriptor,
  * signing through a KeyBackend. Refuses, before anything is signed, every key and certificate chain
- * Notation would reject (see notation-chain.ts).
+ * Notation would reject (see notation-chain.ts), and, as notation-go's signer does, verifies each
+ * envelope it made (signature over the exact bytes, chain, payload) before handing it out.
  */
 import type { PlainDescriptor } from '../../descriptor.js';
-import { airsignError } from '../../errors.js';
+import { airsignError, isAirsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
 import { MediaType } from '../../media-types.js';
 import { buildJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
-import { validateNotationChain } from './notation-chain.js';
+import { isValidatedNotationChain, prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
+import { bytesEqual } from './notation-certificate.js';
 import { notationPayloadBytes } from './notation-payload.js';
+import { verifyNotationEnvelope } from './verify-envelope.js';
+import { fitRsaSignature, rsaModulusLength } from '../../keys/signature-encoding.js';
 
 export type NotationEnvelopeType = 'jws' | 'cose';
 
@@ -54,14 +58,17 @@ export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
 
 /**
  * Signs `request.target` as a Notation envelope of `type` with `key`, whose certificate chain (DER,
- * leaf first, root last) is `chain`. Throws AirsignError kind `key` for unusable keys and chains
- * (NOTATION_KEY_UNSUPPORTED, NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) and kind
- * `input` for a bad request (NOTATION_BAD_EXPIRY, NOTATION_BAD_TIME).
+ * leaf first, root last) is `chain`: either the DER certificates (checked here), or the result of
+ * prepareNotationChain at the signing time, made once for a run of several signatures. Throws
+ * AirsignError kind `key` for unusable keys and chains (NOTATION_KEY_UNSUPPORTED,
+ * NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) or an envelope that does not verify
+ * (NOTATION_SELF_CHECK_FAILED), and kind `input` for a bad request (NOTATION_BAD_EXPIRY,
+ * NOTATION_BAD_TIME, SIGN_BAD_ANNOTATION).
  */
 export async function createNotationEnvelope(
   type: NotationEnvelopeType,
   key: KeyBackend,
-  chain: Uint8Array[],
+  chain: Uint8Array[] | ValidatedNotationChain,
   request: NotationSignRequest,
 ): Promise<NotationEnvelope> {
   checkNotationAnnotations(request.annotations);
@@ -73,28 +80,63 @@ export async function createNotationEnvelope(
   // The key type alone already rules out Ed25519 and odd RSA sizes, before any certificate is read.
   notationAlgorithmFor(key.keyType);
   const spki = await key.publicKeySpki();
-  const algorithm = notationAlgorithmInfo(validateNotationChain(chain, spki, { at: signingTime }));
+  // A chain prepared for this run at this signing time and key is used as it is; anything else is checked now.
+  const validated = isValidatedNotationChain(chain) && chain.at.getTime() === signingTime.getTime() && bytesEqual(chain.spki, spki)
+    ? chain
+    : prepareNotationChain(isValidatedNotationChain(chain) ? [...chain.chain] : chain, spki, { at: signingTime });
+  const algorithm = notationAlgorithmInfo(validated.algorithm);
   const timestamper = request.timestamper;
+  const payload = notationPayloadBytes(type, request.target, request.annotations);
   const input = {
     algorithm,
-    payload: notationPayloadBytes(type, request.target, request.annotations),
+    payload,
     signingTime,
     ...(expiry === undefined ? {} : { expiry }),
-    chain,
+    chain: [...validated.chain],
     signingAgent: request.signingAgent,
     sign: async (bytes: Uint8Array) => {
       const signature = await key.sign(bytes, algorithm.scheme);
-      const expected = algorithm.scheme.algorithm === 'ecdsa' ? ecSignatureLength(algorithm.name) : undefined;
+      if (algorithm.scheme.algorithm === 'rsa-pss') return fitRsaSignature(signature, rsaModulusLength(algorithm.keyType));
+      const expected = ecSignatureLength(algorithm.name);
       if (expected !== undefined && signature.length !== expected) {
         throw airsignError('NOTATION_SIGNATURE_SHAPE', `the key returned a ${signature.length}-byte ECDSA signature, expected raw r‖s of ${expected} bytes`);
       }
       return signature;
     },
-    ...(timestamper === undefined ? {} : { timestamp: (signature: Uint8Array) => timestamper(signature, algorithm.hash) }),
+    ...(timestamper === undefined ? {} : {
+      timestamp: async (signature: Uint8Array) => {
+        const token = await timestamper(signature, algorithm.hash);
+        // The TSA client checked the token itself; its time must also fall inside the chain's validity.
+        (await import('../../timestamp/time-stamp-token.js')).checkTimeStampCoversChain(token, signature, algorithm.hash, validated.certificates);
+        return token;
+      },
+    }),
   };
   // COSE (and its CBOR code) loads only when a COSE envelope is asked for.
   const bytes = type === 'jws' ? await buildJwsEnvelope(input) : await (await import('./cose-envelope.js')).buildCoseEnvelope(input);
-  return { mediaType: notationEnvelopeMediaType(type), bytes, algorithm: algorithm.name };
+  const mediaType = notationEnvelopeMediaType(type);
+  selfCheck(mediaType, bytes, validated, request.target);
+  return { mediaType, bytes, algorithm: algorithm.name };
+}
+
+/**
+ * Verifies the envelope just made, as notation-go's signer does before returning one: the
+ * signature over the exact bytes with the leaf key, the headers, the chain it carries (the one
+ * checked for this run), and that the payload names the target. A failure means the key or token
+ * signed something else or returned a broken signature; nothing is written.
+ */
+function selfCheck(mediaType: string, bytes: Uint8Array, validated: ValidatedNotationChain, target: PlainDescriptor): void {
+  let verified;
+  try {
+    verified = verifyNotationEnvelope(mediaType, bytes, { validatedChain: validated });
+  } catch (error) {
+    const why = isAirsignError(error) ? error.message : String(error);
+    throw airsignError('NOTATION_SELF_CHECK_FAILED', `the signature just made does not verify (${why}); nothing was written`, { cause: error });
+  }
+  const got = verified.payload.targetArtifact;
+  if (got.digest !== target.digest || got.mediaType !== target.mediaType || got.size !== target.size) {
+    throw airsignError('NOTATION_SELF_CHECK_FAILED', 'the signature just made names another target; nothing was written');
+  }
 }
 
 function ecSignatureLength(name: NotationAlgorithm): number | undefined {

@@ -11,7 +11,8 @@ import { MediaType } from '../../media-types.js';
 import { parseCoseEnvelope } from './cose-envelope.js';
 import { parseJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo } from './notation-algorithm.js';
-import { checkNotationChain, verificationFailure } from './notation-chain.js';
+import { checkNotationChain, isValidatedNotationChain, verificationFailure, type ValidatedNotationChain } from './notation-chain.js';
+import { bytesEqual } from './notation-certificate.js';
 import { Header, type ParsedNotationEnvelope, type SigningScheme } from './notation-envelope-types.js';
 
 export interface VerifiedNotationEnvelope {
@@ -29,13 +30,22 @@ export interface VerifiedNotationEnvelope {
 /** Critical headers a verifier without plugins understands. */
 const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([Header.SigningScheme, Header.Expiry, Header.AuthenticSigningTime]);
 
+export interface VerifyNotationEnvelopeOptions {
+  /**
+   * A chain already checked against Notation's rules at the signing time (the signer's own
+   * self-check): the envelope must carry exactly this chain and signing time, and the chain rules
+   * are not run again.
+   */
+  validatedChain?: ValidatedNotationChain;
+}
+
 /**
  * Parses and verifies `bytes` as a Notation envelope of layer media type `mediaType`. Throws
  * AirsignError kind `verification`: NOTATION_UNSUPPORTED_MEDIA_TYPE, NOTATION_ENVELOPE_MALFORMED,
  * NOTATION_BAD_CRITICAL, NOTATION_ALG_MISMATCH, NOTATION_SIGNATURE_INVALID, NOTATION_BAD_PAYLOAD,
  * NOTATION_BAD_EXPIRY, or a chain code (NOTATION_CHAIN_ORDER, NOTATION_LEAF_KEY_USAGE, ...).
  */
-export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): VerifiedNotationEnvelope {
+export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array, options: VerifyNotationEnvelopeOptions = {}): VerifiedNotationEnvelope {
   const malformed = (message: string): never => {
     throw airsignError('NOTATION_ENVELOPE_MALFORMED', `invalid Notation signature envelope: ${message}`);
   };
@@ -48,8 +58,9 @@ export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): Ve
   }
   checkHeaders(parsed);
 
-  const certs = checkNotationChain(parsed.chain, parsed.signingTime, verificationFailure);
-  const leaf = certs[0]!;
+  const leaf = options.validatedChain === undefined
+    ? checkNotationChain(parsed.chain, parsed.signingTime, verificationFailure)[0]!
+    : sameValidatedChain(parsed, options.validatedChain);
   let leafAlgorithm: string;
   try {
     leafAlgorithm = notationAlgorithmFor(leaf.spki);
@@ -74,6 +85,17 @@ export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): Ve
     ...(parsed.signingAgent === undefined ? {} : { signingAgent: parsed.signingAgent }),
     ...(parsed.timestampToken === undefined ? {} : { timestampToken: parsed.timestampToken }),
   };
+}
+
+/** The leaf of `validated`, after checking the envelope carries that very chain and signing time. */
+function sameValidatedChain(parsed: ParsedNotationEnvelope, validated: ValidatedNotationChain) {
+  if (!isValidatedNotationChain(validated)) throw new TypeError('validatedChain must come from prepareNotationChain');
+  const same = parsed.chain.length === validated.chain.length && parsed.chain.every((der, i) => bytesEqual(der, validated.chain[i]!));
+  if (!same) throw airsignError('NOTATION_CHAIN_REJECTED', 'the envelope does not carry the certificate chain that was checked', { details: { rule: 'CHAIN_CHANGED' } });
+  if (parsed.signingTime.getTime() !== validated.at.getTime()) {
+    throw airsignError('NOTATION_CHAIN_REJECTED', 'the envelope\'s signing time is not the time the chain was checked at', { details: { rule: 'NOTATION_CERT_NOT_VALID' } });
+  }
+  return validated.certificates[0]!;
 }
 
 function checkHeaders(parsed: ParsedNotationEnvelope): void {
