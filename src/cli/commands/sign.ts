@@ -67,6 +67,9 @@ export const signCommand = defineCommand<SignArgs>({
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
+    if (args.tsaRootCert !== undefined && args.tsa === undefined) {
+      throw airsignError('SIGN_BAD_OPTION', '--tsa-root-cert only applies with --tsa <url>');
+    }
     const tsaOptions: TsaOptions = {};
     if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);
     const result = await signLayout({

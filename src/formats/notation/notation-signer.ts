@@ -8,12 +8,13 @@ import type { PlainDescriptor } from '../../descriptor.js';
 import { airsignError, isAirsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
 import { MediaType } from '../../media-types.js';
-import { buildJwsEnvelope } from './jws-envelope.js';
+import { buildJwsEnvelope, parseJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
 import { isValidatedNotationChain, prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
 import { bytesEqual } from './notation-certificate.js';
 import { notationPayloadBytes } from './notation-payload.js';
-import { verifyNotationEnvelope } from './verify-envelope.js';
+import type { Malformed, ParsedNotationEnvelope } from './notation-envelope-types.js';
+import { notationMalformed, verifyParsedNotationEnvelope } from './verify-parsed-envelope.js';
 import { fitRsaSignature, rsaModulusLength } from '../../keys/signature-encoding.js';
 
 export type NotationEnvelopeType = 'jws' | 'cose';
@@ -113,9 +114,10 @@ export async function createNotationEnvelope(
     }),
   };
   // COSE (and its CBOR code) loads only when a COSE envelope is asked for.
-  const bytes = type === 'jws' ? await buildJwsEnvelope(input) : await (await import('./cose-envelope.js')).buildCoseEnvelope(input);
+  const cose = type === 'cose' ? await import('./cose-envelope.js') : undefined;
+  const bytes = cose === undefined ? await buildJwsEnvelope(input) : await cose.buildCoseEnvelope(input);
   const mediaType = notationEnvelopeMediaType(type);
-  selfCheck(mediaType, bytes, validated, request.target);
+  selfCheck((malformed) => (cose === undefined ? parseJwsEnvelope(bytes, malformed) : cose.parseCoseEnvelope(bytes, malformed)), validated, request.target);
   return { mediaType, bytes, algorithm: algorithm.name };
 }
 
@@ -125,10 +127,10 @@ export async function createNotationEnvelope(
  * checked for this run), and that the payload names the target. A failure means the key or token
  * signed something else or returned a broken signature; nothing is written.
  */
-function selfCheck(mediaType: string, bytes: Uint8Array, validated: ValidatedNotationChain, target: PlainDescriptor): void {
+function selfCheck(parse: (malformed: Malformed) => ParsedNotationEnvelope, validated: ValidatedNotationChain, target: PlainDescriptor): void {
   let verified;
   try {
-    verified = verifyNotationEnvelope(mediaType, bytes, { validatedChain: validated });
+    verified = verifyParsedNotationEnvelope(parse(notationMalformed), { validatedChain: validated });
   } catch (error) {
     const why = isAirsignError(error) ? error.message : String(error);
     throw airsignError('NOTATION_SELF_CHECK_FAILED', `the signature just made does not verify (${why}); nothing was written`, { cause: error });
