@@ -111,6 +111,22 @@ describe('library API from the package root', () => {
     expect(signed.referrers.map((r) => r.artifactType ?? r.mediaType)).toEqual(['application/vnd.cncf.notary.signature']);
   });
 
+  it('key operations return data and take secrets only from what is passed in', async () => {
+    const dir = mkdtempSync(join(work, 'keys-'));
+    // Refused before the key is opened (no PIN or passphrase is asked for a command that cannot succeed).
+    await expect(api.exportPublicKey(join(dir, 'absent.pem'), { as: 'openpgp', userId: 'A <a@example.com>', armor: false })).rejects.toMatchObject({ code: 'OUTPUT_REQUIRED' });
+    // A new cosign key: the password comes from promptSecret, asked twice; different answers are refused.
+    const answers = ['pw-1', 'pw-2'];
+    await expect(api.generateKeyFiles('ecdsa-p256', { output: join(dir, 'a.key'), cosign: true, promptSecret: async () => answers.shift()! })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_MISMATCH' });
+    expect(readdirSync(dir)).toEqual([]);
+    await expect(api.generateKeyFiles('ecdsa-p256', { output: join(dir, 'a.key'), cosign: true })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_REQUIRED' });
+    const made = await api.generateKeyFiles('ecdsa-p256', { output: join(dir, 'cosign.key'), cosign: true, env: { COSIGN_PASSWORD: 'pw' } });
+    expect(made).toEqual({ keyType: 'ecdsa-p256', format: 'cosign', privateKey: join(dir, 'cosign.key'), publicKey: join(dir, 'cosign.pub') });
+    const exported = await api.exportPublicKey(made.privateKey, { keyOptions: { env: { COSIGN_PASSWORD: 'pw' } } });
+    expect(exported.publicKey).toBe(readFileSync(join(dir, 'cosign.pub'), 'utf8'));
+    expect(exported).toMatchObject({ keyType: 'ecdsa-p256', format: 'pem' });
+  });
+
   it('signLayout needs no registry (the default formats) and names unknown formats', async () => {
     const image = join(work, 'unknown-format.tar');
     copyFileSync(SAMPLE, image);
