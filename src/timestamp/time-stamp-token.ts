@@ -11,11 +11,12 @@ import { createHash } from 'node:crypto';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { AsnArray, AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { airsignError } from '../errors.js';
-import type { HashAlgorithm } from '../keys/key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
+import { bytesEqual } from '../bytes.js';
 import { parseCertificate, type CertificateInfo } from '../x509/certificate-info.js';
 import { validateCertificatePath } from '../x509/path-validation.js';
 import { HASH_OIDS } from './time-stamp-request.js';
-import { bytesEqual, checkSignature, DIGEST_NAMES, octets, parseTimeStampToken, type ParsedToken, type SignerInfoFrame } from './time-stamp-response.js';
+import { checkSignature, DIGEST_NAMES, octets, parseTimeStampToken, type ParsedToken, type SignerInfoFrame } from './time-stamp-response.js';
 
 const ID_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 const ID_KP_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';

@@ -9,7 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { HashAlgorithm } from '../keys/key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
 import { createTimeStampRequest } from './time-stamp-request.js';
 import { parseTimeStampResponse, type TimeStampResult } from './time-stamp-response.js';
 import { verifyTimeStampToken } from './time-stamp-token.js';

@@ -2,10 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
+import { decodePemLabel } from '../../pem.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
-import { decodePemCertificates } from '../../x509/pem.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
@@ -60,6 +61,7 @@ export const signCommand = defineCommand<SignArgs>({
       'Time-stamp the signature with an internal TSA and set an expiry'],
   ],
   run: async (args, context) => {
+    await finalizeHsmOnExit(args.key);
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     registry.select(formats); // unknown / missing --format before opening anything
@@ -72,10 +74,10 @@ export const signCommand = defineCommand<SignArgs>({
     }
     const tsaOptions: TsaOptions = {};
     if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);
-    const result = await signLayout({
-      source: args.input,
+    const result = await signLayout(args.input, {
       key: args.key,
       keyOptions: {
+        ...context.secrets,
         ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
         ...(context.debug
@@ -95,6 +97,7 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
+      directIo: context.directIo,
     });
     return { text: describeRecord(result.record, result.output), json: result.record };
   },
@@ -116,5 +119,12 @@ async function readPemCertificates(path: string): Promise<Uint8Array[]> {
   } catch (e) {
     throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return decodePemCertificates(text, `--tsa-root-cert ${path}`);
+  let certificates: Uint8Array[];
+  try {
+    certificates = decodePemLabel(text, 'CERTIFICATE');
+  } catch (e) {
+    throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-root-cert ${path} holds a PEM block that is not valid base64`, { cause: e });
+  }
+  if (certificates.length === 0) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-root-cert ${path} holds no PEM certificate`);
+  return certificates;
 }

@@ -74,6 +74,3 @@ export function parseNotationCertificate(
   return Object.freeze(result);
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}

@@ -14,11 +14,12 @@
  *   critical keyUsage with keyCertSign;
  * - every serial number > 0 (Go 1.23+ refuses to parse a certificate with a negative or zero one).
  */
-import { createPublicKey } from 'node:crypto';
 import { AirsignError, airsignError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 import { notationAlgorithmFor, type NotationAlgorithm } from './notation-algorithm.js';
-import { bytesEqual, parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
+import { bytesEqual } from '../../bytes.js';
+import { samePublicKey } from '../../x509/certificate-info.js';
+import { parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
 
 const KU_DIGITAL_SIGNATURE = 1;
 const KU_KEY_CERT_SIGN = 32;
@@ -97,7 +98,7 @@ export function prepareNotationChain(chain: Uint8Array[], spki: Uint8Array, opti
  * Checks `chain` (DER, leaf first) against Notation's rules and that the leaf certifies `spki` (the
  * signing key's SubjectPublicKeyInfo, DER). Returns the algorithm the leaf key fixes. Throws
  * AirsignError kind `key` with codes NOTATION_NO_CERTIFICATE, NOTATION_CERT_MALFORMED,
- * NOTATION_KEY_UNSUPPORTED, NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, NOTATION_LEAF_EKU,
+ * NOTATION_KEY_UNSUPPORTED, KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, NOTATION_LEAF_EKU,
  * NOTATION_LEAF_IS_CA, NOTATION_CHAIN_ORDER, NOTATION_CA_INVALID, NOTATION_WEAK_CERT_SIGNATURE,
  * NOTATION_CERT_NOT_VALID.
  */
@@ -115,7 +116,7 @@ function validate(chain: Uint8Array[], spki: Uint8Array, at: Date): { algorithm:
         throw airsignError('NOTATION_CHAIN_ORDER',
           `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
       }
-      throw airsignError('NOTATION_CERT_KEY_MISMATCH',
+      throw airsignError('KEY_CERT_MISMATCH',
         `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
     }
   }
@@ -210,14 +211,4 @@ function signedBy(cert: NotationCertificate, issuer: NotationCertificate): boole
 
 function isSelfSigned(cert: NotationCertificate): boolean {
   return bytesEqual(cert.rawIssuer, cert.rawSubject) && signedBy(cert, cert);
-}
-
-/** Compares two DER SubjectPublicKeyInfos by the key they hold. */
-export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
-  try {
-    return createPublicKey({ key: Buffer.from(a), format: 'der', type: 'spki' })
-      .equals(createPublicKey({ key: Buffer.from(b), format: 'der', type: 'spki' }));
-  } catch {
-    return false;
-  }
 }

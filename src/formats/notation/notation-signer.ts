@@ -6,12 +6,12 @@
  */
 import type { PlainDescriptor } from '../../descriptor.js';
 import { airsignError, isAirsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../../key-backend.js';
 import { MediaType } from '../../media-types.js';
 import { buildJwsEnvelope, parseJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
 import { isValidatedNotationChain, prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
-import { bytesEqual } from './notation-certificate.js';
+import { bytesEqual } from '../../bytes.js';
 import { notationPayloadBytes } from './notation-payload.js';
 import type { Malformed, ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { notationMalformed, verifyParsedNotationEnvelope } from './verify-parsed-envelope.js';
@@ -62,7 +62,7 @@ export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
  * leaf first, root last) is `chain`: either the DER certificates (checked here), or the result of
  * prepareNotationChain at the signing time, made once for a run of several signatures. Throws
  * AirsignError kind `key` for unusable keys and chains (NOTATION_KEY_UNSUPPORTED,
- * NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) or an envelope that does not verify
+ * KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) or an envelope that does not verify
  * (NOTATION_SELF_CHECK_FAILED), and kind `input` for a bad request (NOTATION_BAD_EXPIRY,
  * NOTATION_BAD_TIME, SIGN_BAD_ANNOTATION).
  */

@@ -10,7 +10,7 @@ import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
 import { notationAlgorithmFor, notationAlgorithmInfo } from './notation-algorithm.js';
 import { checkNotationChain, isValidatedNotationChain, verificationFailure, type ValidatedNotationChain } from './notation-chain.js';
-import { bytesEqual } from './notation-certificate.js';
+import { bytesEqual } from '../../bytes.js';
 import { Header, type ParsedNotationEnvelope, type SigningScheme } from './notation-envelope-types.js';
 
 export interface VerifiedNotationEnvelope {

@@ -92,7 +92,7 @@ describe('no PIN in any output', () => {
     for (const [name, spec] of Object.entries(badKeySpecs())) {
       let error: unknown;
       try {
-        const key = await openKey(spec, { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: '' }, interactive: false });
+        const key = await openKey(spec, { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: '' } });
         await key.close();
       } catch (e) {
         error = e;

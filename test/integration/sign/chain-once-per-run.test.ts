@@ -30,8 +30,7 @@ async function countChecks(formats: string[], recursive: boolean): Promise<{ che
   copyFileSync(join(SAMPLES, 'multi.tar'), source);
   const spy = vi.spyOn(X509Certificate.prototype, 'verify');
   try {
-    const result = await signLayout({
-      source,
+    const result = await signLayout(source, {
       key: chain.keyPath,
       keyOptions: { certificatePath: chain.chainPath },
       formats,
