@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
+import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
 import { createProgress } from './progress.js';
 type AnyCommand = CommandModule<GlobalOptions, any>;
 
@@ -45,13 +46,18 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const json = argv.includes('--json');
   let exitCode: number = ExitCode.Ok;
+  let interrupts: InterruptScope | undefined;
 
   setCommandRunner(async (spec, args) => {
+    const log = (message: string) => void process.stderr.write(`airsign: ${message}\n`);
+    interrupts = installInterruptHandlers(log);
     const context: CommandContext = {
       json: Boolean(args.json),
       debug: Boolean(args.debug),
       progress: createProgress(process.stderr, !args.json),
-      log: (message) => process.stderr.write(`airsign: ${message}\n`),
+      log,
+      signal: interrupts.signal,
+      onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),
     };
     const result = await spec.run(args, context);
     if (args.json) {
@@ -94,7 +100,14 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
+    // Interrupted: the command removed what it had not finished; exit 128 + the signal number.
+    if (interrupts?.received() !== undefined) {
+      if (debug && error instanceof Error) process.stderr.write(`${error.stack ?? error.message}\n`);
+      return interrupts.exitCode();
+    }
     return reportError(error, { debug, json });
+  } finally {
+    interrupts?.dispose();
   }
 }
 

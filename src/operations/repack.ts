@@ -2,15 +2,18 @@
  * `repack`: puts stripped layer blobs back from a strip directory, verifying each digest and size,
  * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
  */
+import { realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
+import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import type { Progress } from '../cli/progress.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';
 import { writeLayout } from '../layout/write-layout.js';
 
-export interface RepackOptions {
+export interface RepackOptions extends RunControlOptions {
   directory: string;
   output?: string;
   reference?: string;
@@ -30,7 +33,23 @@ export interface RepackResult {
   outputBytes: number;
 }
 
-export async function repackOpenLayout(layout: Layout, options: RepackOptions): Promise<RepackResult> {
+/** Refuses an --output inside the strip directory (it would become a blob file there, or be read as one). */
+async function checkOutputOutsideDirectory(output: string | undefined, directory: string): Promise<void> {
+  if (output === undefined) return;
+  const dir = await realpath(directory).catch(() => resolve(directory));
+  const parent = await realpath(resolve(output, '..')).catch(() => resolve(output, '..'));
+  const out = resolve(parent, resolve(output).split(sep).pop()!);
+  if (out === dir || out.startsWith(dir + sep)) {
+    throw airsignError('OUTPUT_IN_STRIP_DIR', `--output ${output} is inside the strip directory ${directory}; write it elsewhere`, { details: { output, directory } });
+  }
+}
+
+/**
+ * Repacks an open layout. Callers that replace the input in place should hold its lock
+ * (repackLayout does) and pass the guard, so a concurrent change is refused rather than lost.
+ */
+export async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: WriteGuard): Promise<RepackResult> {
+  await checkOutputOutsideDirectory(options.output, options.directory);
   const record = await readStripRecord(options.directory);
   const reference = options.reference ?? record.reference;
   if (options.reference !== undefined) {
@@ -50,7 +69,12 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
   const written = await writeLayout(
     layout,
     { insertBlobsFrom: { directory: options.directory, expected } },
-    { ...(options.output === undefined ? {} : { output: options.output }), ...(options.progress ? { progress: options.progress } : {}) },
+    {
+      ...(options.output === undefined ? {} : { output: options.output }),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(guard ? { beforeReplace: () => guard.checkUnchanged() } : {}),
+    },
   );
   return {
     input: layout.source.path,
@@ -65,10 +89,13 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
 }
 
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
-  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-  try {
-    return await repackOpenLayout(layout, options);
-  } finally {
-    await layout.close();
-  }
+  await checkOutputOutsideDirectory(options.output, options.directory);
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
+    const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
+    try {
+      return await repackOpenLayout(layout, options, guard);
+    } finally {
+      await layout.close();
+    }
+  });
 }

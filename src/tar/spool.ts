@@ -13,6 +13,8 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { airsignError } from '../errors.js';
+import { errnoOf, fsErrorText } from '../fs/fs-error-text.js';
+import { trackTemporary } from '../fs/temp-files.js';
 
 export interface Spooled {
   path: string;
@@ -20,9 +22,19 @@ export interface Spooled {
 }
 
 export async function spoolToTempFile(source: Readable, options: { gunzip: boolean; what: string; onBytes?: (n: number) => void }): Promise<Spooled> {
-  const dir = await mkdtemp(join(tmpdir(), 'airsign-spool-'));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), 'airsign-spool-'));
+  } catch (error) {
+    throw spoolError(error, options.what);
+  }
   const path = join(dir, 'input.tar');
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  // Registered so that an interrupted process removes it (the CLI's signal handler).
+  const untrack = trackTemporary(dir);
+  const cleanup = async () => {
+    await rm(dir, { recursive: true, force: true });
+    untrack();
+  };
   try {
     const count = new Transform({
       transform(chunk: Buffer, _e, cb: TransformCallback) {
@@ -40,8 +52,17 @@ export async function spoolToTempFile(source: Readable, options: { gunzip: boole
     if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_ZLIB') {
       throw airsignError('GZIP_CORRUPT', `${options.what} is not a valid gzip stream (${(error as Error).message})`, { cause: error });
     }
-    throw error;
+    throw spoolError(error, options.what);
   }
+}
+
+/** A full (or unwritable) temp directory is bad input (exit 2), named in words, not an internal error. */
+function spoolError(error: unknown, what: string): unknown {
+  if (errnoOf(error) === undefined || (error as Error).name === 'AbortError') return error;
+  return airsignError('OUTPUT_WRITE_FAILED', `cannot keep a temporary copy of ${what} in ${tmpdir()}: ${fsErrorText(error)} (set TMPDIR to a folder with room)`, {
+    cause: error,
+    details: { directory: tmpdir() },
+  });
 }
 
 export function fileStream(path: string): Readable {

@@ -23,6 +23,8 @@ export const repackCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      signal: context.signal,
+      onLockWait: context.onLockWait,
     });
     return {
       text: `Put back ${result.inserted.length} layer blob(s) of ${result.image.digest} from ${result.directory}\nWrote ${result.output} (${humanSize(result.outputBytes)})`,

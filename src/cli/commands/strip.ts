@@ -24,6 +24,8 @@ export const stripCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      signal: context.signal,
+      onLockWait: context.onLockWait,
     });
     return {
       text: `Stripped ${result.stripped.length} layer blob(s) (${humanSize(result.strippedBytes)}) of ${result.image.digest} into ${result.directory}\nWrote ${result.output} (${humanSize(result.outputBytes)})`,
