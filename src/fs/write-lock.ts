@@ -9,6 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { acquireLocks, type LockHolder } from './file-lock.js';
+import { checkOutputTarget } from './output-target.js';
 
 export interface WriteLockOptions {
   /** The layout read (a tar or a directory; `-` for stdin). */
@@ -47,6 +48,8 @@ function same(a: Identity | undefined, b: Identity | undefined): boolean {
 
 /** Runs `work` holding the locks; `work` must call guard.checkUnchanged() just before replacing anything. */
 export async function withWriteLock<T>(options: WriteLockOptions, work: (guard: WriteGuard) => Promise<T>): Promise<T> {
+  // A refused output costs nothing, and its message names the user's path, not the lock file.
+  if (options.output !== undefined) await checkOutputTarget(options.output);
   const inPlace = options.output === undefined && options.source !== '-';
   const sourceReal = options.source === '-' ? undefined : await realpath(options.source).catch(() => undefined);
   const targets: string[] = [...(options.alsoLock ?? []).map((p) => resolve(p))];
