@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { runCli } from '../../helpers/cli.js';
-import { listDir, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutIndex } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
