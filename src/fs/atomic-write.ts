@@ -6,10 +6,11 @@
  * streaming outputs.
  */
 import { existsSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
 import { checkOutputTarget } from './output-target.js';
+import { renameIntoPlace } from './rename-into-place.js';
 import { temporarySiblingPath, trackTemporary } from './temp-files.js';
 
 export { temporarySiblingPath } from './temp-files.js';
@@ -54,7 +55,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
     }
     await options.beforeRename?.();
-    await rename(temp, path);
+    await renameIntoPlace(temp, path);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

@@ -10,7 +10,7 @@
  * Replacing the input in place writes the file a symbolic link points to, never the link.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
-import { chmod, lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
@@ -21,6 +21,7 @@ import { TarWriter } from '../tar/tar-writer.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { fsErrorText, isDiskFull } from '../fs/fs-error-text.js';
 import { checkOutputTarget } from '../fs/output-target.js';
+import { renameIntoPlace } from '../fs/rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
@@ -112,7 +113,7 @@ async function writeVerifiedFile(
       });
       await output.finish();
       o.signal?.throwIfAborted();
-      await rename(temp, dest);
+      await renameIntoPlace(temp, dest);
     } catch (error) {
       await output.abort();
       await rm(temp, { force: true });
@@ -301,7 +302,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     await options.beforeReplace?.();
     signal?.throwIfAborted();
     if (process.platform === 'win32' && resolve(target) === resolve(await realpath(layout.source.path).catch(() => layout.source.path))) await layout.close();
-    await rename(temp, target);
+    await renameIntoPlace(temp, target);
     createdStripFiles.keep();
     progress?.done();
     return { output: shown, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };

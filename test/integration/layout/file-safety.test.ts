@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { runCli } from '../../helpers/cli.js';
-import { listDir, readLayoutIndex } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
@@ -63,6 +63,16 @@ describe('outputs that are not regular files', () => {
     }
     expect(readlinkSync(join(dir, 'out.tar'))).toBe('victim');
     expect(listDir(dir)).toEqual(['image.tar', 'out.tar', 'victim']);
+  });
+
+  it('refuses a --record that is a symbolic link before anything is signed', () => {
+    const dir = fresh('record-link');
+    writeFileSync(join(dir, 'victim'), 'keep me');
+    symlinkSync('victim', join(dir, 'record.json'));
+    const before = sha256File(join(dir, 'image.tar'));
+    expectOneLineError(sign(join(dir, 'image.tar'), '--record', join(dir, 'record.json')), 2, `the record ${join(dir, 'record.json')} is a symbolic link`);
+    expect(sha256File(join(dir, 'image.tar'))).toBe(before);
+    expect(listDir(dir)).toEqual(['image.tar', 'record.json', 'victim']);
   });
 
   it('refuses a device such as /proc/self/fd/1 or /dev/null', () => {
