@@ -26,7 +26,15 @@ export interface LockOptions {
   /** Called once when the lock is busy and we start waiting. */
   onWait?: (holder: LockHolder) => void;
   signal?: AbortSignal;
+  /**
+   * Go on without the lock when its folder cannot be written (read-only media, no permission): for
+   * paths only read, such as a strip directory on a DVD that `repack` reads from.
+   */
+  optional?: boolean;
 }
+
+/** Folders where a lock file cannot be created: nobody else can write there either. */
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM']);
 
 export interface LockHolder {
   pid: number;
@@ -135,7 +143,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
         await rm(lockPath, { force: true }).catch(() => {});
         throw error;
       }
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (options.optional === true && UNWRITABLE.has(code)) return { path: lockPath, release: async () => {} };
+      if (code !== 'EEXIST') {
         throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot create ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }
     }
@@ -158,16 +168,28 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
-/** Takes the locks of several paths (in one fixed order, so two runs never deadlock); releases all on failure. */
-export async function acquireLocks(paths: readonly string[], options: LockOptions = {}): Promise<FileLock> {
-  const unique = [...new Set(paths.map((p) => lockPathFor(p)))].sort();
-  const byLock = new Map(paths.map((p) => [lockPathFor(p), p]));
+/**
+ * Takes the locks of several paths (in one fixed order, so two runs never deadlock); releases all
+ * on failure. A path given as `{ path, optional: true }` is locked only where its folder is writable.
+ */
+export async function acquireLocks(paths: ReadonlyArray<string | { path: string; optional: boolean }>, options: LockOptions = {}): Promise<FileLock> {
+  const byLock = new Map<string, { path: string; optional: boolean }>();
+  for (const entry of paths) {
+    const item = typeof entry === 'string' ? { path: entry, optional: false } : entry;
+    const key = lockPathFor(item.path);
+    const known = byLock.get(key);
+    byLock.set(key, { path: item.path, optional: (known?.optional ?? true) && item.optional });
+  }
+  const unique = [...byLock.keys()].sort();
   const held: FileLock[] = [];
   const releaseAll = async () => {
     for (const lock of held.reverse()) await lock.release().catch(() => {});
   };
   try {
-    for (const lockPath of unique) held.push(await acquireLock(byLock.get(lockPath)!, options));
+    for (const lockPath of unique) {
+      const item = byLock.get(lockPath)!;
+      held.push(await acquireLock(item.path, { ...options, optional: item.optional }));
+    }
   } catch (error) {
     await releaseAll();
     throw error;

@@ -16,7 +16,7 @@ export interface WriteLockOptions {
   source: string;
   /** Where the result goes; undefined: the source is replaced in place. */
   output?: string | undefined;
-  /** Further paths to lock (a strip directory). */
+  /** Further paths to lock (a strip directory); skipped where their folder is read-only. */
   alsoLock?: readonly string[];
   /** Milliseconds to wait for another run's lock (default 5 minutes). */
   lockWaitMs?: number | undefined;
@@ -52,7 +52,7 @@ export async function withWriteLock<T>(options: WriteLockOptions, work: (guard: 
   if (options.output !== undefined) await checkOutputTarget(options.output);
   const inPlace = options.output === undefined && options.source !== '-';
   const sourceReal = options.source === '-' ? undefined : await realpath(options.source).catch(() => undefined);
-  const targets: string[] = [...(options.alsoLock ?? []).map((p) => resolve(p))];
+  const targets: Array<string | { path: string; optional: boolean }> = (options.alsoLock ?? []).map((p) => ({ path: resolve(p), optional: true }));
   if (options.output !== undefined) targets.push(resolve(options.output));
   else if (sourceReal !== undefined) targets.push(sourceReal);
   const lock = await acquireLocks(targets, {

@@ -89,3 +89,34 @@ describe('file locks', () => {
     expect(existsSync(lockPathFor(a)) || existsSync(lockPathFor(b))).toBe(false);
   });
 });
+
+describe('optional locks', () => {
+  it('go on without a lock where the folder cannot be written (read-only media), and fail otherwise', async (ctx) => {
+    if (process.getuid?.() === 0) {
+      // root writes through permission bits: use a read-only bind of the folder instead.
+      const ro = join(work, 'ro');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(ro, 'layers'), { recursive: true });
+      const r = spawnSync('mount', ['-o', 'bind,ro', ro, ro]);
+      if (r.status !== 0) ctx.skip();
+      try {
+        const lock = await acquireLocks([{ path: join(ro, 'layers'), optional: true }], { waitMs: 0 });
+        await lock.release();
+        await expect(acquireLock(join(ro, 'layers'), { waitMs: 0 })).rejects.toMatchObject({ code: 'OUTPUT_WRITE_FAILED', message: expect.stringContaining('read-only file system') });
+      } finally {
+        spawnSync('umount', [ro]);
+      }
+    } else {
+      const { chmodSync, mkdirSync } = await import('node:fs');
+      const ro = join(work, 'ro');
+      mkdirSync(join(ro, 'layers'), { recursive: true });
+      chmodSync(ro, 0o555);
+      try {
+        await (await acquireLocks([{ path: join(ro, 'layers'), optional: true }], { waitMs: 0 })).release();
+        await expect(acquireLock(join(ro, 'layers'), { waitMs: 0 })).rejects.toMatchObject({ code: 'OUTPUT_WRITE_FAILED' });
+      } finally {
+        chmodSync(ro, 0o755);
+      }
+    }
+  });
+});
