@@ -5,8 +5,9 @@
  *   the host name's SHA-256), so a later run can tell whose it is;
  * - each live one is in a process-wide registry that the CLI empties synchronously when a signal
  *   arrives (the library never installs signal handlers itself);
- * - `sweepStaleTemps(dir)` removes temp files (and lock files) in `dir` left by a process of this
- *   host that no longer runs (a SIGKILL, a power cut). Files of other hosts are never touched.
+ * - `sweepStaleTemps(dir)` removes temp files (and spool folders, `airsign-spool-<host>-<pid>-…`
+ *   in the OS temp directory) in `dir` left by a process of this host that no longer runs (a
+ *   SIGKILL, a power cut). Files of other hosts are never touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -18,6 +19,12 @@ import { basename, dirname, join } from 'node:path';
 export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 const TEMP_NAME = /^\..+\.airsign-([0-9a-f]{8})-(\d+)-[0-9a-f]+\.tmp$/;
+const SPOOL_NAME = /^airsign-spool-([0-9a-f]{8})-(\d+)-[A-Za-z0-9]+$/;
+
+/** The mkdtemp prefix of a private spool folder in the OS temp directory (`airsign-spool-<host>-<pid>-XXXXXX`). */
+export function spoolFolderPrefix(): string {
+  return `airsign-spool-${HOST_TAG}-${process.pid}-`;
+}
 
 /** A hidden, unique temporary name next to `target` (same directory, so rename is atomic). */
 export function temporarySiblingPath(target: string): string {
@@ -26,7 +33,7 @@ export function temporarySiblingPath(target: string): string {
 
 /** Who made a temp file, from its name; undefined for a name that is not an airsign temp file. */
 export function temporaryFileOwner(name: string): { host: string; pid: number } | undefined {
-  const m = TEMP_NAME.exec(name);
+  const m = TEMP_NAME.exec(name) ?? SPOOL_NAME.exec(name);
   return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
@@ -87,7 +94,7 @@ export async function sweepStaleTemps(directory: string): Promise<string[]> {
   for (const name of names) {
     const owner = temporaryFileOwner(name);
     if (owner === undefined || owner.host !== HOST_TAG || processIsAlive(owner.pid)) continue;
-    await rm(join(directory, name), { force: true }).then(
+    await rm(join(directory, name), { force: true, recursive: true }).then(
       () => removed.push(name),
       () => {},
     );

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { airsignError } from '../errors.js';
 import { errnoOf, fsErrorText } from '../fs/fs-error-text.js';
-import { trackTemporary } from '../fs/temp-files.js';
+import { spoolFolderPrefix, sweepStaleTemps, trackTemporary } from '../fs/temp-files.js';
 
 export interface Spooled {
   path: string;
@@ -24,7 +24,8 @@ export interface Spooled {
 export async function spoolToTempFile(source: Readable, options: { gunzip: boolean; what: string; onBytes?: (n: number) => void }): Promise<Spooled> {
   let dir: string;
   try {
-    dir = await mkdtemp(join(tmpdir(), 'airsign-spool-'));
+    await sweepStaleTemps(tmpdir());
+    dir = await mkdtemp(join(tmpdir(), spoolFolderPrefix()));
   } catch (error) {
     throw spoolError(error, options.what);
   }

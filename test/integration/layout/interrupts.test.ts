@@ -173,6 +173,24 @@ describe('interrupted commands leave the input as it was and nothing behind', ()
   });
 });
 
+describe('after SIGKILL (no chance to clean up)', () => {
+  it('the rerun breaks the dead run\'s locks, removes its temp files and succeeds', async () => {
+    const dir = join(work, 'sigkill');
+    mkdirSync(dir);
+    copyFileSync(big, join(dir, 'in.tar'));
+    const run = start(['strip', join(dir, 'in.tar'), '-d', join(dir, 'layers')]);
+    await until(() => largestTemp(dir) >= 32 * 1024 * 1024, run.child);
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+    expect(sha256File(join(dir, 'in.tar'))).toBe(bigSum);
+    expect(tree(dir).filter((p) => p.includes('.airsign')).length, 'the killed run left its lock and temp files').toBeGreaterThanOrEqual(2);
+    const rerun = await start(['strip', join(dir, 'in.tar'), '-d', join(dir, 'layers')]).done;
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sha256File(join(dir, 'in.tar'))).toBe(strippedSum);
+    expect(tree(dir).filter((p) => p.includes('.airsign'))).toEqual([]);
+  }, 120_000);
+});
+
 describe('concurrent in-place signing', () => {
   const runTwo = async (input: string, keys: [TestChain, TestChain]) => {
     const runs = keys.map((k) => start(['sign', input, '--key', k.keyPath, '--cert', k.chainPath, '--format', 'notation']));

@@ -7,6 +7,7 @@ import {
   HOST_TAG,
   processIsAlive,
   removeTrackedTemporariesSync,
+  spoolFolderPrefix,
   sweepStaleTemps,
   temporaryFileOwner,
   temporarySiblingPath,
@@ -52,8 +53,12 @@ describe('sweepStaleTemps', () => {
       user: 'd.tar',
     };
     for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x');
-    expect(await sweepStaleTemps(dir)).toEqual([names.stale]);
-    expect(readdirSync(dir).sort()).toEqual([names.mine, names.otherHost, names.user].sort());
+    // A spool folder of stdin / .tar.gz input left in the OS temp directory.
+    mkdirSync(join(dir, `airsign-spool-${HOST_TAG}-${dead}-AbC123`));
+    writeFileSync(join(dir, `airsign-spool-${HOST_TAG}-${dead}-AbC123`, 'input.tar'), 'x');
+    mkdirSync(join(dir, `${spoolFolderPrefix()}LiVe12`));
+    expect((await sweepStaleTemps(dir)).sort()).toEqual([names.stale, `airsign-spool-${HOST_TAG}-${dead}-AbC123`].sort());
+    expect(readdirSync(dir).sort()).toEqual([names.mine, names.otherHost, names.user, `${spoolFolderPrefix()}LiVe12`].sort());
     expect(await sweepStaleTemps(join(work, 'no-such-dir'))).toEqual([]);
   });
 });
