@@ -140,7 +140,8 @@ describe('interrupted commands leave the input as it was and nothing behind', ()
       let { args, input, inputSum } = c.prepare(dir);
       const outcomes: string[] = [];
       for (const [si, signal] of SIGNALS.entries()) {
-        for (const point of [POINTS[(ci + si) % 3]!, POINTS[(ci + si + 1) % 3]!] as Point[]) {
+        // Each command gets each point once and each signal once; across commands every signal meets every point.
+        for (const point of [POINTS[(ci + si) % 3]!] as Point[]) {
           const before = tree(dir);
           const run = start(args);
           if (point === 'lock taken') await until(() => tree(dir).some((p) => p.endsWith('.airsign.lock')), run.child);
@@ -163,7 +164,7 @@ describe('interrupted commands leave the input as it was and nothing behind', ()
         }
       }
       // Most interrupts must have hit airsign at work, not before or after it.
-      expect(outcomes.filter((o) => o.endsWith(': 0')).length, outcomes.join(', ')).toBeLessThanOrEqual(2);
+      expect(outcomes.filter((o) => o.endsWith(': 0')).length, outcomes.join(', ')).toBeLessThanOrEqual(1);
       const rerun = start(args);
       const result = await rerun.done;
       expect(result.code, result.stderr).toBe(0);
@@ -197,10 +198,10 @@ describe('concurrent in-place signing', () => {
     return Promise.all(runs.map((r) => r.done));
   };
 
-  it('two simultaneous runs on one 160 MiB tar both keep their signature (3 rounds)', async () => {
+  it('two simultaneous runs on one 160 MiB tar both keep their signature (2 rounds)', async () => {
     const other = makeTestChain('ec-p384');
     const input = join(work, 'concurrent-big.tar');
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 2; round++) {
       copyFileSync(big, input);
       const results = await runTwo(input, [ec, other]);
       for (const r of results) expect(r.code, r.stderr).toBe(0);
