@@ -78,3 +78,8 @@ export { exportOpenPgpPublicKey, openPgpFingerprint, OPENPGP_KEY_CREATION_TIME }
 export type { ExportOpenPgpOptions } from './formats/openpgp/export-public-key.js';
 export { signOpenPgpMessage } from './formats/openpgp/sign-message.js';
 export type { SignOpenPgpMessageOptions } from './formats/openpgp/sign-message.js';
+// Interrupts and concurrent runs (docs/files.md): pass `signal` to an operation to cancel it; an
+// embedder that must exit at once can remove every unfinished temp file with removeTrackedTemporariesSync.
+export { removeTrackedTemporariesSync, sweepStaleTemps } from './fs/temp-files.js';
+export type { RunControlOptions } from './fs/write-lock.js';
+export type { LockHolder } from './fs/file-lock.js';
