@@ -10,6 +10,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
 import { createProgress } from './progress.js';
+import { promptHidden } from './prompt-secret.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
 // handler takes it), so a list of them needs `any`; main only hands each to parser.command().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -61,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       log,
       signal: interrupts.signal,
       onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),
+      secrets: { env: process.env, ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}) },
+      directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
     };
     const result = await spec.run(args, context);
     if (args.json) {

@@ -12,6 +12,7 @@ import { airsignError } from '../errors.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 
+/** Name of the record stripLayout writes into its directory (what repackLayout reads). */
 export const STRIP_RECORD_FILE = 'airsign-strip.json';
 export const STRIP_RECORD_TYPE = 'airsign.strip.v1';
 /** The largest strip record read (about 60,000 layers). */

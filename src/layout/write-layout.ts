@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -53,6 +53,18 @@ export interface WriteLayoutOptions {
    * strip record). A throw cancels the write.
    */
   beforeReplace?: () => Promise<void>;
+  /** Write large files with direct I/O where the file system allows it (default true). */
+  directIo?: boolean;
+}
+
+/** The WriteLayoutOptions among an operation's options (so each operation passes on just these). */
+export function writeOptionsOf(options: WriteLayoutOptions): WriteLayoutOptions {
+  return {
+    ...(options.output === undefined ? {} : { output: options.output }),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.directIo === undefined ? {} : { directIo: options.directIo }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
 }
 
 export interface WriteLayoutResult {
@@ -97,13 +109,13 @@ async function writeVerifiedFile(
   expected: { digest: string; size: number },
   what: string,
   dest: string,
-  o: { progress?: Progress | undefined; chunkSize?: number; signal?: AbortSignal | undefined },
+  o: { progress?: Progress | undefined; chunkSize?: number; signal?: AbortSignal | undefined; directIo?: boolean | undefined },
 ): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
   const untrack = trackTemporary(temp);
   try {
-    const output = await OutputFile.create(temp, { mode: 0o444 });
+    const output = await OutputFile.create(temp, { mode: 0o444, ...(o.directIo === undefined ? {} : { directIo: o.directIo }) });
     try {
       await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), {
         destinationOffset: 0,
@@ -130,7 +142,7 @@ async function writeVerifiedFile(
  * whether the image has one layer or many).
  * Adds each file it creates to `created` (for clean-up on failure).
  */
-async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, progress?: Progress, signal?: AbortSignal): Promise<void> {
+async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, progress?: Progress, signal?: AbortSignal, directIo?: boolean): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
   for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) await sweepStaleTemps(join(directory, alg));
   await forEachConcurrently(digests, concurrency, async (digest) => {
@@ -139,7 +151,7 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     const existed = await lstat(dest).then(() => true, () => false);
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress, chunkSize: COPY_CHUNK / concurrency, signal });
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress, chunkSize: COPY_CHUNK / concurrency, signal, directIo });
     } finally {
       await range.release();
     }
@@ -171,11 +183,6 @@ class CreatedFiles {
     }
     this.files.clear();
   }
-}
-
-async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  await writeFileAtomic(dest, bytes, { mode });
 }
 
 function wrongBlob(error: unknown, digest: string, directory: string): unknown {
@@ -238,6 +245,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
       progress,
       signal: options.signal,
       beforeReplace: options.beforeReplace,
+      directIo: options.directIo,
     });
   }
   if (options.output === undefined && layout.source.kind !== 'tar') {
@@ -251,7 +259,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
 
   const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
     + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
-  progress?.start(options.output === undefined ? `writing ${basename(target)}` : `writing ${basename(target)}`, total);
+  progress?.start(`writing ${basename(target)}`, total);
 
   const signal = options.signal;
   const createdStripFiles = new CreatedFiles();
@@ -260,10 +268,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const untrackTemp = trackTemporary(temp);
   try {
     // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal);
+    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal, options.directIo);
     // 2. the tar, entries sorted by name as buildx writes them.
     signal?.throwIfAborted();
-    writer = await TarWriter.create(temp);
+    writer = await TarWriter.create(temp, options.directIo === undefined ? {} : { directIo: options.directIo });
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
     type Entry = { path: string; write: () => Promise<void> };
@@ -375,21 +383,25 @@ async function writeDirectoryInPlace(
     progress: Progress | undefined;
     signal: AbortSignal | undefined;
     beforeReplace: (() => Promise<void>) | undefined;
+    directIo: boolean | undefined;
   },
 ): Promise<WriteLayoutResult> {
   const root = layout.source.path;
   const created = new CreatedFiles();
   try {
-    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal);
+    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal, o.directIo);
     for (const p of plan.values()) {
       o.signal?.throwIfAborted();
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));
-      if (p.kind === 'bytes') await writeSmallFile(dest, p.bytes, 0o444);
+      if (p.kind === 'bytes') {
+        await mkdir(dirname(dest), { recursive: true });
+        await writeFileAtomic(dest, p.bytes, { mode: 0o444 });
+      }
       else {
         const file = await openRandomAccess(p.path);
         try {
-          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, { progress: o.progress, signal: o.signal });
+          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, { progress: o.progress, signal: o.signal, directIo: o.directIo });
         } catch (error) {
           throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
         } finally {
@@ -400,7 +412,7 @@ async function writeDirectoryInPlace(
     }
     await o.beforeReplace?.();
     o.signal?.throwIfAborted();
-    if (o.changed) await writeSmallFile(join(root, 'index.json'), o.indexBytes, 0o644);
+    if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
     created.keep();
   } catch (error) {
     await created.remove();

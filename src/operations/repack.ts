@@ -7,17 +7,17 @@ import { resolve, sep } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
-import type { Progress } from '../cli/progress.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';
-import { writeLayout } from '../layout/write-layout.js';
+import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-export interface RepackOptions extends RunControlOptions {
+/** Options of repackLayout: the strip directory, which image, how to write the result, interrupts and concurrent runs. */
+export interface RepackOptions extends WriteLayoutOptions, OpenLayoutOptions, RunControlOptions {
+  /** The directory stripLayout filled (holds airsign-strip.json). */
   directory: string;
-  output?: string;
+  /** Checks that this image (tag, name or digest) is the one the directory holds layers of. */
   reference?: string;
-  progress?: Progress;
 }
 
 export interface RepackResult {
@@ -70,9 +70,7 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions, g
     layout,
     { insertBlobsFrom: { directory: options.directory, expected } },
     {
-      ...(options.output === undefined ? {} : { output: options.output }),
-      ...(options.progress ? { progress: options.progress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...writeOptionsOf(options),
       ...(guard ? { beforeReplace: () => guard.checkUnchanged() } : {}),
     },
   );
@@ -88,14 +86,14 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions, g
   };
 }
 
+/**
+ * Puts the layer blobs stripLayout moved to `options.directory` back into the stripped layout
+ * `source`, verifying each digest and size, and keeps whatever the layout gained meanwhile
+ * (signatures, index entries). Default: replaces `source` atomically.
+ */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
   await checkOutputOutsideDirectory(options.output, options.directory);
-  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
-    const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-    try {
-      return await repackOpenLayout(layout, options, guard);
-    } finally {
-      await layout.close();
-    }
-  });
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+    withLayout(source, options, (layout) => repackOpenLayout(layout, options, guard)),
+  );
 }

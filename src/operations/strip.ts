@@ -12,18 +12,18 @@ import { fsErrorText } from '../fs/fs-error-text.js';
 import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
-import { writeLayout } from '../layout/write-layout.js';
+import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-export interface StripOptions extends RunControlOptions {
+/** Options of stripLayout: where the layers go, which image, how to write the result, interrupts and concurrent runs. */
+export interface StripOptions extends WriteLayoutOptions, OpenLayoutOptions, RunControlOptions {
+  /** Directory receiving one file per layer blob (`<alg>/<hex>`) and the strip record. */
   directory: string;
-  output?: string;
+  /** The image to strip when the layout holds several (tag, name or digest); recorded for repack. */
   reference?: string;
-  progress?: Progress;
 }
 
 export interface StripResult {
@@ -109,9 +109,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
       layout,
       { stripBlobsTo: { directory, digests: new Set(present.map((p) => p.digest)) } },
       {
-        ...(options.output === undefined ? {} : { output: options.output }),
-        ...(options.progress ? { progress: options.progress } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...writeOptionsOf(options),
         // The record is written only once every layer file is complete, and before the stripped
         // tar replaces anything: a record always describes files that are all there.
         beforeReplace: async () => {
@@ -138,13 +136,13 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
   }
 }
 
+/**
+ * Moves every layer blob of one image of `source` (a layout tar, .tar.gz, directory, or `-` with
+ * the `stdin` option) into `options.directory`, verified, and writes a metadata-only layout
+ * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
+ */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
-    const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-    try {
-      return await stripOpenLayout(layout, options, guard);
-    } finally {
-      await layout.close();
-    }
-  });
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+    withLayout(source, options, (layout) => stripOpenLayout(layout, options, guard)),
+  );
 }

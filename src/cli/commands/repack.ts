@@ -1,7 +1,7 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { humanSize } from '../../human-size.js';
+import { humanSize } from '../human-size.js';
 import { repackLayout } from '../../operations/repack.js';
 
 export const repackCommand = defineCommand({
@@ -25,6 +25,8 @@ export const repackCommand = defineCommand({
       progress: context.progress,
       signal: context.signal,
       onLockWait: context.onLockWait,
+      directIo: context.directIo,
+      stdin: process.stdin,
     });
     return {
       text: `Put back ${result.inserted.length} layer blob(s) of ${result.image.digest} from ${result.directory}\nWrote ${result.output} (${humanSize(result.outputBytes)})`,
