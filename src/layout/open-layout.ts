@@ -14,6 +14,7 @@ import { Readable, pipeline } from 'node:stream';
 import type { PlainDescriptor } from '../descriptor.js';
 import { VerifyingStream, verifyBytes } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 import type { ErrorCode } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } from '../tar/random-access.js';
@@ -101,7 +102,7 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
   try {
     info = await stat(source);
   } catch (error) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot open ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw airsignError('INPUT_NOT_FOUND', `${source}: ${fsErrorText(error)}`, { cause: error, details: { path: source } });
   }
   if (info.isDirectory()) return openDirectoryLayout(source);
   if (!info.isFile()) throw airsignError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);

@@ -16,6 +16,8 @@ import { createGunzip } from 'node:zlib';
 import { airsignError, isAirsignError } from '../errors.js';
 import { BLOCK } from './tar-header.js';
 import { TarScanner, roundUp } from './tar-scanner.js';
+import { errnoOf, fsErrorText } from '../fs/fs-error-text.js';
+import { spoolFolderPrefix, sweepStaleTemps, trackTemporary } from '../fs/temp-files.js';
 
 export interface Spooled {
   path: string;
@@ -31,9 +33,20 @@ export interface SpoolOptions {
 }
 
 export async function spoolToTempFile(source: Readable, options: SpoolOptions): Promise<Spooled> {
-  const dir = await mkdtemp(join(tmpdir(), 'airsign-spool-'));
+  let dir: string;
+  try {
+    await sweepStaleTemps(tmpdir());
+    dir = await mkdtemp(join(tmpdir(), spoolFolderPrefix()));
+  } catch (error) {
+    throw spoolError(error, options.what);
+  }
   const path = join(dir, 'input.tar');
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  // Registered so that an interrupted process removes it (the CLI's signal handler).
+  const untrack = trackTemporary(dir);
+  const cleanup = async () => {
+    await rm(dir, { recursive: true, force: true });
+    untrack();
+  };
   let tar: Readable | undefined;
   try {
     const sink = await open(path, 'wx', 0o600);
@@ -58,8 +71,17 @@ export async function spoolToTempFile(source: Readable, options: SpoolOptions): 
     if (!isAirsignError(error) && (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_ZLIB')) {
       throw airsignError('GZIP_CORRUPT', `${options.what} is not a valid gzip stream (${(error as Error).message})`, { cause: error });
     }
-    throw error;
+    throw spoolError(error, options.what);
   }
+}
+
+/** A full (or unwritable) temp directory is bad input (exit 2), named in words, not an internal error. */
+function spoolError(error: unknown, what: string): unknown {
+  if (isAirsignError(error) || errnoOf(error) === undefined || (error as Error).name === 'AbortError') return error;
+  return airsignError('OUTPUT_WRITE_FAILED', `cannot keep a temporary copy of ${what} in ${tmpdir()}: ${fsErrorText(error)} (set TMPDIR to a folder with room)`, {
+    cause: error,
+    details: { directory: tmpdir() },
+  });
 }
 
 /** The tar byte stream of `source`: counted, and gunzipped when asked (or, for 'auto', when it is gzip). */
