@@ -246,11 +246,14 @@ export function parseTimeStampResponse(response: Uint8Array, request: TimeStampR
   };
 }
 
-interface ParsedToken {
+/** A TimeStampToken's contents (see {@link parseTimeStampToken}). */
+export interface ParsedToken {
   hashOid: string;
   hashedMessage: Uint8Array;
   nonce: bigint | undefined;
   genTime: Date;
+  /** TSTInfo accuracy in milliseconds; undefined when absent. */
+  accuracyMs: number | undefined;
   serialNumber: string;
   policy: string;
   certificates: Uint8Array[];
@@ -262,6 +265,21 @@ function readStatus(statusInfo: PKIStatusInfo): { status: number; text?: string 
   const status = Number(statusInfo.status);
   const text = statusInfo.statusString === undefined ? undefined : statusInfo.statusString.join('; ').slice(0, 200);
   return text === undefined ? { status } : { status, text };
+}
+
+/** Parses a TimeStampToken (ContentInfo DER) on its own; throws TSA_BAD_RESPONSE when it is malformed. */
+export function parseTimeStampToken(token: Uint8Array): ParsedToken {
+  try {
+    return parseToken(token);
+  } catch (e) {
+    if (e instanceof Error && 'code' in e) throw e;
+    throw bad(`the time-stamp token is malformed (${(e as Error).message})`, e);
+  }
+}
+
+/** Checks the token's CMS signature with the key of `tsaCertificate`; throws TSA_BAD_SIGNATURE. */
+export function checkTimeStampSignature(token: ParsedToken, tsaCertificate: Uint8Array): void {
+  checkSignature(token, tsaCertificate);
 }
 
 function parseToken(token: Uint8Array): ParsedToken {
@@ -281,6 +299,8 @@ function parseToken(token: Uint8Array): ParsedToken {
     hashedMessage: octets(tstInfo.messageImprint.hashedMessage),
     nonce: tstInfo.nonce === undefined ? undefined : integerValue(tstInfo.nonce),
     genTime,
+    accuracyMs: tstInfo.accuracy === undefined ? undefined
+      : (tstInfo.accuracy.seconds ?? 0) * 1000 + (tstInfo.accuracy.millis ?? 0) + (tstInfo.accuracy.micros ?? 0) / 1000,
     serialNumber: integerValue(tstInfo.serialNumber).toString(16),
     policy: tstInfo.policy,
     certificates: (signedData.certificates ?? []).map((cert) => new Uint8Array(cert)),

@@ -24,6 +24,8 @@ export interface VerifiedNotationEnvelope {
   algorithm: string;
   signingAgent?: string;
   timestampToken?: Uint8Array;
+  /** The raw signature bytes (what an RFC 3161 timestamp countersigns). */
+  signature: Uint8Array;
 }
 
 /** Critical headers a verifier without plugins understands. */
@@ -71,6 +73,7 @@ export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array): Ve
     ...(parsed.expiry === undefined ? {} : { expiry: parsed.expiry }),
     chain: parsed.chain,
     algorithm: parsed.algorithm,
+    signature: parsed.signature,
     ...(parsed.signingAgent === undefined ? {} : { signingAgent: parsed.signingAgent }),
     ...(parsed.timestampToken === undefined ? {} : { timestampToken: parsed.timestampToken }),
   };
