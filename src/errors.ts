@@ -21,6 +21,7 @@ export type ErrorKind =
 export const ERROR_CODES = {
   // verification
   CERT_PATH_INVALID: 'verification',
+  COSIGN_BUNDLE_INVALID: 'verification',
   COSIGN_NOT_A_SIGNATURE: 'verification',
   COSIGN_SIGNATURE_INVALID: 'verification',
   NOTATION_ALG_MISMATCH: 'verification',
@@ -92,6 +93,7 @@ export const ERROR_CODES = {
   OUTPUT_WRITE_FAILED: 'input',
   PEM_INVALID: 'input',
   PKCS11_URI_INVALID: 'input',
+  POLICY_INVALID: 'input',
   SIGN_BAD_ANNOTATION: 'input',
   SIGN_BAD_EXPIRY: 'input',
   SIGN_BAD_OPTION: 'input',

@@ -5,12 +5,14 @@
  * manifest digest, identity).
  */
 import { readFile } from 'node:fs/promises';
-import { airsignError, isAirsignError } from '../errors.js';
-import { parsePublicKeysPem, parseSigstoreAttachmentFile, verifyCosignAttachment } from '../formats/cosign/verify-sigstore-attachment.js';
+import { airsignError } from '../errors.js';
+import { parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
 import { parseKeyring } from '../formats/openpgp/keyring.js';
-import { verifyOpenPgpMessage } from '../formats/openpgp/verify-message.js';
-import { parseDockerReference, type ReferenceMatchRule } from '../verify/docker-reference.js';
+import { parseContainersPolicy } from '../verify/containers-policy.js';
+import { parseDockerReference, referencesMatch, type DockerReference, type ReferenceMatchRule } from '../verify/docker-reference.js';
+import { evaluateContainersPolicy, type PolicyRequirementResult } from '../verify/evaluate-containers-policy.js';
 import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from '../verify/evaluate-simple-signing.js';
+import { cosignSignatureFacts, gpgSignatureFacts } from '../verify/simple-signing-facts.js';
 import type { SignatureVerdict } from '../verify/verdict.js';
 
 export interface VerifySignatureOptions {
@@ -27,13 +29,17 @@ export interface VerifySignatureOptions {
   fingerprints?: string[];
   /** cosign: PEM public key files; any one may have signed. */
   keys?: string[];
+  /** A containers policy.json deciding instead of keyring/keys/match (signedBy, sigstoreSigned, signedIdentity). */
+  policy?: string;
   /** Verification time (default now); for tests. */
   now?: Date;
 }
 
-export interface VerifySignatureReport extends SignatureVerdict {
+export interface VerifySignatureReport extends Partial<SignatureVerdict> {
   identity: string;
-  match: ReferenceMatchRule;
+  match?: ReferenceMatchRule;
+  /** With --policy: the scope that applied and each requirement's outcome. */
+  policy?: { path: string; scope: string; requirements: PolicyRequirementResult[] };
   /** The signed payload's facts, when it could be read. */
   signedReference?: string;
   signedDigest?: string;
@@ -41,8 +47,9 @@ export interface VerifySignatureReport extends SignatureVerdict {
 }
 
 export async function verifySignatureFile(options: VerifySignatureOptions): Promise<VerifySignatureReport> {
-  const match = options.match ?? 'equal';
   const image = parseDockerReference(options.identity, '--identity');
+  if (options.policy !== undefined) return verifyWithPolicy(options, options.policy, image);
+  const match = options.match ?? 'equal';
   const manifest = await readInput(options.manifest, 'the manifest');
   const signatureBytes = await readInput(options.signature, 'the signature');
   let facts: SimpleSigningFacts;
@@ -51,14 +58,19 @@ export async function verifySignatureFile(options: VerifySignatureOptions): Prom
     if (options.keyring === undefined || options.keys !== undefined) throw airsignError('USAGE', 'GPG signatures are checked with --keyring <file> (not --key)');
     const keyring = parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring);
     acceptedSigners = options.fingerprints?.map(normaliseFingerprint) ?? keyring.map((k) => k.primary.fingerprint);
-    facts = gpgFacts(signatureBytes, options.signature, keyring, options.now);
+    facts = gpgSignatureFacts(signatureBytes, options.signature, keyring, options.now);
   } else {
     if (options.keys === undefined || options.keys.length === 0 || options.keyring !== undefined) throw airsignError('USAGE', 'cosign signatures are checked with --key <pub.pem> (not --keyring)');
     if (options.fingerprints !== undefined) throw airsignError('USAGE', '--fingerprint applies to GPG signatures only');
     const keys = (await Promise.all(options.keys.map(async (path) => parsePublicKeysPem(new TextDecoder().decode(await readInput(path, 'the public key')), path)))).flat();
-    facts = cosignFacts(signatureBytes, options.signature, keys, options.keys);
+    facts = cosignSignatureFacts(signatureBytes, options.signature, keys, keys.length === options.keys.length ? options.keys : []);
   }
-  const verdict = evaluateSimpleSigningSignature(facts, { manifest, image, match, ...(acceptedSigners ? { acceptedSigners } : {}) });
+  const verdict = evaluateSimpleSigningSignature(facts, {
+    manifest,
+    image,
+    identity: { describe: `the ${match} rule`, matches: (signed) => referencesMatch(match, image, signed) },
+    ...(acceptedSigners ? { acceptedSigners } : {}),
+  });
   const { payload, ...rest } = verdict;
   return {
     ...rest,
@@ -69,25 +81,21 @@ export async function verifySignatureFile(options: VerifySignatureOptions): Prom
   };
 }
 
-function gpgFacts(bytes: Uint8Array, name: string, keyring: ReturnType<typeof parseKeyring>, now: Date | undefined): SimpleSigningFacts {
-  try {
-    const message = verifyOpenPgpMessage(bytes, keyring, now ? { now } : {});
-    return { format: 'gpg', signature: name, verified: { signer: message.primaryFingerprint, payload: message.content } };
-  } catch (e) {
-    if (!isAirsignError(e) || e.kind !== 'verification') throw e;
-    return { format: 'gpg', signature: name, integrityFailure: e.message };
+async function verifyWithPolicy(options: VerifySignatureOptions, policyPath: string, image: DockerReference): Promise<VerifySignatureReport> {
+  for (const [given, name] of [[options.keyring, '--keyring'], [options.keys, '--key'], [options.fingerprints, '--fingerprint'], [options.match, '--match']] as const) {
+    if (given !== undefined) throw airsignError('USAGE', `${name} cannot be combined with --policy (the policy names the keys and the identity rule)`);
   }
-}
-
-function cosignFacts(bytes: Uint8Array, name: string, keys: ReturnType<typeof parsePublicKeysPem>, keyFiles: string[]): SimpleSigningFacts {
-  try {
-    const verified = verifyCosignAttachment(parseSigstoreAttachmentFile(bytes), keys);
-    const signer = keys.length === keyFiles.length ? keyFiles[verified.keyIndex]! : `public key ${verified.keyIndex + 1}`;
-    return { format: 'cosign', signature: name, verified: { signer, payload: verified.payload } };
-  } catch (e) {
-    if (!isAirsignError(e) || e.kind !== 'verification') throw e;
-    return { format: 'cosign', signature: name, integrityFailure: e.message };
-  }
+  const policy = parseContainersPolicy(await readInput(policyPath, 'the policy'), policyPath);
+  const manifest = await readInput(options.manifest, 'the manifest');
+  const signature = { format: options.format, name: options.signature, bytes: await readInput(options.signature, 'the signature') };
+  const result = await evaluateContainersPolicy(policy, image, manifest, [signature], options.now ? { now: options.now } : {});
+  const first = result.signatures[0];
+  return {
+    ...(first ?? {}),
+    identity: image.text,
+    policy: { path: policyPath, scope: result.scope, requirements: result.requirements },
+    verified: result.verified,
+  };
 }
 
 function normaliseFingerprint(value: string): string {
@@ -106,8 +114,16 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
 
 /** The human report for `verify-signature` without --json. */
 export function formatVerifySignatureReport(report: VerifySignatureReport): string {
-  const lines = [`${report.format} signature ${report.signature}: ${report.verdict.toUpperCase()}${report.signer ? ` (signed by ${report.signer})` : ''}`];
-  if (report.signedReference !== undefined) lines.push(`  signed identity ${report.signedReference}, manifest ${report.signedDigest}`);
-  lines.push(`  ${report.reason}`);
+  const lines: string[] = [];
+  if (report.verdict !== undefined) {
+    lines.push(`${report.format} signature ${report.signature}: ${report.verdict.toUpperCase()}${report.signer ? ` (signed by ${report.signer})` : ''}`);
+    if (report.signedReference !== undefined) lines.push(`  signed identity ${report.signedReference}, manifest ${report.signedDigest}`);
+    lines.push(`  ${report.reason}`);
+  }
+  if (report.policy !== undefined) {
+    lines.push(`policy ${report.policy.path}, scope ${report.policy.scope}:`);
+    for (const r of report.policy.requirements) lines.push(`  ${r.type}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}`);
+    lines.push(report.verified ? 'Verified.' : 'Verification FAILED.');
+  }
   return lines.join('\n');
 }

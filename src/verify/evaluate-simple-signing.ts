@@ -7,7 +7,7 @@
  */
 import { isAirsignError } from '../errors.js';
 import { checkManifestDigest, COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, parseSimpleSigningPayload, type SimpleSigningPayload } from '../formats/simple-signing/simple-signing-payload.js';
-import { referencesMatch, tryParseDockerReference, type DockerReference, type ReferenceMatchRule } from './docker-reference.js';
+import { tryParseDockerReference, type DockerReference } from './docker-reference.js';
 import { verdictFromChecks, type CheckOutcome, type SignatureVerdict } from './verdict.js';
 
 export interface SimpleSigningFacts {
@@ -23,7 +23,8 @@ export interface SimpleSigningFacts {
 export interface SimpleSigningRequirement {
   manifest: Uint8Array;
   image: DockerReference;
-  match: ReferenceMatchRule;
+  /** Whether a signed reference is acceptable for the image (a containers/image signedIdentity rule). */
+  identity: { describe: string; matches(signed: DockerReference): boolean };
   /** GPG: primary key fingerprints accepted (upper-case hex); undefined = any key of the keyring. */
   acceptedSigners?: string[];
 }
@@ -59,8 +60,8 @@ export function evaluateSimpleSigningSignature(facts: SimpleSigningFacts, requir
   const signed = tryParseDockerReference(payload.dockerReference);
   if (signed === undefined) {
     checks.push({ check: 'identity', result: 'failed', reason: `the signed reference "${payload.dockerReference}" is not a valid image reference` });
-  } else if (!referencesMatch(requirement.match, requirement.image, signed)) {
-    checks.push({ check: 'identity', result: 'failed', reason: `the signature is for "${signed.text}", which does not match "${requirement.image.text}" under the ${requirement.match} rule` });
+  } else if (!requirement.identity.matches(signed)) {
+    checks.push({ check: 'identity', result: 'failed', reason: `the signature is for "${signed.text}", which does not match "${requirement.image.text}" under ${requirement.identity.describe}` });
   } else checks.push({ check: 'identity', result: 'passed' });
   return { ...verdictFromChecks({ ...base, target: payload.dockerManifestDigest, signer, checks }), payload };
 }

@@ -13,6 +13,7 @@ interface VerifySignatureArgs {
   fingerprint?: string[];
   key?: string[];
   match?: string;
+  policy?: string;
 }
 
 export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
@@ -30,9 +31,11 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
       type: 'string',
       choices: ['equal', 'matchExact', 'matchRepoDigestOrExact', 'matchRepository'],
       describe: 'How the signed reference must match --identity (default equal: identical after normalisation, as skopeo standalone-verify)',
-    }) as unknown as Argv<VerifySignatureArgs>,
+    })
+    .option('policy', { type: 'string', describe: 'A containers policy.json (signedBy / sigstoreSigned with signedIdentity rules) instead of --keyring/--key/--match' }) as unknown as Argv<VerifySignatureArgs>,
   examples: [
     ['$0 verify-signature --format gpg --manifest manifest.json --identity registry.example/app:1.0 --signature signature-1 --keyring pubring.gpg', 'Check a GPG simple signature'],
+    ['$0 verify-signature --format gpg --manifest manifest.json --identity registry.example/app:1.0 --signature signature-1 --policy /etc/containers/policy.json', 'Decide with a containers policy'],
     ['$0 verify-signature --format cosign --manifest manifest.json --identity registry.example/app --signature signature-1 --key cosign.pub --match matchRepository', 'Check a cosign signature (cosign signs repositories, not tags)'],
   ],
   run: async (args) => {
@@ -45,6 +48,7 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
       ...(args.fingerprint === undefined ? {} : { fingerprints: args.fingerprint }),
       ...(args.key === undefined ? {} : { keys: args.key }),
       ...(args.match === undefined ? {} : { match: args.match as ReferenceMatchRule }),
+      ...(args.policy === undefined ? {} : { policy: args.policy }),
     });
     return { text: formatVerifySignatureReport(report), json: report, exitCode: report.verified ? 0 : 1 };
   },
