@@ -6,11 +6,10 @@
  * intact and every format's requirement holds.
  */
 import { readFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
+import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
 import { isObject, parseLayoutJson } from '../layout/layout-json.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
@@ -216,16 +215,9 @@ async function checkBlobs(layout: Layout, graph: LayoutGraph): Promise<VerifyRep
 }
 
 async function checkOne(layout: Layout, desc: PlainDescriptor, result: VerifyReport['integrity']): Promise<void> {
-  let bytes = 0;
   try {
-    await pipeline(layout.openBlobStream(desc), new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length;
-        callback();
-      },
-    }));
+    result.bytesChecked += await checkBlob(layout, desc);
     result.blobsChecked++;
-    result.bytesChecked += bytes;
   } catch (e) {
     if (!isAirsignError(e)) throw e;
     result.failures.push({ digest: desc.digest, reason: e.message });
