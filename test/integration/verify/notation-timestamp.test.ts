@@ -8,9 +8,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
 import { startLocalTsa, type LocalTsa } from '../../helpers/local-tsa.js';
+import { verifyTimeStampToken } from '../../../src/timestamp/verify-time-stamp-token.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'airsign-verify-tsa-'));
@@ -121,6 +122,28 @@ describe('verify: RFC 3161 timestamps against the tsa trust store', () => {
     expect(timestampCheck(always.report).reason).toBe('no timestamp countersignature was found in the signature envelope');
     const after = verify(other, store(tsa.rootPath), policy('afterCertExpiry'));
     expect(after.code).toBe(0);
+  });
+});
+
+describe('verifyTimeStampToken: the ESS signing-certificate-v2 attribute', () => {
+  // Tokens straight from `openssl ts -reply` with the local TSA's keys, once with ESSCertIDv2
+  // (SHA-256) and once with the old SHA-1 signing-certificate attribute only.
+  function token(essAlgorithm: string, message: Buffer): Uint8Array {
+    const dir = tsa.dir;
+    const config = readFileSync(join(dir, 'ts.cnf'), 'utf8').replace(/ess_cert_id_alg = \w+/, `ess_cert_id_alg = ${essAlgorithm}`);
+    writeFileSync(join(dir, `ts-${essAlgorithm}.cnf`), config);
+    writeFileSync(join(dir, 'message.bin'), message);
+    execFileSync('openssl', ['ts', '-query', '-data', 'message.bin', '-sha256', '-cert', '-out', 'q.tsq'], { cwd: dir });
+    execFileSync('openssl', ['ts', '-reply', '-queryfile', 'q.tsq', '-config', `ts-${essAlgorithm}.cnf`, '-token_out', '-out', `token-${essAlgorithm}.der`], { cwd: dir, stdio: 'pipe' });
+    return new Uint8Array(readFileSync(join(dir, `token-${essAlgorithm}.der`)));
+  }
+
+  it('accepts a token whose signing-certificate-v2 names its TSA certificate; refuses one with only the SHA-1 attribute', () => {
+    const message = Buffer.from('the signature bytes');
+    const root = new Uint8Array(execFileSync('openssl', ['x509', '-in', tsa.rootPath, '-outform', 'DER']));
+    const options = { message, hash: 'sha256' as const, trustedRoots: [root], at: new Date() };
+    expect(verifyTimeStampToken(token('sha256', message), options).tsa).toMatch(/airsign test TSA/);
+    expect(() => verifyTimeStampToken(token('sha1', message), options)).toThrow(/no signing-certificate-v2 attribute/);
   });
 });
 
