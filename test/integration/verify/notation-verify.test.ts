@@ -211,6 +211,19 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(noStore.code).toBe(2);
   });
 
+  it('--reference by tag or digest; the JSON names format, target and signer; --format cosign is refused for now', () => {
+    const layout = join(LAYOUTS, 'e2e-valid-signature');
+    for (const reference of ['v1', 'sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9']) {
+      const { code, report } = verify(layout, 'trustpolicy', e2eStore, ['--reference', reference]);
+      expect(code, reference).toBe(0);
+      expect(report.signatures[0]).toMatchObject({ format: 'notation', target: 'sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9', verdict: 'valid' });
+    }
+    expect(verify(layout, 'trustpolicy', e2eStore, ['--reference', 'nope']).code).toBe(2);
+    const cosign = runCli(['verify', layout, '--trust-policy', join(POLICIES, 'trustpolicy.json'), '--trust-store', e2eStore, '--format', 'cosign']);
+    expect(cosign.code).toBe(2);
+    expect(cosign.stderr).toMatch(/not supported yet/);
+  });
+
   it('--identity picks the statement by registry scope', () => {
     const policy = join(work, 'scoped.json');
     writeFileSync(policy, JSON.stringify({
