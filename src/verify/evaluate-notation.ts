@@ -11,7 +11,6 @@ import type { PlainDescriptor } from '../descriptor.js';
 import { isAirsignError } from '../errors.js';
 import type { VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { notationAlgorithmByName } from '../formats/notation/notation-algorithm.js';
-import { verifyTimeStampToken } from '../timestamp/verify-time-stamp-token.js';
 import { parseCertificate } from '../x509/certificate-info.js';
 import type { TrustPolicyStatement, ValidationType } from './notation-trust-policy.js';
 import type { NotationTrustStore } from './notation-trust-store.js';
@@ -142,6 +141,8 @@ async function timestampFailure(
   if (envelope.timestampToken === undefined) return 'no timestamp countersignature was found in the signature envelope';
   const roots = (await Promise.all(tsaStores.map((s) => store!.certificates(s.type, s.name)))).flat().map((c) => c.der);
   const hash = notationAlgorithmByName(envelope.algorithm)?.hash ?? 'sha256';
+  // Loaded only here: the CMS/TSP parsers cost start-up time that most verifications do not need.
+  const { verifyTimeStampToken } = await import('../timestamp/verify-time-stamp-token.js');
   let stamp;
   try {
     stamp = verifyTimeStampToken(envelope.timestampToken, { message: envelope.signature, hash, trustedRoots: roots, at: now });
