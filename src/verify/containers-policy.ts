@@ -62,8 +62,9 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
 
 function parseRequirement(value: unknown, where: string, base: string, bad: (m: string) => never): PolicyRequirement {
   if (!isRecord(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
+  const type = value.type;
   const only = (fields: string[]) => {
-    for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${value.type}) has unknown field "${key}"`);
+    for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${type}) has unknown field "${key}"`);
   };
   switch (value.type) {
     case 'insecureAcceptAnything':
@@ -103,15 +104,15 @@ function keySources(value: Record<string, unknown>, one: string, many: string, d
   const keyData: Uint8Array[] = [];
   if (value[one] !== undefined) {
     if (typeof value[one] !== 'string' || value[one] === '') bad(`${where}.${one} must be a path`);
-    keyPaths.push(value[one] as string);
+    keyPaths.push(value[one]);
   }
   if (value[many] !== undefined) {
     if (!Array.isArray(value[many]) || value[many].length === 0 || !value[many].every((p: unknown) => typeof p === 'string' && p !== '')) bad(`${where}.${many} must be a non-empty array of paths`);
     keyPaths.push(...(value[many] as string[]));
   }
   if (value[data] !== undefined) {
-    if (typeof value[data] !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value[data] as string)) bad(`${where}.${data} must be base64`);
-    keyData.push(new Uint8Array(Buffer.from(value[data] as string, 'base64')));
+    if (typeof value[data] !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value[data])) bad(`${where}.${data} must be base64`);
+    keyData.push(new Uint8Array(Buffer.from(value[data], 'base64')));
   }
   return { keyPaths: keyPaths.map((p) => (isAbsolute(p) ? p : resolve(base, p))), keyData };
 }
@@ -119,8 +120,9 @@ function keySources(value: Record<string, unknown>, one: string, many: string, d
 function parseIdentity(value: unknown, where: string, bad: (m: string) => never): SignedIdentityRule {
   if (value === undefined) return { type: 'matchRepoDigestOrExact' };
   if (!isRecord(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
+  const type = value.type;
   const only = (fields: string[]) => {
-    for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${value.type}) has unknown field "${key}"`);
+    for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${type}) has unknown field "${key}"`);
   };
   switch (value.type) {
     case 'matchExact':
@@ -143,7 +145,7 @@ function parseIdentity(value: unknown, where: string, bad: (m: string) => never)
     case 'remapIdentity': {
       only(['type', 'prefix', 'signedPrefix']);
       for (const field of ['prefix', 'signedPrefix'] as const) {
-        if (typeof value[field] !== 'string' || !validDockerScope(value[field] as string) || (value[field] as string).includes('*')) {
+        if (typeof value[field] !== 'string' || !validDockerScope(value[field]) || (value[field]).includes('*')) {
           bad(`${where}.${field} must be a registry, namespace or repository`);
         }
       }

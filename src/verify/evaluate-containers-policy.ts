@@ -140,12 +140,13 @@ function evaluate(
   manifest: Uint8Array,
   acceptedSigners: string[] | undefined,
 ): SignatureVerdict {
-  const { payload: _payload, ...verdict } = evaluateSimpleSigningSignature(facts, {
+  const verdict: SignatureVerdict & { payload?: unknown } = evaluateSimpleSigningSignature(facts, {
     manifest,
     image,
     identity: { describe: `signedIdentity ${describeIdentityRule(requirement.signedIdentity)}`, matches: (signed) => identityMatches(requirement.signedIdentity, image, signed) },
     ...(acceptedSigners ? { acceptedSigners } : {}),
   });
+  delete verdict.payload;
   return verdict;
 }
 

@@ -84,7 +84,7 @@ async function readStore(dir: string, type: TrustStoreType, key: string): Promis
         return bad(`${entry} is not a PEM or DER X.509 certificate`);
       }
       // Not X509Certificate.checkIssued: OpenSSL's check also wants keyCertSign, which a self-signed leaf lacks.
-      let selfSigned = false;
+      let selfSigned: boolean;
       try {
         selfSigned = parseCertificate(der).selfIssued && cert.verify(cert.publicKey);
       } catch {

@@ -49,7 +49,7 @@ export function verifyRekorBundle(bundleJson: string | undefined, rekorKeys: Key
   if (p.logID !== logId) bad(`logID ${p.logID} is not the ID of the Rekor key that signed it (${logId})`);
   let entry: unknown;
   try {
-    entry = JSON.parse(Buffer.from(p.body as string, 'base64').toString('utf8'));
+    entry = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8'));
   } catch {
     return bad('the logged entry is not JSON');
   }

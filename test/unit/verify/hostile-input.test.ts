@@ -36,7 +36,10 @@ function* mutations(input: Uint8Array, count: number, seed: number): Generator<U
     const bytes = Uint8Array.from(input);
     const kind = Math.floor(random() * 4);
     if (kind === 0) {
-      for (let j = 0; j < 1 + Math.floor(random() * 4); j++) bytes[Math.floor(random() * bytes.length)] ^= 1 << Math.floor(random() * 8);
+      for (let j = 0; j < 1 + Math.floor(random() * 4); j++) {
+        const at = Math.floor(random() * bytes.length);
+        bytes[at] = bytes[at]! ^ (1 << Math.floor(random() * 8));
+      }
       yield bytes;
     } else if (kind === 1) yield bytes.subarray(0, Math.floor(random() * bytes.length));
     else if (kind === 2) {
@@ -58,7 +61,7 @@ function onlyCleanErrors(inputs: Iterable<Uint8Array>, fn: (bytes: Uint8Array) =
     try {
       fn(bytes);
     } catch (e) {
-      if (!isAirsignError(e)) throw new Error(`mutation ${n} raised ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+      if (!isAirsignError(e)) throw new Error(`mutation ${n} raised ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, { cause: e });
     }
   }
   return n;
