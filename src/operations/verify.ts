@@ -12,7 +12,7 @@ import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../format
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
 import { isObject, parseLayoutJson } from '../layout/layout-json.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries, resolveImage } from '../layout/resolve.js';
 import { Annotation, MediaType } from '../media-types.js';
 import { evaluateNotationSignature, type NotationSignatureFacts } from '../verify/evaluate-notation.js';
@@ -20,7 +20,7 @@ import { parseNotationTrustPolicy, statementFor, type NotationTrustPolicy } from
 import { openNotationTrustStore } from '../verify/notation-trust-store.js';
 import type { SignatureFormatName, SignatureVerdict } from '../verify/verdict.js';
 
-export interface VerifyOptions {
+export interface VerifyOptions extends OpenLayoutOptions {
   /** Which image: tag, name or digest (default: the only image). */
   reference?: string;
   /** `registry/repo[:tag]` the image is known as; picks the trust policy statement. */
@@ -67,12 +67,7 @@ const MAX_SIGNATURES = 100;
 export async function verifyLayout(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   // Policy files first: unusable input is reported before any work.
   const policy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
-  const layout = await openLayout(source);
-  try {
-    return await verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) });
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }));
 }
 
 async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { HashAlgorithm } from '../keys/key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
 import { EKU, parseCertificate } from '../x509/certificate-info.js';
 import { validateCertificatePath } from '../x509/path-validation.js';
 import { HASH_OIDS } from './time-stamp-request.js';

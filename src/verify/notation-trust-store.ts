@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../errors.js';
 import { parseCertificate } from '../x509/certificate-info.js';
-import { decodePemCertificates } from '../x509/pem.js';
+import { decodePemCertificates } from '../pem.js';
 import type { TrustStoreType } from './notation-trust-policy.js';
 
 export interface TrustStoreCertificate {

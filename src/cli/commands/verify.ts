@@ -28,8 +28,10 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     ['$0 verify image.tar --trust-policy trustpolicy.json --trust-store ~/.config/notation/truststore', 'Check blobs and Notation signatures'],
     ['$0 verify stripped.tar --identity registry.example/app:1.0 --trust-policy tp.json --trust-store ts --json', 'A stripped tar: signatures checked, layers reported as not present'],
   ],
-  run: async (args) => {
+  run: async (args, context) => {
     const report = await verifyLayout(layoutArg(args.input), {
+      progress: context.progress,
+      stdin: process.stdin,
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       ...(args.identity === undefined ? {} : { identity: args.identity }),
       ...(args.format === undefined ? {} : { formats: args.format as SignatureFormatName[] }),

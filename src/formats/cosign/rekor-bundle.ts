@@ -7,7 +7,7 @@
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import { decodePemBlocks } from '../../x509/pem.js';
+import { decodePemBlocks } from '../../pem.js';
 
 export interface RekorBundleSubject {
   payload: Uint8Array;

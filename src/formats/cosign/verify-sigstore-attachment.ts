@@ -8,7 +8,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
-import { decodePemBlocks } from '../../x509/pem.js';
+import { decodePemBlocks } from '../../pem.js';
 
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const COSIGN_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
