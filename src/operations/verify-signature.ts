@@ -46,6 +46,10 @@ export interface VerifySignatureReport extends Partial<SignatureVerdict> {
   verified: boolean;
 }
 
+/**
+ * Checks one GPG or cosign signature file against one manifest (as skopeo standalone-verify), or
+ * under a containers policy.json. Resolves to the verdict report; throws AirsignError for unusable input.
+ */
 export async function verifySignatureFile(options: VerifySignatureOptions): Promise<VerifySignatureReport> {
   const image = parseDockerReference(options.identity, '--identity');
   if (options.policy !== undefined) return verifyWithPolicy(options, options.policy, image);

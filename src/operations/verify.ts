@@ -64,6 +64,11 @@ const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
 /** notation tries at most this many signatures per artifact. */
 const MAX_SIGNATURES = 100;
 
+/**
+ * Verifies the image in layout `source` offline: every blob present (digest and size) and its
+ * signatures under the given policy files. Resolves to the report (`verified` says whether every
+ * requirement holds); throws AirsignError for unusable input.
+ */
 export async function verifyLayout(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   // Policy files first: unusable input is reported before any work.
   const policy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
