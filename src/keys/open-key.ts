@@ -13,6 +13,8 @@ export interface OpenKeyOptions {
   passwordFile?: string;
   /** File holding the PKCS#11 PIN (when the URI has no pin-value / pin-source). */
   pinFile?: string;
+  /** PKCS#11 module used when the URI has no module-path (before AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH). */
+  modulePath?: string;
   /** Environment for AIRSIGN_* / COSIGN_* lookups (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Allow a TTY prompt (default: stdin is a TTY). */
@@ -34,7 +36,11 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
   if (isPkcs11Spec(spec)) {
     // PKCS#11 code (pkcs11js, sessions, URI parsing) loads only for a pkcs11: URI.
     const { openPkcs11Key } = await import('./pkcs11/pkcs11-key.js');
-    return openPkcs11Key(spec, { ...common, ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }) });
+    return openPkcs11Key(spec, {
+      ...common,
+      ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
+      ...(options.modulePath === undefined ? {} : { modulePath: options.modulePath }),
+    });
   }
   const backend = await openFileKey(spec, { ...common, ...(options.passwordFile === undefined ? {} : { passwordFile: options.passwordFile }) });
   if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, await backend.publicKeySpki(), `in ${options.certificatePath ?? ''}`);

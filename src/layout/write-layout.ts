@@ -196,17 +196,19 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     if (isAirsignError(error)) throw error;
   }
 
-  const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
-    + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
-  progress?.start(options.output === undefined ? `writing ${basename(target)}` : `writing ${basename(target)}`, total);
+  const tarBytes = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0);
 
   const createdStripFiles: string[] = [];
   let writer: TarWriter | undefined;
   const temp = temporarySiblingPath(target);
   try {
-    // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress);
+    // 1. strip: layers out to the directory, verified (the bar names the directory: that is where the bytes go).
+    if (changes.stripBlobsTo) {
+      startStripProgress(progress, layout, stripped, changes.stripBlobsTo.directory);
+      await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress);
+    }
     // 2. the tar, entries sorted by name as buildx writes them.
+    progress?.start(`writing ${basename(target)}`, tarBytes);
     writer = await TarWriter.create(temp);
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
@@ -298,6 +300,12 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
   }
 }
 
+/** The progress bar while layer blobs move out: it names the directory they are written to. */
+function startStripProgress(progress: Progress | undefined, layout: Layout, digests: string[], directory: string): void {
+  const bytes = digests.reduce((n, d) => n + layout.blobSize(d)!, 0);
+  progress?.start(`moving ${digests.length} layer blob${digests.length === 1 ? '' : 's'} to ${directory}`, bytes);
+}
+
 async function writeDirectoryInPlace(
   layout: Layout,
   plan: Map<string, BlobPlan>,
@@ -306,7 +314,11 @@ async function writeDirectoryInPlace(
   const root = layout.source.path;
   const created: string[] = [];
   try {
-    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress);
+    if (o.strippedTo !== undefined) {
+      startStripProgress(o.progress, layout, o.stripped, o.strippedTo);
+      await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress);
+      o.progress?.done();
+    }
     for (const p of plan.values()) {
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));
@@ -325,6 +337,7 @@ async function writeDirectoryInPlace(
     }
     if (o.changed) await writeSmallFile(join(root, 'index.json'), o.indexBytes, 0o644);
   } catch (error) {
+    o.progress?.done();
     for (const f of created) await rm(f, { force: true }).catch(() => {});
     throw outputError(error, root);
   }

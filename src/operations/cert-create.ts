@@ -163,6 +163,7 @@ async function importNextToKey(key: KeyBackend, options: CertCreateOptions, der:
     ...(label === undefined || label.length === 0 ? {} : { label: label.toString('utf8') }),
     ...(options.replace === true ? { replace: true } : {}),
     ...(options.keyOptions?.pinFile === undefined ? {} : { pinFile: options.keyOptions.pinFile }),
+    ...(options.keyOptions?.modulePath === undefined ? {} : { modulePath: options.keyOptions.modulePath }),
     ...(options.keyOptions?.env === undefined ? {} : { env: options.keyOptions.env }),
     ...(options.keyOptions?.interactive === undefined ? {} : { interactive: options.keyOptions.interactive }),
   });

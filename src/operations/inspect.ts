@@ -7,7 +7,7 @@ import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
 import type { Progress } from '../cli/progress.js';
 import { Annotation } from '../media-types.js';
-import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
+import { reachableNodes, walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { openLayout, type Layout } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
 import { humanSize } from '../human-size.js';
@@ -51,7 +51,12 @@ export interface InspectReferrer {
   tags?: string[];
 }
 
+/** Version of the InspectReport document (`inspect --json`); raised when a field changes meaning or goes. */
+export const INSPECT_SCHEMA_VERSION = 1;
+
 export interface InspectReport {
+  /** INSPECT_SCHEMA_VERSION: scripts check it before reading the rest. */
+  schemaVersion: number;
   source: { kind: string; path: string };
   layoutVersion: string;
   index: { digest: string; size: number; mediaType: string | null; entries: number };
@@ -68,11 +73,15 @@ export function formatPlatform(p: Platform | undefined): string | undefined {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
 
-function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectNode {
+/**
+ * A node as reached through one edge: media type, size, platform and (for a blob) role are the
+ * edge's descriptor's, not those of the first descriptor seen for the digest.
+ */
+function toNode(graph: LayoutGraph, digest: string, seen: Set<string>, edge?: GraphNode['childEdges'][number]): InspectNode {
   const n = graph.nodes.get(digest)!;
-  const d = n.descriptor;
+  const d = edge?.descriptor ?? n.descriptor;
   const platform = formatPlatform(d.platform);
-  const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: n.role, present: n.present };
+  const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: edge?.role ?? n.role, present: n.present };
   if (platform) node.platform = platform;
   if (n.artifactType !== undefined) node.artifactType = n.artifactType;
   if (n.tags.length) node.tags = [...n.tags];
@@ -82,7 +91,7 @@ function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectN
   if (refs?.length) node.referrers = [...refs];
   if (n.children.length && !seen.has(digest)) {
     seen.add(digest);
-    node.children = n.children.map((c) => toNode(graph, c, seen));
+    node.children = n.children.map((c, i) => toNode(graph, c, seen, n.childEdges[i]));
   }
   return node;
 }
@@ -114,6 +123,7 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
     layoutVersion = '';
   }
   const report: InspectReport = {
+    schemaVersion: INSPECT_SCHEMA_VERSION,
     source: { ...layout.source },
     layoutVersion,
     index: {

@@ -17,6 +17,8 @@ export interface ImportCertificateOptions {
   /** Replace certificate objects that already have this id (default: fail with PKCS11_OBJECT_EXISTS). */
   replace?: boolean;
   pinFile?: string;
+  /** Module used when the URI has no module-path. */
+  modulePath?: string;
   env?: NodeJS.ProcessEnv;
   interactive?: boolean;
 }

@@ -29,6 +29,8 @@ export interface OpenPkcs11KeyOptions {
   certificateChain?: Uint8Array[];
   /** PIN file (used when the URI has neither pin-value nor pin-source). */
   pinFile?: string;
+  /** Module used when the URI has no module-path. */
+  modulePath?: string;
   env?: NodeJS.ProcessEnv;
   interactive?: boolean;
 }
