@@ -3,6 +3,7 @@
  * anything else is a private key file.
  */
 import type { KeyBackend } from './key-backend.js';
+import type { Pkcs11RetryEvent } from './pkcs11/transient-retry.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
 
@@ -19,6 +20,8 @@ export interface OpenKeyOptions {
   env?: NodeJS.ProcessEnv;
   /** Allow a TTY prompt (default: stdin is a TTY). */
   interactive?: boolean;
+  /** Told about each retry of PKCS#11 token discovery on a transient answer (for debug output). */
+  onPkcs11Retry?: (event: Pkcs11RetryEvent) => void;
 }
 
 /** True when `spec` is a PKCS#11 URI rather than a file path. */
@@ -40,6 +43,7 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
       ...common,
       ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
       ...(options.modulePath === undefined ? {} : { modulePath: options.modulePath }),
+      ...(options.onPkcs11Retry === undefined ? {} : { onRetry: options.onPkcs11Retry }),
     });
   }
   const backend = await openFileKey(spec, { ...common, ...(options.passwordFile === undefined ? {} : { passwordFile: options.passwordFile }) });

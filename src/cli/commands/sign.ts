@@ -72,7 +72,12 @@ export const signCommand = defineCommand<SignArgs>({
     const result = await signLayout({
       source: args.input,
       key: args.key,
-      keyOptions: openKeyOptionsFrom(args),
+      keyOptions: {
+        ...openKeyOptionsFrom(args),
+        ...(context.debug
+          ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
+          : {}),
+      },
       formats,
       registry,
       ...(args.reference === undefined ? {} : { reference: args.reference }),
