@@ -14,7 +14,6 @@ import { createNotationEnvelope, type NotationEnvelopeType } from './notation-si
 import { validateNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
-import { verifyNotationEnvelope } from './verify-envelope.js';
 
 export function createNotationFormat(type: NotationEnvelopeType): SignatureFormat {
   const id = type === 'jws' ? 'notation' : 'notation-cose';
@@ -81,6 +80,8 @@ async function notationSignerOf(existing: ExistingSignature, envelopeType: strin
     if (!notary) return undefined;
     assertDescriptor(layer, 'layers[0]');
     if (layer.mediaType !== envelopeType) return undefined;
+    // The verifier (both envelope parsers, chain rules) loads only when there is one to check.
+    const { verifyNotationEnvelope } = await import('./verify-envelope.js');
     const envelope = verifyNotationEnvelope(envelopeType, await existing.readBlob(plainDescriptor(layer)));
     if (envelope.payload.targetArtifact.digest !== existing.subject.digest) return undefined;
     const spki = new X509Certificate(envelope.chain[0]!).publicKey.export({ type: 'spki', format: 'der' });
