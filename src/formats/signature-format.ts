@@ -4,7 +4,7 @@
  * index.json entries and record entries; it never touches the layout or opens keys itself.
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
-import type { HashAlgorithm, KeyBackend } from '../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../key-backend.js';
 import type { SignatureRecord } from '../signing-record.js';
 
 /** RFC 3161 hook: returns a TimeStampToken DER over `signature` hashed with `hash`. */

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { addExamples, defineCommand, type GlobalOptions } from '../command.js';
 import { openKeyOptionsFrom, withKeyOptions } from '../key-options.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
 
@@ -38,15 +39,16 @@ const certCreateCommand = defineCommand({
     ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" \\\n-o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
   run: async (args, context) => {
+    await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     const { passwordFile, ...tokenOptions } = openKeyOptionsFrom(args);
-    const keyOptions = { ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };
+    const keyOptions = { ...context.secrets, ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };
     const issuerKeyOptions = {
+      ...context.secrets,
       ...tokenOptions,
       ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
     };
-    const result = await createCertificateFile({
-      key: args.key!,
+    const result = await createCertificateFile(args.key!, {
       subject: args.subject,
       ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] }),
       ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] }),

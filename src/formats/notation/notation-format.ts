@@ -7,7 +7,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { assertDescriptor, descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
 import { MediaType } from '../../media-types.js';
 import { airsignError } from '../../errors.js';
-import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
+import type { SignatureRecord } from '../../signing-record.js';
+import { formatRfc3339 } from '../../rfc3339.js';
 import { VERSION } from '../../version.js';
 import type { ExistingSignature, SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
 import { createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
@@ -53,8 +54,8 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
         signatureManifest: plainDescriptor(manifest.descriptor),
         signature: descriptorFromBytes(envelope.mediaType, envelope.bytes),
         algorithm: envelope.algorithm,
-        signingTime: rfc3339Seconds(context.signingTime),
-        ...(context.expiry === undefined ? {} : { expiry: rfc3339Seconds(context.expiry) }),
+        signingTime: formatRfc3339(context.signingTime),
+        ...(context.expiry === undefined ? {} : { expiry: formatRfc3339(context.expiry) }),
         timestamped: context.timestamper !== undefined,
         toolVersion: VERSION,
       };
