@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { addExamples, defineCommand, type GlobalOptions } from '../command.js';
 import { openKeyOptionsFrom, withKeyOptions } from '../key-options.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
 import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
@@ -110,6 +111,7 @@ const exportCommand = defineCommand({
     ],
   ],
   run: async (args, context) => {
+    warnAboutKeySpecs(context, [args.key]);
     await finalizeHsmOnExit(args.key);
     const result = await exportPublicKey(args.key!, {
       as: args.as,
