@@ -36,6 +36,11 @@ export interface SignatureRecord {
   /** True when an RFC 3161 token is embedded. */
   timestamped: boolean;
   toolVersion: string;
+  /**
+   * Digests of signature manifests of this format by this same key over the same subject that the
+   * layout already held (this run added one more); absent when there were none.
+   */
+  existingSignatures?: string[];
 }
 
 /** The whole record of one `sign` run. */

@@ -45,6 +45,7 @@ export interface CommandSpec<A> {
   command: string | string[];
   describe: string;
   builder: (yargs: Argv<GlobalOptions>) => Argv<A>;
+  /** [command line, what it does]; see addExamples. */
   examples?: Array<[string, string]>;
   run: (args: ArgumentsCamelCase<A & GlobalOptions>, context: CommandContext) => Promise<CommandResult>;
 }
@@ -63,13 +64,29 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<GlobalOpti
     command: spec.command,
     describe: spec.describe,
     builder: (yargs) => {
-      const built = spec.builder(yargs);
-      for (const [example, text] of spec.examples ?? []) built.example(example, text);
-      return built;
+      return addExamples(spec.builder(yargs), spec.examples ?? []);
     },
     handler: async (args) => {
       if (!runner) throw new Error('command runner not installed');
       await runner(spec, args as ArgumentsCamelCase<A & GlobalOptions>);
     },
   };
+}
+
+/**
+ * The longest example line: help is never wrapped narrower than EXAMPLE_LINE_MAX + 4 columns
+ * (main.ts), so no example is ever broken inside a word, a quoted URI or a path. Longer commands
+ * are written over several lines, each but the last ending in a backslash (one paste into a shell).
+ */
+export const EXAMPLE_LINE_MAX = 76;
+
+/**
+ * Shows each example as "# what it does" above the command, the command on lines of its own: in
+ * yargs' two-column layout a long command was wrapped mid-URI, and copy-paste broke.
+ */
+export function addExamples<T>(yargs: Argv<T>, examples: Array<[string, string]>): Argv<T> {
+  examples.forEach(([command, text], i) => {
+    yargs.example(`${i === 0 ? '' : '\n'}# ${text}\n${command}`, '');
+  });
+  return yargs;
 }

@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
+import { addExamples, EXAMPLE_LINE_MAX, setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
@@ -31,6 +31,45 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   cert: async () => (await import('./commands/cert.js')).certCommand,
 };
 
+/** Subcommands of the commands that have them (test/unit/cli-harness.test.ts checks them against --help). */
+export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { key: ['list', 'export', 'generate'], cert: ['create'] };
+
+/**
+ * The help to point a usage error at: `airsign sign --help` for a mistake in `airsign sign …`,
+ * `airsign key export --help` in `airsign key export …`, `airsign --help` when no command is named.
+ */
+export function helpCommandFor(argv: string[]): string {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  const path = ['airsign'];
+  const command = words[0];
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
+    path.push(command);
+    const sub = words[1];
+    if (sub !== undefined && (SUBCOMMANDS[command] ?? []).includes(sub)) path.push(sub);
+  }
+  return `${path.join(' ')} --help`;
+}
+
+/**
+ * yargs' usage messages, said the way airsign's own errors are (lower case, options with their
+ * dashes, the unknown word named): "Missing required argument: key" → "missing required option
+ * --key"; "Did you mean sign?" → "unknown command "sgn"; did you mean sign?".
+ */
+export function usageText(message: string, argv: readonly string[]): string {
+  const text = oneLine(message).replace(/\.$/, '');
+  const missing = /^Missing required arguments?: (.+)$/.exec(text);
+  if (missing !== null) {
+    const names = missing[1]!.split(', ').map((name) => `--${name}`);
+    return `missing required option${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
+  }
+  const positional = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(text);
+  if (positional !== null) return `missing an argument (got ${positional[1]!}, need at least ${positional[2]!})`;
+  const suggestion = /^Did you mean (.+)\?$/.exec(text);
+  const word = argv.find((arg) => !arg.startsWith('-'));
+  if (suggestion !== null && word !== undefined) return `unknown command "${word}"; did you mean ${suggestion[1]!}?`;
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 /**
  * The commands to register: just the one named on the command line; none for a plain `--version`
  * (yargs prints the version before it looks at commands); all otherwise (for help and errors).
@@ -43,8 +82,8 @@ async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
 }
 
 class UsageError extends AirsignError {
-  constructor(message: string) {
-    super('USAGE', message);
+  constructor(message: string, argv: readonly string[]) {
+    super('USAGE', usageText(message, argv));
   }
 }
 
@@ -86,20 +125,22 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'Name a command (see airsign --help).')
+    .demandCommand(1, 'Name a command.')
     .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // Never narrower than the longest example line (copy-paste must work), at most 110.
+    .wrap(Math.max(EXAMPLE_LINE_MAX + 4, Math.min(110, process.stdout.columns || 100)))
     .fail((message, error) => {
-      if (error) throw error;
-      throw new UsageError(message ?? 'invalid command line');
+      // yargs passes an Error for a throw in a builder or handler, a string for a .check() failure.
+      if (error instanceof Error) throw error;
+      throw new UsageError(message ?? 'invalid command line', argv);
     });
   for (const command of commands) parser = parser.command(command);
   skipHelpCache(parser);
-  parser
-    .example('$0 inspect image.tar', 'Show tags, manifests, blobs and signatures')
-    .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')
-    .example("$0 sign image.tar --key key.pem --cert cert.pem --format notation", 'Add a Notation signature')
-    .epilogue(
+  addExamples(parser, [
+    ['$0 inspect image.tar', 'Show tags, manifests, blobs and signatures'],
+    ['$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar'],
+    ['$0 sign image.tar --key key.pem --cert cert.pem --format notation', 'Add a Notation signature'],
+  ]).epilogue(
       'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error,\n' +
         '129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
         'Large outputs go to the disk with direct I/O where the file system allows it; AIRSIGN_DIRECT_IO=0 writes them through the page cache.',
@@ -114,16 +155,17 @@ export async function main(argv: string[]): Promise<number> {
       if (debug && error instanceof Error) process.stderr.write(`${error.stack ?? error.message}\n`);
       return interrupts.exitCode();
     }
-    return reportError(error, { debug, json });
+    return reportError(error, { debug, json, help: helpCommandFor(argv) });
   } finally {
     interrupts?.dispose();
   }
 }
 
-function reportError(error: unknown, options: { debug: boolean; json: boolean }): number {
+function reportError(error: unknown, options: { debug: boolean; json: boolean; help: string }): number {
   if (isAirsignError(error)) {
     if (error instanceof UsageError) {
-      process.stderr.write(`airsign: ${error.message}\nRun 'airsign --help' for usage.\n`);
+      // One line, pointing at the help of the command that was mistyped.
+      process.stderr.write(`airsign: ${error.message} (see '${options.help}')\n`);
     } else {
       process.stderr.write(`airsign: error: ${oneLine(error.message)}\n`);
     }

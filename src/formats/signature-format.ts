@@ -49,6 +49,16 @@ export interface SignatureFormatOutput {
   records: SignatureRecord[];
 }
 
+/** A signature manifest already in the layout whose subject is the image about to be signed. */
+export interface ExistingSignature {
+  /** The signature manifest's raw bytes. */
+  manifestBytes: Uint8Array;
+  /** The image it names as subject (the one about to be signed). */
+  subject: PlainDescriptor;
+  /** Reads a blob of the layout (digest and size verified). */
+  readBlob(descriptor: PlainDescriptor): Promise<Uint8Array>;
+}
+
 export interface SignatureFormat {
   /** The `--format` value, e.g. "notation". */
   readonly id: string;
@@ -64,4 +74,10 @@ export interface SignatureFormat {
   /** Refuses user annotations this format reserves, before any key is opened (kind 'input'). */
   checkAnnotations?(annotations: Record<string, string>): void;
   sign(context: SignContext): Promise<SignatureFormatOutput>;
+  /**
+   * When `existing` is a valid signature of this format over its subject: the sha256 fingerprint
+   * (lowercase hex) of its signer's SubjectPublicKeyInfo; else undefined (never throws). sign uses
+   * it to say that an image was already signed in this format by the same key (it still signs).
+   */
+  signerOf?(existing: ExistingSignature): Promise<string | undefined>;
 }

@@ -21,6 +21,8 @@ export interface OpenKeyOptions extends SecretSources {
   passwordFile?: string;
   /** File holding the PKCS#11 PIN (when the URI has no pin-value / pin-source). */
   pinFile?: string;
+  /** PKCS#11 module used when the URI has no module-path (before AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH in env). */
+  modulePath?: string;
   /** Told about each retry of PKCS#11 token discovery on a transient answer (for debug output). */
   onPkcs11Retry?: (event: Pkcs11RetryEvent) => void;
 }
@@ -73,6 +75,7 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
     return openPkcs11Key(spec, {
       ...common,
       ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
+      ...(options.modulePath === undefined ? {} : { modulePath: options.modulePath }),
       ...(options.onPkcs11Retry === undefined ? {} : { onRetry: options.onPkcs11Retry }),
     });
   }

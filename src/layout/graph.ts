@@ -22,6 +22,13 @@ export interface GraphNode {
   parents: string[];
   /** Successor digests in order (manifests of an index; config then layers of a manifest). */
   children: string[];
+  /**
+   * The descriptor and role of each edge to `children` (same order): one blob can be reached
+   * under different media types (the empty `{}` is an attestation's config and, as
+   * application/vnd.cncf.notary.signature, a Notation signature's), and `descriptor` above is only
+   * the first of them. Role is absent for an edge to a manifest or index (its role is its own).
+   */
+  childEdges: Array<{ descriptor: Descriptor; role?: NodeRole }>;
   /** A manifest's subject (it is a referrer of that node). */
   subject?: Descriptor;
   /** artifactType of a manifest (or its config mediaType when that is not an image config). */
@@ -169,6 +176,7 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
         present: layout.hasBlob(d.digest),
         parents: [],
         children: [],
+        childEdges: [],
         tags: [],
         names: [],
       };
@@ -218,8 +226,12 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
     const leafRole: NodeRole = node.role === 'attestation' ? 'attestation' : node.role === 'signature' ? 'signature' : node.role === 'manifest' ? 'layer' : 'other';
     const children = [...(edges.config ? [{ d: edges.config, role: 'config' as NodeRole }] : []), ...edges.items.map((c) => ({ d: c, role: leafRole }))];
     for (const { d: child, role } of children) {
-      visit(child, digest, isGraphMediaType(child.mediaType) ? undefined : role);
-      if (!node.children.includes(child.digest)) node.children.push(child.digest);
+      const edgeRole = isGraphMediaType(child.mediaType) ? undefined : role;
+      visit(child, digest, edgeRole);
+      if (!node.children.includes(child.digest)) {
+        node.children.push(child.digest);
+        node.childEdges.push({ descriptor: child, ...(edgeRole === undefined ? {} : { role: edgeRole }) });
+      }
     }
     if (node.subject) {
       const list = referrers.get(node.subject.digest) ?? [];

@@ -257,9 +257,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const shown = options.output ?? layout.source.path;
   await sweepStaleTemps(dirname(target));
 
-  const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
-    + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
-  progress?.start(`writing ${basename(target)}`, total);
+  const tarBytes = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0);
 
   const signal = options.signal;
   const createdStripFiles = new CreatedFiles();
@@ -267,10 +265,14 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const temp = temporarySiblingPath(target);
   const untrackTemp = trackTemporary(temp);
   try {
-    // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal, options.directIo);
+    // 1. strip: layers out to the directory, verified (the bar names the directory: that is where the bytes go).
+    if (changes.stripBlobsTo) {
+      startStripProgress(progress, layout, stripped, changes.stripBlobsTo.directory);
+      await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal, options.directIo);
+    }
     // 2. the tar, entries sorted by name as buildx writes them.
     signal?.throwIfAborted();
+    progress?.start(`writing ${basename(target)}`, tarBytes);
     writer = await TarWriter.create(temp, options.directIo === undefined ? {} : { directIo: options.directIo });
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
@@ -370,6 +372,12 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
   }
 }
 
+/** The progress bar while layer blobs move out: it names the directory they are written to. */
+function startStripProgress(progress: Progress | undefined, layout: Layout, digests: string[], directory: string): void {
+  const bytes = digests.reduce((n, d) => n + layout.blobSize(d)!, 0);
+  progress?.start(`moving ${digests.length} layer blob${digests.length === 1 ? '' : 's'} to ${directory}`, bytes);
+}
+
 async function writeDirectoryInPlace(
   layout: Layout,
   plan: Map<string, BlobPlan>,
@@ -389,7 +397,11 @@ async function writeDirectoryInPlace(
   const root = layout.source.path;
   const created = new CreatedFiles();
   try {
-    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal, o.directIo);
+    if (o.strippedTo !== undefined) {
+      startStripProgress(o.progress, layout, o.stripped, o.strippedTo);
+      await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal, o.directIo);
+      o.progress?.done();
+    }
     for (const p of plan.values()) {
       o.signal?.throwIfAborted();
       if (p.kind === 'layout') continue;
@@ -415,6 +427,7 @@ async function writeDirectoryInPlace(
     if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
     created.keep();
   } catch (error) {
+    o.progress?.done();
     await created.remove();
     throw outputError(error, root);
   }

@@ -159,6 +159,7 @@ async function importNextToKey(key: KeyBackend, keySpec: string, options: CertCr
     ...(label === undefined || label.length === 0 ? {} : { label: label.toString('utf8') }),
     ...(options.replace === true ? { replace: true } : {}),
     ...(options.keyOptions?.pinFile === undefined ? {} : { pinFile: options.keyOptions.pinFile }),
+    ...(options.keyOptions?.modulePath === undefined ? {} : { modulePath: options.keyOptions.modulePath }),
     ...(options.keyOptions?.env === undefined ? {} : { env: options.keyOptions.env }),
     ...(options.keyOptions?.promptSecret === undefined ? {} : { promptSecret: options.keyOptions.promptSecret }),
   });

@@ -6,7 +6,7 @@
 import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
 import { Annotation } from '../media-types.js';
-import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
+import { reachableNodes, walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
 
@@ -46,7 +46,12 @@ export interface InspectReferrer {
   tags?: string[];
 }
 
+/** Version of the InspectReport document (`inspect --json`); raised when a field changes meaning or goes. */
+export const INSPECT_SCHEMA_VERSION = 1;
+
 export interface InspectReport {
+  /** INSPECT_SCHEMA_VERSION: scripts check it before reading the rest. */
+  schemaVersion: number;
   source: { kind: string; path: string };
   layoutVersion: string;
   index: { digest: string; size: number; mediaType: string | null; entries: number };
@@ -63,11 +68,15 @@ export function formatPlatform(p: Platform | undefined): string | undefined {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
 
-function nodeOf(graph: LayoutGraph, digest: string): InspectNode {
+/**
+ * A node as reached through one edge: media type, size, platform and (for a blob) role are the
+ * edge's descriptor's, not those of the first descriptor seen for the digest.
+ */
+function nodeOf(graph: LayoutGraph, digest: string, edge?: GraphNode['childEdges'][number]): InspectNode {
   const n = graph.nodes.get(digest)!;
-  const d = n.descriptor;
+  const d = edge?.descriptor ?? n.descriptor;
   const platform = formatPlatform(d.platform);
-  const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: n.role, present: n.present };
+  const node: InspectNode = { digest, mediaType: d.mediaType, size: d.size, role: edge?.role ?? n.role, present: n.present };
   if (platform) node.platform = platform;
   if (n.artifactType !== undefined) node.artifactType = n.artifactType;
   if (n.tags.length) node.tags = [...n.tags];
@@ -88,7 +97,8 @@ function toNode(graph: LayoutGraph, root: string): InspectNode {
     const children = graph.nodes.get(node.digest)!.children;
     if (children.length === 0 || seen.has(node.digest)) continue;
     seen.add(node.digest);
-    node.children = children.map((c) => nodeOf(graph, c));
+    const edges = graph.nodes.get(node.digest)!.childEdges;
+    node.children = children.map((c, i) => nodeOf(graph, c, edges[i]));
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   return top;
@@ -122,6 +132,7 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
     layoutVersion = '';
   }
   const report: InspectReport = {
+    schemaVersion: INSPECT_SCHEMA_VERSION,
     source: { ...layout.source },
     layoutVersion,
     index: {

@@ -15,6 +15,7 @@ import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import { withWriteLock, type RunControlOptions } from '../fs/write-lock.js';
+import { walkLayout } from '../layout/graph.js';
 import { openLayout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
@@ -105,6 +106,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
       try {
         const keyInfo = await describeKey(backend);
         for (const format of formats) await format.check(keyInfo, { signingTime });
+        const existing = await signaturesBySameKey(layout, targets, formats, keyInfo.publicKeyFingerprint);
         const result = await signAll(formats, targets, keyInfo, {
           annotations: options.annotations ?? {},
           signingTime,
@@ -113,7 +115,10 @@ export async function signLayout(source: string, options: SignOptions): Promise<
           notationManifest: options.notationManifest ?? 'legacy',
           ...(options.reference === undefined ? {} : { reference: options.reference }),
         });
-        signatures = result.records;
+        signatures = result.records.map((r) => {
+          const already = existing.get(`${r.format} ${r.signedDescriptor.digest}`);
+          return already === undefined ? r : { ...r, existingSignatures: already };
+        });
         blobs.push(...result.blobs);
         entries.push(...result.entries);
       } finally {
@@ -160,6 +165,35 @@ async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<
     }
   }
   return { targets, notes };
+}
+
+/**
+ * Signature manifests already in the layout, per "<format id> <subject digest>", that are valid
+ * signatures of one of `formats` over one of `targets` by the key with this SPKI fingerprint.
+ */
+async function signaturesBySameKey(
+  layout: LayoutLike,
+  targets: readonly PlainDescriptor[],
+  formats: readonly SignatureFormat[],
+  fingerprint: string,
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (!formats.some((f) => f.signerOf !== undefined)) return found;
+  const graph = await walkLayout(layout);
+  for (const subject of targets) {
+    for (const digest of graph.referrers.get(subject.digest) ?? []) {
+      const node = graph.nodes.get(digest);
+      if (node === undefined || !node.present || node.error !== undefined) continue;
+      const manifestBytes = await layout.readBlob(node.descriptor);
+      for (const format of formats) {
+        const signer = await format.signerOf?.({ manifestBytes, subject, readBlob: (d) => layout.readBlob(d) });
+        if (signer !== fingerprint) continue;
+        const key = `${format.id} ${subject.digest}`;
+        found.set(key, [...(found.get(key) ?? []), digest]);
+      }
+    }
+  }
+  return found;
 }
 
 async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {

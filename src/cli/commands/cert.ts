@@ -1,8 +1,8 @@
 /** `airsign cert create`: a thin CLI over operations/cert-create.ts. */
 import type { CommandModule } from 'yargs';
-import { defineCommand } from '../command.js';
+import { addExamples, defineCommand, type GlobalOptions } from '../command.js';
+import { openKeyOptionsFrom, withKeyOptions } from '../key-options.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
-import type { GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
@@ -11,8 +11,11 @@ const certCreateCommand = defineCommand({
   command: 'create',
   describe: 'Make an X.509 certificate for a key: a Notation-valid code-signing leaf (default) or a CA (--ca)',
   builder: (yargs) =>
-    yargs
-      .option('key', { type: 'string', demandOption: true, describe: 'Key the certificate is for: a private key file or a pkcs11: URI' })
+    withKeyOptions(yargs, {
+      omit: ['cert'],
+      requireKey: true,
+      describe: { key: 'Key the certificate is for: a pkcs11: URI (HSM) or a private key file', 'password-file': 'File holding the passphrase of an encrypted --key file' },
+    })
       .option('subject', {
         type: 'string',
         demandOption: true,
@@ -26,33 +29,28 @@ const certCreateCommand = defineCommand({
       .option('import', { type: 'boolean', default: false, describe: 'Also write the certificate onto the token next to the pkcs11: key (same id and label)' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --import: replace a certificate already on the token for this key' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
-      .option('password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --key file' })
-      .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' })
-      .option('pin-file', { type: 'string', describe: 'File holding the token PIN (when the URI has no pin-source/pin-value)' }),
+      .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' }),
   examples: [
-    ['$0 cert create --key root.pem --subject "C=US,O=Acme,CN=Acme Root" --ca --days 3650 -o root.pem.crt', 'Make a self-signed root CA from a file key'],
+    ['$0 cert create --key root.pem --subject "C=US,O=Acme,CN=Acme Root" \\\n--ca --days 3650 -o root.pem.crt', 'Make a self-signed root CA from a file key'],
     [
-      '$0 cert create --key "pkcs11:token=rel;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin" --subject "C=US,ST=WA,O=Acme,CN=release" --issuer-key root.pem --issuer-cert root.pem.crt --import -o leaf.pem',
+      "$0 cert create --module /usr/lib/softhsm/libsofthsm2.so \\\n--key 'pkcs11:token=rel;object=signer?pin-source=file:/run/pin' \\\n" +
+        '--subject "C=US,ST=WA,O=Acme,CN=release" \\\n--issuer-key root.pem --issuer-cert root.pem.crt --import -o leaf.pem',
       'Issue a code-signing certificate for an HSM key and store it on the token',
     ],
-    ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
+    ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" \\\n-o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     warnAboutKeySpecs(context, [args.key, args['issuer-key']]);
-    const pinFile = args['pin-file'];
-    const keyOptions = {
-      ...context.secrets,
-      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] }),
-      ...(pinFile === undefined ? {} : { pinFile }),
-    };
+    const { passwordFile, ...tokenOptions } = openKeyOptionsFrom(args);
+    const keyOptions = { ...context.secrets, ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };
     const issuerKeyOptions = {
       ...context.secrets,
+      ...tokenOptions,
       ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
-      ...(pinFile === undefined ? {} : { pinFile }),
     };
-    const result = await createCertificateFile(args.key, {
+    const result = await createCertificateFile(args.key!, {
       subject: args.subject,
       ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] }),
       ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] }),
@@ -80,12 +78,11 @@ const certCreateCommand = defineCommand({
 });
 
 export const certCommand: CommandModule<GlobalOptions, object> = {
-  command: 'cert <command>',
+  command: 'cert',
   describe: 'Make X.509 certificates for signing keys',
   builder: (yargs) =>
-    yargs
-      .command(certCreateCommand)
-      .demandCommand(1, 'Name a cert subcommand (create).')
-      .example('$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=release" -o cert.pem', 'Self-signed code-signing certificate'),
+    addExamples(yargs.command(certCreateCommand).demandCommand(1, 'Name a cert subcommand: create.'), [
+      ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=release" \\\n-o cert.pem', 'Self-signed code-signing certificate'],
+    ]),
   handler: () => {},
 };

@@ -3,7 +3,8 @@
  * module, public-key export, new file keys); this file only declares options and formats results.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { defineCommand, type GlobalOptions } from '../command.js';
+import { addExamples, defineCommand, type GlobalOptions } from '../command.js';
+import { openKeyOptionsFrom, withKeyOptions } from '../key-options.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
@@ -18,14 +19,15 @@ const listCommand = defineCommand({
   command: 'list',
   describe: 'List the tokens of a PKCS#11 module and their keys and certificates, with the URI to use',
   builder: (yargs) =>
-    yargs
-      .option('module', { type: 'string', describe: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' })
+    withKeyOptions(yargs, {
+      omit: ['key', 'cert', 'password-file'],
+      describe: { module: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' },
+    })
       .option('token', { type: 'string', describe: 'Only this token (exact label); logs in to see private keys' })
-      .option('pin-file', { type: 'string', describe: 'File holding the PIN (else $AIRSIGN_PKCS11_PIN, $COSIGN_PKCS11_PIN or a prompt)' })
       .option('login', { type: 'boolean', describe: 'Log in to the token (default: with --token when a PIN is available)' }),
   examples: [
     ['$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'List tokens and their public objects'],
-    ['AIRSIGN_PKCS11_PIN=… $0 key list --module /usr/lib/softhsm/libsofthsm2.so --token release --json', 'Keys and certificates on token "release"'],
+    ['AIRSIGN_PKCS11_PIN=… $0 key list \\\n--module /usr/lib/softhsm/libsofthsm2.so --token release --json', 'Keys and certificates on token "release"'],
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit();
@@ -89,35 +91,34 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
 // ---------- key export ----------
 
 const exportCommand = defineCommand({
-  command: 'export <key>',
+  command: 'export [key]',
   describe: 'Export the public key of an HSM or file key',
   builder: (yargs) =>
-    yargs
-      .positional('key', { type: 'string', demandOption: true, describe: 'pkcs11: URI or private key file' })
+    withKeyOptions(yargs.positional('key', { type: 'string', describe: 'The key (or give it with --key): a pkcs11: URI or a private key file' }), {
+      omit: ['cert'],
+    })
+      .check((args) => (args.key !== undefined && args.key !== '') || 'name the key to export, as an argument or with --key')
       .option('as', { choices: EXPORT_FORMATS, default: 'pem' as const, describe: 'pem/cosign: SPKI "PUBLIC KEY" PEM; openpgp: transferable OpenPGP public key' })
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout)' })
-      .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
-      .option('pin-file', { type: 'string', describe: 'File holding the PKCS#11 PIN' })
-      .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }),
+      .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' }),
   examples: [
-    ["$0 key export 'pkcs11:token=release;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so' --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
+    ["$0 key export 'pkcs11:token=release;object=signer' \\\n--module /usr/lib/softhsm/libsofthsm2.so --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
-    ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.gpg", 'OpenPGP key for gpg --import (binary; .asc or --armor for text)'],
+    [
+      "$0 key export 'pkcs11:token=release;object=signer' --as openpgp \\\n--user-id 'Release <rel@example.com>' -o release.gpg",
+      'OpenPGP key for gpg --import (binary; .asc or --armor for text)',
+    ],
   ],
   run: async (args, context) => {
     warnAboutKeySpecs(context, [args.key]);
     await finalizeHsmOnExit(args.key);
-    const result = await exportPublicKey(args.key, {
+    const result = await exportPublicKey(args.key!, {
       as: args.as,
       ...(args.userId === undefined ? {} : { userId: args.userId }),
       ...(args.armor === undefined ? {} : { armor: args.armor }),
       ...(args.output === undefined ? {} : { output: args.output }),
-      keyOptions: {
-        ...context.secrets,
-        ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
-        ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
-      },
+      keyOptions: { ...context.secrets, ...openKeyOptionsFrom(args) },
     });
     if (result.output !== undefined) {
       return { text: `Wrote ${result.format} public key of ${result.key} (${result.keyType}) to ${result.output}`, json: result };
@@ -140,7 +141,7 @@ const generateCommand = defineCommand({
       .option('force', { type: 'boolean', default: false, describe: 'Replace existing files' }),
   examples: [
     ['$0 key generate --type ecdsa-p256 --output key.pem', 'New P-256 key in PKCS#8 PEM'],
-    ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign --output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],
+    ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign \\\n--output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],
   ],
   run: async (args, context) => {
     const type = args.type;
@@ -160,12 +161,13 @@ export const keyCommand: CommandModule<GlobalOptions, object> = {
   command: 'key',
   describe: 'HSM and file keys: list, export public keys, generate',
   builder: (yargs: Argv<GlobalOptions>) =>
-    yargs
+    addExamples(yargs, [
+      ['$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'What is on the HSM'],
+      ['$0 key export key.pem', 'Print a public key'],
+    ])
       .command(listCommand)
       .command(exportCommand)
       .command(generateCommand)
-      .demandCommand(1, 'Name a key subcommand: list, export or generate.')
-      .example('$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'What is on the HSM')
-      .example('$0 key export key.pem', 'Print a public key'),
+      .demandCommand(1, 'Name a key subcommand: list, export or generate.'),
   handler: () => undefined,
 };

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
+import { listOption } from '../list-option.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
 import { decodePemLabel } from '../../pem.js';
@@ -12,11 +14,9 @@ import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 
-interface SignArgs {
+interface SignArgs extends KeyArgs {
   input: string;
-  key?: string;
-  format?: string[];
-  cert?: string;
+  format: string[];
   reference?: string;
   recursive: boolean;
   includeAttestations: boolean;
@@ -27,7 +27,6 @@ interface SignArgs {
   notationManifest?: string;
   output?: string;
   record?: string;
-  passwordFile?: string;
 }
 
 const registry = defaultFormatRegistry();
@@ -35,35 +34,39 @@ const registry = defaultFormatRegistry();
 export const signCommand = defineCommand<SignArgs>({
   command: 'sign <input>',
   describe: 'Sign an image in an OCI layout tarball (full or stripped) or directory',
-  builder: (yargs) => yargs
-    .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped) or layout directory' })
-    .option('key', { type: 'string', describe: 'Signing key: pkcs11:… URI or a private key file' })
-    .option('format', { type: 'string', array: true, describe: `Signature format, repeatable (${registry.ids().join(', ')})` })
-    .option('cert', { type: 'string', describe: 'PEM certificate chain, leaf first (overrides the token\'s certificate)' })
-    .option('reference', { type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
-    .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
-    .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
-    .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
-    .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
-    .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
-    .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
-    .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
-    .option('output', { type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
-    .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
-    .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }) as unknown as Argv<SignArgs>,
+  builder: (yargs) =>
+    withKeyOptions(
+      yargs
+        .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped) or layout directory' })
+        .option('format', { ...listOption(`Signature format, repeatable or comma-separated (${registry.ids().join(', ')})`), demandOption: true })
+        .option('output', { alias: 'o', type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
+        .option('reference', { alias: 'r', type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
+        .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
+        .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
+        .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
+        .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
+        .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
+        .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
+        .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
+        .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' }),
+      { requireKey: true, describe: { key: 'Signing key: a pkcs11: URI (HSM) or a private key file' } },
+    ) as unknown as Argv<SignArgs>,
   examples: [
     ['$0 sign image.tar --key key.pem --cert chain.pem --format notation', 'Add a Notation JWS signature to the only image'],
-    ["$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format notation --format notation-cose --record rec.json",
-      'Sign with an HSM key in two formats (one login) and keep a record'],
-    ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation --recursive --reference app:1.0',
-      'Sign a multi-platform index and each platform manifest'],
-    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
-      'Time-stamp the signature with an internal TSA and set an expiry'],
+    [
+      "$0 sign image.tar --module /usr/lib/softhsm/libsofthsm2.so \\\n--key 'pkcs11:token=release;object=signer' --pin-file pin.txt \\\n--format notation,notation-cose --record rec.json",
+      'Sign with an HSM key in two formats (one login) and keep a record',
+    ],
+    ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation \\\n--recursive -r app:1.0', 'Sign a multi-platform index and each platform manifest'],
+    [
+      '$0 sign image.tar --key key.pem --cert chain.pem --format notation \\\n--tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
+      'Time-stamp the signature with an internal TSA and set an expiry',
+    ],
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key);
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
-    const formats = args.format ?? [];
+    const formats = args.format;
     registry.select(formats); // unknown / missing --format before opening anything
     warnAboutKeySpecs(context, [args.key]);
     const signingTime = new Date();
@@ -78,8 +81,7 @@ export const signCommand = defineCommand<SignArgs>({
       key: args.key,
       keyOptions: {
         ...context.secrets,
-        ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
-        ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+        ...openKeyOptionsFrom(args),
         ...(context.debug
           ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
           : {}),
@@ -101,6 +103,11 @@ export const signCommand = defineCommand<SignArgs>({
       onLockWait: context.onLockWait,
       directIo: context.directIo,
     });
+    const again = result.record.signatures.filter((s) => s.existingSignatures !== undefined);
+    if (again.length > 0) {
+      const what = again.map((s) => `${s.format} over ${s.signedDescriptor.digest}`).join(', ');
+      context.log(`note: already signed by this key before this run (${what}); added ${again.length === 1 ? 'another signature' : 'more signatures'}`);
+    }
     return { text: describeRecord(result.record, result.output), json: result.record };
   },
 });

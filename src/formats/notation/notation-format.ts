@@ -3,12 +3,14 @@
  * manifests are built by notation-signer.ts / signature-manifest.ts): `notation` (JWS) and
  * `notation-cose` (COSE_Sign1).
  */
-import { descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
+import { createHash, X509Certificate } from 'node:crypto';
+import { assertDescriptor, descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
+import { MediaType } from '../../media-types.js';
 import { airsignError } from '../../errors.js';
 import type { SignatureRecord } from '../../signing-record.js';
 import { formatRfc3339 } from '../../rfc3339.js';
 import { VERSION } from '../../version.js';
-import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
+import type { ExistingSignature, SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
 import { checkNotationAnnotations, createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
 import { prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
@@ -74,7 +76,31 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
         records: [record],
       };
     },
+    signerOf: (existing) => notationSignerOf(existing, type === 'jws' ? MediaType.Jws : MediaType.Cose),
   };
+}
+
+/**
+ * The signer of an existing Notation signature manifest (either manifest form) whose envelope has
+ * media type `envelopeType`, when the envelope verifies and signs `existing.subject`.
+ */
+async function notationSignerOf(existing: ExistingSignature, envelopeType: string): Promise<string | undefined> {
+  try {
+    const manifest = JSON.parse(new TextDecoder().decode(existing.manifestBytes)) as { artifactType?: unknown; config?: { mediaType?: unknown }; layers?: unknown[] };
+    const notary = manifest.artifactType === MediaType.NotarySignature || manifest.config?.mediaType === MediaType.NotarySignature;
+    const layer = manifest.layers?.[0];
+    if (!notary) return undefined;
+    assertDescriptor(layer, 'layers[0]');
+    if (layer.mediaType !== envelopeType) return undefined;
+    // The verifier (both envelope parsers, chain rules) loads only when there is one to check.
+    const { verifyNotationEnvelope } = await import('./verify-envelope.js');
+    const envelope = verifyNotationEnvelope(envelopeType, await existing.readBlob(plainDescriptor(layer)));
+    if (envelope.payload.targetArtifact.digest !== existing.subject.digest) return undefined;
+    const spki = new X509Certificate(envelope.chain[0]!).publicKey.export({ type: 'spki', format: 'der' });
+    return createHash('sha256').update(spki).digest('hex');
+  } catch {
+    return undefined; // unreadable or invalid: not a signature by anyone we can name
+  }
 }
 
 export const notationJwsFormat: SignatureFormat = createNotationFormat('jws');

@@ -19,6 +19,8 @@ export interface ImportCertificateOptions extends SecretSources {
   replace?: boolean;
   /** File holding the PIN (when the URI has neither pin-value nor pin-source). */
   pinFile?: string;
+  /** Module used when the URI has no module-path. */
+  modulePath?: string;
 }
 
 /** Imports `der` onto the token `uri` names; returns the certificate object's URI (no PIN). */

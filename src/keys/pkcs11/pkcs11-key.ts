@@ -32,6 +32,8 @@ export interface OpenPkcs11KeyOptions extends SecretSources {
   certificateChain?: Uint8Array[];
   /** PIN file (used when the URI has neither pin-value nor pin-source). */
   pinFile?: string;
+  /** Module used when the URI has no module-path. */
+  modulePath?: string;
   /** Told about each retry of token discovery (the CLI prints these with --debug). */
   onRetry?: (event: Pkcs11RetryEvent) => void;
 }

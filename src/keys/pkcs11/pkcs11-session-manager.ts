@@ -380,16 +380,16 @@ export function hasPinSource(options: PinOptions): boolean {
 }
 
 /**
- * The token a parsed `pkcs11:` URI names, logged in (once per process): module from the URI or
- * the environment, token by label or slot id, PIN from pin-value, pin-source, `pinFile`, the
+ * The token a parsed `pkcs11:` URI names, logged in (once per process): module from the URI,
+ * `modulePath` or the environment, token by label or slot id, PIN from pin-value, pin-source, `pinFile`, the
  * environment or a prompt. Shared by every operation that acts on a token object.
  */
 export async function openTokenForUri(
   parsed: Pkcs11Uri,
-  options: SecretSources & { pinFile?: string; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
+  options: SecretSources & { pinFile?: string; modulePath?: string; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
 ): Promise<{ module: Pkcs11Module; token: Pkcs11Token }> {
   const env = options.env ?? {};
-  const module = getPkcs11Module(resolveModulePath(parsed.modulePath, env));
+  const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, env));
   const selector = {
     ...(parsed.token === undefined ? {} : { label: parsed.token }),
     ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),

@@ -251,7 +251,7 @@ describe('command line', () => {
   it('refuses a missing --directory and a missing input with exit 2 and one line', () => {
     const a = runCli(['strip', richTar]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/Missing required argument: directory/);
+    expect(a.stderr).toBe("airsign: missing required option --directory (see 'airsign strip --help')\n");
     const b = runCli(['inspect', join(work, 'does-not-exist.tar')]);
     expect(b.code).toBe(2);
     expect(b.stderr.trimEnd().split('\n')).toEqual([`airsign: error: ${join(work, 'does-not-exist.tar')}: no such file`]);

@@ -377,7 +377,7 @@ describe('bad input: one line, exit code, input untouched, no output, no record,
       expect(result.stdout).toBe('');
       const lines = result.stderr.trimEnd().split('\n');
       expect(lines[0]).toMatch(c.message);
-      expect(lines.length, result.stderr).toBeLessThanOrEqual(2); // usage errors add "Run 'airsign --help'"
+      expect(lines, result.stderr).toHaveLength(1); // usage errors too: one line
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(sha256File(input)).toBe(before);
       expect(listDir(dir)).toEqual(names);
