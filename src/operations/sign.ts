@@ -1,15 +1,18 @@
 /**
  * `sign`: picks the image(s) to sign in a layout (tar, stripped tar or directory), signs each by
  * digest with every requested format through ONE KeyBackend (one HSM login), adds the new blobs
- * and untagged index.json entries, writes the layout atomically (one streaming, verifying pass
- * for a full tarball), then the signing record.
+ * and index.json entries, writes the layout atomically (one streaming, verifying pass for a full
+ * tarball), then the signing record. Every signature is verified by its format before anything is
+ * written. Also resolves the signed identity (`--identity`, else the image's full name).
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
-import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import { identityFromImageName, normalizeIdentity, parseDockerReference } from '../formats/docker-reference.js';
+import type { IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import { Annotation } from '../media-types.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
@@ -52,7 +55,11 @@ export interface SignOptions {
   tsaOptions?: TsaOptions;
   /** A timestamper to use instead of the TSA client (tests, embedders). */
   timestamper?: Timestamper;
-  notationManifest?: 'legacy' | 'oci-1.1';
+  /**
+   * `--identity`: the registry reference (registry/repo[:tag]) written into cosign and GPG payloads.
+   * Default: the image's `io.containerd.image.name` when it is a full name.
+   */
+  identity?: string;
   /** Output tar path; default: replace the input atomically (directory: in place). */
   output?: string;
   /** Write the signing record here (temp + rename). */
@@ -64,8 +71,15 @@ export interface SignResult {
   record: SigningRecord;
   /** Where the signed layout is. */
   output: string;
-  /** Index entries added (one per signature). */
+  /** Index entries added or replaced. */
   added: number;
+  /** The normalized identity signed into cosign/GPG payloads, and where it came from. */
+  identity?: { reference: string; source: 'option' | 'image-name' };
+  /**
+   * Tags oras cp -r does not carry (cosign `.sig`), each with the exact `oras cp` command that
+   * copies it to the identity's repository.
+   */
+  detachedCopies: Array<{ tag: string; command: string }>;
 }
 
 export async function signLayout(options: SignOptions): Promise<SignResult> {
@@ -82,16 +96,28 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     options.timestamper ??
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
+  const givenIdentity = options.identity === undefined ? undefined : normalizeIdentity(options.identity);
 
   const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
   try {
-    const { targets, notes } = await chooseTargets(layout, options);
+    const { targets, notes, image } = await chooseTargets(layout, options);
+    const identity = givenIdentity !== undefined
+      ? { reference: givenIdentity, source: 'option' as const }
+      : imageIdentity(layout, image.descriptor);
+    const needing = formats.filter((f) => f.needsIdentity).map((f) => f.id);
+    if (needing.length > 0 && identity === undefined) {
+      throw airsignError('IDENTITY_REQUIRED',
+        `--format ${needing.join(', ')} signs the registry reference the image will be pulled as, and the image has no full name in the layout: give --identity registry/repo[:tag]`,
+        { details: { formats: needing } });
+    }
 
     const ownsKey = typeof options.key === 'string';
     const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
     let signatures: SignatureRecord[] = [];
     const blobs: Uint8Array[] = [];
     const entries = [];
+    const edits: IndexEntryEdit[] = [];
+    const detachedTags: string[] = [];
     try {
       const keyInfo = await describeKey(backend);
       for (const format of formats) await format.check(keyInfo);
@@ -100,17 +126,23 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
         signingTime,
         ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
         ...(timestamper === undefined ? {} : { timestamper }),
-        notationManifest: options.notationManifest ?? 'legacy',
         ...(options.reference === undefined ? {} : { reference: options.reference }),
+        ...(identity === undefined ? {} : { identity: identity.reference }),
+        layout: layoutReader(layout),
       });
       signatures = result.records;
       blobs.push(...result.blobs);
       entries.push(...result.entries);
+      edits.push(...result.edits);
+      detachedTags.push(...result.detachedTags);
     } finally {
       if (ownsKey) await backend.close();
     }
 
-    const indexBytes = addIndexEntries(layout.indexBytes, entries);
+    const indexBytes = addIndexEntries(layout.indexBytes, entries, {
+      replaceTags: true,
+      setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
+    });
     await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
       ...(options.output === undefined ? {} : { output: options.output }),
       ...(options.progress === undefined ? {} : { progress: options.progress }),
@@ -118,11 +150,19 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     const record = createSigningRecord({
       key: backend.description,
       ...(options.reference === undefined ? {} : { reference: options.reference }),
+      ...(identity !== undefined && signatures.some((sig) => sig.identity !== undefined) ? { identity: identity.reference } : {}),
       signatures,
       notes,
     });
     if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
-    return { record, output: options.output ?? options.source, added: entries.length };
+    const output = options.output ?? options.source;
+    return {
+      record,
+      output,
+      added: entries.length,
+      ...(identity === undefined ? {} : { identity }),
+      detachedCopies: [...new Set(detachedTags)].map((tag) => ({ tag, command: orasCopyCommand(output, tag, identity?.reference) })),
+    };
   } finally {
     await layout.close();
   }
@@ -131,7 +171,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
 
 /** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
-async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[] }> {
+async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[]; image: Awaited<ReturnType<typeof resolveImage>> }> {
   const image = await resolveImage(layout, options.reference);
   const targets: PlainDescriptor[] = [plainDescriptor(image.plain)];
   const notes: string[] = [];
@@ -151,7 +191,33 @@ async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<
       if (!targets.some((t) => t.digest === plain.digest)) targets.push(plain);
     }
   }
-  return { targets, notes };
+  return { targets, notes, image };
+}
+
+/** The identity implied by the image's full name: the chosen entry's, else the one full name its digest has. */
+function imageIdentity(layout: LayoutLike, chosen: PlainDescriptor & { annotations?: Record<string, string> }): { reference: string; source: 'image-name' } | undefined {
+  const own = identityFromImageName(chosen.annotations?.[Annotation.ContainerdImageName]);
+  if (own !== undefined) return { reference: own, source: 'image-name' };
+  const names = new Set(layout.index.manifests
+    .filter((d) => d.digest === chosen.digest)
+    .map((d) => identityFromImageName(d.annotations?.[Annotation.ContainerdImageName]))
+    .filter((n): n is string => n !== undefined));
+  return names.size === 1 ? { reference: [...names][0]!, source: 'image-name' } : undefined;
+}
+
+function layoutReader(layout: LayoutLike): LayoutReader {
+  return { index: layout.index, hasBlob: (digest) => layout.hasBlob(digest), readBlob: (desc) => layout.readBlob(desc) };
+}
+
+/** Quotes a shell word when it needs it (the printed command is meant to be pasted). */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `oras cp --from-oci-layout <layout>:<tag> <repository>:<tag>`: the copy `oras cp -r` leaves out. */
+function orasCopyCommand(layoutPath: string, tag: string, identity: string | undefined): string {
+  const repository = identity === undefined ? '<registry>/<repository>' : parseDockerReference(identity).repository;
+  return `oras cp --from-oci-layout ${shellWord(`${layoutPath}:${tag}`)} ${shellWord(`${repository}:${tag}`)}`;
 }
 
 async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
@@ -175,20 +241,25 @@ async function signAll(
     signingTime: Date;
     expiry?: Date;
     timestamper?: Timestamper;
-    notationManifest: 'legacy' | 'oci-1.1';
     reference?: string;
+    identity?: string;
+    layout: LayoutReader;
   },
 ) {
   const records: SignatureRecord[] = [];
   const blobs: Uint8Array[] = [];
   const entries = [];
-  for (const subject of targets) {
+  const edits: IndexEntryEdit[] = [];
+  const detachedTags: string[] = [];
+  for (const [i, subject] of targets.entries()) {
     for (const format of formats) {
-      const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, ...common });
+      const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, isTopLevel: i === 0, ...common });
       blobs.push(...out.blobs);
       entries.push(...out.indexEntries);
+      edits.push(...(out.indexEdits ?? []));
+      detachedTags.push(...(out.detachedTags ?? []));
       records.push(...out.records);
     }
   }
-  return { records, blobs, entries };
+  return { records, blobs, entries, edits, detachedTags };
 }

@@ -15,6 +15,7 @@ interface SignArgs {
   format?: string[];
   cert?: string;
   reference?: string;
+  identity?: string;
   recursive: boolean;
   includeAttestations: boolean;
   annotation?: string[];
@@ -38,6 +39,7 @@ export const signCommand = defineCommand<SignArgs>({
     .option('format', { type: 'string', array: true, describe: `Signature format, repeatable (${registry.ids().join(', ')})` })
     .option('cert', { type: 'string', describe: 'PEM certificate chain, leaf first (overrides the token\'s certificate)' })
     .option('reference', { type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
+    .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (default: the image\'s full name in the layout)' })
     .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
     .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
     .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
@@ -54,6 +56,8 @@ export const signCommand = defineCommand<SignArgs>({
       'Sign with an HSM key in two formats (one login) and keep a record'],
     ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation --recursive --reference app:1.0',
       'Sign a multi-platform index and each platform manifest'],
+    ["$0 sign app.tar --key 'pkcs11:token=release;object=signer' --format cosign --format cosign-bundle --identity registry.example/team/app:1.4",
+      'cosign .sig and v3 bundle signatures naming the reference podman/skopeo will pull'],
     ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry'],
   ],
@@ -61,6 +65,7 @@ export const signCommand = defineCommand<SignArgs>({
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     registry.select(formats); // unknown / missing --format before opening anything
+    const notationManifest = parseNotationManifest(args.notationManifest);
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
@@ -74,19 +79,25 @@ export const signCommand = defineCommand<SignArgs>({
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
       },
       formats,
-      registry,
+      registry: defaultFormatRegistry({ notationManifest }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
+      ...(args.identity === undefined ? {} : { identity: args.identity }),
       recursive: args.recursive,
       includeAttestations: args.includeAttestations,
       annotations,
       signingTime,
       ...(expiry === undefined ? {} : { expiry }),
       ...(args.tsa === undefined ? {} : { tsaUrl: args.tsa, tsaOptions }),
-      notationManifest: parseNotationManifest(args.notationManifest),
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
     });
+    if (result.identity !== undefined && result.record.identity !== undefined) {
+      context.log(`signed identity ${result.identity.reference}${result.identity.source === 'image-name' ? ' (the image\'s name in the layout; override with --identity)' : ''}`);
+    }
+    for (const copy of result.detachedCopies) {
+      context.log(`oras cp -r does not carry the tag ${copy.tag}; copy it with: ${copy.command}`);
+    }
     return { text: describeRecord(result.record, result.output), json: result.record };
   },
 });
@@ -94,7 +105,7 @@ export const signCommand = defineCommand<SignArgs>({
 function describeRecord(record: SigningRecord, output: string): string {
   const lines = [`signed ${output}: ${record.signatures.length} signature(s)`];
   for (const s of record.signatures) {
-    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.timestamped ? ' (time-stamped)' : ''}`);
+    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.tag ? ` [${s.tag}]` : ''}${s.timestamped ? ' (time-stamped)' : ''}${s.existing ? ' (already there)' : ''}`);
   }
   for (const note of record.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');

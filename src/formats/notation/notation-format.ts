@@ -12,8 +12,17 @@ import { createNotationEnvelope, type NotationEnvelopeType } from './notation-si
 import { validateNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
+import { verifyNotationEnvelope } from './verify-envelope.js';
+import type { NotationManifestVariant } from './signature-manifest.js';
 
-export function createNotationFormat(type: NotationEnvelopeType): SignatureFormat {
+/** Options of the Notation formats (`--notation-manifest`). */
+export interface NotationFormatOptions {
+  /** Signature-manifest shape (default legacy: what notation v1.3 reads from layouts). */
+  manifest?: NotationManifestVariant;
+}
+
+export function createNotationFormat(type: NotationEnvelopeType, options: NotationFormatOptions = {}): SignatureFormat {
+  const variant = options.manifest ?? 'legacy';
   const id = type === 'jws' ? 'notation' : 'notation-cose';
   return {
     id,
@@ -41,8 +50,15 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
         envelope: { mediaType: envelope.mediaType, bytes: envelope.bytes },
         chain: context.key.chain,
         created: context.signingTime,
-        variant: context.notationManifest,
+        variant,
       });
+      // Verify what we made before anything is written: signature, headers, chain, payload target.
+      try {
+        const verified = verifyNotationEnvelope(envelope.mediaType, envelope.bytes);
+        if (verified.payload.targetArtifact.digest !== context.subject.digest) throw new Error('the payload names another digest');
+      } catch (error) {
+        throw airsignError('SIGNATURE_SELF_CHECK_FAILED', `the ${id} signature just made does not verify: ${(error as Error).message}`, { cause: error });
+      }
       const record: SignatureRecord = {
         format: id,
         signedDescriptor: plainDescriptor(context.subject),
