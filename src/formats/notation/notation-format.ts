@@ -12,7 +12,6 @@ import { createNotationEnvelope, type NotationEnvelopeType } from './notation-si
 import { validateNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
-import { verifyNotationEnvelope } from './verify-envelope.js';
 import type { NotationManifestVariant } from './signature-manifest.js';
 
 /** Options of the Notation formats (`--notation-manifest`). */
@@ -52,13 +51,6 @@ export function createNotationFormat(type: NotationEnvelopeType, options: Notati
         created: context.signingTime,
         variant,
       });
-      // Verify what we made before anything is written: signature, headers, chain, payload target.
-      try {
-        const verified = verifyNotationEnvelope(envelope.mediaType, envelope.bytes);
-        if (verified.payload.targetArtifact.digest !== context.subject.digest) throw new Error('the payload names another digest');
-      } catch (error) {
-        throw airsignError('SIGNATURE_SELF_CHECK_FAILED', `the ${id} signature just made does not verify: ${(error as Error).message}`, { cause: error });
-      }
       const record: SignatureRecord = {
         format: id,
         signedDescriptor: plainDescriptor(context.subject),

@@ -4,6 +4,7 @@
  * Notation would reject (see notation-chain.ts).
  */
 import type { PlainDescriptor } from '../../descriptor.js';
+import { assertSignatureVerifies } from '../verify-signature.js';
 import { airsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
 import { MediaType } from '../../media-types.js';
@@ -74,6 +75,8 @@ export async function createNotationEnvelope(
       if (expected !== undefined && signature.length !== expected) {
         throw airsignError('NOTATION_SIGNATURE_SHAPE', `the key returned a ${signature.length}-byte ECDSA signature, expected raw r‖s of ${expected} bytes`);
       }
+      // Verified against the leaf's key right after it is made, before any envelope exists.
+      assertSignatureVerifies(type === 'jws' ? 'notation' : 'notation-cose', spki, bytes, signature, algorithm.scheme);
       return signature;
     },
     ...(timestamper === undefined ? {} : { timestamp: (signature: Uint8Array) => timestamper(signature, algorithm.hash) }),
