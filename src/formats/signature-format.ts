@@ -77,6 +77,11 @@ export interface SignatureFormatOutput {
   indexEntries: Descriptor[];
   /** Annotations to add to existing entries. */
   indexEdits?: IndexEntryEdit[];
+  /**
+   * Manifests this output supersedes (a `.sig` manifest rebuilt with one more layer): sign drops
+   * them, and what only they referenced, from the layout.
+   */
+  replacedManifests?: string[];
   records: SignatureRecord[];
   /**
    * Tags this output adds to index.json that `oras cp -r` does not carry (no `subject`, e.g.

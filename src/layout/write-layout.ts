@@ -27,6 +27,11 @@ export interface LayoutChanges {
   addBlobs?: Array<{ bytes: Uint8Array }>;
   /** Replacement index.json bytes. */
   indexBytes?: Uint8Array;
+  /**
+   * Blobs nothing references any more (a replaced cosign `.sig` manifest and its config): left out
+   * of a tar; removed from a directory after index.json is written.
+   */
+  dropBlobs?: ReadonlySet<string>;
   /** strip: stream these blobs into `<directory>/<alg>/<encoded>` (verified) and leave them out of the output. */
   stripBlobsTo?: { directory: string; digests: ReadonlySet<string> };
   /** repack: verify `<directory>/<alg>/<encoded>` against `expected` and insert those the layout lacks. */
@@ -148,8 +153,9 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
   }
   const plan = new Map<string, BlobPlan>();
+  const drop = changes.dropBlobs ?? new Set<string>();
   for (const digest of layout.blobDigests()) {
-    if (!strip.has(digest)) plan.set(digest, { kind: 'layout', digest, size: layout.blobSize(digest)! });
+    if (!strip.has(digest) && !drop.has(digest)) plan.set(digest, { kind: 'layout', digest, size: layout.blobSize(digest)! });
   }
   const added: string[] = [];
   for (const { bytes } of changes.addBlobs ?? []) {
@@ -184,7 +190,8 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const stripped = [...strip].sort();
 
   if (layout.source.kind === 'directory' && options.output === undefined) {
-    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, progress });
+    const dropped = [...drop].filter((d) => layout.hasBlob(d) && !plan.has(d));
+    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, dropped, progress });
   }
   const target = options.output ?? (layout.source.kind === 'tar' ? layout.source.path : undefined);
   if (target === undefined) {
@@ -301,7 +308,7 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
 async function writeDirectoryInPlace(
   layout: Layout,
   plan: Map<string, BlobPlan>,
-  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; progress: Progress | undefined },
+  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; dropped: string[]; progress: Progress | undefined },
 ): Promise<WriteLayoutResult> {
   const root = layout.source.path;
   const created: string[] = [];
@@ -328,7 +335,7 @@ async function writeDirectoryInPlace(
     for (const f of created) await rm(f, { force: true }).catch(() => {});
     throw outputError(error, root);
   }
-  for (const digest of o.stripped) {
+  for (const digest of [...o.stripped, ...o.dropped]) {
     const path = directoryBlobPath(layout, digest);
     if (path) await rm(path, { force: true });
   }

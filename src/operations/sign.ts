@@ -15,6 +15,8 @@ import type { IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Tim
 import { Annotation } from '../media-types.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
+import { walkLayout } from '../layout/graph.js';
+import { parseImageIndex } from '../layout/image-index.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { openLayout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
@@ -118,6 +120,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     const entries = [];
     const edits: IndexEntryEdit[] = [];
     const detachedTags: string[] = [];
+    const replaced: string[] = [];
     try {
       const keyInfo = await describeKey(backend);
       for (const format of formats) await format.check(keyInfo);
@@ -134,6 +137,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
       blobs.push(...result.blobs);
       entries.push(...result.entries);
       edits.push(...result.edits);
+      replaced.push(...result.replaced);
       detachedTags.push(...result.detachedTags);
     } finally {
       if (ownsKey) await backend.close();
@@ -143,7 +147,8 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
       replaceTags: true,
       setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
     });
-    await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
+    const dropBlobs = await unreferencedAfter(layout, indexBytes, replaced);
+    await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, {
       ...(options.output === undefined ? {} : { output: options.output }),
       ...(options.progress === undefined ? {} : { progress: options.progress }),
     });
@@ -205,6 +210,28 @@ function imageIdentity(layout: LayoutLike, chosen: PlainDescriptor & { annotatio
   return names.size === 1 ? { reference: [...names][0]!, source: 'image-name' } : undefined;
 }
 
+/**
+ * The replaced manifests and what only they reference (their config), when nothing in the new
+ * index.json still reaches them: a rebuilt `.sig` manifest leaves no stale copy behind.
+ */
+async function unreferencedAfter(layout: LayoutLike, newIndexBytes: Uint8Array, replaced: readonly string[]): Promise<Set<string>> {
+  const drop = new Set<string>();
+  if (replaced.length === 0) return drop;
+  const listed = new Set(parseImageIndex(newIndexBytes).manifests.map((d) => d.digest));
+  const graph = await walkLayout(layout);
+  const candidates = [...replaced];
+  while (candidates.length > 0) {
+    const digest = candidates.shift()!;
+    const node = graph.nodes.get(digest);
+    if (drop.has(digest) || listed.has(digest) || !node || !node.present) continue;
+    if (!node.parents.every((p) => drop.has(p)) || graph.roots.some((r) => r.digest === digest && !replaced.includes(digest))) continue;
+    drop.add(digest);
+    // Only the config: layers (payloads) stay, the new manifest lists them again.
+    if (node.role !== 'layer') candidates.push(...node.children.filter((c) => graph.nodes.get(c)?.role === 'config'));
+  }
+  return drop;
+}
+
 function layoutReader(layout: LayoutLike): LayoutReader {
   return { index: layout.index, hasBlob: (digest) => layout.hasBlob(digest), readBlob: (desc) => layout.readBlob(desc) };
 }
@@ -251,6 +278,7 @@ async function signAll(
   const entries = [];
   const edits: IndexEntryEdit[] = [];
   const detachedTags: string[] = [];
+  const replaced: string[] = [];
   for (const [i, subject] of targets.entries()) {
     for (const format of formats) {
       const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, isTopLevel: i === 0, ...common });
@@ -258,8 +286,9 @@ async function signAll(
       entries.push(...out.indexEntries);
       edits.push(...(out.indexEdits ?? []));
       detachedTags.push(...(out.detachedTags ?? []));
+      replaced.push(...(out.replacedManifests ?? []));
       records.push(...out.records);
     }
   }
-  return { records, blobs, entries, edits, detachedTags };
+  return { records, blobs, entries, edits, detachedTags, replaced };
 }

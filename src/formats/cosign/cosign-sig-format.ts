@@ -96,6 +96,7 @@ export function createCosignSigFormat(): SignatureFormat {
         blobs: [payload, manifest.configBytes, manifest.manifestBytes],
         indexEntries: [entry],
         indexEdits: imageKind,
+        ...(existingEntry === undefined || existingEntry.digest === manifest.descriptor.digest ? {} : { replacedManifests: [existingEntry.digest] }),
         records: [recordOf(plainDescriptor(manifest.descriptor), false)],
         detachedTags: [tag],
       };

@@ -134,6 +134,12 @@ describe('cosign .sig', () => {
     const config = JSON.parse(readLayoutBlob(tar, manifest.config.digest).toString('utf8')) as { rootfs: { diff_ids: string[] }; history: unknown[] };
     expect(config.rootfs.diff_ids).toHaveLength(3);
     expect(config.history).toHaveLength(3);
+    // the superseded .sig manifests and configs are gone: nothing unreferenced is left
+    expect((JSON.parse(runCli(['inspect', tar, '--json']).stdout) as InspectReport).blobs.unreferenced).toEqual([]);
+    const appendedDir = extractTar(copySample('single.tar'));
+    for (const key of ['ec-p256', 'rsa-3072']) expect(runCli(['sign', appendedDir, '--key', keys[key]!.path, '--format', 'cosign', '--identity', IDENTITY]).code).toBe(0);
+    expect(cosignLocalImage(appendedDir).signatures).toHaveLength(2);
+    expect((JSON.parse(runCli(['inspect', appendedDir, '--json']).stdout) as InspectReport).blobs.unreferenced).toEqual([]);
 
     const ed = copySample('single.tar');
     expect(sign(ed, 'ed25519', ['--format', 'cosign', '--identity', IDENTITY]).code).toBe(0);
