@@ -10,13 +10,12 @@ import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
-import { identityFromImageName, normalizeIdentity, parseDockerReference } from '../formats/docker-reference.js';
+import { normalizeIdentity } from '../formats/docker-reference.js';
 import type { IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
-import { Annotation } from '../media-types.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
-import { walkLayout } from '../layout/graph.js';
-import { parseImageIndex } from '../layout/image-index.js';
+import { supersededBlobs } from '../layout/superseded-blobs.js';
+import { imageIdentity, orasCopyCommand } from './sign-identity.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { openLayout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
@@ -147,7 +146,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
       replaceTags: true,
       setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
     });
-    const dropBlobs = await unreferencedAfter(layout, indexBytes, replaced);
+    const dropBlobs = await supersededBlobs(layout, indexBytes, replaced);
     await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, {
       ...(options.output === undefined ? {} : { output: options.output }),
       ...(options.progress === undefined ? {} : { progress: options.progress }),
@@ -199,53 +198,10 @@ async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<
   return { targets, notes, image };
 }
 
-/** The identity implied by the image's full name: the chosen entry's, else the one full name its digest has. */
-function imageIdentity(layout: LayoutLike, chosen: PlainDescriptor & { annotations?: Record<string, string> }): { reference: string; source: 'image-name' } | undefined {
-  const own = identityFromImageName(chosen.annotations?.[Annotation.ContainerdImageName]);
-  if (own !== undefined) return { reference: own, source: 'image-name' };
-  const names = new Set(layout.index.manifests
-    .filter((d) => d.digest === chosen.digest)
-    .map((d) => identityFromImageName(d.annotations?.[Annotation.ContainerdImageName]))
-    .filter((n): n is string => n !== undefined));
-  return names.size === 1 ? { reference: [...names][0]!, source: 'image-name' } : undefined;
-}
-
-/**
- * The replaced manifests and what only they reference (their config), when nothing in the new
- * index.json still reaches them: a rebuilt `.sig` manifest leaves no stale copy behind.
- */
-async function unreferencedAfter(layout: LayoutLike, newIndexBytes: Uint8Array, replaced: readonly string[]): Promise<Set<string>> {
-  const drop = new Set<string>();
-  if (replaced.length === 0) return drop;
-  const listed = new Set(parseImageIndex(newIndexBytes).manifests.map((d) => d.digest));
-  const graph = await walkLayout(layout);
-  const candidates = [...replaced];
-  while (candidates.length > 0) {
-    const digest = candidates.shift()!;
-    const node = graph.nodes.get(digest);
-    if (drop.has(digest) || listed.has(digest) || !node || !node.present) continue;
-    if (!node.parents.every((p) => drop.has(p)) || graph.roots.some((r) => r.digest === digest && !replaced.includes(digest))) continue;
-    drop.add(digest);
-    // Only the config: layers (payloads) stay, the new manifest lists them again.
-    if (node.role !== 'layer') candidates.push(...node.children.filter((c) => graph.nodes.get(c)?.role === 'config'));
-  }
-  return drop;
-}
-
 function layoutReader(layout: LayoutLike): LayoutReader {
   return { index: layout.index, hasBlob: (digest) => layout.hasBlob(digest), readBlob: (desc) => layout.readBlob(desc) };
 }
 
-/** Quotes a shell word when it needs it (the printed command is meant to be pasted). */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** `oras cp --from-oci-layout <layout>:<tag> <repository>:<tag>`: the copy `oras cp -r` leaves out. */
-function orasCopyCommand(layoutPath: string, tag: string, identity: string | undefined): string {
-  const repository = identity === undefined ? '<registry>/<repository>' : parseDockerReference(identity).repository;
-  return `oras cp --from-oci-layout ${shellWord(`${layoutPath}:${tag}`)} ${shellWord(`${repository}:${tag}`)}`;
-}
 
 async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
   const spki = await backend.publicKeySpki();
