@@ -141,7 +141,7 @@ function layerStats(graph: LayoutGraph, root: string) {
 export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
   const graph = await walkLayout(layout);
   const images = await imageEntries(layout);
-  let layoutVersion = '';
+  let layoutVersion: string;
   try {
     layoutVersion = String((JSON.parse(new TextDecoder().decode(layout.ociLayoutBytes)) as { imageLayoutVersion: string }).imageLayoutVersion);
   } catch {
@@ -259,7 +259,7 @@ async function listSigstoreBundles(layout: Layout, graph: LayoutGraph): Promise<
       const listing: SigstoreBundleListing = { manifest: digest, subject };
       try {
         const manifest = await readJson(layout, node.descriptor);
-        const layer = isRecord(manifest) && Array.isArray(manifest.layers) ? manifest.layers[0] : undefined;
+        const layer: unknown = isRecord(manifest) && Array.isArray(manifest.layers) ? (manifest.layers as unknown[])[0] : undefined;
         if (!isRecord(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || typeof layer.mediaType !== 'string') throw new Error('no bundle layer');
         if (!layout.hasBlob(layer.digest)) throw new Error('the bundle is not in the layout');
         const bundle = await readJson(layout, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size });

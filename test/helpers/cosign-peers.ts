@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 
+
 export interface VerifiedBundle {
   statement: { _type: string; subject: Array<{ digest: Record<string, string> }>; predicateType: string; predicate: unknown };
 }
@@ -23,7 +24,7 @@ export function verifyBundleWithSigstoreJs(bundleBytes: Uint8Array, publicKeyPem
   const bundle = bundleFromJSON(json);
   const key = createPublicKey(publicKeyPem);
   const emptyRoot = { mediaType: '', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
-  const trust = toTrustMaterial(emptyRoot as unknown as Parameters<typeof toTrustMaterial>[0], () => ({ publicKey: key, validFor: () => true }));
+  const trust = toTrustMaterial(emptyRoot, () => ({ publicKey: key, validFor: () => true }));
   const verifier = new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
   verifier.verify(toSignedEntity(bundle));
   const envelope = (json.dsseEnvelope as { payload: string });

@@ -10,7 +10,7 @@ import { airsignError } from '../../errors.js';
 import { Annotation, isIndexMediaType, MediaType } from '../../media-types.js';
 import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
-import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
+import type { SignatureFormat, SignContext } from '../signature-format.js';
 import { assertSignatureVerifies, signatureVerifies } from '../verify-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest, type CosignSigLayer } from './cosign-sig-manifest.js';
@@ -33,7 +33,7 @@ export function createCosignSigFormat(): SignatureFormat {
     id: 'cosign',
     describe: 'cosign tag-based signature (sha256-<hex>.sig, simple signing), as cosign, podman and skopeo read it',
     needsIdentity: true,
-    async check(_key: SigningKeyInfo) {
+    async check() {
       // Every key type airsign opens has a cosign verifier (ECDSA, RSA, pure Ed25519).
     },
     async sign(context: SignContext) {

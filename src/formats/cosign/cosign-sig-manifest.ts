@@ -77,7 +77,7 @@ export function parseCosignSigManifest(entry: Descriptor, bytes: Uint8Array): Co
   }
   if (!isObject(value)) return fail('it is not a JSON object');
   if (value.schemaVersion !== 2) fail('schemaVersion is not 2');
-  if (value.mediaType !== undefined && value.mediaType !== MediaType.OciManifest) fail(`its mediaType is ${String(value.mediaType)}`);
+  if (value.mediaType !== undefined && value.mediaType !== MediaType.OciManifest) fail(`its mediaType is ${JSON.stringify(value.mediaType)}`);
   if (value.subject !== undefined) fail('it has a subject (it is a referrer, not a tag-based signature)');
   const config = value.config;
   if (!isObject(config) || (config.mediaType !== MediaType.OciConfig && config.mediaType !== COSIGN_ARTIFACT_SIG_CONFIG)) fail('its config is not an image config');
