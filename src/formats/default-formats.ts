@@ -15,6 +15,7 @@ export interface DefaultFormatOptions {
   notationManifest?: NotationManifestVariant;
 }
 
+/** Every format `sign` offers, created with `options`, in `--help` order. */
 export function defaultFormats(options: DefaultFormatOptions = {}): SignatureFormat[] {
   const notation = options.notationManifest === undefined ? {} : { manifest: options.notationManifest };
   return [
@@ -25,8 +26,10 @@ export function defaultFormats(options: DefaultFormatOptions = {}): SignatureFor
   ];
 }
 
+/** The signature formats the CLI offers, in `--help` order, with default options. */
 export const DEFAULT_FORMATS: readonly SignatureFormat[] = defaultFormats();
 
+/** A registry of the default formats created with `options`: what signLayout uses when no `registry` is given. */
 export function defaultFormatRegistry(options: DefaultFormatOptions = {}): FormatRegistry {
   return createFormatRegistry(defaultFormats(options));
 }

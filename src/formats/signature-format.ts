@@ -7,7 +7,7 @@
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
 import type { ImageIndex } from '../layout/image-index.js';
-import type { HashAlgorithm, KeyBackend } from '../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../key-backend.js';
 import type { SignatureRecord } from '../signing-record.js';
 
 /** RFC 3161 hook: returns a TimeStampToken DER over `signature` hashed with `hash`. */

@@ -5,7 +5,7 @@
  */
 import { constants, createPublicKey, verify } from 'node:crypto';
 import { airsignError } from '../errors.js';
-import type { SignatureScheme } from '../keys/key-backend.js';
+import type { SignatureScheme } from '../key-backend.js';
 import { hashLength } from '../keys/signature-encoding.js';
 
 /** True when `signature` over `message` verifies under `spki` with `scheme`. */
@@ -21,6 +21,8 @@ export function signatureVerifies(spki: Uint8Array, message: Uint8Array, signatu
         return verify(scheme.hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength(scheme.hash) }, signature);
       case 'rsa-pkcs1':
         return verify(scheme.hash, message, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+      default:
+        return false;
     }
   } catch {
     return false;

@@ -6,7 +6,8 @@
  */
 import { descriptorFromBytes, plainDescriptor, type Descriptor } from '../../descriptor.js';
 import { Annotation, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MediaType } from '../../media-types.js';
-import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
+import { formatRfc3339 } from '../../rfc3339.js';
+import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import { GoMap, goJson } from '../notation/go-json.js';
 import type { SignatureFormat, SignContext } from '../signature-format.js';
@@ -21,7 +22,7 @@ export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateTy
 export function buildBundleReferrerManifest(subject: { mediaType: string; digest: string; size: number }, bundle: Uint8Array, created: Date) {
   const layer = descriptorFromBytes(MediaType.SigstoreBundleV03, bundle);
   const annotations = {
-    [Annotation.Created]: rfc3339Seconds(created),
+    [Annotation.Created]: formatRfc3339(created),
     [BUNDLE_CONTENT_ANNOTATION]: 'dsse-envelope',
     [BUNDLE_PREDICATE_TYPE_ANNOTATION]: COSIGN_SIGN_PREDICATE_TYPE,
   };
@@ -66,7 +67,7 @@ export function createCosignBundleFormat(): SignatureFormat {
         signatureManifest: plainDescriptor(manifest.descriptor),
         signature: manifest.layer,
         algorithm: cosignAlgorithmName(context.key.backend.keyType),
-        signingTime: rfc3339Seconds(context.signingTime),
+        signingTime: formatRfc3339(context.signingTime),
         timestamped: false,
         toolVersion: VERSION,
       };

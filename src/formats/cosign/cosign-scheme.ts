@@ -5,7 +5,7 @@
  * (cosign signs Ed25519 as Ed25519ph only for its own keys; the verifier for a PEM public key is the
  * pure one, and containers/image accepts only pure Ed25519).
  */
-import type { KeyType, SignatureScheme } from '../../keys/key-backend.js';
+import type { KeyType, SignatureScheme } from '../../key-backend.js';
 
 export function cosignScheme(keyType: KeyType): SignatureScheme {
   if (keyType.startsWith('ecdsa-')) return { algorithm: 'ecdsa', hash: 'sha256', encoding: 'der' };

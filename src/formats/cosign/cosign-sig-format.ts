@@ -8,7 +8,8 @@
 import { descriptorFromBytes, plainDescriptor, type Descriptor, type PlainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
 import { Annotation, isIndexMediaType, MediaType } from '../../media-types.js';
-import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
+import { formatRfc3339 } from '../../rfc3339.js';
+import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext } from '../signature-format.js';
 import { assertSignatureVerifies, signatureVerifies } from '../verify-signature.js';
@@ -68,7 +69,7 @@ export function createCosignSigFormat(): SignatureFormat {
         signatureManifest,
         signature: payloadDescriptor,
         algorithm: cosignAlgorithmName(context.key.backend.keyType),
-        signingTime: rfc3339Seconds(context.signingTime),
+        signingTime: formatRfc3339(context.signingTime),
         timestamped: false,
         toolVersion: VERSION,
         identity,

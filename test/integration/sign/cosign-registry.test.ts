@@ -4,8 +4,8 @@
  * docker-registry with orascheck (oras cp -r from oras-go and the oras CLI's copy logic), pulled back
  * into a layout, and every Notation and bundle referrer must still be attached to the same subject;
  * the `.sig` tags, which oras cp -r does not carry, are pushed with the command sign printed and
- * must arrive as cosign/podman read them. orascheck is built from ../shared/tools/orascheck (see
- * its README) and named by AIRSIGN_ORASCHECK; without it this file is skipped, saying so.
+ * must arrive as cosign/podman read them. orascheck (an `oras cp -r` stand-in built from oras-go)
+ * is named by AIRSIGN_ORASCHECK; without it this file is skipped, saying so.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

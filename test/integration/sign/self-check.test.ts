@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { listDir, sha256File } from '../../helpers/sign-checks.js';
 import { cryptoKeyBackend, makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
@@ -40,13 +40,13 @@ describe('signatures are verified before anything is written', () => {
       const tar = join(dir, 'single.tar');
       copyFileSync(join(SAMPLES, 'single.tar'), tar);
       const before = sha256File(tar);
-      const error = await rejectionOf(signLayout({ source: tar, key: lyingKey(), formats: [format], registry: defaultFormatRegistry(), identity: 'reg.example/app:1' }));
+      const error = await rejectionOf(signLayout(tar, { key: lyingKey(), formats: [format], registry: defaultFormatRegistry(), identity: 'reg.example/app:1' }));
       expect(error).toMatchObject({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' });
       expect(error.message).toContain(format);
       expect(sha256File(tar)).toBe(before);
       expect(listDir(dir)).toEqual(['single.tar']);
       // the honest key signs the same input fine
-      const ok = await signLayout({ source: tar, key: cryptoKeyBackend(good.keyPath, good.chain), formats: [format], registry: defaultFormatRegistry(), identity: 'reg.example/app:1' });
+      const ok = await signLayout(tar, { key: cryptoKeyBackend(good.keyPath, good.chain), formats: [format], registry: defaultFormatRegistry(), identity: 'reg.example/app:1' });
       expect(ok.record.signatures).toHaveLength(1);
     });
   }
