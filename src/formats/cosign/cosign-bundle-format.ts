@@ -44,6 +44,7 @@ export function buildBundleReferrerManifest(subject: { mediaType: string; digest
   return { manifestBytes, descriptor, layer };
 }
 
+/** The `cosign-bundle` format: a Sigstore v0.3 bundle (DSSE in-toto statement) as an OCI referrer. */
 export function createCosignBundleFormat(): SignatureFormat {
   return {
     id: 'cosign-bundle',

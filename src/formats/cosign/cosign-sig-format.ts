@@ -29,6 +29,7 @@ export function cosignImageKind(mediaType: string): string {
   return isIndexMediaType(mediaType) ? CosignKind.ImageIndex : CosignKind.Image;
 }
 
+/** The `cosign` format: tag-based `sha256-<hex>.sig` simple-signing signatures (needs the identity). */
 export function createCosignSigFormat(): SignatureFormat {
   return {
     id: 'cosign',
