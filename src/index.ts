@@ -7,7 +7,7 @@
 
 // Operations on an OCI image layout (tar, .tar.gz, directory, or `-` with the stdin option).
 export { inspectLayout } from './operations/inspect.js';
-export type { InspectReport, InspectNode, InspectImage, InspectReferrer } from './operations/inspect.js';
+export type { InspectReport, InspectNode, InspectImage, InspectReferrer, CosignSignatureListing, SigstoreBundleListing } from './operations/inspect.js';
 export { stripLayout } from './operations/strip.js';
 export type { StripOptions, StripResult } from './operations/strip.js';
 export { repackLayout } from './operations/repack.js';
@@ -35,8 +35,13 @@ export type { ResolvedImage, ResolvedChild } from './layout/resolve.js';
 // Signature formats.
 export { createFormatRegistry } from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
-export { defaultFormatRegistry, DEFAULT_FORMATS } from './formats/default-formats.js';
-export type { SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper } from './formats/signature-format.js';
+export { defaultFormatRegistry, defaultFormats, DEFAULT_FORMATS } from './formats/default-formats.js';
+export type { DefaultFormatOptions } from './formats/default-formats.js';
+export type { SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper, LayoutReader, IndexEntryEdit } from './formats/signature-format.js';
+export { createCosignSigFormat } from './formats/cosign/cosign-sig-format.js';
+export { createCosignBundleFormat } from './formats/cosign/cosign-bundle-format.js';
+export { parseDockerReference, normalizeIdentity } from './formats/docker-reference.js';
+export type { DockerReference } from './formats/docker-reference.js';
 export { createTsaTimestamper } from './timestamp/tsa-client.js';
 export type { TsaOptions } from './timestamp/tsa-client.js';
 

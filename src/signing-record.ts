@@ -41,6 +41,12 @@ export interface SignatureRecord {
    * layout already held (this run added one more); absent when there were none.
    */
   existingSignatures?: string[];
+  /** The docker reference written into the payload (cosign, GPG). */
+  identity?: string;
+  /** The index.json tag the signature manifest carries (cosign `sha256-<hex>.sig`). */
+  tag?: string;
+  /** True when an identical signature was already there and nothing was added. */
+  existing?: boolean;
 }
 
 /** The whole record of one `sign` run. */
@@ -49,6 +55,8 @@ export interface SigningRecord {
   tool: { name: 'airsign'; version: string };
   /** The --reference given, if any. */
   reference?: string;
+  /** The normalized registry reference signed into cosign/GPG payloads in this run, if any. */
+  identity?: string;
   /** Secret-free key description (file path or PKCS#11 URI without PIN). */
   key: string;
   signatures: SignatureRecord[];
@@ -56,11 +64,12 @@ export interface SigningRecord {
   notes: string[];
 }
 
-export function createSigningRecord(options: { key: string; reference?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
+export function createSigningRecord(options: { key: string; reference?: string; identity?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
   return {
     schema: SIGNING_RECORD_SCHEMA,
     tool: { name: 'airsign', version: VERSION },
     ...(options.reference === undefined ? {} : { reference: options.reference }),
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
     key: options.key,
     signatures: options.signatures,
     notes: options.notes ?? [],

@@ -53,7 +53,15 @@ export function formatInspectReport(report: InspectReport): string {
     for (const r of report.referrers) {
       lines.push(`  ${r.role.padEnd(11)} ${short(r.digest)} -> subject ${short(r.subject)}  ${r.artifactType ?? r.mediaType}${r.present ? '' : '  MISSING'}`);
     }
-    for (const t of report.cosignTags) lines.push(`  cosign tag  ${t.tag} -> ${short(t.digest)}${t.present ? '' : '  MISSING'}`);
+    for (const t of report.cosignTags) {
+      lines.push(`  cosign tag  ${t.tag} -> ${short(t.digest)}${t.present ? '' : '  MISSING'}`);
+      for (const sig of report.cosignSignatures.filter((c) => c.tag === t.tag)) {
+        lines.push(`    cosign signature ${short(sig.layer)}: ${sig.error ?? `${sig.identity ?? '?'} @ ${sig.signedDigest ? short(sig.signedDigest) : '?'}${sig.hasSignature ? '' : '  NO SIGNATURE'}`}`);
+      }
+    }
+    for (const b of report.sigstoreBundles) {
+      lines.push(`  sigstore bundle ${short(b.manifest)} -> subject ${short(b.subject)}: ${b.error ?? `${b.predicateType ?? '?'}, statement over ${(b.statementSubjects ?? []).map(short).join(', ') || '?'}`}`);
+    }
   }
   return lines.join('\n');
 }

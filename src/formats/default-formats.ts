@@ -1,14 +1,35 @@
 /**
- * The formats `airsign sign` offers, in `--help` order. Add cosign / GPG simple signing here.
+ * The formats `airsign sign` offers, in `--help` order, each created with its own options (a format's
+ * options belong to it, not to the shared sign context). Add GPG simple signing here.
  */
-import { notationCoseFormat, notationJwsFormat } from './notation/notation-format.js';
+import { createCosignBundleFormat } from './cosign/cosign-bundle-format.js';
+import { createCosignSigFormat } from './cosign/cosign-sig-format.js';
+import { createNotationFormat } from './notation/notation-format.js';
+import type { NotationManifestVariant } from './notation/signature-manifest.js';
 import { createFormatRegistry, type FormatRegistry } from './registry.js';
 import type { SignatureFormat } from './signature-format.js';
 
-/** The signature formats the CLI offers, in `--help` order (Notation JWS, Notation COSE). */
-export const DEFAULT_FORMATS: readonly SignatureFormat[] = [notationJwsFormat, notationCoseFormat];
+/** Per-format options, each read only by its format. */
+export interface DefaultFormatOptions {
+  /** `--notation-manifest` (notation, notation-cose). */
+  notationManifest?: NotationManifestVariant;
+}
 
-/** A registry of DEFAULT_FORMATS: what signLayout uses when no `registry` is given. */
-export function defaultFormatRegistry(): FormatRegistry {
-  return createFormatRegistry(DEFAULT_FORMATS);
+/** Every format `sign` offers, created with `options`, in `--help` order. */
+export function defaultFormats(options: DefaultFormatOptions = {}): SignatureFormat[] {
+  const notation = options.notationManifest === undefined ? {} : { manifest: options.notationManifest };
+  return [
+    createNotationFormat('jws', notation),
+    createNotationFormat('cose', notation),
+    createCosignSigFormat(),
+    createCosignBundleFormat(),
+  ];
+}
+
+/** The signature formats the CLI offers, in `--help` order, with default options. */
+export const DEFAULT_FORMATS: readonly SignatureFormat[] = defaultFormats();
+
+/** A registry of the default formats created with `options`: what signLayout uses when no `registry` is given. */
+export function defaultFormatRegistry(options: DefaultFormatOptions = {}): FormatRegistry {
+  return createFormatRegistry(defaultFormats(options));
 }

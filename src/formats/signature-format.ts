@@ -1,9 +1,12 @@
 /**
- * The seam between the `sign` operation and a signature format (Notation JWS/COSE today; cosign
- * and GPG simple signing later). A format turns one signed descriptor into new blobs, new
- * index.json entries and record entries; it never touches the layout or opens keys itself.
+ * The seam between the `sign` operation and a signature format (Notation JWS/COSE, cosign `.sig`
+ * and bundle; GPG simple signing). A format is created with its own options, turns one signed
+ * descriptor into new blobs, index.json changes and record entries, may READ the layout (cosign
+ * appends to an existing `.sig` manifest), verifies every signature it made before returning,
+ * and never writes the layout or opens keys itself.
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
+import type { ImageIndex } from '../layout/image-index.js';
 import type { HashAlgorithm, KeyBackend } from '../key-backend.js';
 import type { SignatureRecord } from '../signing-record.js';
 
@@ -35,18 +38,56 @@ export interface SignContext {
   /** e.g. "airsign/0.1.0". */
   signingAgent: string;
   timestamper?: Timestamper;
-  /** Notation signature-manifest shape (default legacy: what notation v1.3 reads from layouts). */
-  notationManifest: 'legacy' | 'oci-1.1';
   /** The --reference the user gave, for records. */
   reference?: string;
+  /**
+   * The registry reference the image will be pulled as (`--identity`, else the image's full
+   * `io.containerd.image.name`), normalized; written into cosign and GPG payloads. Formats that
+   * need it and find it missing throw IDENTITY_REQUIRED (sign checks that before signing).
+   */
+  identity?: string;
+  /** The layout being signed, read-only, as it was before this run (nothing is written yet). */
+  layout: LayoutReader;
+  /** True for the image --reference picked (not a platform manifest reached with --recursive). */
+  isTopLevel: boolean;
+}
+
+/** What a format may read of the layout it signs into. */
+export interface LayoutReader {
+  readonly index: ImageIndex;
+  hasBlob(digest: string): boolean;
+  /** Reads a small blob fully, verifying size and digest. */
+  readBlob(desc: PlainDescriptor): Promise<Uint8Array>;
+}
+
+/** Changes to index.json entries that already exist (matched by digest). */
+export interface IndexEntryEdit {
+  digest: string;
+  /** Annotations set on every existing entry with that digest (e.g. cosign's `kind`). */
+  setAnnotations: Record<string, string>;
 }
 
 export interface SignatureFormatOutput {
   /** New blobs (envelopes, configs, signature manifests); the writer computes digests. */
   blobs: Uint8Array[];
-  /** New index.json entries (untagged: no ref.name) so oras-go finds them as referrers. */
+  /**
+   * New index.json entries: untagged referrers (oras-go finds them through `subject`) or tagged
+   * ones (cosign `sha256-<hex>.sig`); an entry whose ref.name an existing entry has replaces it.
+   */
   indexEntries: Descriptor[];
+  /** Annotations to add to existing entries. */
+  indexEdits?: IndexEntryEdit[];
+  /**
+   * Manifests this output supersedes (a `.sig` manifest rebuilt with one more layer): sign drops
+   * them, and what only they referenced, from the layout.
+   */
+  replacedManifests?: string[];
   records: SignatureRecord[];
+  /**
+   * Tags this output adds to index.json that `oras cp -r` does not carry (no `subject`, e.g.
+   * cosign's `sha256-<hex>.sig`): each needs its own `oras cp`, which sign reports.
+   */
+  detachedTags?: string[];
 }
 
 /** A signature manifest already in the layout whose subject is the image about to be signed. */
@@ -64,6 +105,8 @@ export interface SignatureFormat {
   readonly id: string;
   /** One line for `--help`. */
   readonly describe: string;
+  /** True when the format writes the signed identity (cosign, GPG): sign refuses to run without one. */
+  readonly needsIdentity?: boolean;
   /**
    * Refuses keys/certificates this format cannot use (e.g. Ed25519 for Notation), before
    * anything is signed; `run.signingTime` is the time every signature of the run will carry.

@@ -9,6 +9,8 @@ import { parseImageIndex } from './image-index.js';
 export interface AddIndexEntriesOptions {
   /** Drop existing entries whose ref.name equals a new entry's ref.name (cosign `.sig` re-tag). */
   replaceTags?: boolean;
+  /** Annotations to set on existing entries with a given digest (cosign's `kind`). */
+  setAnnotations?: ReadonlyArray<{ digest: string; annotations: Record<string, string> }>;
 }
 
 /** Returns new compact index.json bytes with `entries` appended (exact duplicates are not added twice). */
@@ -21,6 +23,9 @@ export function addIndexEntries(indexBytes: Uint8Array, entries: Descriptor[], o
       const tag = m.annotations?.[Annotation.RefName];
       return tag === undefined || !tags.has(tag);
     });
+  }
+  for (const edit of options.setAnnotations ?? []) {
+    manifests = manifests.map((m) => (m.digest === edit.digest ? { ...m, annotations: { ...(m.annotations ?? {}), ...edit.annotations } } : m));
   }
   for (const entry of entries) {
     const text = JSON.stringify(entry);

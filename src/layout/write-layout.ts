@@ -34,6 +34,11 @@ export interface LayoutChanges {
   addBlobs?: Array<{ bytes: Uint8Array }>;
   /** Replacement index.json bytes. */
   indexBytes?: Uint8Array;
+  /**
+   * Blobs nothing references any more (a replaced cosign `.sig` manifest and its config): left out
+   * of a tar; removed from a directory after index.json is written.
+   */
+  dropBlobs?: ReadonlySet<string>;
   /** strip: stream these blobs into `<directory>/<alg>/<encoded>` (verified) and leave them out of the output. */
   stripBlobsTo?: { directory: string; digests: ReadonlySet<string> };
   /** repack: verify `<directory>/<alg>/<encoded>` against `expected` and insert those the layout lacks. */
@@ -199,8 +204,9 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
   }
   const plan = new Map<string, BlobPlan>();
+  const drop = changes.dropBlobs ?? new Set<string>();
   for (const digest of layout.blobDigests()) {
-    if (!strip.has(digest)) plan.set(digest, { kind: 'layout', digest, size: layout.blobSize(digest)! });
+    if (!strip.has(digest) && !drop.has(digest)) plan.set(digest, { kind: 'layout', digest, size: layout.blobSize(digest)! });
   }
   const added: string[] = [];
   for (const { bytes } of changes.addBlobs ?? []) {
@@ -235,6 +241,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const stripped = [...strip].sort();
 
   if (layout.source.kind === 'directory' && options.output === undefined) {
+    const dropped = [...drop].filter((d) => layout.hasBlob(d) && !plan.has(d));
     return writeDirectoryInPlace(layout, plan, {
       indexBytes,
       changed: changes.indexBytes !== undefined,
@@ -242,6 +249,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
       strippedTo: changes.stripBlobsTo?.directory,
       added,
       inserted,
+      dropped,
       progress,
       signal: options.signal,
       beforeReplace: options.beforeReplace,
@@ -388,6 +396,7 @@ async function writeDirectoryInPlace(
     strippedTo: string | undefined;
     added: string[];
     inserted: string[];
+    dropped: string[];
     progress: Progress | undefined;
     signal: AbortSignal | undefined;
     beforeReplace: (() => Promise<void>) | undefined;
@@ -431,7 +440,7 @@ async function writeDirectoryInPlace(
     await created.remove();
     throw outputError(error, root);
   }
-  for (const digest of o.stripped) {
+  for (const digest of [...o.stripped, ...o.dropped]) {
     const path = directoryBlobPath(layout, digest);
     if (path) await rm(path, { force: true });
   }

@@ -5,7 +5,7 @@
  */
 import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
-import { Annotation } from '../media-types.js';
+import { Annotation, MediaType } from '../media-types.js';
 import { reachableNodes, walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
@@ -48,6 +48,35 @@ export interface InspectReferrer {
 
 /** Version of the InspectReport document (`inspect --json`); raised when a field changes meaning or goes. */
 export const INSPECT_SCHEMA_VERSION = 1;
+export interface CosignSignatureListing {
+  tag: string;
+  /** The `.sig` manifest. */
+  manifest: string;
+  /** The payload layer. */
+  layer: string;
+  /** `critical.identity.docker-reference` (undefined when the payload is missing or unreadable). */
+  identity?: string;
+  /** `critical.image.docker-manifest-digest`. */
+  signedDigest?: string;
+  /** `critical.type`. */
+  type?: string;
+  /** Whether the layer carries a `dev.cosignproject.cosign/signature` annotation. */
+  hasSignature: boolean;
+  /** Why the payload could not be read. */
+  error?: string;
+}
+
+export interface SigstoreBundleListing {
+  /** The referrer manifest. */
+  manifest: string;
+  subject: string;
+  predicateType?: string;
+  /** The statement's subject digests (`sha256:<hex>`). */
+  statementSubjects?: string[];
+  /** verificationMaterial.publicKey.hint. */
+  publicKeyHint?: string;
+  error?: string;
+}
 
 export interface InspectReport {
   /** INSPECT_SCHEMA_VERSION: scripts check it before reading the rest. */
@@ -59,6 +88,10 @@ export interface InspectReport {
   images: InspectImage[];
   referrers: InspectReferrer[];
   cosignTags: Array<{ tag: string; digest: string; subject: string; kind: string; present: boolean }>;
+  /** One entry per layer of each cosign `.sig` manifest present: what each simple-signing payload says. */
+  cosignSignatures: CosignSignatureListing[];
+  /** Sigstore bundle referrers (cosign v3) present, with what their statement signs. */
+  sigstoreBundles: SigstoreBundleListing[];
   blobs: { present: number; presentBytes: number; missing: number; missingBytes: number; unreferenced: string[] };
   extraFiles: string[];
 }
@@ -155,6 +188,8 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
     }),
     referrers: [],
     cosignTags: graph.cosignTags.map((t) => ({ tag: t.tag, digest: t.digest, subject: t.subjectDigest, kind: t.kind, present: layout.hasBlob(t.digest) })),
+    cosignSignatures: await listCosignSignatures(layout, graph),
+    sigstoreBundles: await listSigstoreBundles(layout, graph),
     blobs: { present: 0, presentBytes: 0, missing: 0, missingBytes: 0, unreferenced: graph.unreferencedBlobs },
     extraFiles: layout.extraFiles.map((f) => f.path),
   };
@@ -181,6 +216,89 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
     report.blobs.presentBytes += layout.blobSize(digest) ?? 0;
   }
   return report;
+}
+
+const MAX_SIGNATURE_JSON = 1024 * 1024;
+
+function errorText(error: unknown): string {
+  return (error as Error).message ?? String(error);
+}
+
+async function readJson(layout: Layout, d: { mediaType: string; digest: string; size: number }): Promise<unknown> {
+  return JSON.parse(new TextDecoder().decode(await layout.readBlob(d, MAX_SIGNATURE_JSON)));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function listCosignSignatures(layout: Layout, graph: LayoutGraph): Promise<CosignSignatureListing[]> {
+  const out: CosignSignatureListing[] = [];
+  for (const t of graph.cosignTags) {
+    if (t.kind !== 'sig' || !layout.hasBlob(t.digest)) continue;
+    const node = graph.nodes.get(t.digest);
+    if (!node) continue;
+    let manifest: unknown;
+    try {
+      manifest = await readJson(layout, node.descriptor);
+    } catch {
+      continue;
+    }
+    const layers = isRecord(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
+    for (const layer of layers) {
+      if (!isRecord(layer) || layer.mediaType !== MediaType.CosignSimpleSigning || typeof layer.digest !== 'string' || typeof layer.size !== 'number') continue;
+      const annotations = isRecord(layer.annotations) ? layer.annotations : {};
+      const listing: CosignSignatureListing = { tag: t.tag, manifest: t.digest, layer: layer.digest, hasSignature: typeof annotations['dev.cosignproject.cosign/signature'] === 'string' };
+      try {
+        if (!layout.hasBlob(layer.digest)) throw new Error('the payload is not in the layout');
+        const payload = await readJson(layout, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
+        const critical = isRecord(payload) && isRecord(payload.critical) ? payload.critical : {};
+        const identity = isRecord(critical.identity) ? critical.identity['docker-reference'] : undefined;
+        const image = isRecord(critical.image) ? critical.image['docker-manifest-digest'] : undefined;
+        if (typeof identity === 'string') listing.identity = identity;
+        if (typeof image === 'string') listing.signedDigest = image;
+        if (typeof critical.type === 'string') listing.type = critical.type;
+      } catch (error) {
+        listing.error = errorText(error);
+      }
+      out.push(listing);
+    }
+  }
+  return out;
+}
+
+async function listSigstoreBundles(layout: Layout, graph: LayoutGraph): Promise<SigstoreBundleListing[]> {
+  const out: SigstoreBundleListing[] = [];
+  for (const [subject, list] of graph.referrers) {
+    for (const digest of list) {
+      const node = graph.nodes.get(digest)!;
+      if (node.artifactType !== MediaType.SigstoreBundleV03 || !node.present) continue;
+      const listing: SigstoreBundleListing = { manifest: digest, subject };
+      try {
+        const manifest = await readJson(layout, node.descriptor);
+        const layer: unknown = isRecord(manifest) && Array.isArray(manifest.layers) ? (manifest.layers as unknown[])[0] : undefined;
+        if (!isRecord(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || typeof layer.mediaType !== 'string') throw new Error('no bundle layer');
+        if (!layout.hasBlob(layer.digest)) throw new Error('the bundle is not in the layout');
+        const bundle = await readJson(layout, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
+        const material = isRecord(bundle) && isRecord(bundle.verificationMaterial) ? bundle.verificationMaterial : {};
+        if (isRecord(material.publicKey) && typeof material.publicKey.hint === 'string') listing.publicKeyHint = material.publicKey.hint;
+        const envelope = isRecord(bundle) && isRecord(bundle.dsseEnvelope) ? bundle.dsseEnvelope : undefined;
+        if (envelope && typeof envelope.payload === 'string') {
+          const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as unknown;
+          if (isRecord(statement)) {
+            if (typeof statement.predicateType === 'string') listing.predicateType = statement.predicateType;
+            if (Array.isArray(statement.subject)) {
+              listing.statementSubjects = statement.subject.flatMap((s) => (isRecord(s) && isRecord(s.digest) ? Object.entries(s.digest).map(([alg, hex]) => `${alg}:${String(hex)}`) : []));
+            }
+          }
+        }
+      } catch (error) {
+        listing.error = errorText(error);
+      }
+      out.push(listing);
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
  * `sign`: picks the image(s) to sign in a layout (tar, stripped tar or directory), signs each by
  * digest with every requested format through ONE KeyBackend (one HSM login), adds the new blobs
- * and untagged index.json entries, writes the layout atomically (one streaming, verifying pass
- * for a full tarball), then the signing record.
+ * and index.json entries, writes the layout atomically (one streaming, verifying pass for a full
+ * tarball), then the signing record. Every signature is verified by its format before anything is
+ * written. Also resolves the signed identity (`--identity`, else the image's full name).
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
-import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import { normalizeIdentity } from '../formats/docker-reference.js';
+import type { IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
 import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
+import { supersededBlobs } from '../layout/superseded-blobs.js';
+import { imageIdentity, orasCopyCommand } from './sign-identity.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import { withWriteLock, type RunControlOptions } from '../fs/write-lock.js';
@@ -55,7 +59,11 @@ export interface SignOptions extends WriteLayoutOptions, RunControlOptions {
   tsaOptions?: TsaOptions;
   /** A timestamper to use instead of the TSA client (tests, embedders). */
   timestamper?: Timestamper;
-  notationManifest?: 'legacy' | 'oci-1.1';
+  /**
+   * `--identity`: the registry reference (registry/repo[:tag]) written into cosign and GPG payloads.
+   * Default: the image's `io.containerd.image.name` when it is a full name.
+   */
+  identity?: string;
   /** Write the signing record here (temp + rename). */
   recordPath?: string;
 }
@@ -64,8 +72,15 @@ export interface SignResult {
   record: SigningRecord;
   /** Where the signed layout is. */
   output: string;
-  /** Index entries added (one per signature). */
+  /** Index entries added or replaced. */
   added: number;
+  /** The normalized identity signed into cosign/GPG payloads, and where it came from. */
+  identity?: { reference: string; source: 'option' | 'image-name' };
+  /**
+   * Tags oras cp -r does not carry (cosign `.sig`), each with the exact `oras cp` command that
+   * copies it to the identity's repository.
+   */
+  detachedCopies: Array<{ tag: string; command: string }>;
 }
 
 /**
@@ -90,19 +105,32 @@ export async function signLayout(source: string, options: SignOptions): Promise<
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
   if (options.output !== undefined) await checkOutputTarget(options.output);
+  const givenIdentity = options.identity === undefined ? undefined : normalizeIdentity(options.identity);
 
   // The lock is held from before the layout is read until it is replaced: a second run on the same
   // tar waits and then signs the tar that already carries the first run's signature.
   return withWriteLock({ source, output: options.output, lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
     const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
     try {
-      const { targets, notes } = await chooseTargets(layout, options);
+      const { targets, notes, image } = await chooseTargets(layout, options);
+      const identity = givenIdentity !== undefined
+        ? { reference: givenIdentity, source: 'option' as const }
+        : imageIdentity(layout, image.descriptor);
+      const needing = formats.filter((f) => f.needsIdentity).map((f) => f.id);
+      if (needing.length > 0 && identity === undefined) {
+        throw airsignError('IDENTITY_REQUIRED',
+          `--format ${needing.join(', ')} signs the registry reference the image will be pulled as, and the image has no full name in the layout: give --identity registry/repo[:tag]`,
+          { details: { formats: needing } });
+      }
 
       const ownsKey = typeof options.key === 'string';
       const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
       let signatures: SignatureRecord[] = [];
       const blobs: Uint8Array[] = [];
       const entries = [];
+      const edits: IndexEntryEdit[] = [];
+      const detachedTags: string[] = [];
+      const replaced: string[] = [];
       try {
         const keyInfo = await describeKey(backend);
         for (const format of formats) await format.check(keyInfo, { signingTime });
@@ -112,8 +140,9 @@ export async function signLayout(source: string, options: SignOptions): Promise<
           signingTime,
           ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
           ...(timestamper === undefined ? {} : { timestamper }),
-          notationManifest: options.notationManifest ?? 'legacy',
           ...(options.reference === undefined ? {} : { reference: options.reference }),
+          ...(identity === undefined ? {} : { identity: identity.reference }),
+          layout: layoutReader(layout),
         });
         signatures = result.records.map((r) => {
           const already = existing.get(`${r.format} ${r.signedDescriptor.digest}`);
@@ -121,20 +150,35 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         });
         blobs.push(...result.blobs);
         entries.push(...result.entries);
+        edits.push(...result.edits);
+        replaced.push(...result.replaced);
+        detachedTags.push(...result.detachedTags);
       } finally {
         if (ownsKey) await backend.close();
       }
 
-      const indexBytes = addIndexEntries(layout.indexBytes, entries);
-      await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
+      const indexBytes = addIndexEntries(layout.indexBytes, entries, {
+        replaceTags: true,
+        setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
+      });
+      const dropBlobs = await supersededBlobs(layout, indexBytes, replaced);
+      await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
       const record = createSigningRecord({
         key: backend.description,
         ...(options.reference === undefined ? {} : { reference: options.reference }),
+        ...(identity !== undefined && signatures.some((sig) => sig.identity !== undefined) ? { identity: identity.reference } : {}),
         signatures,
         notes,
       });
       if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
-      return { record, output: options.output ?? source, added: entries.length };
+      const output = options.output ?? source;
+      return {
+        record,
+        output,
+        added: entries.length,
+        ...(identity === undefined ? {} : { identity }),
+        detachedCopies: [...new Set(detachedTags)].map((tag) => ({ tag, command: orasCopyCommand(output, tag, identity?.reference) })),
+      };
     } finally {
       await layout.close();
     }
@@ -144,7 +188,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
 
 /** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
-async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[] }> {
+async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[]; image: Awaited<ReturnType<typeof resolveImage>> }> {
   const image = await resolveImage(layout, options.reference);
   const targets: PlainDescriptor[] = [plainDescriptor(image.plain)];
   const notes: string[] = [];
@@ -164,7 +208,7 @@ async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<
       if (!targets.some((t) => t.digest === plain.digest)) targets.push(plain);
     }
   }
-  return { targets, notes };
+  return { targets, notes, image };
 }
 
 /**
@@ -196,6 +240,11 @@ async function signaturesBySameKey(
   return found;
 }
 
+function layoutReader(layout: LayoutLike): LayoutReader {
+  return { index: layout.index, hasBlob: (digest) => layout.hasBlob(digest), readBlob: (desc) => layout.readBlob(desc) };
+}
+
+
 async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
   const spki = await backend.publicKeySpki();
   const chain = await backend.certificateChain();
@@ -217,20 +266,27 @@ async function signAll(
     signingTime: Date;
     expiry?: Date;
     timestamper?: Timestamper;
-    notationManifest: 'legacy' | 'oci-1.1';
     reference?: string;
+    identity?: string;
+    layout: LayoutReader;
   },
 ) {
   const records: SignatureRecord[] = [];
   const blobs: Uint8Array[] = [];
   const entries = [];
-  for (const subject of targets) {
+  const edits: IndexEntryEdit[] = [];
+  const detachedTags: string[] = [];
+  const replaced: string[] = [];
+  for (const [i, subject] of targets.entries()) {
     for (const format of formats) {
-      const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, ...common });
+      const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, isTopLevel: i === 0, ...common });
       blobs.push(...out.blobs);
       entries.push(...out.indexEntries);
+      edits.push(...(out.indexEdits ?? []));
+      detachedTags.push(...(out.detachedTags ?? []));
+      replaced.push(...(out.replacedManifests ?? []));
       records.push(...out.records);
     }
   }
-  return { records, blobs, entries };
+  return { records, blobs, entries, edits, detachedTags, replaced };
 }

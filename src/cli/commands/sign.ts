@@ -18,6 +18,7 @@ interface SignArgs extends KeyArgs {
   input: string;
   format: string[];
   reference?: string;
+  identity?: string;
   recursive: boolean;
   includeAttestations: boolean;
   annotation?: string[];
@@ -41,6 +42,7 @@ export const signCommand = defineCommand<SignArgs>({
         .option('format', { ...listOption(`Signature format, repeatable or comma-separated (${registry.ids().join(', ')})`), demandOption: true })
         .option('output', { alias: 'o', type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
         .option('reference', { alias: 'r', type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
+        .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (default: the image\'s full name in the layout)' })
         .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
         .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
         .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
@@ -59,6 +61,10 @@ export const signCommand = defineCommand<SignArgs>({
     ],
     ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation \\\n--recursive -r app:1.0', 'Sign a multi-platform index and each platform manifest'],
     [
+      "$0 sign app.tar --key 'pkcs11:token=release;object=signer' \\\n--format cosign,cosign-bundle --identity registry.example/team/app:1.4",
+      'cosign .sig and v3 bundle signatures naming the reference podman/skopeo will pull',
+    ],
+    [
       '$0 sign image.tar --key key.pem --cert chain.pem --format notation \\\n--tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry',
     ],
@@ -69,6 +75,7 @@ export const signCommand = defineCommand<SignArgs>({
     const formats = args.format;
     registry.select(formats); // unknown / missing --format before opening anything
     warnAboutKeySpecs(context, [args.key]);
+    const notationManifest = parseNotationManifest(args.notationManifest);
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
@@ -87,15 +94,15 @@ export const signCommand = defineCommand<SignArgs>({
           : {}),
       },
       formats,
-      registry,
+      registry: defaultFormatRegistry({ notationManifest }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
+      ...(args.identity === undefined ? {} : { identity: args.identity }),
       recursive: args.recursive,
       includeAttestations: args.includeAttestations,
       annotations,
       signingTime,
       ...(expiry === undefined ? {} : { expiry }),
       ...(args.tsa === undefined ? {} : { tsaUrl: args.tsa, tsaOptions }),
-      notationManifest: parseNotationManifest(args.notationManifest),
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
@@ -103,6 +110,12 @@ export const signCommand = defineCommand<SignArgs>({
       onLockWait: context.onLockWait,
       directIo: context.directIo,
     });
+    if (result.identity !== undefined && result.record.identity !== undefined) {
+      context.log(`signed identity ${result.identity.reference}${result.identity.source === 'image-name' ? ' (the image\'s name in the layout; override with --identity)' : ''}`);
+    }
+    for (const copy of result.detachedCopies) {
+      context.log(`oras cp -r does not carry the tag ${copy.tag}; copy it with: ${copy.command}`);
+    }
     const again = result.record.signatures.filter((s) => s.existingSignatures !== undefined);
     if (again.length > 0) {
       const what = again.map((s) => `${s.format} over ${s.signedDescriptor.digest}`).join(', ');
@@ -115,7 +128,7 @@ export const signCommand = defineCommand<SignArgs>({
 function describeRecord(record: SigningRecord, output: string): string {
   const lines = [`signed ${output}: ${record.signatures.length} signature(s)`];
   for (const s of record.signatures) {
-    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.timestamped ? ' (time-stamped)' : ''}`);
+    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.tag ? ` [${s.tag}]` : ''}${s.timestamped ? ' (time-stamped)' : ''}${s.existing ? ' (already there)' : ''}`);
   }
   for (const note of record.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');

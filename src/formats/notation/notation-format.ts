@@ -15,6 +15,7 @@ import { checkNotationAnnotations, createNotationEnvelope, type NotationEnvelope
 import { prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
+import type { NotationManifestVariant } from './signature-manifest.js';
 
 /**
  * The chain each run's check() validated, by the run's key info (both Notation formats share it):
@@ -22,7 +23,14 @@ import { notationAlgorithmFor } from './notation-algorithm.js';
  */
 const runChains = new WeakMap<SigningKeyInfo, ValidatedNotationChain>();
 
-export function createNotationFormat(type: NotationEnvelopeType): SignatureFormat {
+/** Options of the Notation formats (`--notation-manifest`). */
+export interface NotationFormatOptions {
+  /** Signature-manifest shape (default legacy: what notation v1.3 reads from layouts). */
+  manifest?: NotationManifestVariant;
+}
+
+export function createNotationFormat(type: NotationEnvelopeType, options: NotationFormatOptions = {}): SignatureFormat {
+  const variant = options.manifest ?? 'legacy';
   const id = type === 'jws' ? 'notation' : 'notation-cose';
   return {
     id,
@@ -55,7 +63,7 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
         envelope: { mediaType: envelope.mediaType, bytes: envelope.bytes },
         chain: context.key.chain,
         created: context.signingTime,
-        variant: context.notationManifest,
+        variant,
       });
       const record: SignatureRecord = {
         format: id,

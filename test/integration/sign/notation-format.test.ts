@@ -30,7 +30,8 @@ async function keyInfo(backend: KeyBackend, chain: Uint8Array[]): Promise<Signin
 }
 
 function context(key: SigningKeyInfo, extra: Partial<SignContext> = {}): SignContext {
-  return { key, subject, annotations: {}, signingTime, signingAgent: 'airsign/test', notationManifest: 'legacy', ...extra };
+  const layout = { index: { schemaVersion: 2, manifests: [] }, hasBlob: () => false, readBlob: async () => new Uint8Array() };
+  return { key, subject, annotations: {}, signingTime, signingAgent: 'airsign/test', layout, isTopLevel: true, ...extra };
 }
 
 function rawSignature(mediaType: string, envelope: Uint8Array): Uint8Array {
@@ -117,7 +118,7 @@ describe.each(cases)('notation formats with a %s key', (kind, algorithm) => {
 
   it('oci-1.1 manifest variant carries artifactType in the manifest and the index entry', async () => {
     const key = await keyInfo(backend, chain.chain);
-    const out = await registry.get('notation').sign(context(key, { notationManifest: 'oci-1.1' }));
+    const out = await defaultFormatRegistry({ notationManifest: 'oci-1.1' }).get('notation').sign(context(key));
     expect(out.indexEntries[0]!.artifactType).toBe(MediaType.NotarySignature);
     const manifest = JSON.parse(new TextDecoder().decode(out.blobs[2])) as { artifactType: string; config: { mediaType: string } };
     expect(manifest.artifactType).toBe(MediaType.NotarySignature);
