@@ -1,12 +1,24 @@
 /**
- * The formats `airsign sign` offers, in `--help` order. Add cosign / GPG simple signing here.
+ * The formats `airsign sign` offers, in `--help` order, each created with its options (the GPG
+ * format with its lookaside directory). Add cosign here.
  */
+import { createGpgFormat, type GpgFormatOptions } from './gpg/gpg-format.js';
 import { notationCoseFormat, notationJwsFormat } from './notation/notation-format.js';
 import { createFormatRegistry, type FormatRegistry } from './registry.js';
 import type { SignatureFormat } from './signature-format.js';
 
-export const DEFAULT_FORMATS: readonly SignatureFormat[] = [notationJwsFormat, notationCoseFormat];
+/** Per-format options, by format. */
+export interface FormatOptions {
+  gpg?: GpgFormatOptions;
+}
 
-export function defaultFormatRegistry(): FormatRegistry {
-  return createFormatRegistry(DEFAULT_FORMATS);
+export function defaultFormats(options: FormatOptions = {}): SignatureFormat[] {
+  return [notationJwsFormat, notationCoseFormat, createGpgFormat(options.gpg)];
+}
+
+/** The default formats without options (for --help and for lookups that need none). */
+export const DEFAULT_FORMATS: readonly SignatureFormat[] = defaultFormats();
+
+export function defaultFormatRegistry(options: FormatOptions = {}): FormatRegistry {
+  return createFormatRegistry(defaultFormats(options));
 }

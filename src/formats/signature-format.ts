@@ -1,7 +1,8 @@
 /**
- * The seam between the `sign` operation and a signature format (Notation JWS/COSE today; cosign
- * and GPG simple signing later). A format turns one signed descriptor into new blobs, new
- * index.json entries and record entries; it never touches the layout or opens keys itself.
+ * The seam between the `sign` operation and a signature format (Notation JWS/COSE, GPG simple
+ * signing; cosign later). A format turns one signed descriptor into new blobs, new index.json
+ * entries, files outside the layout (GPG's lookaside signatures) and record entries; it never
+ * writes anything or opens keys itself — the `sign` operation writes every output of a run, or none.
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
 import type { HashAlgorithm, KeyBackend } from '../keys/key-backend.js';
@@ -39,6 +40,28 @@ export interface SignContext {
   notationManifest: 'legacy' | 'oci-1.1';
   /** The --reference the user gave, for records. */
   reference?: string;
+  /**
+   * The registry reference the image will be pulled as (`--identity`), written into GPG (and
+   * cosign) payloads as `docker-reference`. Notation ignores it.
+   */
+  identity?: string;
+}
+
+/**
+ * A file a format writes outside the layout (GPG's lookaside `signature-N`). The sign operation
+ * writes it as `<directory>/<stem>-<N>` with N the first free number, and sets `record.file`.
+ */
+export interface ExternalFile {
+  directory: string;
+  stem: string;
+  bytes: Uint8Array;
+  /** The record of the signature this file holds (one of the output's records). */
+  record: SignatureRecord;
+}
+
+/** What a format can check before the layout is opened or the key is used. */
+export interface PreflightContext {
+  identity?: string;
 }
 
 export interface SignatureFormatOutput {
@@ -47,6 +70,8 @@ export interface SignatureFormatOutput {
   /** New index.json entries (untagged: no ref.name) so oras-go finds them as referrers. */
   indexEntries: Descriptor[];
   records: SignatureRecord[];
+  /** Files written outside the layout, after signing and before the layout. */
+  externalFiles?: ExternalFile[];
 }
 
 export interface SignatureFormat {
@@ -59,5 +84,10 @@ export interface SignatureFormat {
    * anything is signed. Throws AirsignError (kind 'key').
    */
   check(key: SigningKeyInfo): Promise<void>;
+  /**
+   * Refuses missing or bad options and unusable output places (input errors), before the layout
+   * is opened or the key is touched. Optional.
+   */
+  preflight?(context: PreflightContext): Promise<void>;
   sign(context: SignContext): Promise<SignatureFormatOutput>;
 }

@@ -1,15 +1,19 @@
 /**
  * `sign`: picks the image(s) to sign in a layout (tar, stripped tar or directory), signs each by
  * digest with every requested format through ONE KeyBackend (one HSM login), adds the new blobs
- * and untagged index.json entries, writes the layout atomically (one streaming, verifying pass
- * for a full tarball), then the signing record.
+ * and untagged index.json entries, writes the files that live outside the layout (GPG lookaside
+ * signatures), then the layout atomically (one streaming, verifying pass for a full tarball), then
+ * the signing record. Every output of a run is written or none: a failure writing the outside files
+ * leaves the layout untouched, and a failure after they were written removes them.
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
 import type { FormatRegistry } from '../formats/registry.js';
-import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import type { ExternalFile, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import { outputWriteError } from '../fs/atomic-write.js';
+import { removeNumberedFiles, writeNumberedFiles, type WrittenNumberedFiles } from '../fs/numbered-files.js';
 import type { KeyBackend } from '../keys/key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
@@ -39,6 +43,8 @@ export interface SignOptions {
   registry: FormatRegistry;
   /** Selects the image (tag, registry/repo:tag, digest); without it, the only image. */
   reference?: string;
+  /** The registry reference signed into GPG payloads (`--identity`). */
+  identity?: string;
   /** Also sign every present platform manifest of an index. */
   recursive?: boolean;
   /** With recursive: also sign attestation manifests. */
@@ -82,6 +88,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     options.timestamper ??
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
+  for (const format of formats) await format.preflight?.(options.identity === undefined ? {} : { identity: options.identity });
 
   const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
   try {
@@ -92,6 +99,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     let signatures: SignatureRecord[] = [];
     const blobs: Uint8Array[] = [];
     const entries = [];
+    const externalFiles: ExternalFile[] = [];
     try {
       const keyInfo = await describeKey(backend);
       for (const format of formats) await format.check(keyInfo);
@@ -102,19 +110,30 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
         ...(timestamper === undefined ? {} : { timestamper }),
         notationManifest: options.notationManifest ?? 'legacy',
         ...(options.reference === undefined ? {} : { reference: options.reference }),
+        ...(options.identity === undefined ? {} : { identity: options.identity }),
       });
       signatures = result.records;
       blobs.push(...result.blobs);
       entries.push(...result.entries);
+      externalFiles.push(...result.externalFiles);
     } finally {
       if (ownsKey) await backend.close();
     }
 
-    const indexBytes = addIndexEntries(layout.indexBytes, entries);
-    await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
-      ...(options.output === undefined ? {} : { output: options.output }),
-      ...(options.progress === undefined ? {} : { progress: options.progress }),
-    });
+    const external = await writeExternalFiles(externalFiles);
+    try {
+      // Only files outside the layout (GPG alone) and no --output: the layout stays as it is.
+      if (entries.length > 0 || blobs.length > 0 || options.output !== undefined) {
+        const indexBytes = addIndexEntries(layout.indexBytes, entries);
+        await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
+          ...(options.output === undefined ? {} : { output: options.output }),
+          ...(options.progress === undefined ? {} : { progress: options.progress }),
+        });
+      }
+    } catch (error) {
+      await removeNumberedFiles(external);
+      throw error;
+    }
     const record = createSigningRecord({
       key: backend.description,
       ...(options.reference === undefined ? {} : { reference: options.reference }),
@@ -129,6 +148,20 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
 }
 
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
+
+/** Writes the formats' files outside the layout (all or none) and puts each path in its record. */
+async function writeExternalFiles(files: readonly ExternalFile[]): Promise<WrittenNumberedFiles> {
+  let written: WrittenNumberedFiles;
+  try {
+    written = await writeNumberedFiles(files);
+  } catch (error) {
+    throw outputWriteError(files.length === 1 ? files[0]!.directory : `the signature files in ${files.map((f) => f.directory).join(', ')}`, error);
+  }
+  files.forEach((file, i) => {
+    file.record.file = written.files[i]!;
+  });
+  return written;
+}
 
 /** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
 async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[] }> {
@@ -177,18 +210,21 @@ async function signAll(
     timestamper?: Timestamper;
     notationManifest: 'legacy' | 'oci-1.1';
     reference?: string;
+    identity?: string;
   },
 ) {
   const records: SignatureRecord[] = [];
   const blobs: Uint8Array[] = [];
   const entries = [];
+  const externalFiles: ExternalFile[] = [];
   for (const subject of targets) {
     for (const format of formats) {
       const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, ...common });
       blobs.push(...out.blobs);
       entries.push(...out.indexEntries);
       records.push(...out.records);
+      externalFiles.push(...(out.externalFiles ?? []));
     }
   }
-  return { records, blobs, entries };
+  return { records, blobs, entries, externalFiles };
 }

@@ -15,6 +15,8 @@ interface SignArgs {
   format?: string[];
   cert?: string;
   reference?: string;
+  identity?: string;
+  lookaside?: string;
   recursive: boolean;
   includeAttestations: boolean;
   annotation?: string[];
@@ -38,6 +40,8 @@ export const signCommand = defineCommand<SignArgs>({
     .option('format', { type: 'string', array: true, describe: `Signature format, repeatable (${registry.ids().join(', ')})` })
     .option('cert', { type: 'string', describe: 'PEM certificate chain, leaf first (overrides the token\'s certificate)' })
     .option('reference', { type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
+    .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo:tag), signed into GPG payloads' })
+    .option('lookaside', { type: 'string', describe: 'GPG: lookaside directory (the registries.d lookaside: path); writes <dir>/<repo>@sha256=<hex>/signature-N' })
     .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
     .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
     .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
@@ -56,11 +60,14 @@ export const signCommand = defineCommand<SignArgs>({
       'Sign a multi-platform index and each platform manifest'],
     ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry'],
+    ["$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format gpg --identity registry.example.com/app:1.4 --lookaside ./sigstore",
+      'GPG simple signing for podman/skopeo; the tar is left as it is'],
   ],
   run: async (args, context) => {
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
-    registry.select(formats); // unknown / missing --format before opening anything
+    const runRegistry = defaultFormatRegistry({ gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
+    runRegistry.select(formats); // unknown / missing --format before opening anything
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
@@ -74,8 +81,9 @@ export const signCommand = defineCommand<SignArgs>({
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
       },
       formats,
-      registry,
+      registry: runRegistry,
       ...(args.reference === undefined ? {} : { reference: args.reference }),
+      ...(args.identity === undefined ? {} : { identity: args.identity }),
       recursive: args.recursive,
       includeAttestations: args.includeAttestations,
       annotations,
@@ -94,7 +102,9 @@ export const signCommand = defineCommand<SignArgs>({
 function describeRecord(record: SigningRecord, output: string): string {
   const lines = [`signed ${output}: ${record.signatures.length} signature(s)`];
   for (const s of record.signatures) {
-    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.timestamped ? ' (time-stamped)' : ''}`);
+    const where = s.signatureManifest?.digest ?? s.file ?? s.signature.digest;
+    const as = s.identity === undefined ? '' : ` as ${s.identity}`;
+    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest}${as} → ${where}${s.timestamped ? ' (time-stamped)' : ''}`);
   }
   for (const note of record.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');
