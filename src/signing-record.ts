@@ -50,6 +50,8 @@ export interface SigningRecord {
   tool: { name: 'airsign'; version: string };
   /** The --reference given, if any. */
   reference?: string;
+  /** The normalized registry reference signed into cosign/GPG payloads in this run, if any. */
+  identity?: string;
   /** Secret-free key description (file path or PKCS#11 URI without PIN). */
   key: string;
   signatures: SignatureRecord[];
@@ -66,11 +68,12 @@ export function rfc3339Seconds(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-export function createSigningRecord(options: { key: string; reference?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
+export function createSigningRecord(options: { key: string; reference?: string; identity?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
   return {
     schema: SIGNING_RECORD_SCHEMA,
     tool: { name: 'airsign', version: VERSION },
     ...(options.reference === undefined ? {} : { reference: options.reference }),
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
     key: options.key,
     signatures: options.signatures,
     notes: options.notes ?? [],

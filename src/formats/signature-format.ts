@@ -79,6 +79,8 @@ export interface SignatureFormat {
   readonly id: string;
   /** One line for `--help`. */
   readonly describe: string;
+  /** True when the format writes the signed identity (cosign, GPG): sign refuses to run without one. */
+  readonly needsIdentity?: boolean;
   /**
    * Refuses keys/certificates this format cannot use (e.g. Ed25519 for Notation), before
    * anything is signed. Throws AirsignError (kind 'key').

@@ -137,6 +137,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     const record = createSigningRecord({
       key: backend.description,
       ...(options.reference === undefined ? {} : { reference: options.reference }),
+      ...(identityOf(signatures) === undefined ? {} : { identity: identityOf(signatures)! }),
       signatures,
       notes,
     });
@@ -148,6 +149,11 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
 }
 
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
+
+/** The identity the run's payloads name (all formats that name one got the same). */
+function identityOf(signatures: readonly SignatureRecord[]): string | undefined {
+  return signatures.find((s) => s.identity !== undefined)?.identity;
+}
 
 /** Writes the formats' files outside the layout (all or none) and puts each path in its record. */
 async function writeExternalFiles(files: readonly ExternalFile[]): Promise<WrittenNumberedFiles> {

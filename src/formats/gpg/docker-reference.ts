@@ -29,10 +29,10 @@ const ANONYMOUS_ID = /^[a-f0-9]{64}$/;
 const NAME_MAX = 255;
 
 function invalid(text: string, why: string): never {
-  throw airsignError('SIGN_IDENTITY_INVALID', `--identity ${JSON.stringify(text)} is not a valid image reference: ${why}`, { details: { identity: text } });
+  throw airsignError('IDENTITY_INVALID', `--identity ${JSON.stringify(text)} is not a valid image reference: ${why}`, { details: { identity: text } });
 }
 
-/** Parses and normalizes `[registry/]repo[:tag][@digest]`; throws SIGN_IDENTITY_INVALID (input). */
+/** Parses and normalizes `[registry/]repo[:tag][@digest]`; throws IDENTITY_INVALID (input). */
 export function parseDockerReference(text: string): DockerReference {
   if (text === '') invalid(text, 'it is empty');
   let rest = text;

@@ -38,7 +38,7 @@ const ALGORITHM_NAME: Record<KeyType, string> = {
 
 function requireIdentity(identity: string | undefined): string {
   if (identity === undefined || identity === '') {
-    throw airsignError('SIGN_IDENTITY_REQUIRED', '--format gpg signs the registry reference the image will be pulled as: give --identity registry/repo:tag');
+    throw airsignError('IDENTITY_REQUIRED', '--format gpg signs the registry reference the image will be pulled as: give --identity registry/repo:tag');
   }
   return identity;
 }
@@ -53,6 +53,7 @@ function requireLookaside(lookaside: string | undefined): string {
 export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat {
   return {
     id: 'gpg',
+    needsIdentity: true,
     describe: 'containers/image simple signing (GPG) as skopeo/podman verify it, written to the lookaside tree --lookaside',
     async preflight(context: PreflightContext) {
       const lookaside = requireLookaside(options.lookaside);

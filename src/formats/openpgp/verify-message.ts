@@ -2,7 +2,7 @@
  * Checks an OpenPGP signed message that signOpenPgpMessage made, against the signing key's public
  * key, before anything is written (every signature is verified right after it is made). Reads only
  * the shape we write: one-pass signature, literal data, one v4 signature packet with new-format
- * headers. Returns the signed payload; throws OPENPGP_SELF_CHECK_FAILED (kind key) otherwise.
+ * headers. Returns the signed payload; throws SIGNATURE_SELF_CHECK_FAILED (kind key) otherwise.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { airsignError } from '../../errors.js';
@@ -15,7 +15,7 @@ interface Packet {
 }
 
 function fail(why: string): never {
-  throw airsignError('OPENPGP_SELF_CHECK_FAILED', `the OpenPGP signature just made does not verify with the key's public key: ${why}`);
+  throw airsignError('SIGNATURE_SELF_CHECK_FAILED', `the OpenPGP signature just made does not verify with the key's public key: ${why}`);
 }
 
 function readPackets(bytes: Uint8Array): Packet[] {

@@ -164,7 +164,7 @@ describe('all or none across the layout and the lookaside tree', () => {
     expect(tree(lookaside).filter((p) => p.includes('signature-'))).toHaveLength(2);
   });
 
-  it('a key whose signatures do not verify: OPENPGP_SELF_CHECK_FAILED (exit 3 kind), nothing written', async () => {
+  it('a key whose signatures do not verify: SIGNATURE_SELF_CHECK_FAILED (exit 3 kind), nothing written', async () => {
     const { dir, input, before } = setup('self-check');
     const lookaside = join(dir, 'la');
     const real = await openKey(chain.keyPath, { interactive: false, env: {} });
@@ -184,7 +184,7 @@ describe('all or none across the layout and the lookaside tree', () => {
     };
     await expect(signLayout({
       source: input, key: broken, formats: ['gpg'], registry: defaultFormatRegistry({ gpg: { lookaside } }), identity: IDENTITY,
-    })).rejects.toMatchObject({ code: 'OPENPGP_SELF_CHECK_FAILED', kind: 'key' });
+    })).rejects.toMatchObject({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' });
     await real.close();
     expect(sha256File(input)).toBe(before);
     expect(tree(dir)).toEqual(['single.tar']);

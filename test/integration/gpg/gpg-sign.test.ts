@@ -89,6 +89,7 @@ describe.each(CASES)('$name', ({ name, key, algorithm, gpgAlgo }) => {
     expect(r.code, r.stderr).toBe(0);
     expect(sha256File(input)).toBe(before);
     const record = JSON.parse(r.stdout) as SigningRecord;
+    expect(record.identity).toBe(IDENTITY);
     const [s] = record.signatures;
     const digest = readLayoutIndex(input).manifests[0]!.digest;
     const hex = digest.slice('sha256:'.length);

@@ -42,7 +42,7 @@ describe('parseDockerReference', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: 'SIGN_IDENTITY_INVALID', kind: 'input' });
+    expect(error).toMatchObject({ code: 'IDENTITY_INVALID', kind: 'input' });
     expect((error as Error).message).toContain(why);
     expect((error as Error).message).not.toContain('\n');
   });

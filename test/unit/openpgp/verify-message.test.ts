@@ -1,7 +1,7 @@
 /**
  * The check every GPG signature gets right after it is made: our signed messages verify against
  * the key's public key for each key type; another key, a changed payload or a changed signature
- * fail with OPENPGP_SELF_CHECK_FAILED.
+ * fail with SIGNATURE_SELF_CHECK_FAILED.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,17 +33,17 @@ describe('verifyOpenPgpMessage', () => {
     const at = Buffer.from(message).indexOf(Buffer.from(payload));
     const changedPayload = Uint8Array.from(message);
     changedPayload[at + 3] ^= 0x01;
-    expect(() => verifyOpenPgpMessage(changedPayload, publicKey, spki)).toThrow(expect.objectContaining({ code: 'OPENPGP_SELF_CHECK_FAILED', kind: 'key' }));
+    expect(() => verifyOpenPgpMessage(changedPayload, publicKey, spki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' }));
 
     const changedSignature = Uint8Array.from(message);
     changedSignature[changedSignature.length - 5] ^= 0x01;
-    expect(() => verifyOpenPgpMessage(changedSignature, publicKey, spki)).toThrow(expect.objectContaining({ code: 'OPENPGP_SELF_CHECK_FAILED' }));
+    expect(() => verifyOpenPgpMessage(changedSignature, publicKey, spki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED' }));
 
     // Same key packet claimed, other key's public key: the issuer fingerprint check or the math fails.
     const otherSpki = await other.publicKeySpki();
     const otherPublicKey = await openPgpPublicKey(other);
-    expect(() => verifyOpenPgpMessage(message, publicKey, otherSpki)).toThrow(expect.objectContaining({ code: 'OPENPGP_SELF_CHECK_FAILED' }));
-    expect(() => verifyOpenPgpMessage(message, otherPublicKey, otherSpki)).toThrow(expect.objectContaining({ code: 'OPENPGP_SELF_CHECK_FAILED' }));
+    expect(() => verifyOpenPgpMessage(message, publicKey, otherSpki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED' }));
+    expect(() => verifyOpenPgpMessage(message, otherPublicKey, otherSpki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED' }));
     await key.close();
     await other.close();
   });
