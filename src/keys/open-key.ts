@@ -3,6 +3,7 @@
  * anything else is a private key file.
  */
 import type { KeyBackend } from './key-backend.js';
+import type { Pkcs11RetryEvent } from './pkcs11/transient-retry.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
 
@@ -17,6 +18,8 @@ export interface OpenKeyOptions {
   env?: NodeJS.ProcessEnv;
   /** Allow a TTY prompt (default: stdin is a TTY). */
   interactive?: boolean;
+  /** Told about each retry of PKCS#11 token discovery on a transient answer (for debug output). */
+  onPkcs11Retry?: (event: Pkcs11RetryEvent) => void;
 }
 
 /** True when `spec` is a PKCS#11 URI rather than a file path. */
@@ -34,7 +37,11 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
   if (isPkcs11Spec(spec)) {
     // PKCS#11 code (pkcs11js, sessions, URI parsing) loads only for a pkcs11: URI.
     const { openPkcs11Key } = await import('./pkcs11/pkcs11-key.js');
-    return openPkcs11Key(spec, { ...common, ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }) });
+    return openPkcs11Key(spec, {
+      ...common,
+      ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
+      ...(options.onPkcs11Retry === undefined ? {} : { onRetry: options.onPkcs11Retry }),
+    });
   }
   const backend = await openFileKey(spec, { ...common, ...(options.passwordFile === undefined ? {} : { passwordFile: options.passwordFile }) });
   if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, await backend.publicKeySpki(), `in ${options.certificatePath ?? ''}`);

@@ -79,6 +79,9 @@ export const signCommand = defineCommand<SignArgs>({
       keyOptions: {
         ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+        ...(context.debug
+          ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
+          : {}),
       },
       formats,
       registry: runRegistry,

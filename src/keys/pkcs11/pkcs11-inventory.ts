@@ -1,4 +1,5 @@
 /** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
+import { withTransientRetry } from './transient-retry.js';
 import { X509Certificate } from 'node:crypto';
 import type { KeyType } from '../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
@@ -74,7 +75,16 @@ export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = process
 /** Keys and certificates on one token (selected by exact label or slot id). */
 export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
   const path = resolveModulePath(modulePath, options.env ?? process.env);
-  const token = getPkcs11Module(path).token(selector);
+  const module = getPkcs11Module(path);
+  const token = await withTransientRetry(
+    'find token',
+    () => {
+      const found = module.token(selector);
+      found.flags();
+      return found;
+    },
+    { beforeRetry: () => module.reinitialize() },
+  );
   const login = options.login ?? (hasPinSource(options) || options.interactive === true);
   if (login) await token.ensureLogin(options);
   const lib = token.module.lib;

@@ -23,6 +23,7 @@ import { pkcs11Error } from './pkcs11-errors.js';
 import { CKM_EDDSA } from './pkcs11js-loader.js';
 import { openTokenForUri, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
+import type { Pkcs11RetryEvent } from './transient-retry.js';
 
 export interface OpenPkcs11KeyOptions {
   /** Chain (DER, leaf first) that overrides the token's certificate object. */
@@ -31,6 +32,8 @@ export interface OpenPkcs11KeyOptions {
   pinFile?: string;
   env?: NodeJS.ProcessEnv;
   interactive?: boolean;
+  /** Told about each retry of token discovery (the CLI prints these with --debug). */
+  onRetry?: (event: Pkcs11RetryEvent) => void;
 }
 
 /** Opens the private key a `pkcs11:` URI names, logging in to its token once per process. */

@@ -10,6 +10,7 @@ import { readSecretFile, resolveSecret } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
 import type { Pkcs11Uri } from './pkcs11-uri.js';
+import { withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
 
 export const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
 export const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
@@ -96,10 +97,19 @@ export class Pkcs11Token {
     return this.#login;
   }
 
+  /** The token's current CKF_* flags (C_GetTokenInfo). */
+  flags(): number {
+    try {
+      return this.module.p11.C_GetTokenInfo(this.slot).flags;
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'read token info', token: this.label });
+    }
+  }
+
   async #doLogin(pinOptions: PinOptions): Promise<void> {
     const { p11, lib } = this.module;
     const session = this.session();
-    const flags = p11.C_GetTokenInfo(this.slot).flags;
+    const flags = this.flags();
     if (!(flags & lib.CKF_LOGIN_REQUIRED)) {
       this.#loggedIn = true;
       return;
@@ -250,6 +260,25 @@ export class Pkcs11Module {
     return token;
   }
 
+  /**
+   * Closes every session and runs C_Finalize + C_Initialize, so the module reads its token store
+   * again (SoftHSM scans its token files at C_Initialize). Used between retries of token discovery.
+   */
+  reinitialize(): void {
+    for (const token of new Set(this.#tokens.values())) token.close();
+    this.#tokens.clear();
+    try {
+      this.p11.C_Finalize();
+    } catch {
+      /* not initialized */
+    }
+    try {
+      this.p11.C_Initialize();
+    } catch (error) {
+      if (ckrName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw pkcs11Error(error, { operation: 'initialize' });
+    }
+  }
+
   finalize(): void {
     for (const token of new Set(this.#tokens.values())) token.close();
     this.#tokens.clear();
@@ -361,14 +390,25 @@ export function hasPinSource(options: PinOptions): boolean {
  */
 export async function openTokenForUri(
   parsed: Pkcs11Uri,
-  options: { env?: NodeJS.ProcessEnv; pinFile?: string; interactive?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; pinFile?: string; interactive?: boolean; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
 ): Promise<{ module: Pkcs11Module; token: Pkcs11Token }> {
   const env = options.env ?? process.env;
   const module = getPkcs11Module(resolveModulePath(parsed.modulePath, env));
-  const token = module.token({
+  const selector = {
     ...(parsed.token === undefined ? {} : { label: parsed.token }),
     ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
-  });
+  };
+  // Discovery, token info and the session are retried on transient answers; the login is not.
+  const token = await withTransientRetry(
+    'find token',
+    () => {
+      const found = module.token(selector);
+      found.session();
+      found.flags();
+      return found;
+    },
+    { beforeRetry: () => module.reinitialize(), ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) },
+  );
   const pin: PinOptions = {
     env,
     ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),

@@ -19,11 +19,21 @@ export function loadPkcs11js(): Pkcs11Lib {
   try {
     cached = createRequire(import.meta.url)('pkcs11js') as Pkcs11Lib;
   } catch (error) {
-    throw airsignError(
-      'PKCS11_JS_MISSING',
-      'PKCS#11 support is not installed: the optional package pkcs11js is missing or failed to build (npm install pkcs11js)',
-      { cause: error },
-    );
+    throw airsignError('PKCS11_JS_MISSING', pkcs11jsMissingMessage(process.platform), { cause: error });
   }
   return cached;
+}
+
+/**
+ * pkcs11js ships no prebuilt binaries: npm compiles it, and silently skips it (it is optional) when
+ * no compiler is there. So the error names what to install on this platform.
+ */
+export function pkcs11jsMissingMessage(platform: NodeJS.Platform): string {
+  const needs =
+    platform === 'win32'
+      ? 'Visual Studio Build Tools ("Desktop development with C++") and Python 3'
+      : platform === 'darwin'
+        ? 'the Xcode command line tools (xcode-select --install) and Python 3'
+        : 'a C++ compiler, make and Python 3 (Debian/Ubuntu: apt-get install build-essential python3)';
+  return `PKCS#11 support is not installed: the optional package pkcs11js is missing or failed to build; install ${needs}, then run npm install pkcs11js`;
 }

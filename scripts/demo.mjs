@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// `npm run demo`: the airsign pipeline on a copy of samples/single.tar in a temp folder, printing
+// each step. Plain Node, so it runs the same on Linux, macOS and Windows: no bash, no root, no HSM,
+// no network. The bundled sample is never modified.
+//   inspect → strip (layers out, metadata-only tar) → sign (Notation JWS + COSE) → repack → inspect
+// With SoftHSM installed (softhsm2-util on PATH and its module at a usual place, or
+// AIRSIGN_DEMO_SOFTHSM_MODULE), the key lives on a throw-away token; otherwise a generated file key.
+// AIRSIGN_DEMO_KEEP=1 keeps the work folder; AIRSIGN_DEMO_FILE_KEY=1 uses a file key even with SoftHSM.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'bin', 'airsign.js');
+
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+  console.log('demo: building dist/ (npm run build)');
+  run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'airsign-demo-'));
+const keep = process.env.AIRSIGN_DEMO_KEEP === '1';
+let failed = false;
+try {
+  await demo();
+} catch (error) {
+  failed = true;
+  console.error(`demo: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  if (keep) console.log(`demo: keeping ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
+
+async function demo() {
+  const app = join(work, 'app.tar');
+  copyFileSync(join(ROOT, 'samples', 'single.tar'), app);
+  console.log(`demo: working on a copy of samples/single.tar in ${work} (${statSync(app).size} bytes, sha256 ${sha256(app)})`);
+  const originalBlobs = await blobDigests(app);
+
+  step('1. inspect: tags, manifests, blobs, signatures', 'airsign inspect app.tar');
+  airsign('inspect', 'app.tar');
+
+  step('2. strip: move the layer blobs out; app.tar keeps only metadata', 'airsign strip app.tar --directory layers');
+  airsign('strip', 'app.tar', '--directory', 'layers');
+  console.log(`app.tar is now ${statSync(app).size} bytes; layers/ holds:`);
+  for (const file of listFiles(join(work, 'layers'))) console.log(`  ${relative(work, file).split('\\').join('/')}`);
+
+  step('   inspect the stripped tar (layers shown as stripped)', 'airsign inspect app.tar');
+  airsign('inspect', 'app.tar');
+
+  // The metadata-only app.tar is what travels to the offline signing machine.
+  step(
+    '3. sign the stripped tar: Notation JWS + COSE, by digest, with a signing record',
+    'airsign sign app.tar --key … --cert signer.pem --format notation --format notation-cose --record record.json',
+  );
+  const key = (await softHsmKey()) ?? fileKey();
+  airsign('cert', 'create', '--key', key.spec, '--subject', 'C=US,ST=WA,O=airsign demo,CN=demo signer', '--days', '30', '-o', 'signer.pem', ...key.extra);
+  await new Promise((done) => setTimeout(done, 1000)); // the certificate's notBefore is now (whole seconds)
+  airsign('sign', 'app.tar', '--key', key.spec, '--cert', 'signer.pem', '--format', 'notation', '--format', 'notation-cose', '--record', 'record.json', ...key.extra);
+  console.log('record.json:');
+  console.log(readFileSync(join(work, 'record.json'), 'utf8').replace(/^/gm, '  ').trimEnd());
+
+  step('   inspect the signed, stripped tar (signatures listed as referrers)', 'airsign inspect app.tar');
+  airsign('inspect', 'app.tar');
+
+  step('4. repack: put the layers back, verifying every digest and size', 'airsign repack app.tar --directory layers');
+  airsign('repack', 'app.tar', '--directory', 'layers');
+
+  step('5. inspect the repacked tar', 'airsign inspect app.tar');
+  airsign('inspect', 'app.tar');
+
+  const repackedBlobs = await blobDigests(app);
+  const lost = [...originalBlobs].filter((digest) => !repackedBlobs.has(digest));
+  if (lost.length > 0) throw new Error(`the repacked tar lost blobs of the original: ${lost.join(', ')}`);
+  console.log(`\ndemo: done. The repacked, signed tar has every original blob plus ${repackedBlobs.size - originalBlobs.size} new ones (configs, envelopes, signature manifests).`);
+}
+
+/** A P-256 key on a fresh SoftHSM token in the work folder, or undefined without SoftHSM. */
+async function softHsmKey() {
+  const module = process.env.AIRSIGN_DEMO_FILE_KEY === '1' ? undefined : softHsmModule();
+  if (module === undefined || !commandExists('softhsm2-util')) return undefined;
+  let pkcs11js;
+  try {
+    pkcs11js = createRequire(import.meta.url)('pkcs11js');
+  } catch {
+    console.log('demo: SoftHSM found, but the optional package pkcs11js is not built: using a file key');
+    return undefined;
+  }
+  const conf = join(work, 'softhsm2.conf');
+  mkdirSync(join(work, 'tokens'));
+  writeFileSync(conf, `directories.tokendir = ${join(work, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  process.env.SOFTHSM2_CONF = conf; // inherited by the airsign processes below
+  run('softhsm2-util', ['--init-token', '--free', '--label', 'demo', '--so-pin', '5678', '--pin', '1234'], { quiet: true });
+  generateP256OnToken(pkcs11js, module, 'demo', '1234', 'signer');
+  // The PIN reaches airsign through its environment variable (never on the command line, where ps shows it).
+  process.env.AIRSIGN_PKCS11_PIN = '1234';
+  console.log('demo: SoftHSM found: signing with a P-256 key on token "demo" (PIN from AIRSIGN_PKCS11_PIN)');
+  return { spec: `pkcs11:token=demo;object=signer?module-path=${module}`, extra: [] };
+}
+
+function fileKey() {
+  airsign('key', 'generate', '--type', 'ecdsa-p256', '--output', 'signer.key');
+  console.log('demo: SoftHSM not installed: signing with a file key (signer.key)');
+  return { spec: 'signer.key', extra: [] };
+}
+
+function softHsmModule() {
+  const candidates = [
+    process.env.AIRSIGN_DEMO_SOFTHSM_MODULE,
+    '/usr/lib/softhsm/libsofthsm2.so',
+    '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+    '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+    '/usr/local/lib/softhsm/libsofthsm2.so',
+    '/opt/homebrew/lib/softhsm/libsofthsm2.so',
+    'C:\\SoftHSM2\\lib\\softhsm2-x64.dll',
+    'C:\\Program Files\\SoftHSM2\\lib\\softhsm2-x64.dll',
+  ];
+  return candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
+}
+
+/** Generates a P-256 key pair (CKA_SIGN) labelled `label` on the token, through pkcs11js. */
+function generateP256OnToken(pkcs11js, module, tokenLabel, pin, label) {
+  const p11 = new pkcs11js.PKCS11();
+  p11.load(module);
+  p11.C_Initialize();
+  try {
+    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel);
+    if (slot === undefined) throw new Error(`SoftHSM has no token labelled ${tokenLabel}`);
+    const session = p11.C_OpenSession(slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
+    p11.C_Login(session, pkcs11js.CKU_USER, pin);
+    const P256_OID_DER = Buffer.from('06082a8648ce3d030107', 'hex');
+    const common = [
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_ID, value: Buffer.from([1]) },
+    ];
+    p11.C_GenerateKeyPair(
+      session,
+      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+      [...common, { type: pkcs11js.CKA_EC_PARAMS, value: P256_OID_DER }, { type: pkcs11js.CKA_VERIFY, value: true }],
+      [...common, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true }, { type: pkcs11js.CKA_SIGN, value: true }],
+    );
+    p11.C_Logout(session);
+    p11.C_CloseSession(session);
+  } finally {
+    p11.C_Finalize();
+  }
+}
+
+/** The blob digests a layout tar holds, read through the library. */
+async function blobDigests(tar) {
+  const { openLayout } = await import(new URL('../dist/index.js', import.meta.url).href);
+  const layout = await openLayout(tar);
+  try {
+    return new Set(layout.blobDigests());
+  } finally {
+    await layout.close();
+  }
+}
+
+function airsign(...args) {
+  run(process.execPath, [CLI, ...args]);
+}
+
+function run(command, args, { quiet = false, cwd = work } = {}) {
+  const result = spawnSync(command, args, { cwd, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.slice(command === process.execPath ? 1 : 0).join(' ')} exited ${result.status ?? result.signal}`);
+}
+
+function commandExists(name) {
+  const probe = spawnSync(name, ['--version'], { stdio: 'ignore' });
+  return probe.error === undefined;
+}
+
+function step(title, command) {
+  const bold = process.stdout.isTTY ? (text) => `\u001b[1m${text}\u001b[0m` : (text) => text;
+  console.log(`\n${bold(`== ${title}`)}\n$ ${command}`);
+}
+
+function sha256(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else out.push(path);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Retries of PKCS#11 steps that fail for a moment and then work. SoftHSM keeps its tokens in files
+ * and every process re-reads them; while one process rewrites a token's files, another one starting
+ * at that moment sees no such token, or gets CKR_GENERAL_ERROR from C_GetTokenInfo. With many CI
+ * jobs signing on one token at once this is common (pkcs11-tool alone fails 20 of 32 that way).
+ *
+ * Only token discovery, token info and session opening are retried, after re-initializing the
+ * module so it reads its token store again; a login is never retried, so a wrong PIN costs exactly
+ * one attempt. Bounded: a few attempts with growing, jittered delays (about 2 s in all).
+ */
+import { isAirsignError } from '../../errors.js';
+
+/** Return codes a module may give for a token store that is being rewritten. */
+const TRANSIENT_CKR = new Set(['CKR_GENERAL_ERROR', 'CKR_DEVICE_ERROR', 'CKR_FUNCTION_FAILED', 'CKR_TOKEN_NOT_RECOGNIZED']);
+
+/** One retry, reported to the caller (the CLI prints it with --debug). */
+export interface Pkcs11RetryEvent {
+  /** What was retried, e.g. "find token". */
+  operation: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** The wait before the next attempt. */
+  delayMs: number;
+  /** The error code and CKR name, e.g. "PKCS11_ERROR CKR_GENERAL_ERROR". */
+  reason: string;
+}
+
+export interface TransientRetryOptions {
+  /** Attempts in all (default 6). */
+  attempts?: number;
+  /** First delay; each next one doubles (default 40 ms), then ±50% jitter. */
+  baseDelayMs?: number;
+  /** Called before each wait. */
+  onRetry?: (event: Pkcs11RetryEvent) => void;
+  /** Runs before each new attempt (e.g. re-initialize the module). */
+  beforeRetry?: () => void;
+  /** Waits; tests replace it (default setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** True for failures that a concurrent rewrite of the token store explains. */
+export function isTransientPkcs11Failure(error: unknown): boolean {
+  if (!isAirsignError(error)) return false;
+  if (error.code === 'PKCS11_TOKEN_NOT_FOUND') return true;
+  const ckr = error.details.ckr;
+  return error.code === 'PKCS11_ERROR' && typeof ckr === 'string' && TRANSIENT_CKR.has(ckr);
+}
+
+/** Runs `step`, retrying transient failures (see the file comment); rethrows the last failure. */
+export async function withTransientRetry<T>(operation: string, step: () => T, options: TransientRetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 6;
+  const base = options.baseDelayMs ?? 40;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return step();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientPkcs11Failure(error)) throw error;
+      const delayMs = Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      const { code, details } = error as { code: string; details: Record<string, unknown> };
+      const ckr = typeof details.ckr === 'string' ? ` ${details.ckr}` : '';
+      options.onRetry?.({ operation, attempt, delayMs, reason: `${code}${ckr}` });
+      await sleep(delayMs);
+      options.beforeRetry?.();
+    }
+  }
+}

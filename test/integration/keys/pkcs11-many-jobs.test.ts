@@ -1,0 +1,114 @@
+/**
+ * Many CI jobs signing on one HSM at once: 32 `airsign sign` processes started together against one
+ * SoftHSM token. SoftHSM re-reads its token files in every process, and a process starting while
+ * another rewrites them sees no token or CKR_GENERAL_ERROR (pkcs11-tool fails most of 32 that
+ * way); airsign retries discovery, so every job must succeed. A wrong PIN is still tried once only.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
+
+const JOBS = 32;
+/** pkcs11-tool loops running alongside (each rewrites the token files at login). */
+const CHURNERS = 4;
+let dir: string;
+let hsm: SoftHsm;
+let key: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airsign-many-jobs-'));
+  hsm = createSoftHsm([{ label: 'ci', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] }], { dir: join(dir, 'hsm') });
+  key = `pkcs11:token=ci;object=signer?module-path=${hsm.module}`;
+  copyFileSync(new URL('../../../samples/single.tar', import.meta.url), join(dir, 'in.tar'));
+  const env = { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin };
+  const cert = runCli(['cert', 'create', '--key', key, '--subject', 'C=US,ST=WA,O=airsign,CN=ci', '-o', join(dir, 'cert.pem')], { env });
+  expect(cert.code, cert.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sign(i: number, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [
+      AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+      '--format', 'notation', '--output', join(dir, `out-${i}.tar`), '--debug',
+    ], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code, stderr }));
+  });
+}
+
+describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
+  it('all succeed (transient token-store answers are retried)', async () => {
+    await new Promise((done) => setTimeout(done, 1100)); // the certificate's notBefore is in whole seconds
+    const env = { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin };
+    const started = Date.now();
+    const one = await sign(0, env);
+    const single = Date.now() - started;
+    expect(one.code, one.stderr).toBe(0);
+    // Other jobs on the same token keep its files being rewritten while ours start: pkcs11-tool
+    // logging in and signing in a loop (a peer we did not write), as another CI job would.
+    let busy = true;
+    const churner = async () => {
+      let runs = 0;
+      while (busy) {
+        await new Promise<void>((done) => {
+          const p = spawn('pkcs11-tool', ['--module', hsm.module, '--token-label', 'ci', '--login', '--pin', hsm.pin, '--sign', '--id', '01', '-m', 'ECDSA',
+            '-i', join(dir, 'cert.pem'), '-o', join(dir, 'churn.sig')], { env: hsm.env, stdio: 'ignore' });
+          p.on('close', () => done());
+        });
+        runs++;
+      }
+      return runs;
+    };
+    const churn = Promise.all(Array.from({ length: CHURNERS }, churner)).then((runs) => runs.reduce((a, b) => a + b, 0));
+    const allStarted = Date.now();
+    const results = await Promise.all(Array.from({ length: JOBS }, (_, i) => sign(i + 1, env)));
+    const wall = Date.now() - allStarted;
+    busy = false;
+    const churnRuns = await churn;
+    const failed = results.filter((r) => r.code !== 0);
+    const retries = results.reduce((n, r) => n + (r.stderr.match(/debug: find token: attempt/g)?.length ?? 0), 0);
+    console.log(`${JOBS} concurrent sign jobs: ${failed.length} failed, ${retries} retries, wall ${wall} ms (one job alone: ${single} ms), ${churnRuns} pkcs11-tool runs alongside`);
+    expect(failed.map((r) => r.stderr.trim().split('\n').pop()), 'failed jobs').toEqual([]);
+  }, 240_000);
+
+  it('a token missing at start-up (its files mid-rewrite) is found on a retry, deterministically', async () => {
+    // Hide the token store, start the job, and give the store back only once airsign has reported
+    // its first failed attempt: without the retry this job fails with "no token labelled".
+    const [tokenDir] = readdirSync(join(dir, 'hsm', 'tokens'));
+    const tokens = join(dir, 'hsm', 'tokens', tokenDir!);
+    const hidden = join(dir, 'hidden-token');
+    renameSync(tokens, hidden);
+    try {
+      const child = spawn(process.execPath, [
+        AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+        '--format', 'notation', '--output', join(dir, 'late.tar'), '--debug',
+      ], { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      const code = await new Promise<number | null>((done) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('debug: find token: attempt 1 failed') && existsSync(hidden)) renameSync(hidden, tokens);
+        });
+        child.on('close', done);
+      });
+      expect(stderr).toMatch(/debug: find token: attempt 1 failed \(PKCS11_TOKEN_NOT_FOUND\); retrying in \d+ ms/);
+      expect(code, stderr).toBe(0);
+    } finally {
+      if (existsSync(hidden)) renameSync(hidden, tokens);
+    }
+  });
+
+  it('a wrong PIN fails at once with exit 3, without retries', () => {
+    const r = runCli(['sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'), '--format', 'notation', '--output', join(dir, 'bad.tar'), '--debug'],
+      { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: '9999' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('CKR_PIN_INCORRECT');
+    expect(r.stderr).not.toContain('retrying');
+  });
+});
