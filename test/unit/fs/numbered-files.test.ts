@@ -40,6 +40,19 @@ describe('writeNumberedFiles', () => {
     expect(contents).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`).sort());
   });
 
+  it('on a file system without hard links (link → EPERM) it creates <stem>-N exclusively instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    writeFileSync(join(dir, 'signature-1'), 'earlier');
+    const noLinks = async () => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    };
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => writeNumberedFiles([{ directory: dir, stem: 'signature', bytes: bytes(`s${i}`) }], { link: noLinks })));
+    expect(results.map((r) => r.files[0]).sort()).toEqual([2, 3, 4, 5, 6].map((n) => join(dir, `signature-${n}`)));
+    expect(readdirSync(dir).sort()).toEqual(['signature-1', 'signature-2', 'signature-3', 'signature-4', 'signature-5', 'signature-6']);
+    expect(readFileSync(join(dir, 'signature-1'), 'utf8')).toBe('earlier');
+    expect(results.map((r) => readFileSync(r.files[0]!, 'utf8')).sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+  });
+
   it('a failure part-way removes what the call wrote (all or none)', async () => {
     const base = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
     writeFileSync(join(base, 'blocker'), 'a file where a directory must go');
