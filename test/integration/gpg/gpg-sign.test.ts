@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
-import { runCli } from '../../helpers/cli.js';
+import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { readLayoutBlob, readLayoutIndex, runCliTimed, sha256File, verifyWithPython } from '../../helpers/sign-checks.js';
 import { makeTestChain } from '../../helpers/sign-fixtures.js';
@@ -144,6 +144,33 @@ describe('lookaside numbering and identities', () => {
     const manifest = join(dir, 'manifest.json');
     writeFileSync(manifest, readLayoutBlob(input, files[0]!.signedDescriptor.digest));
     for (const s of files) expect(standaloneVerify(home, manifest, 'app:1.4', fingerprint, s.file!).code).toBe(0);
+  });
+});
+
+describe('concurrent runs', () => {
+  it('four simultaneous runs into one lookaside tree each get their own signature-N, all valid', async () => {
+    const dir = join(work, 'concurrent');
+    mkdirSync(dir);
+    const input = join(dir, 'single.tar');
+    copyFileSync(join(SAMPLES, 'single.tar'), input);
+    const lookaside = join(dir, 'la');
+    const key = CASES[3]!.key();
+    const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [AIRSIGN_BIN, 'sign', input, '--key', key, '--format', 'gpg', '--identity', IDENTITY, '--lookaside', lookaside, '--json']);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    })));
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    const files = runs.map((r) => (JSON.parse(r.out) as SigningRecord).signatures[0]!.file!).sort();
+    const hex = readLayoutIndex(input).manifests[0]!.digest.slice(7);
+    expect(files).toEqual([1, 2, 3, 4].map((n) => join(lookaside, 'team', `app@sha256=${hex}`, `signature-${n}`)));
+    expect(lookasideFiles(lookaside)).toHaveLength(4);
+    const { home, fingerprint } = keyringFor(key, dir);
+    const manifest = join(dir, 'manifest.json');
+    writeFileSync(manifest, readLayoutBlob(input, `sha256:${hex}`));
+    for (const file of files) expect(standaloneVerify(home, manifest, IDENTITY, fingerprint, file).code).toBe(0);
   });
 });
 
