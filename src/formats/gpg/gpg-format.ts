@@ -76,7 +76,8 @@ export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat
       });
       const backend = context.key.backend;
       const publicKey = await openPgpPublicKey(backend);
-      const message = await signOpenPgpMessage(backend, payload, { timestamp });
+      const expiresAfter = context.expiry === undefined ? undefined : Math.floor(context.expiry.getTime() / 1000) - timestamp;
+      const message = await signOpenPgpMessage(backend, payload, { timestamp, ...(expiresAfter === undefined ? {} : { expiresAfter }) });
       verifyOpenPgpMessage(message, publicKey, context.key.spki);
       const record: SignatureRecord = {
         format: 'gpg',
@@ -86,6 +87,7 @@ export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat
         signature: descriptorFromBytes(GPG_SIGNATURE_MEDIA_TYPE, message),
         algorithm: ALGORITHM_NAME[backend.keyType],
         signingTime: rfc3339Seconds(context.signingTime),
+        ...(context.expiry === undefined ? {} : { expiry: rfc3339Seconds(context.expiry) }),
         timestamped: false,
         toolVersion: VERSION,
         identity: reference.text,
