@@ -6,6 +6,7 @@
  * the signing record. Every output of a run is written or none: a failure writing the outside files
  * leaves the layout untouched, and a failure after they were written removes them.
  */
+import { dirname } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
@@ -161,7 +162,9 @@ async function writeExternalFiles(files: readonly ExternalFile[]): Promise<Writt
   try {
     written = await writeNumberedFiles(files);
   } catch (error) {
-    throw outputWriteError(files.length === 1 ? files[0]!.directory : `the signature files in ${files.map((f) => f.directory).join(', ')}`, error);
+    // Name the directory the failing call touched (errno errors carry the path), else the first.
+    const failed = (error as NodeJS.ErrnoException).path;
+    throw outputWriteError(failed === undefined ? files[0]!.directory : dirname(failed), error);
   }
   files.forEach((file, i) => {
     file.record.file = written.files[i]!;
