@@ -20,6 +20,8 @@
 #   --sizes "A B"    sample sizes (BENCH_SIZES, default "200MiB 2GiB")
 #   --runs N         runs per step (BENCH_RUNS, default 3)
 #   --keep           keep the outputs (samples are always kept and reused when already generated)
+#   --no-build       use dist/ as it is (BENCH_NO_BUILD=1); the tests use this, since compiling
+#                    dist/ while another test runs the CLI from it breaks that test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -28,13 +30,15 @@ DIR=${AIRSIGN_BENCH_DIR:-$ROOT/.bench}
 SIZES=${BENCH_SIZES:-"200MiB 2GiB"}
 RUNS=${BENCH_RUNS:-3}
 KEEP=0
+NO_BUILD=${BENCH_NO_BUILD:-0}
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) NO_BUILD=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,8 +56,12 @@ TSV="$DIR/runs.tsv"
 LOG="$DIR/step.log"
 TIMES="$DIR/time.txt"
 
-echo "bench: building dist/" >&2
-npx tsc -p tsconfig.build.json
+if [ "$NO_BUILD" = 1 ]; then
+  [ -f dist/cli/main.js ] || { echo "bench: --no-build but dist/ is not built (npm run build)" >&2; exit 2; }
+else
+  echo "bench: building dist/" >&2
+  npx tsc -p tsconfig.build.json
+fi
 
 AIRSIGN=(node "$ROOT/bin/airsign.js")
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")

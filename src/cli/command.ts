@@ -51,9 +51,9 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<GlobalOpti
     command: spec.command,
     describe: spec.describe,
     builder: (yargs) => {
-      const built = spec.builder(yargs as Argv<GlobalOptions>);
+      const built = spec.builder(yargs);
       for (const [example, text] of spec.examples ?? []) built.example(example, text);
-      return built as unknown as Argv<A>;
+      return built;
     },
     handler: async (args) => {
       if (!runner) throw new Error('command runner not installed');

@@ -10,10 +10,11 @@
  * first use, synchronously with `require` (Node >= 20.19 can `require` these ES modules).
  * Output, messages and locale handling stay exactly those of stock yargs.
  *
- * yargs does not export its factory, so it is found next to yargs' entry point. If that ever
- * fails (a yargs layout change), this falls back to the stock `import('yargs')`: slower, same
- * behaviour. test/unit/cli/load-yargs.test.ts compares the two (help in several locales, parsing,
- * errors) and fails if the factory can no longer be found.
+ * yargs does not export its factory, so it is found next to yargs' entry point: a private path,
+ * which is why package.json pins yargs to one exact version (an update is a deliberate edit, checked
+ * by the tests). If finding it ever fails, this falls back to the stock `import('yargs')`: slower,
+ * same behaviour. test/unit/cli/load-yargs.test.ts checks the pin, compares the two (help in
+ * several locales, parsing, errors) and fails if the factory can no longer be found.
  */
 import { notStrictEqual, strictEqual } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ export type YargsFactory = (processArgs?: readonly string[] | string, cwd?: stri
 
 /** The stock yargs entry point (eager platform shim). */
 export async function loadStockYargs(): Promise<YargsFactory> {
-  return (await import('yargs')).default as YargsFactory;
+  return (await import('yargs')).default;
 }
 
 /** yargs with help-only dependencies loaded lazily; falls back to the stock entry point. */
@@ -80,13 +81,13 @@ export async function loadLazyYargs(): Promise<YargsFactory> {
     path: { basename, dirname, extname, relative, resolve, join },
     process: {
       argv: () => process.argv,
-      cwd: process.cwd,
+      cwd: () => process.cwd(),
       emitWarning: (warning: string, type?: string) => process.emitWarning(warning, type),
       execPath: () => process.execPath,
       exit: (code?: number) => {
         process.exit(code);
       },
-      nextTick: process.nextTick,
+      nextTick: (callback: (...args: unknown[]) => void, ...args: unknown[]) => process.nextTick(callback, ...args),
       stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null,
     },
     readFileSync,

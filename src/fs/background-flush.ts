@@ -11,7 +11,8 @@ const FLUSH_EVERY = 32 * 1024 * 1024;
 export class BackgroundFlush {
   private sinceFlush = 0;
   private inFlight: Promise<void> | undefined;
-  private failure: unknown;
+  /** The first flush error, boxed (the thrown value may be anything, even undefined). */
+  private failure: { error: unknown } | undefined;
 
   constructor(private readonly handle: FileHandle) {}
 
@@ -25,7 +26,7 @@ export class BackgroundFlush {
         this.inFlight = undefined;
       },
       (error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= { error };
         this.inFlight = undefined;
       },
     );
@@ -34,7 +35,7 @@ export class BackgroundFlush {
   /** Waits for any background flush, then makes everything durable (fsync); rethrows a flush error. */
   async finish(): Promise<void> {
     await this.inFlight;
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     await this.handle.sync();
   }
 

@@ -119,7 +119,7 @@ export class FileKeyBackend implements KeyBackend {
   }
 
   async signDigest(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Promise<Uint8Array> {
-    assertSchemeFits(this.keyType, scheme as SignatureScheme);
+    assertSchemeFits(this.keyType, scheme);
     checkDigestLength(scheme.hash, digest);
     switch (scheme.algorithm) {
       case 'ecdsa': {

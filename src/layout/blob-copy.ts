@@ -81,11 +81,11 @@ export async function copyVerified(
   // (both only read the buffer), so the disk never waits for the hash; the destination is a
   // temporary file that is discarded on a mismatch. Up to BUFFERS - 1 writes in flight, one read
   // ahead; a buffer is read into again only once its write settled (its hash ran synchronously).
-  const writes: Array<Promise<void> | undefined> = new Array(slots);
-  let failure: unknown;
+  const writes: Array<Promise<void>> = Array.from({ length: slots }, () => Promise.resolve());
+  let failure: { error: unknown } | undefined; // the first write error, boxed
   const startRead = (index: number, at: number) =>
-    (writes[index % slots] ?? Promise.resolve()).then(() => {
-      if (failure !== undefined) throw failure;
+    writes[index % slots]!.then(() => {
+      if (failure !== undefined) throw failure.error;
       return readAt(index, at);
     });
   let done = 0;
@@ -98,7 +98,7 @@ export async function copyVerified(
       const offset = done;
       done += n;
       writes[i % slots] = sink(current, offset).catch((error: unknown) => {
-        failure ??= error;
+        failure ??= { error };
       });
       pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
       hash.update(current);
@@ -106,11 +106,11 @@ export async function copyVerified(
       i++;
     }
     await Promise.all(writes);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure.error;
   } catch (error) {
     await pendingRead?.catch(() => {});
     await Promise.all(writes);
-    throw failure ?? error;
+    throw failure === undefined ? error : failure.error;
   } finally {
     if (aligned) releaseAlignedSet(buffers);
   }

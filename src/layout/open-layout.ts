@@ -126,7 +126,7 @@ async function openStdin(options: OpenLayoutOptions): Promise<Layout> {
   return openSpooled(raw, { kind: 'stdin', path: '-' });
 }
 
-async function openSpooled(spooled: { path: string; cleanup(): Promise<void> }, source: Layout['source']): Promise<Layout> {
+async function openSpooled(spooled: { path: string; cleanup: () => Promise<void> }, source: Layout['source']): Promise<Layout> {
   let file: RandomAccessFile | undefined;
   try {
     file = await openRandomAccess(spooled.path);
@@ -346,7 +346,7 @@ class DirectoryLayout extends BaseLayout {
       const stat = await lstat(join(this.root, name));
       if (stat.isFile()) this.extraFiles.push({ path: name, size: stat.size });
     }
-    let algorithms: string[] = [];
+    let algorithms: string[];
     try {
       algorithms = await readdir(join(this.root, 'blobs'));
     } catch {

@@ -107,7 +107,7 @@ function layerStats(graph: LayoutGraph, root: string) {
 export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
   const graph = await walkLayout(layout);
   const images = await imageEntries(layout);
-  let layoutVersion = '';
+  let layoutVersion: string;
   try {
     layoutVersion = String((JSON.parse(new TextDecoder().decode(layout.ociLayoutBytes)) as { imageLayoutVersion: string }).imageLayoutVersion);
   } catch {

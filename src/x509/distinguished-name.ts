@@ -90,7 +90,7 @@ function parseAttribute(text: string, whole: string): AttributeTypeAndValue {
       attributeValue = new AttributeValue({ printableString: value });
       break;
     case 'ia5':
-      if (!/^[\x00-\x7f]*$/.test(value)) throw airsignError('DN_INVALID', `${kind.name} must be ASCII, got "${value}"`);
+      if (!/^\p{ASCII}*$/u.test(value)) throw airsignError('DN_INVALID', `${kind.name} must be ASCII, got "${value}"`);
       attributeValue = new AttributeValue({ ia5String: value });
       break;
     case 'utf8':
@@ -136,7 +136,7 @@ function unescapeValue(raw: string, whole: string): string {
         bytes.push(Number.parseInt(next, 16));
         i += 2;
       } else if (i + 1 < text.length && ',+"\\<>;=# '.includes(text[i + 1]!)) {
-        bytes.push(...encoder.encode(text[i + 1]!));
+        bytes.push(...encoder.encode(text[i + 1]));
         i += 1;
       } else {
         throw airsignError('DN_INVALID', `bad escape "\\${text[i + 1] ?? ''}" in subject "${whole}"`);

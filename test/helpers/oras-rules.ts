@@ -475,7 +475,7 @@ export function loadLikeOras(source: string): OrasLayout {
         const doc = parseJson(fetchVerified(node), node.digest);
         const subject = optionalDescriptor(doc, 'subject', node.digest);
         if (subject === undefined || keyOf(subject) !== keyOf(target)) continue;
-        let type = typeof doc['artifactType'] === 'string' ? (doc['artifactType'] as string) : '';
+        let type = typeof doc['artifactType'] === 'string' ? doc['artifactType'] : '';
         if (type === '' && node.mediaType === OCI_MANIFEST) {
           const config = optionalDescriptor(doc, 'config', node.digest);
           type = config?.mediaType ?? '';

@@ -274,13 +274,16 @@ describe('airsign strip → repack on the samples (engine against independently 
 });
 
 describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
+  // --no-build: dist/ was built once by test/global-setup.ts; recompiling it here would break the
+  // tests other workers are running from dist/ at the same moment.
   it('measures every step, checks the outputs, and prints the table with ratios and RSS', () => {
     const dir = join(tmp, 'bench');
-    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--dir', dir, '--sizes', '1MiB 2MiB', '--runs', '1'], {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--dir', dir, '--sizes', '1MiB 2MiB', '--runs', '1', '--no-build'], {
       encoding: 'utf8',
       cwd: ROOT,
     });
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('building dist/');
     const results = JSON.parse(readFileSync(join(dir, 'bench-results.json'), 'utf8')).results as Array<{
       size: string;
       step: string;

@@ -37,23 +37,23 @@ const certCreateCommand = defineCommand({
   ],
   run: async (args, context) => {
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
-    const pinFile = args['pin-file'] as string | undefined;
+    const pinFile = args['pin-file'];
     const keyOptions = {
-      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] as string }),
+      ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
     const issuerKeyOptions = {
-      ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] as string }),
+      ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
     const result = await createCertificateFile({
       key: args.key,
       subject: args.subject,
-      ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] as string }),
-      ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] as string }),
+      ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] }),
+      ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] }),
       days: args.days,
       ca: args.ca,
-      ...(args['path-length'] === undefined ? {} : { pathLength: args['path-length'] as number }),
+      ...(args['path-length'] === undefined ? {} : { pathLength: args['path-length'] }),
       import: args.import,
       replace: args.replace,
       output: args.output,

@@ -8,7 +8,7 @@ import { airsignError } from '../../errors.js';
 import { openKey } from '../../keys/open-key.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../../keys/export-public-key.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
-import { GENERATE_KEY_TYPES, generateKeyPair, type GenerateKeyType } from '../../keys/generate-key.js';
+import { GENERATE_KEY_TYPES, generateKeyPair } from '../../keys/generate-key.js';
 import { PASSPHRASE_ENV } from '../../keys/file-key.js';
 import { resolveSecret } from '../../keys/secret-source.js';
 import { listObjects, listTokens, type Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
@@ -186,7 +186,7 @@ const generateCommand = defineCommand({
     ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign --output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],
   ],
   run: async (args) => {
-    const type = args.type as GenerateKeyType;
+    const type = args.type;
     const pubPath = args.cosign ? publicKeyPathFor(args.output) : undefined;
     if (pubPath === args.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
     let password: string | undefined;
@@ -227,6 +227,6 @@ export const keyCommand: CommandModule<GlobalOptions, object> = {
       .command(generateCommand)
       .demandCommand(1, 'Name a key subcommand: list, export or generate.')
       .example('$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'What is on the HSM')
-      .example('$0 key export key.pem', 'Print a public key') as unknown as Argv<object>,
+      .example('$0 key export key.pem', 'Print a public key'),
   handler: () => undefined,
 };

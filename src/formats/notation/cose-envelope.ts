@@ -8,7 +8,7 @@
 import { MediaType } from '../../media-types.js';
 import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../cbor.js';
 import { notationAlgorithmByCoseId } from './notation-algorithm.js';
-import { Header, type Malformed, type ParsedNotationEnvelope, type SigningScheme } from './notation-envelope-types.js';
+import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { notationCritical, type EnvelopeBuildInput } from './jws-envelope.js';
 import { epochSeconds } from './rfc3339.js';
 
@@ -66,8 +66,10 @@ export function parseCoseEnvelope(bytes: Uint8Array, malformed: Malformed): Pars
   }
   if (!(header instanceof Map)) return malformed('the COSE protected header is not a map');
 
-  const algorithm = notationAlgorithmByCoseId(header.get(LABEL_ALG))
-    ?? malformed(`unsupported COSE algorithm ${String(header.get(LABEL_ALG))} (Notation allows PS256/384/512 and ES256/384/512)`);
+  const alg: unknown = header.get(LABEL_ALG);
+  const algText = typeof alg === 'number' || typeof alg === 'bigint' || typeof alg === 'string' ? String(alg) : `(a CBOR ${alg === null ? 'null' : typeof alg})`;
+  const algorithm = notationAlgorithmByCoseId(alg)
+    ?? malformed(`unsupported COSE algorithm ${algText} (Notation allows PS256/384/512 and ES256/384/512)`);
   const contentType = header.get(LABEL_CONTENT_TYPE);
   if (typeof contentType !== 'string') malformed('the COSE protected header has no text content type (label 3)');
   const critical = header.get(LABEL_CRIT);
@@ -95,8 +97,8 @@ export function parseCoseEnvelope(bytes: Uint8Array, malformed: Malformed): Pars
 
   return {
     algorithm: algorithm.name,
-    contentType: contentType as string,
-    signingScheme: scheme as SigningScheme,
+    contentType,
+    signingScheme: scheme,
     signingTime,
     ...(expiry === undefined ? {} : { expiry }),
     critical: critical as string[],

@@ -8,7 +8,7 @@ import { MediaType } from '../../media-types.js';
 import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './base64.js';
 import { goJson, goJsonSorted } from './go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
-import { Header, type Malformed, type ParsedNotationEnvelope, type SigningScheme } from './notation-envelope-types.js';
+import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { formatRfc3339, parseRfc3339 } from './rfc3339.js';
 
 export interface EnvelopeBuildInput {
@@ -110,8 +110,8 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
 
   return {
     algorithm: algorithm.name,
-    contentType: header.cty as string,
-    signingScheme: scheme as SigningScheme,
+    contentType: header.cty,
+    signingScheme: scheme,
     signingTime,
     ...(expiry === undefined ? {} : { expiry }),
     critical: critical as string[],

@@ -60,7 +60,7 @@ export function notationAlgorithmFor(key: KeyType | Uint8Array): NotationAlgorit
 }
 
 /** Describes a DER SubjectPublicKeyInfo as a KeyType, or a short text for key types we do not model. */
-export function keyTypeOfSpki(spki: Uint8Array): KeyType | string {
+export function keyTypeOfSpki(spki: Uint8Array): string {
   let key;
   try {
     key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });

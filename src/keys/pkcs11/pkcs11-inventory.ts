@@ -109,7 +109,7 @@ export async function listObjects(modulePath: string | undefined, selector: Toke
   }
   const certKeys = new Set(certs.map(pairKey));
   const keys: Pkcs11KeyListing[] = [...pairs.values()].map((p) => {
-    let keyType: KeyType | null = null;
+    let keyType: KeyType | null;
     try {
       keyType = readKeyPublicParts(token, p.priv, p.pub)?.keyType ?? null;
     } catch {

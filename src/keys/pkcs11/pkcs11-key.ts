@@ -60,7 +60,7 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
     ...(labelAttr !== undefined && labelAttr.length > 0 ? { object: labelAttr.toString('utf8') } : {}),
   };
   const publicKey = findPair(token, lib.CKO_PUBLIC_KEY, pairSelector);
-  let chain = options.certificateChain;
+  const chain = options.certificateChain;
   let tokenCert: Uint8Array | undefined;
   if (chain === undefined) {
     const certHandle = findPair(token, lib.CKO_CERTIFICATE, pairSelector);
@@ -167,7 +167,7 @@ export class Pkcs11KeyBackend implements KeyBackend {
 
   /** Synchronous form of signDigest (for tight loops and benchmarks). */
   signDigestSync(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Uint8Array {
-    assertSchemeFits(this.keyType, scheme as SignatureScheme);
+    assertSchemeFits(this.keyType, scheme);
     checkDigestLength(scheme.hash, digest);
     const lib = this.token.module.lib;
     switch (scheme.algorithm) {

@@ -302,7 +302,7 @@ let exitHookInstalled = false;
 export function getPkcs11Module(path: string): Pkcs11Module {
   const cached = modules.get(path);
   if (cached) return cached;
-  let isFile = false;
+  let isFile: boolean;
   try {
     isFile = existsSync(path) && statSync(path).isFile();
   } catch {

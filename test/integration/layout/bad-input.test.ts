@@ -143,8 +143,8 @@ describe('bad tar input', () => {
   });
 
   it.each([
-    ['symlink', { name: 'blobs/sha256/link', type: 'symlink', linkname: '/etc/passwd' } as Member],
-    ['hardlink', { name: 'extra', type: 'hardlink', linkname: 'index.json' } as Member],
+    ['symlink', { name: 'blobs/sha256/link', type: 'symlink', linkname: '/etc/passwd' } satisfies Member],
+    ['hardlink', { name: 'extra', type: 'hardlink', linkname: 'index.json' } satisfies Member],
   ])('%s entry', (_label, member) => {
     const input = inCase('link', (p) => pyTar(p, { base: HELLO, add: [member] }));
     expectBadInput({ input, code: 'TAR_LINK_ENTRY' });
@@ -165,7 +165,7 @@ describe('bad tar input', () => {
   it('bad header checksum, and a file that is not a tar at all', () => {
     const a = inCase('cksum', (p) => {
       const bytes = readFileSync(HELLO);
-      bytes[512 * 2 + 10] ^= 0x01; // a name byte of the first blob's header
+      bytes[512 * 2 + 10]! ^= 0x01; // a name byte of the first blob's header
       writeFileSync(p, bytes);
     });
     expectBadInput({ input: a, code: 'TAR_BAD_CHECKSUM' });
@@ -196,7 +196,7 @@ describe('bad layout input', () => {
       expect(names).toContain(l.digest.slice(7));
       // flip a byte in the middle of the 1.2 MB layer (after its header)
       const at = bytes.indexOf(Buffer.from(`blobs/sha256/${l.digest.slice(7)}`));
-      bytes[at + 512 + 700_000] ^= 0xff;
+      bytes[at + 512 + 700_000]! ^= 0xff;
       writeFileSync(p, bytes);
     });
     expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH', message: /does not match its digest/ });
@@ -210,7 +210,7 @@ describe('bad layout input', () => {
         return execFileSync('tar', ['xOf', richTar, n], { maxBuffer: 1 << 26 }).subarray(0, 12).toString() === '{"_type":"ht';
       })!;
       const at = bytes.indexOf(Buffer.from(intoto));
-      bytes[at + 512 + 3] ^= 0x01;
+      bytes[at + 512 + 3]! ^= 0x01;
       writeFileSync(p, bytes);
     });
     expectBadInput({ input, code: 'LAYOUT_DIGEST_MISMATCH' });
@@ -258,7 +258,7 @@ describe('bad strip directory', () => {
     const { input, layers } = strippedCase('wrongblob');
     const path = join(layers, 'sha256', rich.layers[2]!.digest.slice(7));
     const bytes = readFileSync(path);
-    bytes[100] ^= 0xff;
+    bytes[100]! ^= 0xff;
     rmSync(path, { force: true });
     writeFileSync(path, bytes);
     expectBadInput({ input, args: repackArgs(layers), code: 'STRIP_DIR_WRONG_BLOB', message: /does not match/ });

@@ -119,7 +119,7 @@ describe.each(cases)('notation formats with a %s key', (kind, algorithm) => {
     const key = await keyInfo(backend, chain.chain);
     const out = await registry.get('notation').sign(context(key, { notationManifest: 'oci-1.1' }));
     expect(out.indexEntries[0]!.artifactType).toBe(MediaType.NotarySignature);
-    const manifest = JSON.parse(new TextDecoder().decode(out.blobs[2]!)) as { artifactType: string; config: { mediaType: string } };
+    const manifest = JSON.parse(new TextDecoder().decode(out.blobs[2])) as { artifactType: string; config: { mediaType: string } };
     expect(manifest.artifactType).toBe(MediaType.NotarySignature);
     expect(manifest.config.mediaType).toBe(MediaType.OciEmpty);
   });

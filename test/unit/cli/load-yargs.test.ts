@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { Argv } from 'yargs';
 import { loadLazyYargs, loadStockYargs, skipHelpCache, type YargsFactory } from '../../../src/cli/load-yargs.js';
@@ -56,6 +58,14 @@ async function help(yargs: YargsFactory, argv: string[], locale?: string): Promi
 }
 
 describe('loadLazyYargs', () => {
+  it('runs against the one yargs version package.json pins exactly (its private layout is relied on)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    const pinned = pkg.dependencies['yargs'];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/); // no ^ or ~: an update is a deliberate edit that reruns this file
+    const installed = (createRequire(import.meta.url)('yargs/package.json') as { version: string }).version;
+    expect(installed).toBe(pinned);
+  });
+
   it('builds yargs from its own factory (no fallback to the stock entry point)', async () => {
     const lazy = await loadLazyYargs();
     const stock = await loadStockYargs();

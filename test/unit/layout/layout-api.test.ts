@@ -77,7 +77,7 @@ describe('openLayout', () => {
     const bad = join(work, 'tampered.tar');
     const bytes = readFileSync(HELLO);
     const at = bytes.indexOf(Buffer.from(`blobs/sha256/${HELLO_AMD64.digest.slice(7)}`));
-    bytes[at + 512 + 20] ^= 0x01;
+    bytes[at + 512 + 20]! ^= 0x01;
     writeFileSync(bad, bytes);
     await withLayout(bad, async (l) => {
       expect(await codeOf(l.readBlob(HELLO_AMD64))).toBe('LAYOUT_DIGEST_MISMATCH');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../../../src/formats/cbor.js';
 
@@ -28,7 +29,7 @@ describe('CBOR encoder (Core Deterministic Encoding)', () => {
       ['', '60'], ['a', '6161'], ['\u00fc', '62c3bc'], [new Uint8Array([1, 2]), '420102'], [[], '80'], [[1, [2, 3]], '8201820203'],
       [true, 'f5'], [false, 'f4'], [null, 'f6'], [new CborTag(1, 1363896240), 'c11a514b67b0'],
     ];
-    for (const [value, expected] of cases) expect(hex(encodeCbor(value)), String(value)).toBe(expected);
+    for (const [value, expected] of cases) expect(hex(encodeCbor(value)), inspect(value)).toBe(expected);
   });
 
   it('sorts map keys by their encoded bytes, whatever the insertion order', () => {

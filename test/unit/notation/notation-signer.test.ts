@@ -77,7 +77,7 @@ describe('createNotationEnvelope', () => {
     const { pem, chain } = signers.get('P-256')!;
     const envelope = await createNotationEnvelope('jws', nodeCryptoKeyBackend(pem), chain, { ...REQUEST, expiry: EXPIRY });
     const text = new TextDecoder().decode(envelope.bytes);
-    const json = JSON.parse(text) as Record<string, string> & { header: Record<string, unknown> };
+    const json = JSON.parse(text) as { payload: string; protected: string; header: Record<string, unknown>; signature: string };
     expect(Object.keys(json)).toEqual(['payload', 'protected', 'header', 'signature']);
     expect(Object.keys(json.header)).toEqual(['x5c', 'io.cncf.notary.signingAgent']);
     expect(text).not.toMatch(/\s/);

@@ -53,7 +53,7 @@ describe('exportOpenPgpPublicKey with file keys', () => {
     // one-pass packet's key ID, which the signature does not cover: a random key made this flaky.)
     const payloadAt = Buffer.from(message).indexOf(Buffer.from(payload));
     expect(payloadAt).toBeGreaterThan(0);
-    tampered[payloadAt + 2] ^= 0x01;
+    tampered[payloadAt + 2]! ^= 0x01;
     writeFileSync(sigPath, tampered);
     const bad = gpg(home, ['--status-fd', '1', '--decrypt', sigPath]);
     expect(bad.stdout).toContain('[GNUPG:] BADSIG');

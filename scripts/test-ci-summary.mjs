@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The end of `npm run test:ci` (scripts/test-ci.sh): reads vitest's JSON results and prints the
+// summary whose last line is exactly "N passed, N failed". A test file that failed to load and
+// each failed check named in FAILED_CHECKS (space-separated: typecheck, lint) count as one failure
+// each, named on a line before. Exits 1 on any failure or when no test ran.
+//
+//   FAILED_CHECKS="lint" node scripts/test-ci-summary.mjs test-results.json
+import { existsSync, readFileSync } from 'node:fs';
+
+const checks = (process.env.FAILED_CHECKS ?? '').split(' ').filter(Boolean);
+const path = process.argv[2] ?? 'test-results.json';
+const checksLine = () => {
+  if (checks.length > 0) console.log(`${checks.length} check(s) failed: ${checks.join(' ')}`);
+};
+if (!existsSync(path)) {
+  checksLine();
+  console.log(`0 passed, ${1 + checks.length} failed`);
+  console.error('test-ci: vitest wrote no results');
+  process.exit(1);
+}
+const r = JSON.parse(readFileSync(path, 'utf8'));
+const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+if (skipped > 0) console.log(`${skipped} skipped`);
+// A test file that failed to load has no test results of its own: count each as one failure.
+const loadFailures = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+if (loadFailures > 0) console.log(`${loadFailures} test file(s) failed to load`);
+checksLine();
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests + loadFailures + checks.length} failed`);
+if (r.numTotalTests === 0) {
+  console.error('test-ci: no test ran');
+  process.exit(1);
+}
+if (checks.length > 0 || r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success) process.exit(1);

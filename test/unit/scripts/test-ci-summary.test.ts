@@ -1,0 +1,53 @@
+/**
+ * scripts/test-ci-summary.mjs, the end of `npm run test:ci`: the last line is exactly
+ * "N passed, N failed", and a failed type-check or lint counts (visibly) as a failure and makes the
+ * run exit non-zero even when every test passed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const SCRIPT = fileURLToPath(new URL('../../../scripts/test-ci-summary.mjs', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'airsign-ci-summary-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function summary(results: object | undefined, failedChecks: string): { code: number; lines: string[] } {
+  const path = join(tmp, `r-${Math.random().toString(16).slice(2)}.json`);
+  if (results !== undefined) writeFileSync(path, JSON.stringify(results));
+  const r = spawnSync(process.execPath, [SCRIPT, path], { encoding: 'utf8', env: { ...process.env, FAILED_CHECKS: failedChecks } });
+  return { code: r.status ?? -1, lines: r.stdout.trimEnd().split('\n') };
+}
+
+const green = { numPassedTests: 7, numFailedTests: 0, numFailedTestSuites: 0, numTotalTests: 7, success: true, testResults: [] };
+
+describe('test-ci summary', () => {
+  it('all green: last line "7 passed, 0 failed", exit 0', () => {
+    const r = summary(green, '');
+    expect(r.lines.at(-1)).toBe('7 passed, 0 failed');
+    expect(r.code).toBe(0);
+  });
+
+  it('a failed lint or type-check is counted and named, and the run fails', () => {
+    const lint = summary(green, 'lint');
+    expect(lint.lines.slice(-2)).toEqual(['1 check(s) failed: lint', '7 passed, 1 failed']);
+    expect(lint.code).toBe(1);
+    const both = summary(green, 'typecheck lint');
+    expect(both.lines.slice(-2)).toEqual(['2 check(s) failed: typecheck lint', '7 passed, 2 failed']);
+    expect(both.code).toBe(1);
+  });
+
+  it('a test file that failed to load counts as a failure', () => {
+    const r = summary({ ...green, numFailedTestSuites: 1, success: false, testResults: [{ status: 'failed', assertionResults: [] }] }, '');
+    expect(r.lines.slice(-2)).toEqual(['1 test file(s) failed to load', '7 passed, 1 failed']);
+    expect(r.code).toBe(1);
+  });
+
+  it('no results file: "0 passed, 1 failed" plus the failed checks', () => {
+    const r = summary(undefined, 'lint');
+    expect(r.lines.at(-1)).toBe('0 passed, 2 failed');
+    expect(r.code).toBe(1);
+  });
+});
