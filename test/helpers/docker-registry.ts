@@ -67,8 +67,8 @@ export async function startRegistry(): Promise<LocalRegistry> {
     ].join('\n'));
     let output = '';
     const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
       await waitReady(host, child, () => output);
     } catch (error) {

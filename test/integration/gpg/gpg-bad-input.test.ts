@@ -177,7 +177,7 @@ describe('all or none across the layout and the lookaside tree', () => {
       sign: (m, s) => real.sign(m, s),
       async signDigest(digest, scheme) {
         const signature = await real.signDigest(digest, scheme);
-        signature[signature.length - 1] ^= 0x01;
+        signature[signature.length - 1]! ^= 0x01;
         return signature;
       },
       close: () => real.close(),

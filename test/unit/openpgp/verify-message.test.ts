@@ -32,11 +32,11 @@ describe('verifyOpenPgpMessage', () => {
 
     const at = Buffer.from(message).indexOf(Buffer.from(payload));
     const changedPayload = Uint8Array.from(message);
-    changedPayload[at + 3] ^= 0x01;
+    changedPayload[at + 3]! ^= 0x01;
     expect(() => verifyOpenPgpMessage(changedPayload, publicKey, spki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' }));
 
     const changedSignature = Uint8Array.from(message);
-    changedSignature[changedSignature.length - 5] ^= 0x01;
+    changedSignature[changedSignature.length - 5]! ^= 0x01;
     expect(() => verifyOpenPgpMessage(changedSignature, publicKey, spki)).toThrow(expect.objectContaining({ code: 'SIGNATURE_SELF_CHECK_FAILED' }));
 
     // Same key packet claimed, other key's public key: the issuer fingerprint check or the math fails.
