@@ -56,7 +56,7 @@ export type { FormatOptions } from './formats/default-formats.js';
 export { createGpgFormat } from './formats/gpg/gpg-format.js';
 export type { GpgFormatOptions } from './formats/gpg/gpg-format.js';
 export { createNotationFormat, notationJwsFormat, notationCoseFormat } from './formats/notation/notation-format.js';
-export type { ExternalFile, PreflightContext, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper } from './formats/signature-format.js';
+export type { ExternalFile, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper } from './formats/signature-format.js';
 export { createSigningRecord, writeSigningRecord, SIGNING_RECORD_SCHEMA } from './signing-record.js';
 export type { SigningRecord, SignatureRecord } from './signing-record.js';
 export { requestTimestamp, createTsaTimestamper } from './timestamp/tsa-client.js';

@@ -59,11 +59,6 @@ export interface ExternalFile {
   record: SignatureRecord;
 }
 
-/** What a format can check before the layout is opened or the key is used. */
-export interface PreflightContext {
-  identity?: string;
-}
-
 export interface SignatureFormatOutput {
   /** New blobs (envelopes, configs, signature manifests); the writer computes digests. */
   blobs: Uint8Array[];
@@ -87,9 +82,9 @@ export interface SignatureFormat {
    */
   check(key: SigningKeyInfo): Promise<void>;
   /**
-   * Refuses missing or bad options and unusable output places (input errors), before the layout
-   * is opened or the key is touched. Optional.
+   * Refuses missing or bad options of the format and unusable output places (input errors),
+   * before the layout is opened or the key is touched. Optional.
    */
-  preflight?(context: PreflightContext): Promise<void>;
+  preflight?(): Promise<void>;
   sign(context: SignContext): Promise<SignatureFormatOutput>;
 }

@@ -11,6 +11,7 @@ import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import type { Progress } from '../cli/progress.js';
+import { parseDockerReference } from '../formats/gpg/docker-reference.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import type { ExternalFile, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
 import { outputWriteError } from '../fs/atomic-write.js';
@@ -89,7 +90,15 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
     options.timestamper ??
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
-  for (const format of formats) await format.preflight?.(options.identity === undefined ? {} : { identity: options.identity });
+  // The identity cosign/GPG payloads name: valid, and present when a chosen format needs one.
+  const identity = options.identity === undefined ? undefined : parseDockerReference(options.identity).text;
+  const needing = formats.filter((f) => f.needsIdentity).map((f) => f.id);
+  if (needing.length > 0 && identity === undefined) {
+    throw airsignError('IDENTITY_REQUIRED', `--format ${needing.join(', ')} signs the registry reference the image will be pulled as: give --identity registry/repo[:tag]`, {
+      details: { formats: needing },
+    });
+  }
+  for (const format of formats) await format.preflight?.();
 
   const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
   try {
@@ -111,7 +120,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
         ...(timestamper === undefined ? {} : { timestamper }),
         notationManifest: options.notationManifest ?? 'legacy',
         ...(options.reference === undefined ? {} : { reference: options.reference }),
-        ...(options.identity === undefined ? {} : { identity: options.identity }),
+        ...(identity === undefined ? {} : { identity }),
       });
       signatures = result.records;
       blobs.push(...result.blobs);

@@ -13,7 +13,7 @@ import { VERSION } from '../../version.js';
 import { openPgpPublicKey } from '../openpgp/public-key.js';
 import { signOpenPgpMessage } from '../openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../openpgp/verify-message.js';
-import type { PreflightContext, SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
+import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
 import { parseDockerReference } from './docker-reference.js';
 import { checkLookasideBase, lookasideDirectory } from './lookaside.js';
 import { simpleSigningPayload } from './simple-signing-payload.js';
@@ -55,10 +55,8 @@ export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat
     id: 'gpg',
     needsIdentity: true,
     describe: 'containers/image simple signing (GPG) as skopeo/podman verify it, written to the lookaside tree --lookaside',
-    async preflight(context: PreflightContext) {
-      const lookaside = requireLookaside(options.lookaside);
-      parseDockerReference(requireIdentity(context.identity));
-      await checkLookasideBase(lookaside);
+    async preflight() {
+      await checkLookasideBase(requireLookaside(options.lookaside));
     },
     async check(key: SigningKeyInfo) {
       // Builds the OpenPGP key packet: refuses a public key that does not match its type.
