@@ -9,7 +9,7 @@ if (!spec) {
   process.exit(2);
 }
 const n = Number(countText ?? 50);
-const key = await openKey(spec, { interactive: false });
+const key = await openKey(spec, { env: process.env }); // PIN or passphrase from AIRSIGN_* / COSIGN_* variables; no prompt
 const time = async (label, fn) => {
   const start = performance.now();
   for (let i = 0; i < n; i++) await fn();

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   IDENTITY_REQUIRED: 'input',
   INPUT_NOT_A_FILE: 'input',
   INPUT_NOT_FOUND: 'input',
+  INPUT_NO_STDIN: 'input',
   KEY_TYPE_UNKNOWN: 'input',
   LAYOUT_AMBIGUOUS_IMAGE: 'input',
   LAYOUT_BAD_BLOB_NAME: 'input',
@@ -145,7 +146,6 @@ export const ERROR_CODES = {
   KEY_TYPE_MISMATCH: 'key',
   KEY_TYPE_UNSUPPORTED: 'key',
   NOTATION_CA_INVALID: 'key',
-  NOTATION_CERT_KEY_MISMATCH: 'key',
   NOTATION_CERT_MALFORMED: 'key',
   NOTATION_CERT_NOT_VALID: 'key',
   NOTATION_CHAIN_ORDER: 'key',
@@ -219,6 +219,7 @@ export function errorKindOf(code: ErrorCode): ErrorKind {
   return ERROR_CODES[code];
 }
 
+/** True for an AirsignError, so `code`, `kind` and `details` can be read. */
 export function isAirsignError(value: unknown): value is AirsignError {
   return value instanceof AirsignError;
 }

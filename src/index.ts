@@ -1,83 +1,78 @@
-// Library entry point: explicit named exports; types exported separately.
-export { AirsignError, isAirsignError, airsignError, errorKindOf, ERROR_CODES } from './errors.js';
-export type { ErrorKind, ErrorCode, AirsignErrorOptions } from './errors.js';
-export { parseDigest, digestOf, sha256Hex, verifyBytes, VerifyingStream, isDigest } from './digest.js';
-export type { Digest, DigestAlgorithm, ParsedDigest } from './digest.js';
-export { descriptorEquals, descriptorFromBytes, plainDescriptor, assertDescriptor } from './descriptor.js';
-export type { Descriptor, PlainDescriptor, Platform } from './descriptor.js';
-export { MediaType, Annotation, EMPTY_JSON_DIGEST } from './media-types.js';
-export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './keys/key-backend.js';
-export { VERSION } from './version.js';
-export { openLayout } from './layout/open-layout.js';
-export type { Layout, LayoutSourceKind, OpenLayoutOptions, ByteRange } from './layout/open-layout.js';
-export { parseImageIndex } from './layout/image-index.js';
-export type { ImageIndex } from './layout/image-index.js';
-export { resolveImage, imageEntries } from './layout/resolve.js';
-export type { ResolvedImage, ResolvedChild } from './layout/resolve.js';
-export { successors, walkLayout, manifestFacts, isAttestationDescriptor, cosignTagOf } from './layout/graph.js';
-export type { LayoutGraph, GraphNode, NodeRole, CosignTag } from './layout/graph.js';
-export { addIndexEntries } from './layout/index-edit.js';
-export type { AddIndexEntriesOptions } from './layout/index-edit.js';
-export { writeLayout } from './layout/write-layout.js';
-export type { LayoutChanges, WriteLayoutOptions, WriteLayoutResult } from './layout/write-layout.js';
-export { readStripRecord, strippedBlobPath, STRIP_RECORD_FILE } from './layout/strip-directory.js';
-export type { StripRecord } from './layout/strip-directory.js';
-export { parseLayoutJson } from './layout/layout-json.js';
-export { inspectLayout, inspectOpenLayout, formatInspectReport } from './operations/inspect.js';
+/**
+ * The airsign library: what the CLI does, as functions. Every operation takes its input first and
+ * one options object; none prints, prompts or reads the environment (pass `env`, `promptSecret`,
+ * `progress`, `stdin`, `directIo` in). Errors are AirsignError with a code from ERROR_CODES.
+ * Internals (encodings, streams, tar and PKCS#11 plumbing) are not exported here.
+ */
+
+// Operations on an OCI image layout (tar, .tar.gz, directory, or `-` with the stdin option).
+export { inspectLayout } from './operations/inspect.js';
 export type { InspectReport, InspectNode, InspectImage, InspectReferrer } from './operations/inspect.js';
-export { stripLayout, stripOpenLayout } from './operations/strip.js';
+export { stripLayout } from './operations/strip.js';
 export type { StripOptions, StripResult } from './operations/strip.js';
-export { repackLayout, repackOpenLayout } from './operations/repack.js';
+export { repackLayout } from './operations/repack.js';
 export type { RepackOptions, RepackResult } from './operations/repack.js';
-export { createNotationEnvelope, notationEnvelopeMediaType } from './formats/notation/notation-signer.js';
-export type { NotationEnvelopeType, NotationSignRequest, NotationEnvelope } from './formats/notation/notation-signer.js';
-export { notationAlgorithmFor } from './formats/notation/notation-algorithm.js';
-export type { NotationAlgorithm } from './formats/notation/notation-algorithm.js';
-export { validateNotationChain } from './formats/notation/notation-chain.js';
-export { buildNotationSignatureManifest, notationThumbprints } from './formats/notation/signature-manifest.js';
-export type { NotationManifestVariant, NotationSignatureManifest, NotationSignatureManifestOptions } from './formats/notation/signature-manifest.js';
-export { verifyNotationEnvelope } from './formats/notation/verify-envelope.js';
-export type { VerifiedNotationEnvelope } from './formats/notation/verify-envelope.js';
-export { openKey, isPkcs11Spec } from './keys/open-key.js';
-export type { OpenKeyOptions } from './keys/open-key.js';
-export { encryptCosignKey, decryptCosignKey } from './keys/cosign-key-file.js';
-export { generateKeyFile, generateKeyPair } from './keys/generate-key.js';
-export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './keys/generate-key.js';
-export { rawToDerEcdsa, derToRawEcdsa } from './keys/signature-encoding.js';
-export { parsePkcs11Uri, formatPkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
-export type { Pkcs11Uri } from './keys/pkcs11/pkcs11-uri.js';
 export { signLayout } from './operations/sign.js';
 export type { SignOptions, SignResult } from './operations/sign.js';
 export { parseExpiry, parseAnnotations } from './operations/sign-options.js';
+export type { OpenLayoutOptions } from './layout/open-layout.js';
+export type { WriteLayoutOptions } from './layout/write-layout.js';
+export { readStripRecord, STRIP_RECORD_FILE } from './layout/strip-directory.js';
+export type { StripRecord } from './layout/strip-directory.js';
+export type { SigningRecord, SignatureRecord } from './signing-record.js';
+
+// Reading a layout directly.
+export { openLayout } from './layout/open-layout.js';
+export type { Layout, LayoutSourceKind } from './layout/open-layout.js';
+export { resolveImage } from './layout/resolve.js';
+export type { ResolvedImage, ResolvedChild } from './layout/resolve.js';
+
+// Signature formats.
 export { createFormatRegistry } from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
 export { defaultFormatRegistry, defaultFormats, DEFAULT_FORMATS } from './formats/default-formats.js';
 export type { FormatOptions } from './formats/default-formats.js';
 export { createGpgFormat } from './formats/gpg/gpg-format.js';
 export type { GpgFormatOptions } from './formats/gpg/gpg-format.js';
-export { createNotationFormat, notationJwsFormat, notationCoseFormat } from './formats/notation/notation-format.js';
 export type { ExternalFile, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper } from './formats/signature-format.js';
-export { createSigningRecord, writeSigningRecord, SIGNING_RECORD_SCHEMA } from './signing-record.js';
-export type { SigningRecord, SignatureRecord } from './signing-record.js';
-export { requestTimestamp, createTsaTimestamper } from './timestamp/tsa-client.js';
+export { createTsaTimestamper } from './timestamp/tsa-client.js';
 export type { TsaOptions } from './timestamp/tsa-client.js';
-export type { TimeStampResult } from './timestamp/time-stamp-response.js';
-export { listTokens, listObjects } from './keys/pkcs11/pkcs11-inventory.js';
+
+// Keys and certificates.
+export { openKey, isPkcs11Spec } from './keys/open-key.js';
+export type { OpenKeyOptions } from './keys/open-key.js';
+export type { PromptSecret, SecretSources } from './keys/secret-source.js';
+export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './key-backend.js';
+export { finalizePkcs11Modules } from './keys/pkcs11/pkcs11-session-manager.js';
+export { listKeys } from './operations/key-list.js';
+export type { ListKeysOptions, ListKeysResult } from './operations/key-list.js';
 export type { Pkcs11TokenListing, Pkcs11KeyListing, Pkcs11CertificateListing, Pkcs11TokenContents } from './keys/pkcs11/pkcs11-inventory.js';
-export { importCertificate } from './keys/pkcs11/import-certificate.js';
-export type { ImportCertificateOptions } from './keys/pkcs11/import-certificate.js';
-export { parseCertificate, parseSpki, samePublicKey, EKU, KEY_USAGE_NAMES } from './x509/certificate-info.js';
-export type { CertificateInfo, KeyUsageName } from './x509/certificate-info.js';
-export { buildCertificate, DEFAULT_VALIDITY_DAYS } from './x509/build-certificate.js';
-export type { BuildCertificateOptions, CertificateIssuer } from './x509/build-certificate.js';
-export { verifyCertificateSignature } from './x509/certificate-signature.js';
-export { parseDistinguishedName, formatDistinguishedName, describeName } from './x509/distinguished-name.js';
-export type { DistinguishedName, DistinguishedNameAttribute } from './x509/distinguished-name.js';
-export { encodePem, decodePemBlocks, decodePemCertificates } from './x509/pem.js';
-export type { PemBlock } from './x509/pem.js';
+export { exportPublicKey, EXPORT_FORMATS } from './operations/key-export.js';
+export type { ExportFormat, ExportPublicKeyOptions, ExportPublicKeyResult } from './operations/key-export.js';
+export { generateKeyFiles } from './operations/key-generate.js';
+export type { GenerateKeyFilesOptions, GenerateKeyFilesResult } from './operations/key-generate.js';
+export { generateKeyPair, GENERATE_KEY_TYPES } from './keys/generate-key.js';
+export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './keys/generate-key.js';
 export { createCertificateFile } from './operations/cert-create.js';
 export type { CertCreateOptions, CertCreateResult } from './operations/cert-create.js';
-export { exportOpenPgpPublicKey, openPgpFingerprint, OPENPGP_KEY_CREATION_TIME } from './formats/openpgp/export-public-key.js';
+export { buildCertificate } from './x509/build-certificate.js';
+export type { BuildCertificateOptions, CertificateIssuer } from './x509/build-certificate.js';
+export { parseCertificate } from './x509/certificate-info.js';
+export type { CertificateInfo } from './x509/certificate-info.js';
+export { importCertificate } from './keys/pkcs11/import-certificate.js';
+export type { ImportCertificateOptions } from './keys/pkcs11/import-certificate.js';
+export { exportOpenPgpPublicKey } from './formats/openpgp/export-public-key.js';
 export type { ExportOpenPgpOptions } from './formats/openpgp/export-public-key.js';
 export { signOpenPgpMessage } from './formats/openpgp/sign-message.js';
 export type { SignOpenPgpMessageOptions } from './formats/openpgp/sign-message.js';
+
+// Shared vocabulary.
+export { AirsignError, isAirsignError, errorKindOf, ERROR_CODES } from './errors.js';
+export type { ErrorKind, ErrorCode } from './errors.js';
+export { parseDigest, digestOf } from './digest.js';
+export type { Digest, DigestAlgorithm, ParsedDigest } from './digest.js';
+export type { Descriptor, PlainDescriptor, Platform } from './descriptor.js';
+export { MediaType, Annotation } from './media-types.js';
+export { silentProgress } from './progress.js';
+export type { Progress } from './progress.js';
+export { VERSION } from './version.js';

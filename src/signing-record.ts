@@ -3,7 +3,6 @@
  * is written with `--record` (temp file + rename) and printed with `--json`. Stable field names:
  * scripts and audits read it.
  */
-import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './fs/atomic-write.js';
@@ -57,15 +56,6 @@ export interface SigningRecord {
   signatures: SignatureRecord[];
   /** Things skipped or worth knowing (e.g. missing platform manifests). */
   notes: string[];
-}
-
-export function sha256HexOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** RFC 3339 in UTC with whole seconds: 2025-01-21T09:17:46Z. */
-export function rfc3339Seconds(date: Date): string {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 export function createSigningRecord(options: { key: string; reference?: string; identity?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {

@@ -4,7 +4,8 @@
  * errors to exit codes, so commands never print results or exit themselves.
  */
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import type { Progress } from './progress.js';
+import type { SecretSources } from '../keys/secret-source.js';
+import type { Progress } from '../progress.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -16,6 +17,13 @@ export interface CommandContext {
   debug: boolean;
   /** A progress reporter: draws on stderr only when it is a TTY and --json is off; no-op otherwise. */
   progress: Progress;
+  /**
+   * What the library may use for secrets: process.env (AIRSIGN_* / COSIGN_* variables) and, when
+   * stdin is a terminal, a no-echo prompt. The library reads neither by itself.
+   */
+  secrets: SecretSources;
+  /** Write large outputs with direct I/O (false when AIRSIGN_DIRECT_IO=0). */
+  directIo: boolean;
   /** Writes a diagnostic line to stderr (never to stdout, never in --json documents). */
   log(message: string): void;
 }

@@ -9,6 +9,7 @@ import { setCommandRunner, type CommandContext, type GlobalOptions } from './com
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { createProgress } from './progress.js';
+import { promptHidden } from './prompt-secret.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
 // handler takes it), so a list of them needs `any`; main only hands each to parser.command().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       json: Boolean(args.json),
       debug: Boolean(args.debug),
       progress: createProgress(process.stderr, !args.json),
+      secrets: { env: process.env, ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}) },
+      directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
       log: (message) => process.stderr.write(`airsign: ${message}\n`),
     };
     const result = await spec.run(args, context);

@@ -1,15 +1,5 @@
-/** A progress bar on stderr for long tar work; silent unless stderr is a terminal. */
-
-export interface Progress {
-  /** Starts (or restarts) a bar for `label` over `total` bytes (undefined when unknown). */
-  start(label: string, total?: number): void;
-  /** Adds `bytes` done. */
-  advance(bytes: number): void;
-  /** Clears the bar. */
-  done(): void;
-}
-
-export const silentProgress: Progress = { start() {}, advance() {}, done() {} };
+/** The terminal renderer of library Progress: a bar on stderr, drawn only when stderr is a terminal. */
+import { silentProgress, type Progress } from '../progress.js';
 
 export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Progress {
   if (!enabled || !stream.isTTY) return silentProgress;

@@ -138,13 +138,6 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   return value;
 }
 
-/** Returns the offset just past the one item that starts at `offset` (for slicing raw encodings). */
-export function cborItemEnd(bytes: Uint8Array, offset = 0): number {
-  const reader = new Reader(bytes, offset);
-  reader.item(0);
-  return reader.offset;
-}
-
 class Reader {
   constructor(
     private readonly bytes: Uint8Array,

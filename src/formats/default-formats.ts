@@ -12,6 +12,7 @@ export interface FormatOptions {
   gpg?: GpgFormatOptions;
 }
 
+/** The signature formats the CLI offers, in `--help` order (Notation JWS, Notation COSE, GPG), created with their options. */
 export function defaultFormats(options: FormatOptions = {}): SignatureFormat[] {
   return [notationJwsFormat, notationCoseFormat, createGpgFormat(options.gpg)];
 }
@@ -19,6 +20,7 @@ export function defaultFormats(options: FormatOptions = {}): SignatureFormat[] {
 /** The default formats without options (for --help and for lookups that need none). */
 export const DEFAULT_FORMATS: readonly SignatureFormat[] = defaultFormats();
 
+/** A registry of the default formats: what signLayout uses when no `registry` is given. */
 export function defaultFormatRegistry(options: FormatOptions = {}): FormatRegistry {
   return createFormatRegistry(defaultFormats(options));
 }

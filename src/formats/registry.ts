@@ -15,6 +15,7 @@ export interface FormatRegistry {
   select(ids: readonly string[]): SignatureFormat[];
 }
 
+/** A registry of `formats` looked up by id; throws FORMAT_DUPLICATE when two share an id. */
 export function createFormatRegistry(formats: readonly SignatureFormat[]): FormatRegistry {
   const byId = new Map<string, SignatureFormat>();
   for (const format of formats) {

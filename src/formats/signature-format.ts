@@ -5,7 +5,7 @@
  * writes anything or opens keys itself — the `sign` operation writes every output of a run, or none.
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
-import type { HashAlgorithm, KeyBackend } from '../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../key-backend.js';
 import type { SignatureRecord } from '../signing-record.js';
 
 /** RFC 3161 hook: returns a TimeStampToken DER over `signature` hashed with `hash`. */

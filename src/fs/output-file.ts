@@ -8,7 +8,7 @@
  * final fsync has almost nothing left to do. Everything else (tar headers, the unaligned head and
  * tail of a blob, small files) is written through the page cache, with a background fdatasync every
  * few MiB (background-flush.ts). The two kinds never share a page. Where direct I/O is unavailable
- * (Windows, macOS, tmpfs, AIRSIGN_DIRECT_IO=0) or refused by the file system on first use, the
+ * (Windows, macOS, tmpfs, `directIo: false`) or refused by the file system on first use, the
  * whole file goes through the page cache; the bytes written are the same either way.
  */
 import { constants } from 'node:fs';
@@ -22,13 +22,8 @@ const DIRECT_REFUSED = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
 export interface OutputFileOptions {
   /** Permission bits (umask applies); default 0o644. */
   mode?: number;
-  /** Use direct I/O where possible (default: unless AIRSIGN_DIRECT_IO=0). */
+  /** Use direct I/O where possible (default true; the CLI turns it off for AIRSIGN_DIRECT_IO=0). */
   directIo?: boolean;
-}
-
-/** Whether direct I/O is wanted unless a caller says otherwise: AIRSIGN_DIRECT_IO=0 turns it off. */
-export function directIoByDefault(): boolean {
-  return process.env['AIRSIGN_DIRECT_IO'] !== '0';
 }
 
 async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
@@ -65,7 +60,7 @@ export class OutputFile {
     const buffered = await open(path, 'wx', mode | 0o200);
     let direct: FileHandle | undefined;
     const O_DIRECT = (constants as Record<string, number | undefined>)['O_DIRECT'];
-    if ((options.directIo ?? directIoByDefault()) && O_DIRECT !== undefined) {
+    if ((options.directIo ?? true) && O_DIRECT !== undefined) {
       direct = await open(path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
     }
     return new OutputFile(buffered, direct, mode);

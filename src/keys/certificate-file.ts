@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
-import { pemBlocks } from './signature-encoding.js';
+import { decodePemLabel } from '../pem.js';
 
 /** All `CERTIFICATE` blocks of a PEM file, DER, in file order (leaf first by convention). */
 export async function readCertificateChain(path: string): Promise<Uint8Array[]> {
@@ -14,7 +14,12 @@ export async function readCertificateChain(path: string): Promise<Uint8Array[]> 
       details: { path },
     });
   }
-  const chain = pemBlocks(text, 'CERTIFICATE');
+  let chain: Uint8Array[];
+  try {
+    chain = decodePemLabel(text, 'CERTIFICATE');
+  } catch (error) {
+    throw airsignError('KEY_CERT_INVALID', `${path} holds a PEM block that is not valid base64`, { details: { path }, cause: error });
+  }
   if (chain.length === 0) throw airsignError('KEY_CERT_INVALID', `${path} holds no PEM CERTIFICATE`, { details: { path } });
   for (const der of chain) {
     try {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { airsignError } from '../errors.js';
-import { pemBlocks, toPem } from './signature-encoding.js';
+import { decodePemLabel, encodePem } from '../pem.js';
 
 export const COSIGN_KEY_PEM_LABEL = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 export const LEGACY_COSIGN_KEY_PEM_LABEL = 'ENCRYPTED COSIGN PRIVATE KEY';
@@ -61,14 +61,19 @@ export async function encryptCosignKey(pkcs8Der: Uint8Array, password: string, o
     cipher: { name: 'nacl/secretbox', nonce: b64(nonce) },
     ciphertext: b64(ciphertext),
   };
-  return toPem(options.label ?? COSIGN_KEY_PEM_LABEL, new TextEncoder().encode(JSON.stringify(doc)));
+  return encodePem(options.label ?? COSIGN_KEY_PEM_LABEL, new TextEncoder().encode(JSON.stringify(doc)));
 }
 
 /** Decrypts cosign's PEM format to PKCS#8 DER; a wrong password throws KEY_PASSPHRASE_WRONG. */
 export async function decryptCosignKey(pem: string, password: string, options: DecryptCosignKeyOptions = {}): Promise<Uint8Array> {
-  const block = pemBlocks(pem, COSIGN_KEY_PEM_LABEL)[0] ?? pemBlocks(pem, LEGACY_COSIGN_KEY_PEM_LABEL)[0];
-  if (block === undefined) throw airsignError('KEY_FORMAT_UNSUPPORTED', 'not a cosign encrypted private key (no ENCRYPTED SIGSTORE PRIVATE KEY block)');
   const bad = (why: string) => airsignError('KEY_COSIGN_FORMAT', `malformed cosign private key: ${why}`);
+  let block: Uint8Array | undefined;
+  try {
+    block = decodePemLabel(pem, COSIGN_KEY_PEM_LABEL)[0] ?? decodePemLabel(pem, LEGACY_COSIGN_KEY_PEM_LABEL)[0];
+  } catch {
+    throw bad('the PEM body is not base64');
+  }
+  if (block === undefined) throw airsignError('KEY_FORMAT_UNSUPPORTED', 'not a cosign encrypted private key (no ENCRYPTED SIGSTORE PRIVATE KEY block)');
   let doc: CosignKeyJson;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(block)) as CosignKeyJson;

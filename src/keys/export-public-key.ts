@@ -1,11 +1,11 @@
 /** Public-key exports of a backend: SPKI PEM (what cosign --key and openssl take). */
 import { createHash } from 'node:crypto';
-import type { KeyBackend } from './key-backend.js';
-import { toPem } from './signature-encoding.js';
+import type { KeyBackend } from '../key-backend.js';
+import { encodePem } from '../pem.js';
 
 /** SPKI `PUBLIC KEY` PEM of the backend's key. */
 export async function exportPublicKeyPem(backend: KeyBackend): Promise<string> {
-  return toPem('PUBLIC KEY', await backend.publicKeySpki());
+  return encodePem('PUBLIC KEY', await backend.publicKeySpki());
 }
 
 /** `sha256:<hex>` of the DER SPKI, a stable key fingerprint for reports. */

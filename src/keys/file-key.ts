@@ -6,17 +6,15 @@
 import { constants, createPrivateKey, createPublicKey, privateEncrypt, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
-import type { KeyBackend, KeyType, SignatureScheme } from './key-backend.js';
+import type { KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
 import { decryptCosignKey, isCosignKeyPem } from './cosign-key-file.js';
 import { emsaPssEncode } from './rsa-pss-encoding.js';
-import { resolveSecret } from './secret-source.js';
+import { resolveSecret, type SecretSources } from './secret-source.js';
 import { assertSchemeFits, checkDigestLength, digestInfo, hashLength, keyBits, keyTypeOf } from './signature-encoding.js';
 
-export interface FileKeyOptions {
+export interface FileKeyOptions extends SecretSources {
   /** File holding the passphrase of an encrypted key. */
   passwordFile?: string;
-  env?: NodeJS.ProcessEnv;
-  interactive?: boolean;
   /** X.509 chain (DER, leaf first) to report from certificateChain(). */
   certificateChain?: Uint8Array[];
 }
@@ -48,7 +46,7 @@ export async function privateKeyFromPem(text: string, name: string, options: Fil
       allowEmpty: true,
       ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
       ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+      ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
     });
   if (isCosignKeyPem(text)) {
     const der = await decryptCosignKey(text, await passphrase());

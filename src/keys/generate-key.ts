@@ -6,6 +6,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { airsignError } from '../errors.js';
 import { encryptCosignKey } from './cosign-key-file.js';
 
+/** Key types generateKeyPair / generateKeyFiles make. */
 export const GENERATE_KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-3072', 'ed25519'] as const;
 export type GenerateKeyType = (typeof GENERATE_KEY_TYPES)[number];
 

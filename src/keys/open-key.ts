@@ -2,22 +2,24 @@
  * The one entry point formats and commands use to get a signer: a `pkcs11:` URI opens an HSM key,
  * anything else is a private key file.
  */
-import type { KeyBackend } from './key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import type { Pkcs11RetryEvent } from './pkcs11/transient-retry.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
+import type { SecretSources } from './secret-source.js';
 
-export interface OpenKeyOptions {
+/**
+ * How openKey finds what a key needs. The library reads no environment and never prompts by
+ * itself: pass `env` (the CLI passes process.env) and `promptSecret` (the CLI passes its terminal
+ * prompt) to allow those sources; without them only files and the URI are used.
+ */
+export interface OpenKeyOptions extends SecretSources {
   /** --cert: PEM chain (leaf first) overriding the token's certificate object. */
   certificatePath?: string;
   /** File holding the passphrase of an encrypted key file. */
   passwordFile?: string;
   /** File holding the PKCS#11 PIN (when the URI has no pin-value / pin-source). */
   pinFile?: string;
-  /** Environment for AIRSIGN_* / COSIGN_* lookups (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** Allow a TTY prompt (default: stdin is a TTY). */
-  interactive?: boolean;
   /** Told about each retry of PKCS#11 token discovery on a transient answer (for debug output). */
   onPkcs11Retry?: (event: Pkcs11RetryEvent) => void;
 }
@@ -27,11 +29,15 @@ export function isPkcs11Spec(spec: string): boolean {
   return /^pkcs11:/i.test(spec);
 }
 
+/**
+ * Opens a signing key: a `pkcs11:` URI (RFC 7512) opens an HSM key, anything else is a private key
+ * file (PKCS#8/SEC1/PKCS#1 PEM, encrypted PEM, or a cosign key). Close the backend when done.
+ */
 export async function openKey(spec: string, options: OpenKeyOptions = {}): Promise<KeyBackend> {
   const chain = options.certificatePath === undefined ? undefined : await readCertificateChain(options.certificatePath);
   const common = {
     ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+    ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
     ...(chain === undefined ? {} : { certificateChain: chain }),
   };
   if (isPkcs11Spec(spec)) {

@@ -4,7 +4,7 @@
  * for PSS): the encoded block goes through a raw RSA private operation.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { HashAlgorithm } from './key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
 import { checkDigestLength, hashLength } from './signature-encoding.js';
 
 function mgf1(hash: HashAlgorithm, seed: Uint8Array, length: number): Uint8Array {

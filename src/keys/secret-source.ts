@@ -1,13 +1,25 @@
 /**
- * Where passphrases and PINs come from: an explicit file, environment variables, or a no-echo
- * prompt on the terminal. Secrets are returned to the caller only; they never go into messages,
- * error details or logs.
+ * Where passphrases and PINs come from: an explicit file, environment variables the caller passes
+ * in, or a prompt the caller passes in (the CLI's no-echo terminal prompt). The library reads no
+ * process.env and never prompts by itself. Secrets are returned to the caller only; they never go
+ * into messages, error details or logs.
  */
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 
-export interface SecretRequest {
+/** Asks the user for a secret (without echo) and returns it; the CLI passes its terminal prompt. */
+export type PromptSecret = (prompt: string) => Promise<string>;
+
+/** Where a key operation may look for secrets besides explicit files. Both default to none. */
+export interface SecretSources {
+  /** Environment for AIRSIGN_* / COSIGN_* lookups (default: none; the CLI passes process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Asked when no file or variable gives the secret (default: none, and the call fails instead). */
+  promptSecret?: PromptSecret;
+}
+
+export interface SecretRequest extends SecretSources {
   /** What is asked for, for messages ("passphrase for key.pem", "PIN for token rel"). */
   what: string;
   /** Error code used when no source gives a secret. */
@@ -16,9 +28,6 @@ export interface SecretRequest {
   file?: string;
   /** Environment variables to try, in order. */
   envNames: readonly string[];
-  env?: NodeJS.ProcessEnv;
-  /** Allow a TTY prompt (default: stdin is a TTY). */
-  interactive?: boolean;
   /** Accept a set-but-empty environment variable (cosign allows empty key passwords). */
   allowEmpty?: boolean;
   /** Ask twice on the TTY and require the same answer (for new passwords). */
@@ -38,18 +47,18 @@ export async function readSecretFile(path: string, what: string): Promise<string
   return text.replace(/\r?\n$/, '');
 }
 
-/** Resolves a secret from file, environment or prompt; throws `missingCode` when there is none. */
+/** Resolves a secret from file, `env` or `promptSecret`; throws `missingCode` when there is none. */
 export async function resolveSecret(request: SecretRequest): Promise<string> {
   if (request.file !== undefined) return readSecretFile(request.file, request.what);
-  const env = request.env ?? process.env;
+  const env = request.env ?? {};
   for (const name of request.envNames) {
     const value = env[name];
     if (value !== undefined && (value !== '' || request.allowEmpty === true)) return value;
   }
-  const interactive = request.interactive ?? Boolean(process.stdin.isTTY);
-  if (interactive && process.stdin.isTTY) {
-    const first = await promptHidden(`Enter ${request.what}: `);
-    if (request.confirm === true && (await promptHidden(`Enter ${request.what} again: `)) !== first) {
+  const prompt = request.promptSecret;
+  if (prompt !== undefined) {
+    const first = await prompt(`Enter ${request.what}: `);
+    if (request.confirm === true && (await prompt(`Enter ${request.what} again: `)) !== first) {
       throw airsignError('KEY_PASSPHRASE_MISMATCH', 'the two entries differ');
     }
     return first;
@@ -58,40 +67,4 @@ export async function resolveSecret(request: SecretRequest): Promise<string> {
     request.missingCode,
     `no ${request.what} given (set ${request.envNames.join(' or ')}, pass a file, or run on a terminal to be prompted)`,
   );
-}
-
-/** Prompts on stderr and reads one line from the TTY without echo. */
-export function promptHidden(prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const wasRaw = stdin.isRaw;
-    const cleanup = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode(wasRaw);
-      stdin.pause();
-      process.stderr.write('\n');
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const ch of chunk.toString()) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          cleanup();
-          resolve(value);
-          return;
-        }
-        if (ch === '\u0003') {
-          cleanup();
-          reject(airsignError('KEY_PROMPT_CANCELLED', 'cancelled at the prompt'));
-          return;
-        }
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    // Echo off before the prompt shows, so nothing typed after it is echoed.
-    stdin.setRawMode(true);
-    process.stderr.write(prompt);
-    stdin.resume();
-    stdin.on('data', onData);
-  });
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { airsignError } from '../errors.js';
-import type { HashAlgorithm, KeyType, SignatureScheme } from './key-backend.js';
+import type { HashAlgorithm, KeyType, SignatureScheme } from '../key-backend.js';
 
 /** Output length of each hash, in bytes. */
 export function hashLength(hash: HashAlgorithm): number {
@@ -181,9 +181,15 @@ export function rsaKeyType(modulusBits: number): KeyType {
   throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported RSA key size ${modulusBits} bits (use 2048, 3072 or 4096)`);
 }
 
-/** Key type of a DER SubjectPublicKeyInfo. */
+/** Key type of a DER SubjectPublicKeyInfo; throws KEY_TYPE_UNSUPPORTED for unreadable or unsupported keys. */
 export function keyTypeOfSpki(spki: Uint8Array): KeyType {
-  return keyTypeOf(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }));
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch (error) {
+    throw airsignError('KEY_TYPE_UNSUPPORTED', 'the public key is not a SubjectPublicKeyInfo this tool can read', { cause: error });
+  }
+  return keyTypeOf(key);
 }
 
 /** Key size in bits (for listings). */
@@ -251,19 +257,4 @@ function stripZeros(bytes: Uint8Array): Uint8Array {
   let i = 0;
   while (i < bytes.length - 1 && bytes[i] === 0) i++;
   return bytes.subarray(i);
-}
-
-/** PEM armor for DER bytes (64-column base64). */
-export function toPem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
-}
-
-/** All PEM blocks of a given label in `text`, decoded. */
-export function pemBlocks(text: string, label: string): Uint8Array[] {
-  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]*?)-----END ${label}-----`, 'g');
-  const out: Uint8Array[] = [];
-  for (const match of text.matchAll(re)) out.push(new Uint8Array(Buffer.from((match[1] ?? '').replace(/\s+/g, ''), 'base64')));
-  return out;
 }

@@ -15,7 +15,7 @@ import type { PlainDescriptor } from '../descriptor.js';
 import { VerifyingStream, verifyBytes } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } from '../tar/random-access.js';
 import { indexTar, type TarEntry } from '../tar/tar-index.js';
 import { spoolToTempFile, fileStream } from '../tar/spool.js';
@@ -60,6 +60,29 @@ export interface Layout {
 
 export interface OpenLayoutOptions {
   progress?: Progress;
+  /**
+   * What the source `-` reads (the CLI passes process.stdin). A stream with a numeric `fd` that is a
+   * regular file is read in place; anything else is copied to a temporary file first.
+   */
+  stdin?: Readable & { fd?: number };
+}
+
+/** Opens `source` with the OpenLayoutOptions among `options`, runs `use`, and closes the layout. */
+export async function withLayout<T>(source: string, options: OpenLayoutOptions, use: (layout: Layout) => Promise<T>): Promise<T> {
+  const layout = await openLayout(source, openOptionsOf(options));
+  try {
+    return await use(layout);
+  } finally {
+    await layout.close();
+  }
+}
+
+/** The OpenLayoutOptions among an operation's options. */
+export function openOptionsOf(options: OpenLayoutOptions): OpenLayoutOptions {
+  return {
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  };
 }
 
 const BLOB_PATH = /^blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/;
@@ -67,6 +90,11 @@ const MAX_INDEX_BYTES = DEFAULT_MAX_JSON_BYTES;
 const MAX_OCI_LAYOUT_BYTES = 64 * 1024;
 const CHUNK = 1024 * 1024;
 
+/**
+ * Opens an OCI image layout for reading: a tar file, a gzip-compressed tar, a layout directory, or
+ * `-` for `options.stdin`. Reads and checks oci-layout and index.json; blobs are read on demand and
+ * verified against their digests. Close it when done.
+ */
 export async function openLayout(source: string, options: OpenLayoutOptions = {}): Promise<Layout> {
   if (source === '-') return openStdin(options);
   let info: Stats;
@@ -94,15 +122,17 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
 }
 
 async function openStdin(options: OpenLayoutOptions): Promise<Layout> {
-  const stat = fstatSync(0);
-  if (stat.isFile()) {
-    const file = fromDescriptor(0, stat.size);
+  const stdin = options.stdin;
+  if (stdin === undefined) throw airsignError('INPUT_NO_STDIN', 'the source "-" needs a stdin stream (option stdin)');
+  const stat = typeof stdin.fd === 'number' ? fstatSync(stdin.fd) : undefined;
+  if (stat?.isFile() && typeof stdin.fd === 'number') {
+    const file = fromDescriptor(stdin.fd, stat.size);
     const magic = new Uint8Array(2);
     const n = await readFully(file, magic, 0, 2, 0);
     if (!(n === 2 && magic[0] === 0x1f && magic[1] === 0x8b)) return openTarLayout(file, { kind: 'stdin', path: '-' }, async () => {});
   }
   options.progress?.start('reading stdin');
-  const raw = await spoolToTempFile(process.stdin, {
+  const raw = await spoolToTempFile(stdin, {
     gunzip: false,
     what: 'stdin',
     ...(options.progress ? { onBytes: (n: number) => options.progress!.advance(n) } : {}),

@@ -90,6 +90,7 @@ export async function imageEntries(layout: Layout): Promise<Descriptor[]> {
   return out;
 }
 
+/** The image `reference` (tag, name:tag or digest) selects in `layout`, or its only image; throws when ambiguous or absent. */
 export async function resolveImage(layout: Layout, reference?: string): Promise<ResolvedImage> {
   const entries = layout.index.manifests;
   let chosen: Descriptor | undefined;

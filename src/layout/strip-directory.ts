@@ -11,6 +11,7 @@ import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 
+/** Name of the record stripLayout writes into its directory (what repackLayout reads). */
 export const STRIP_RECORD_FILE = 'airsign-strip.json';
 export const STRIP_RECORD_TYPE = 'airsign.strip.v1';
 

@@ -7,15 +7,15 @@
  * failure the temp file (and any blob file this call created) is removed and the input is untouched.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
-import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
-import { temporarySiblingPath } from '../fs/atomic-write.js';
+import { temporarySiblingPath, writeFileAtomic } from '../fs/atomic-write.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
 import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
@@ -37,6 +37,17 @@ export interface WriteLayoutOptions {
   /** Output tar path; default: replace the input tar (or update a directory layout) atomically. */
   output?: string;
   progress?: Progress;
+  /** Write large files with direct I/O where the file system allows it (default true). */
+  directIo?: boolean;
+}
+
+/** The WriteLayoutOptions among an operation's options (so each operation passes on just these). */
+export function writeOptionsOf(options: WriteLayoutOptions): WriteLayoutOptions {
+  return {
+    ...(options.output === undefined ? {} : { output: options.output }),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.directIo === undefined ? {} : { directIo: options.directIo }),
+  };
 }
 
 export interface WriteLayoutResult {
@@ -65,7 +76,6 @@ function outputError(error: unknown, target: string): unknown {
   return error;
 }
 
-
 function blobTarPath(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
   return `blobs/${algorithm}/${hex}`;
@@ -77,10 +87,10 @@ type BlobPlan =
   | { kind: 'insert'; digest: string; size: number; path: string; desc: PlainDescriptor };
 
 /** Writes one verified blob file: temp name, verify while copying, fsync, rename. */
-async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress, chunkSize?: number): Promise<void> {
+async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress, chunkSize?: number, directIo?: boolean): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
-  const output = await OutputFile.create(temp, { mode: 0o444 });
+  const output = await OutputFile.create(temp, { mode: 0o444, ...(directIo === undefined ? {} : { directIo }) });
   try {
     await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), {
       destinationOffset: 0,
@@ -102,36 +112,19 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
  * whether the image has one layer or many).
  * Adds each file it creates to `created` (for clean-up on failure).
  */
-async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress): Promise<void> {
+async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress, directIo?: boolean): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
   await forEachConcurrently(digests, concurrency, async (digest) => {
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / concurrency);
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / concurrency, directIo);
     } finally {
       await range.release();
     }
     if (!existed) created.push(dest);
   });
-}
-
-async function writeSmallFile(dest: string, bytes: Uint8Array, mode: number): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  const temp = temporarySiblingPath(dest);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    let done = 0;
-    while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
-    await handle.sync();
-    await handle.close();
-    await rename(temp, dest);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 function wrongBlob(error: unknown, digest: string, directory: string): unknown {
@@ -184,7 +177,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const stripped = [...strip].sort();
 
   if (layout.source.kind === 'directory' && options.output === undefined) {
-    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, progress });
+    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, progress, directIo: options.directIo });
   }
   const target = options.output ?? (layout.source.kind === 'tar' ? layout.source.path : undefined);
   if (target === undefined) {
@@ -198,16 +191,16 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
 
   const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
     + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
-  progress?.start(options.output === undefined ? `writing ${basename(target)}` : `writing ${basename(target)}`, total);
+  progress?.start(`writing ${basename(target)}`, total);
 
   const createdStripFiles: string[] = [];
   let writer: TarWriter | undefined;
   const temp = temporarySiblingPath(target);
   try {
     // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress);
+    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, options.directIo);
     // 2. the tar, entries sorted by name as buildx writes them.
-    writer = await TarWriter.create(temp);
+    writer = await TarWriter.create(temp, options.directIo === undefined ? {} : { directIo: options.directIo });
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
     type Entry = { path: string; write: () => Promise<void> };
@@ -301,20 +294,23 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
 async function writeDirectoryInPlace(
   layout: Layout,
   plan: Map<string, BlobPlan>,
-  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; progress: Progress | undefined },
+  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; progress: Progress | undefined; directIo: boolean | undefined },
 ): Promise<WriteLayoutResult> {
   const root = layout.source.path;
   const created: string[] = [];
   try {
-    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress);
+    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.directIo);
     for (const p of plan.values()) {
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));
-      if (p.kind === 'bytes') await writeSmallFile(dest, p.bytes, 0o444);
+      if (p.kind === 'bytes') {
+        await mkdir(dirname(dest), { recursive: true });
+        await writeFileAtomic(dest, p.bytes, { mode: 0o444 });
+      }
       else {
         const file = await openRandomAccess(p.path);
         try {
-          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, o.progress);
+          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, o.progress, undefined, o.directIo);
         } catch (error) {
           throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
         } finally {
@@ -323,7 +319,7 @@ async function writeDirectoryInPlace(
       }
       created.push(dest);
     }
-    if (o.changed) await writeSmallFile(join(root, 'index.json'), o.indexBytes, 0o644);
+    if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
   } catch (error) {
     for (const f of created) await rm(f, { force: true }).catch(() => {});
     throw outputError(error, root);

@@ -5,19 +5,19 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { airsignError, isAirsignError } from '../errors.js';
 import { outputWriteError, temporarySiblingPath } from '../fs/atomic-write.js';
-import type { KeyBackend } from '../keys/key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { isPkcs11Spec, openKey } from '../keys/open-key.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
 import { importCertificate } from '../keys/pkcs11/import-certificate.js';
 import { Pkcs11KeyBackend } from '../keys/pkcs11/pkcs11-key.js';
 import { buildCertificate } from '../x509/build-certificate.js';
 import { parseCertificate } from '../x509/certificate-info.js';
-import { decodePemCertificates, encodePem } from '../x509/pem.js';
+import { decodePemCertificates, encodePem } from '../pem.js';
 import { signatureAlgorithmName } from '../x509/signature-algorithm.js';
 
+/** Options of createCertificateFile (the key it certifies is the first argument). */
 export interface CertCreateOptions {
-  /** Key spec (file path or pkcs11: URI) of the key the certificate is for. */
-  key: string;
+  /** Subject DN, e.g. "C=US,ST=WA,O=Acme,CN=release". */
   subject: string;
   /** Issuer key spec and PEM certificate path; both or neither (self-signed). */
   issuerKey?: string;
@@ -69,11 +69,16 @@ function notationWarnings(keyType: string, subjectTypes: string[], ca: boolean):
   return warnings;
 }
 
-export async function createCertificateFile(options: CertCreateOptions): Promise<CertCreateResult> {
+/**
+ * Makes an X.509 certificate for `keySpec` (a key file or `pkcs11:` URI): self-signed, or issued
+ * by `issuerKey` + `issuerCert`; optionally puts it on the token next to the key; writes PEM to
+ * `options.output` atomically.
+ */
+export async function createCertificateFile(keySpec: string, options: CertCreateOptions): Promise<CertCreateResult> {
   if ((options.issuerKey === undefined) !== (options.issuerCert === undefined)) {
     throw airsignError('CERT_ISSUER_INCOMPLETE', '--issuer-key and --issuer-cert go together (omit both for a self-signed certificate)');
   }
-  if (options.import === true && !isPkcs11Spec(options.key)) {
+  if (options.import === true && !isPkcs11Spec(keySpec)) {
     throw airsignError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
   }
   if (options.replace === true && options.import !== true) {
@@ -83,7 +88,7 @@ export async function createCertificateFile(options: CertCreateOptions): Promise
 
   const opened: KeyBackend[] = [];
   try {
-    const key = await openKey(options.key, options.keyOptions ?? {});
+    const key = await openKey(keySpec, options.keyOptions ?? {});
     opened.push(key);
     let issuer: { key: KeyBackend; certificate: Uint8Array } | undefined;
     if (options.issuerKey !== undefined && issuerCertificate !== undefined) {
@@ -112,7 +117,7 @@ export async function createCertificateFile(options: CertCreateOptions): Promise
       throw outputWriteError(options.output, error);
     }
     try {
-      if (options.import === true) imported = await importNextToKey(key, options, der);
+      if (options.import === true) imported = await importNextToKey(key, keySpec, options, der);
       await rename(temp, options.output);
     } catch (error) {
       await rm(temp, { force: true });
@@ -154,16 +159,16 @@ async function readIssuerCertificate(path: string): Promise<Uint8Array> {
 }
 
 /** Same CKA_ID and CKA_LABEL as the private key, so openKey finds the certificate as the key's chain. */
-async function importNextToKey(key: KeyBackend, options: CertCreateOptions, der: Uint8Array): Promise<string> {
+async function importNextToKey(key: KeyBackend, keySpec: string, options: CertCreateOptions, der: Uint8Array): Promise<string> {
   if (!(key instanceof Pkcs11KeyBackend)) throw airsignError('CERT_IMPORT_NEEDS_PKCS11', `${key.description} is not a PKCS#11 key`);
   const lib = key.token.module.lib;
   const [id, label] = key.token.attributes(key.handle, [lib.CKA_ID, lib.CKA_LABEL]);
-  return importCertificate(options.key, der, {
+  return importCertificate(keySpec, der, {
     ...(id === undefined || id.length === 0 ? {} : { id: new Uint8Array(id) }),
     ...(label === undefined || label.length === 0 ? {} : { label: label.toString('utf8') }),
     ...(options.replace === true ? { replace: true } : {}),
     ...(options.keyOptions?.pinFile === undefined ? {} : { pinFile: options.keyOptions.pinFile }),
     ...(options.keyOptions?.env === undefined ? {} : { env: options.keyOptions.env }),
-    ...(options.keyOptions?.interactive === undefined ? {} : { interactive: options.keyOptions.interactive }),
+    ...(options.keyOptions?.promptSecret === undefined ? {} : { promptSecret: options.keyOptions.promptSecret }),
   });
 }

@@ -5,15 +5,10 @@
  */
 import type { Platform } from '../descriptor.js';
 import { sha256Hex } from '../digest.js';
-import type { Progress } from '../cli/progress.js';
 import { Annotation } from '../media-types.js';
 import { reachableNodes, walkLayout, type LayoutGraph, type NodeRole } from '../layout/graph.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
-import { humanSize } from '../human-size.js';
-
-/** Re-exported from human-size.ts (where strip and repack take it from, without loading inspect). */
-export { humanSize };
 
 export interface InspectNode {
   digest: string;
@@ -104,6 +99,7 @@ function layerStats(graph: LayoutGraph, root: string) {
   return stats;
 }
 
+/** inspectLayout on a layout the caller opened (and closes). */
 export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
   const graph = await walkLayout(layout);
   const images = await imageEntries(layout);
@@ -165,61 +161,10 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
   return report;
 }
 
-export async function inspectLayout(source: string, options: { progress?: Progress } = {}): Promise<InspectReport> {
-  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-  try {
-    return await inspectOpenLayout(layout);
-  } finally {
-    await layout.close();
-  }
-}
-
-function short(digest: string): string {
-  const colon = digest.indexOf(':');
-  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
-}
-
-/** The human tree for `inspect` without --json. */
-export function formatInspectReport(report: InspectReport): string {
-  const lines: string[] = [];
-  const b = report.blobs;
-  lines.push(`Layout   ${report.source.path} (${report.source.kind}, oci-layout ${report.layoutVersion || '?'})`);
-  lines.push(`Blobs    ${b.present} present (${humanSize(b.presentBytes)}), ${b.missing} referenced but missing (${humanSize(b.missingBytes)})`);
-  if (report.tags.length === 0) lines.push('Tags     (none)');
-  for (const [i, t] of report.tags.entries()) {
-    lines.push(`${i === 0 ? 'Tags   ' : '       '}  ${t.tag ?? '(no ref.name)'} -> ${short(t.digest)}${t.name ? `  (${t.name})` : ''}`);
-  }
-  if (report.extraFiles.length) lines.push(`Files    ${report.extraFiles.join(', ')}`);
-  const describe = (n: InspectNode): string => {
-    const parts = [n.role.padEnd(11), short(n.digest)];
-    if (n.platform) parts.push(n.platform);
-    parts.push(humanSize(n.size));
-    parts.push(n.mediaType);
-    if (n.artifactType) parts.push(`artifactType=${n.artifactType}`);
-    if (n.tags?.length) parts.push(`[${n.tags.join(', ')}]`);
-    if (!n.present) parts.push(n.role === 'layer' ? 'STRIPPED/MISSING' : 'MISSING');
-    if (n.error) parts.push(`UNREADABLE: ${n.error}`);
-    if (n.referrers?.length) parts.push(`(${n.referrers.length} referrer${n.referrers.length > 1 ? 's' : ''})`);
-    return parts.join('  ');
-  };
-  const walk = (n: InspectNode, prefix: string, last: boolean, top: boolean) => {
-    lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
-    const kids = n.children ?? [];
-    kids.forEach((c, i) => walk(c, top ? '' : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false));
-  };
-  for (const image of report.images) {
-    lines.push('');
-    lines.push(`Image ${short(image.digest)}: ${image.layers.present} layer${image.layers.present === 1 ? '' : 's'} present, ${image.layers.missing} missing${image.stripped ? ' (stripped)' : ''}`);
-    walk(image, '', true, true);
-  }
-  lines.push('');
-  if (report.referrers.length === 0 && report.cosignTags.length === 0) lines.push('Signatures and referrers: none');
-  else {
-    lines.push('Signatures and referrers:');
-    for (const r of report.referrers) {
-      lines.push(`  ${r.role.padEnd(11)} ${short(r.digest)} -> subject ${short(r.subject)}  ${r.artifactType ?? r.mediaType}${r.present ? '' : '  MISSING'}`);
-    }
-    for (const t of report.cosignTags) lines.push(`  cosign tag  ${t.tag} -> ${short(t.digest)}${t.present ? '' : '  MISSING'}`);
-  }
-  return lines.join('\n');
+/**
+ * Reads `source` (a layout tar, .tar.gz, directory, or `-` with the `stdin` option) and reports
+ * its tags, image trees, blobs present and missing, and referrers (signatures). Changes nothing.
+ */
+export async function inspectLayout(source: string, options: OpenLayoutOptions = {}): Promise<InspectReport> {
+  return withLayout(source, options, (layout) => inspectOpenLayout(layout));
 }

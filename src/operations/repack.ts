@@ -4,17 +4,17 @@
  */
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';
-import { writeLayout } from '../layout/write-layout.js';
+import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-export interface RepackOptions {
+/** Options of repackLayout: the strip directory, which image, and how to write the result. */
+export interface RepackOptions extends WriteLayoutOptions, OpenLayoutOptions {
+  /** The directory stripLayout filled (holds airsign-strip.json). */
   directory: string;
-  output?: string;
+  /** Checks that this image (tag, name or digest) is the one the directory holds layers of. */
   reference?: string;
-  progress?: Progress;
 }
 
 export interface RepackResult {
@@ -30,6 +30,7 @@ export interface RepackResult {
   outputBytes: number;
 }
 
+/** repackLayout on a layout the caller opened (and closes). */
 export async function repackOpenLayout(layout: Layout, options: RepackOptions): Promise<RepackResult> {
   const record = await readStripRecord(options.directory);
   const reference = options.reference ?? record.reference;
@@ -50,7 +51,7 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
   const written = await writeLayout(
     layout,
     { insertBlobsFrom: { directory: options.directory, expected } },
-    { ...(options.output === undefined ? {} : { output: options.output }), ...(options.progress ? { progress: options.progress } : {}) },
+    writeOptionsOf(options),
   );
   return {
     input: layout.source.path,
@@ -64,11 +65,11 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
   };
 }
 
+/**
+ * Puts the layer blobs stripLayout moved to `options.directory` back into the stripped layout
+ * `source`, verifying each digest and size, and keeps whatever the layout gained meanwhile
+ * (signatures, index entries). Default: replaces `source` atomically.
+ */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
-  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-  try {
-    return await repackOpenLayout(layout, options);
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => repackOpenLayout(layout, options));
 }

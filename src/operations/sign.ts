@@ -10,39 +10,39 @@ import { dirname } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
 import { parseDockerReference } from '../formats/gpg/docker-reference.js';
+import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import type { ExternalFile, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
 import { outputWriteError } from '../fs/atomic-write.js';
 import { removeNumberedFiles, writeNumberedFiles, type WrittenNumberedFiles } from '../fs/numbered-files.js';
-import type { KeyBackend } from '../keys/key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { openLayout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
-import { writeLayout } from '../layout/write-layout.js';
+import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 import {
   checkRecordPath,
   createSigningRecord,
-  sha256HexOf,
   writeSigningRecord,
   type SignatureRecord,
   type SigningRecord,
 } from '../signing-record.js';
 import type { TsaOptions } from '../timestamp/tsa-client.js';
 import { VERSION } from '../version.js';
+import { sha256Hex } from '../digest.js';
 
-export interface SignOptions {
-  /** A tar file, a stripped tar, a layout directory (anything openLayout takes except stdin). */
-  source: string;
+/** Options of signLayout: the key, the formats, which image(s), and how to write the result. */
+export interface SignOptions extends WriteLayoutOptions {
   /** A key spec for openKey (`pkcs11:…` or a file path), or an open backend the caller owns (not closed here). */
   key: string | KeyBackend;
   /** Options for openKey when `key` is a spec (--cert goes here as certificatePath). */
   keyOptions?: OpenKeyOptions;
-  /** --format ids. */
+  /** Format ids (`notation`, `notation-cose`, …): at least one. */
   formats: readonly string[];
-  registry: FormatRegistry;
+  /** Where the format ids are looked up (default: defaultFormatRegistry(), the formats the CLI offers). */
+  registry?: FormatRegistry;
   /** Selects the image (tag, registry/repo:tag, digest); without it, the only image. */
   reference?: string;
   /** The registry reference signed into GPG payloads (`--identity`). */
@@ -61,11 +61,8 @@ export interface SignOptions {
   /** A timestamper to use instead of the TSA client (tests, embedders). */
   timestamper?: Timestamper;
   notationManifest?: 'legacy' | 'oci-1.1';
-  /** Output tar path; default: replace the input atomically (directory: in place). */
-  output?: string;
   /** Write the signing record here (temp + rename). */
   recordPath?: string;
-  progress?: Progress;
 }
 
 export interface SignResult {
@@ -76,13 +73,19 @@ export interface SignResult {
   added: number;
 }
 
-export async function signLayout(options: SignOptions): Promise<SignResult> {
-  const formats = options.registry.select(options.formats);
+/**
+ * Signs the image `options.reference` selects (or the only one) in `source` (a layout tar, a
+ * stripped tar or a layout directory; not stdin) with every format in `options.formats`, through
+ * one key, and writes the layout with the new signatures (default: replaces `source` atomically;
+ * a directory is updated in place). Returns the signing record.
+ */
+export async function signLayout(source: string, options: SignOptions): Promise<SignResult> {
+  const formats = (options.registry ?? defaultFormatRegistry()).select(options.formats);
   const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
     throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
   }
-  if (options.source === '-' || options.source === '') {
+  if (source === '-' || source === '') {
     throw airsignError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
   }
   // The TSA client (HTTP, CMS/TSP parsing) loads only when a TSA is named.
@@ -100,7 +103,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
   }
   for (const format of formats) await format.preflight?.();
 
-  const layout = await openLayout(options.source, options.progress === undefined ? {} : { progress: options.progress });
+  const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
   try {
     const { targets, notes } = await chooseTargets(layout, options);
 
@@ -135,10 +138,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
       // Only files outside the layout (GPG alone) and no --output: the layout stays as it is.
       if (entries.length > 0 || blobs.length > 0 || options.output !== undefined) {
         const indexBytes = addIndexEntries(layout.indexBytes, entries);
-        await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, {
-          ...(options.output === undefined ? {} : { output: options.output }),
-          ...(options.progress === undefined ? {} : { progress: options.progress }),
-        });
+        await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, writeOptionsOf(options));
       }
     } catch (error) {
       await removeNumberedFiles(external);
@@ -152,7 +152,7 @@ export async function signLayout(options: SignOptions): Promise<SignResult> {
       notes,
     });
     if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
-    return { record, output: options.output ?? options.source, added: entries.length };
+    return { record, output: options.output ?? source, added: entries.length };
   } finally {
     await layout.close();
   }
@@ -212,8 +212,8 @@ async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
     backend,
     chain,
     spki,
-    publicKeyFingerprint: sha256HexOf(spki),
-    certificateThumbprints: chain.map((der) => sha256HexOf(der)),
+    publicKeyFingerprint: sha256Hex(spki),
+    certificateThumbprints: chain.map((der) => sha256Hex(der)),
   };
 }
 

@@ -9,18 +9,18 @@ import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descr
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
-import { openLayout, type Layout } from '../layout/open-layout.js';
+import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
-import { writeLayout } from '../layout/write-layout.js';
+import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-export interface StripOptions {
+/** Options of stripLayout: where the layers go, which image, and how to write the result. */
+export interface StripOptions extends WriteLayoutOptions, OpenLayoutOptions {
+  /** Directory receiving one file per layer blob (`<alg>/<hex>`) and the strip record. */
   directory: string;
-  output?: string;
+  /** The image to strip when the layout holds several (tag, name or digest); recorded for repack. */
   reference?: string;
-  progress?: Progress;
 }
 
 export interface StripResult {
@@ -61,6 +61,7 @@ function isForeign(d: Descriptor): boolean {
   return (d.urls !== undefined && d.urls.length > 0) || d.mediaType.includes('.foreign.');
 }
 
+/** stripLayout on a layout the caller opened (and closes). */
 export async function stripOpenLayout(layout: Layout, options: StripOptions): Promise<StripResult> {
   const image = await resolveImage(layout, options.reference);
   const graph = await walkLayout(layout);
@@ -100,7 +101,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
     const written = await writeLayout(
       layout,
       { stripBlobsTo: { directory, digests: new Set(present.map((p) => p.digest)) } },
-      { ...(options.output === undefined ? {} : { output: options.output }), ...(options.progress ? { progress: options.progress } : {}) },
+      writeOptionsOf(options),
     );
     return {
       input: layout.source.path,
@@ -118,11 +119,11 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
   }
 }
 
+/**
+ * Moves every layer blob of one image of `source` (a layout tar, .tar.gz, directory, or `-` with
+ * the `stdin` option) into `options.directory`, verified, and writes a metadata-only layout
+ * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
+ */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  const layout = await openLayout(source, options.progress ? { progress: options.progress } : {});
-  try {
-    return await stripOpenLayout(layout, options);
-  } finally {
-    await layout.close();
-  }
+  return withLayout(source, options, (layout) => stripOpenLayout(layout, options));
 }

@@ -7,12 +7,11 @@ import { airsignError } from '../errors.js';
 export const BLOCK = 512;
 
 export interface RawHeader {
+  /** The entry name; the ustar `prefix` joined to it when the magic says ustar (not GNU). */
   name: string;
   mode: number;
   size: number;
   typeflag: string;
-  linkname: string;
-  /** ustar `prefix` joined to `name` when the magic says ustar (not GNU). */
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -75,7 +74,6 @@ export function decodeHeader(block: Uint8Array, at: number): RawHeader {
     mode: parseNumber(block, 100, 8, 'mode', at),
     size: parseNumber(block, 124, 12, 'size', at),
     typeflag,
-    linkname: cString(block, 157, 100),
   };
 }
 

@@ -17,9 +17,9 @@ export class TarWriter {
 
   private constructor(private readonly output: OutputFile) {}
 
-  /** Creates `path` exclusively (fails if it exists). */
-  static async create(path: string): Promise<TarWriter> {
-    return new TarWriter(await OutputFile.create(path, { mode: 0o644 }));
+  /** Creates `path` exclusively (fails if it exists); `directIo` as for OutputFile (default true). */
+  static async create(path: string, options: { directIo?: boolean } = {}): Promise<TarWriter> {
+    return new TarWriter(await OutputFile.create(path, { mode: 0o644, ...options }));
   }
 
   get bytesWritten(): number {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { AsnConvert, AsnIntegerArrayBufferConverter, AsnIntegerBigIntConverter, OctetString } from '@peculiar/asn1-schema';
 import { MessageImprint, TimeStampReq, TimeStampReqVersion } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import type { HashAlgorithm } from '../keys/key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
 
 export const HASH_OIDS: Record<HashAlgorithm, string> = {
   sha256: '2.16.840.1.101.3.4.2.1',

@@ -42,6 +42,7 @@ import {
   OctetString,
 } from '@peculiar/asn1-schema';
 import { id_ct_tstInfo, PKIStatusInfo, TimeStampToken, TSTInfo } from '@peculiar/asn1-tsp';
+import { bytesEqual } from '../bytes.js';
 import { airsignError } from '../errors.js';
 import { HASH_OIDS, type TimeStampRequest } from './time-stamp-request.js';
 
@@ -353,12 +354,6 @@ function checkSignature(token: ParsedToken, tsaCertificate: Uint8Array): void {
     }
   }
   throw fail('no signer info verifies');
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function bad(message: string, cause?: unknown) {

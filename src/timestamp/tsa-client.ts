@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { airsignError, isAirsignError } from '../errors.js';
-import type { HashAlgorithm } from '../keys/key-backend.js';
+import type { HashAlgorithm } from '../key-backend.js';
 import { createTimeStampRequest } from './time-stamp-request.js';
 import { parseTimeStampResponse, type TimeStampResult } from './time-stamp-response.js';
 

@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as X509 from '@peculiar/asn1-x509';
 import { airsignError } from '../errors.js';
-import type { KeyBackend } from '../keys/key-backend.js';
+import type { KeyBackend } from '../key-backend.js';
 import { EKU, parseCertificate, samePublicKey } from './certificate-info.js';
 import type { CertificateInfo } from './certificate-info.js';
 import { verifyCertificateSignature } from './certificate-signature.js';

@@ -2,7 +2,7 @@
  * Reads the facts other modules check on an X.509 certificate (Notation's leaf and CA rules,
  * chain order, key matching) without trusting it: parsing is not verification.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import type * as X509 from '@peculiar/asn1-x509';
 import type { KeyUsageType } from '@peculiar/asn1-x509';
 import { airsignError } from '../errors.js';
@@ -193,9 +193,13 @@ export function parseSpki(spki: Uint8Array): SubjectPublicKeyInfo {
   }
 }
 
-/** Byte equality of two public keys (SPKI DER). */
+/** True when two DER SubjectPublicKeyInfos hold the same key (false when either does not parse). */
 export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+  try {
+    return createPublicKey({ key: Buffer.from(a), format: 'der', type: 'spki' }).equals(createPublicKey({ key: Buffer.from(b), format: 'der', type: 'spki' }));
+  } catch {
+    return false;
+  }
 }
 
 /** Re-exported for callers that compare Names. */

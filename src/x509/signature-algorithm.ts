@@ -3,7 +3,7 @@
  * AlgorithmIdentifier and the KeyBackend scheme that produces the matching signature bytes.
  */
 import type * as X509 from '@peculiar/asn1-x509';
-import type { HashAlgorithm, KeyType, SignatureScheme } from '../keys/key-backend.js';
+import type { HashAlgorithm, KeyType, SignatureScheme } from '../key-backend.js';
 import { asn1X509 } from './asn1-packages.js';
 
 const { AlgorithmIdentifier } = asn1X509;

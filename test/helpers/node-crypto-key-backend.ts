@@ -3,7 +3,7 @@
  * is merged). Signs the whole message; digest signing is not needed by the Notation tests.
  */
 import { createPrivateKey, createPublicKey, constants, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import type { KeyBackend, KeyType, SignatureScheme } from '../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType, SignatureScheme } from '../../src/key-backend.js';
 
 export function nodeCryptoKeyBackend(privatePem: string | Buffer, chain: Uint8Array[] = [], description = 'test key'): KeyBackend & { calls: number } {
   const key = createPrivateKey(privatePem);

@@ -1,7 +1,9 @@
 /**
  * A test-only, independent model of how oras-go v2.6 loads an OCI layout tar (`oci.NewFromTar` →
- * `oci.ReadOnlyStore`) and answers `Resolve` and `registry.Referrers`. Written from the rules in
- * shared/reference/layout.md §3, not from airsign's code, so tests can check that what airsign
+ * `oci.ReadOnlyStore`) and answers `Resolve` and `registry.Referrers`. Written from oras-go v2.6's
+ * public source (repository `oras-project/oras-go`: `content/oci/readonlyoci.go`, `content/oci/storage.go`,
+ * `internal/fs/tarfs/tarfs.go`, `internal/graph/memory.go`, `registry/repository.go` Referrers),
+ * not from airsign's code, so tests can check that what airsign
  * writes is readable the way `oras cp --from-oci-layout` reads it.
  *
  * Rules modelled:

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { KeyBackend, KeyType } from '../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../src/key-backend.js';
 import { openKey } from '../../src/keys/open-key.js';
 
 const GENPKEY_ARGS: Record<KeyType, string[]> = {
@@ -26,7 +26,7 @@ export function opensslGenerateKey(dir: string, name: string, type: KeyType): st
 
 /** openssl genpkey + the file backend; checks the backend reports the expected type. */
 export async function generateFileKey(dir: string, name: string, type: KeyType): Promise<KeyBackend> {
-  const key = await openKey(opensslGenerateKey(dir, name, type), { interactive: false, env: {} });
+  const key = await openKey(opensslGenerateKey(dir, name, type), { env: {} });
   if (key.keyType !== type) throw new Error(`file backend says ${key.keyType}, expected ${type}`);
   return key;
 }

@@ -8,7 +8,7 @@ import { constants, createPrivateKey, createPublicKey, sign as cryptoSign, X509C
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyBackend, KeyType, SignatureScheme } from '../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType, SignatureScheme } from '../../src/key-backend.js';
 
 export type OpensslKeyKind = 'ec-p256' | 'ec-p384' | 'rsa-3072' | 'ed25519';
 

@@ -4,7 +4,7 @@ import { constants, createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HashAlgorithm, SignatureScheme } from '../../src/keys/key-backend.js';
+import type { HashAlgorithm, SignatureScheme } from '../../src/key-backend.js';
 import { rawToDerEcdsa } from '../../src/keys/signature-encoding.js';
 
 let scratch: string | undefined;

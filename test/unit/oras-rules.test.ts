@@ -14,7 +14,7 @@ import { goPathClean, loadLikeOras, OrasRuleError, refNameTags, type OrasLayout 
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
-const OCI_TARS = join(FIXTURES, 'oci-tars');
+const OCI_TARS = join(FIXTURES, 'layout');
 const NOTATION = join(FIXTURES, 'notation-layouts');
 
 const tmp = mkdtempSync(join(tmpdir(), 'airsign-oras-rules-'));

@@ -1,6 +1,7 @@
 /** `airsign cert create`: a thin CLI over operations/cert-create.ts. */
 import type { CommandModule } from 'yargs';
 import { defineCommand } from '../command.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import type { GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
@@ -36,18 +37,20 @@ const certCreateCommand = defineCommand({
     ['$0 cert create --key key.pem --subject "C=US,ST=WA,O=Acme,CN=dev" -o cert.pem', 'Self-signed code-signing certificate (a one-certificate Notation chain)'],
   ],
   run: async (args, context) => {
+    await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     const pinFile = args['pin-file'];
     const keyOptions = {
+      ...context.secrets,
       ...(args['password-file'] === undefined ? {} : { passwordFile: args['password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
     const issuerKeyOptions = {
+      ...context.secrets,
       ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
       ...(pinFile === undefined ? {} : { pinFile }),
     };
-    const result = await createCertificateFile({
-      key: args.key,
+    const result = await createCertificateFile(args.key, {
       subject: args.subject,
       ...(args['issuer-key'] === undefined ? {} : { issuerKey: args['issuer-key'] }),
       ...(args['issuer-cert'] === undefined ? {} : { issuerCert: args['issuer-cert'] }),

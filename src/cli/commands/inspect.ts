@@ -1,7 +1,8 @@
 // `airsign inspect <layout>`: tags, manifest tree, present/stripped blobs, signatures and referrers.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { formatInspectReport, inspectLayout } from '../../operations/inspect.js';
+import { inspectLayout } from '../../operations/inspect.js';
+import { formatInspectReport } from '../format-inspect-report.js';
 
 export const inspectCommand = defineCommand({
   command: 'inspect <layout>',
@@ -18,7 +19,7 @@ export const inspectCommand = defineCommand({
     ['docker buildx build -o type=oci,dest=- . | $0 inspect -', 'Inspect a tar read from stdin'],
   ],
   run: async (args, context) => {
-    const report = await inspectLayout(layoutArg(args.layout), { progress: context.progress });
+    const report = await inspectLayout(layoutArg(args.layout), { progress: context.progress, stdin: process.stdin });
     return { text: formatInspectReport(report), json: report };
   },
 });

@@ -1,19 +1,15 @@
 /**
- * `airsign key list|export|generate`: thin CLI over src/keys (inventory of a PKCS#11 module,
- * public-key export, new file keys).
+ * `airsign key list|export|generate`: thin CLI over src/operations/key-*.ts (inventory of a PKCS#11
+ * module, public-key export, new file keys); this file only declares options and formats results.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
-import { airsignError } from '../../errors.js';
-import { openKey } from '../../keys/open-key.js';
-import { exportPublicKeyPem, spkiFingerprint } from '../../keys/export-public-key.js';
-import { writeFileAtomic } from '../../fs/atomic-write.js';
-import { GENERATE_KEY_TYPES, generateKeyPair } from '../../keys/generate-key.js';
-import { PASSPHRASE_ENV } from '../../keys/file-key.js';
-import { resolveSecret } from '../../keys/secret-source.js';
-import { listObjects, listTokens, type Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
-import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../formats/openpgp/export-public-key.js';
-import { resolveModulePath } from '../../keys/pkcs11/pkcs11-session-manager.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
+import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
+import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
+import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
+import { generateKeyFiles } from '../../operations/key-generate.js';
+import { listKeys } from '../../operations/key-list.js';
 
 // ---------- key list ----------
 
@@ -30,32 +26,15 @@ const listCommand = defineCommand({
     ['$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'List tokens and their public objects'],
     ['AIRSIGN_PKCS11_PIN=… $0 key list --module /usr/lib/softhsm/libsofthsm2.so --token release --json', 'Keys and certificates on token "release"'],
   ],
-  run: async (args) => {
-    const modulePath = resolveModulePath(args.module);
-    const env = process.env;
-    const interactive = Boolean(process.stdin.isTTY);
-    const contents: Pkcs11TokenContents[] = [];
-    if (args.token !== undefined) {
-      contents.push(
-        await listObjects(modulePath, { label: args.token }, {
-          env,
-          interactive,
-          ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
-          ...(args.login === undefined ? {} : { login: args.login }),
-        }),
-      );
-    } else {
-      for (const token of listTokens(modulePath, env)) {
-        contents.push(
-          await listObjects(modulePath, { label: token.label }, {
-            env,
-            ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
-            login: args.login === true,
-          }),
-        );
-      }
-    }
-    return { json: { module: modulePath, tokens: contents }, text: formatListing(modulePath, contents) };
+  run: async (args, context) => {
+    await finalizeHsmOnExit();
+    const result = await listKeys(args.module, {
+      ...context.secrets,
+      ...(args.token === undefined ? {} : { token: args.token }),
+      ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
+      ...(args.login === undefined ? {} : { login: args.login }),
+    });
+    return { json: result, text: formatListing(result.module, result.tokens) };
   },
 });
 
@@ -108,8 +87,6 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
 
 // ---------- key export ----------
 
-const EXPORT_FORMATS = ['pem', 'cosign', 'openpgp'] as const;
-
 const exportCommand = defineCommand({
   command: 'export <key>',
   describe: 'Export the public key of an HSM or file key',
@@ -127,49 +104,27 @@ const exportCommand = defineCommand({
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
     ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.gpg", 'OpenPGP key for gpg --import (binary; .asc or --armor for text)'],
   ],
-  run: async (args) => {
-    if (args.as === 'openpgp' && (args.userId === undefined || args.userId === '')) {
-      throw airsignError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
-    }
-    const backend = await openKey(args.key, {
-      interactive: Boolean(process.stdin.isTTY),
-      ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
-      ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+  run: async (args, context) => {
+    await finalizeHsmOnExit(args.key);
+    const result = await exportPublicKey(args.key, {
+      as: args.as,
+      ...(args.userId === undefined ? {} : { userId: args.userId }),
+      ...(args.armor === undefined ? {} : { armor: args.armor }),
+      ...(args.output === undefined ? {} : { output: args.output }),
+      keyOptions: {
+        ...context.secrets,
+        ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
+        ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+      },
     });
-    try {
-      let data: string | Uint8Array;
-      if (args.as === 'openpgp') {
-        const armor = args.armor ?? (args.output === undefined || /\.asc$/i.test(args.output));
-        if (args.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
-        const bytes = await exportOpenPgpPublicKey(backend, { userId: args.userId as string, armor });
-        data = armor ? new TextDecoder().decode(bytes) : bytes;
-      } else {
-        data = await exportPublicKeyPem(backend);
-      }
-      const report = {
-        key: backend.description,
-        keyType: backend.keyType,
-        format: args.as,
-        fingerprint: await spkiFingerprint(backend),
-        ...(args.as === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
-      };
-      if (args.output !== undefined) {
-        await writeFileAtomic(args.output, data, { mode: 0o644 });
-        return { text: `Wrote ${args.as} public key of ${backend.description} (${backend.keyType}) to ${args.output}`, json: { ...report, output: args.output } };
-      }
-      if (typeof data !== 'string') throw airsignError('OUTPUT_REQUIRED', 'this export is binary; give --output');
-      return { text: data, json: { ...report, publicKey: data } };
-    } finally {
-      await backend.close();
+    if (result.output !== undefined) {
+      return { text: `Wrote ${result.format} public key of ${result.key} (${result.keyType}) to ${result.output}`, json: result };
     }
+    return { text: result.publicKey ?? '', json: result };
   },
 });
 
 // ---------- key generate ----------
-
-function publicKeyPathFor(output: string): string {
-  return /\.(pem|key)$/i.test(output) ? output.replace(/\.(pem|key)$/i, '.pub') : `${output}.pub`;
-}
 
 const generateCommand = defineCommand({
   command: 'generate',
@@ -185,35 +140,17 @@ const generateCommand = defineCommand({
     ['$0 key generate --type ecdsa-p256 --output key.pem', 'New P-256 key in PKCS#8 PEM'],
     ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign --output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],
   ],
-  run: async (args) => {
+  run: async (args, context) => {
     const type = args.type;
-    const pubPath = args.cosign ? publicKeyPathFor(args.output) : undefined;
-    if (pubPath === args.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
-    let password: string | undefined;
-    if (args.cosign) {
-      password = await resolveSecret({
-        what: 'password for the new cosign key',
-        missingCode: 'KEY_PASSPHRASE_REQUIRED',
-        envNames: PASSPHRASE_ENV,
-        allowEmpty: true,
-        confirm: true,
-        ...(args.passwordFile === undefined ? {} : { file: args.passwordFile }),
-      });
-    }
-    const pair = await generateKeyPair(type, password === undefined ? {} : { cosign: password });
-    const exclusive = !args.force;
-    await writeFileAtomic(args.output, pair.privateKeyPem, { mode: 0o600, exclusive });
-    if (pubPath !== undefined) {
-      try {
-        await writeFileAtomic(pubPath, pair.publicKeyPem, { mode: 0o644, exclusive });
-      } catch (error) {
-        const { unlink } = await import('node:fs/promises');
-        await unlink(args.output).catch(() => undefined);
-        throw error;
-      }
-    }
-    const json = { keyType: type, format: args.cosign ? 'cosign' : 'pkcs8', privateKey: args.output, ...(pubPath === undefined ? {} : { publicKey: pubPath }) };
-    return { json, text: `Wrote ${type} ${args.cosign ? 'cosign-encrypted' : 'PKCS#8'} private key to ${args.output}${pubPath === undefined ? '' : ` and public key to ${pubPath}`}` };
+    const result = await generateKeyFiles(type, {
+      ...context.secrets,
+      output: args.output,
+      cosign: args.cosign,
+      force: args.force,
+      ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
+    });
+    const pub = result.publicKey === undefined ? '' : ` and public key to ${result.publicKey}`;
+    return { json: result, text: `Wrote ${type} ${args.cosign ? 'cosign-encrypted' : 'PKCS#8'} private key to ${result.privateKey}${pub}` };
   },
 });
 

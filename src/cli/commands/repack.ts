@@ -1,7 +1,7 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { humanSize } from '../../human-size.js';
+import { humanSize } from '../human-size.js';
 import { repackLayout } from '../../operations/repack.js';
 
 export const repackCommand = defineCommand({
@@ -23,6 +23,8 @@ export const repackCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      directIo: context.directIo,
+      stdin: process.stdin,
     });
     return {
       text: `Put back ${result.inserted.length} layer blob(s) of ${result.image.digest} from ${result.directory}\nWrote ${result.output} (${humanSize(result.outputBytes)})`,

@@ -2,7 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
+import { decodePemLabel } from '../../pem.js';
 import { defaultFormatRegistry } from '../../formats/default-formats.js';
 import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
@@ -64,6 +66,7 @@ export const signCommand = defineCommand<SignArgs>({
       'GPG simple signing for podman/skopeo; the tar is left as it is'],
   ],
   run: async (args, context) => {
+    await finalizeHsmOnExit(args.key);
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format ?? [];
     const runRegistry = defaultFormatRegistry({ gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
@@ -73,10 +76,10 @@ export const signCommand = defineCommand<SignArgs>({
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
     const tsaOptions: TsaOptions = {};
     if (args.tsaCert !== undefined) tsaOptions.tsaCertificate = await readPemCertificate(args.tsaCert);
-    const result = await signLayout({
-      source: args.input,
+    const result = await signLayout(args.input, {
       key: args.key,
       keyOptions: {
+        ...context.secrets,
         ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
         ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
         ...(context.debug
@@ -97,6 +100,7 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
+      directIo: context.directIo,
     });
     return { text: describeRecord(result.record, result.output), json: result.record };
   },
@@ -120,7 +124,12 @@ async function readPemCertificate(path: string): Promise<Uint8Array> {
   } catch (e) {
     throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text);
-  if (!match) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
-  return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
+  let der: Uint8Array | undefined;
+  try {
+    der = decodePemLabel(text, 'CERTIFICATE')[0];
+  } catch (e) {
+    throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds a PEM block that is not valid base64`, { cause: e });
+  }
+  if (der === undefined) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
+  return der;
 }

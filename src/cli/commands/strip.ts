@@ -1,7 +1,7 @@
 // `airsign strip <tar> --directory <dir>`: move layer blobs out, keep a metadata-only layout.
 import { defineCommand } from '../command.js';
 import { layoutArg } from './layout-arg.js';
-import { humanSize } from '../../human-size.js';
+import { humanSize } from '../human-size.js';
 import { stripLayout } from '../../operations/strip.js';
 
 export const stripCommand = defineCommand({
@@ -24,6 +24,8 @@ export const stripCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      directIo: context.directIo,
+      stdin: process.stdin,
     });
     return {
       text: `Stripped ${result.stripped.length} layer blob(s) (${humanSize(result.strippedBytes)}) of ${result.image.digest} into ${result.directory}\nWrote ${result.output} (${humanSize(result.outputBytes)})`,

@@ -7,8 +7,9 @@
  */
 import { descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
-import type { KeyType } from '../../keys/key-backend.js';
-import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
+import type { KeyType } from '../../key-backend.js';
+import { formatRfc3339 } from '../../rfc3339.js';
+import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import { openPgpPublicKey } from '../openpgp/public-key.js';
 import { signOpenPgpMessage } from '../openpgp/sign-message.js';
@@ -84,8 +85,8 @@ export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat
         certificateThumbprints: [],
         signature: descriptorFromBytes(GPG_SIGNATURE_MEDIA_TYPE, message),
         algorithm: ALGORITHM_NAME[backend.keyType],
-        signingTime: rfc3339Seconds(context.signingTime),
-        ...(context.expiry === undefined ? {} : { expiry: rfc3339Seconds(context.expiry) }),
+        signingTime: formatRfc3339(context.signingTime),
+        ...(context.expiry === undefined ? {} : { expiry: formatRfc3339(context.expiry) }),
         timestamped: false,
         toolVersion: VERSION,
         identity: reference.text,

@@ -10,7 +10,7 @@ import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../cbor.js';
 import { notationAlgorithmByCoseId } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { notationCritical, type EnvelopeBuildInput } from './jws-envelope.js';
-import { epochSeconds } from './rfc3339.js';
+import { epochSeconds } from '../../rfc3339.js';
 
 const COSE_SIGN1_TAG = 18;
 const LABEL_ALG = 1;

@@ -9,7 +9,7 @@ import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Ur
 import { goJson, goJsonSorted } from './go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
-import { formatRfc3339, parseRfc3339 } from './rfc3339.js';
+import { formatRfc3339, parseRfc3339 } from '../../rfc3339.js';
 
 export interface EnvelopeBuildInput {
   algorithm: NotationAlgorithmInfo;

@@ -4,9 +4,9 @@
  * salt = hash length), EC P-256/384/521 → ES256/384/512. Everything else (Ed25519, other RSA sizes,
  * RSA-PSS-restricted SPKIs) is refused with NOTATION_KEY_UNSUPPORTED.
  */
-import { createPublicKey } from 'node:crypto';
-import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyType, SignatureScheme } from '../../keys/key-backend.js';
+import { airsignError, isAirsignError } from '../../errors.js';
+import type { HashAlgorithm, KeyType, SignatureScheme } from '../../key-backend.js';
+import { keyTypeOfSpki } from '../../keys/signature-encoding.js';
 
 export type NotationAlgorithm = 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
 
@@ -49,7 +49,13 @@ export function notationAlgorithmByCoseId(id: unknown): NotationAlgorithmInfo | 
  * Throws NOTATION_KEY_UNSUPPORTED (kind key) for keys Notation cannot use.
  */
 export function notationAlgorithmFor(key: KeyType | Uint8Array): NotationAlgorithm {
-  const keyType = typeof key === 'string' ? key : keyTypeOfSpki(key);
+  let keyType: KeyType;
+  try {
+    keyType = typeof key === 'string' ? key : keyTypeOfSpki(key);
+  } catch (error) {
+    if (!isAirsignError(error)) throw error;
+    throw airsignError('NOTATION_KEY_UNSUPPORTED', `Notation cannot sign with this key: ${error.message}`, { cause: error });
+  }
   const found = Object.values(TABLE).find((info) => info.keyType === keyType);
   if (found === undefined) {
     throw airsignError('NOTATION_KEY_UNSUPPORTED',
@@ -57,38 +63,4 @@ export function notationAlgorithmFor(key: KeyType | Uint8Array): NotationAlgorit
       { details: { keyType } });
   }
   return found.name;
-}
-
-/** Describes a DER SubjectPublicKeyInfo as a KeyType, or a short text for key types we do not model. */
-export function keyTypeOfSpki(spki: Uint8Array): string {
-  let key;
-  try {
-    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  } catch (e) {
-    throw airsignError('NOTATION_KEY_UNSUPPORTED', 'the public key is not a SubjectPublicKeyInfo this tool can read', { cause: e });
-  }
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
-    case 'rsa': {
-      const bits = details.modulusLength ?? 0;
-      return bits === 2048 || bits === 3072 || bits === 4096 ? (`rsa-${bits}` as KeyType) : `rsa-${bits}`;
-    }
-    case 'ec':
-      switch (details.namedCurve) {
-        case 'prime256v1':
-          return 'ecdsa-p256';
-        case 'secp384r1':
-          return 'ecdsa-p384';
-        case 'secp521r1':
-          return 'ecdsa-p521';
-        default:
-          return `ec-${details.namedCurve ?? 'unknown'}`;
-      }
-    case 'ed25519':
-      return 'ed25519';
-    case 'rsa-pss':
-      return `rsa-pss-restricted-${details.modulusLength ?? 0}`;
-    default:
-      return key.asymmetricKeyType ?? 'unknown';
-  }
 }

@@ -90,6 +90,3 @@ function parseUncached(
   return Object.freeze(result);
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}

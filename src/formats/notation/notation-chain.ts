@@ -13,11 +13,12 @@
  * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and
  *   keyUsage with keyCertSign.
  */
-import { createPublicKey } from 'node:crypto';
 import { AirsignError, airsignError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 import { notationAlgorithmFor, type NotationAlgorithm } from './notation-algorithm.js';
-import { bytesEqual, parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
+import { bytesEqual } from '../../bytes.js';
+import { samePublicKey } from '../../x509/certificate-info.js';
+import { parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
 
 const KU_DIGITAL_SIGNATURE = 1;
 const KU_KEY_CERT_SIGN = 32;
@@ -58,7 +59,7 @@ export interface NotationChainOptions {
  * Checks `chain` (DER, leaf first) against Notation's rules and that the leaf certifies `spki` (the
  * signing key's SubjectPublicKeyInfo, DER). Returns the algorithm the leaf key fixes. Throws
  * AirsignError kind `key` with codes NOTATION_NO_CERTIFICATE, NOTATION_CERT_MALFORMED,
- * NOTATION_KEY_UNSUPPORTED, NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, NOTATION_LEAF_EKU,
+ * NOTATION_KEY_UNSUPPORTED, KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, NOTATION_LEAF_EKU,
  * NOTATION_LEAF_IS_CA, NOTATION_CHAIN_ORDER, NOTATION_CA_INVALID, NOTATION_WEAK_CERT_SIGNATURE,
  * NOTATION_CERT_NOT_VALID.
  */
@@ -72,7 +73,7 @@ export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, opt
         throw airsignError('NOTATION_CHAIN_ORDER',
           `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
       }
-      throw airsignError('NOTATION_CERT_KEY_MISMATCH',
+      throw airsignError('KEY_CERT_MISMATCH',
         `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
     }
   }
@@ -164,14 +165,4 @@ function signedBy(cert: NotationCertificate, issuer: NotationCertificate): boole
 
 function isSelfSigned(cert: NotationCertificate): boolean {
   return bytesEqual(cert.rawIssuer, cert.rawSubject) && signedBy(cert, cert);
-}
-
-/** Compares two DER SubjectPublicKeyInfos by the key they hold. */
-export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
-  try {
-    return createPublicKey({ key: Buffer.from(a), format: 'der', type: 'spki' })
-      .equals(createPublicKey({ key: Buffer.from(b), format: 'der', type: 'spki' }));
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,8 @@
  */
 import { descriptorFromBytes, plainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
-import { rfc3339Seconds, type SignatureRecord } from '../../signing-record.js';
+import type { SignatureRecord } from '../../signing-record.js';
+import { formatRfc3339 } from '../../rfc3339.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
 import { createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
@@ -51,8 +52,8 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
         signatureManifest: plainDescriptor(manifest.descriptor),
         signature: descriptorFromBytes(envelope.mediaType, envelope.bytes),
         algorithm: envelope.algorithm,
-        signingTime: rfc3339Seconds(context.signingTime),
-        ...(context.expiry === undefined ? {} : { expiry: rfc3339Seconds(context.expiry) }),
+        signingTime: formatRfc3339(context.signingTime),
+        ...(context.expiry === undefined ? {} : { expiry: formatRfc3339(context.expiry) }),
         timestamped: context.timestamper !== undefined,
         toolVersion: VERSION,
       };

@@ -5,7 +5,7 @@
  */
 import type { PlainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend } from '../../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend } from '../../key-backend.js';
 import { MediaType } from '../../media-types.js';
 import { buildJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
@@ -42,7 +42,7 @@ export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
 /**
  * Signs `request.target` as a Notation envelope of `type` with `key`, whose certificate chain (DER,
  * leaf first, root last) is `chain`. Throws AirsignError kind `key` for unusable keys and chains
- * (NOTATION_KEY_UNSUPPORTED, NOTATION_CERT_KEY_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) and kind
+ * (NOTATION_KEY_UNSUPPORTED, KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) and kind
  * `input` for a bad request (NOTATION_BAD_EXPIRY, NOTATION_BAD_TIME).
  */
 export async function createNotationEnvelope(

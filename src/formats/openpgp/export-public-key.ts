@@ -5,7 +5,7 @@
  * RSA PKCS#1 v1.5, Ed25519, RFC 6979 ECDSA); the key packet and fingerprint are always the same.
  */
 import { airsignError } from '../../errors.js';
-import type { KeyBackend } from '../../keys/key-backend.js';
+import type { KeyBackend } from '../../key-backend.js';
 import { armor as armorBytes } from './armor.js';
 import { keyHashPrefix, openPgpPublicKey } from './public-key.js';
 import { HashAlgorithmId, PacketTag, SignatureType, SubpacketType, concatBytes, packet, subpacket, uint32 } from './packets.js';
@@ -21,6 +21,7 @@ export interface ExportOpenPgpOptions {
 /** Key flags: certify other keys (0x01) and sign data (0x02). */
 const KEY_FLAGS_CERTIFY_SIGN = 0x03;
 
+/** The transferable OpenPGP public key of `key` (self-signed user ID, fixed creation time), binary or armored. */
 export async function exportOpenPgpPublicKey(key: KeyBackend, options: ExportOpenPgpOptions): Promise<Uint8Array> {
   const userId = options.userId.trim();
   if (userId === '' || /[\r\n\0]/.test(userId)) {

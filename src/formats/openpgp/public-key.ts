@@ -9,7 +9,7 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { AirsignError, airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend, KeyType } from '../../keys/key-backend.js';
+import type { HashAlgorithm, KeyBackend, KeyType } from '../../key-backend.js';
 import { hashForKeyType } from '../../x509/signature-algorithm.js';
 import { HashAlgorithmId, PacketTag, PublicKeyAlgorithm, concatBytes, mpi, packet, timeField, uint16 } from './packets.js';
 

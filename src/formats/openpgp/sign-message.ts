@@ -4,7 +4,7 @@
  * packet (binary, no file name), signature packet (binary document, 0x00) by the key whose
  * OpenPGP fingerprint is openPgpFingerprint(key).
  */
-import type { KeyBackend } from '../../keys/key-backend.js';
+import type { KeyBackend } from '../../key-backend.js';
 import { airsignError } from '../../errors.js';
 import { openPgpPublicKey } from './public-key.js';
 import { PacketTag, SignatureType, SubpacketType, concatBytes, packet, subpacket, timeField } from './packets.js';
@@ -17,6 +17,7 @@ export interface SignOpenPgpMessageOptions {
   expiresAfter?: number;
 }
 
+/** An OpenPGP signed message (one-pass signature, literal data, signature) of `payload` by `key`, as `gpg --sign` makes it. */
 export async function signOpenPgpMessage(key: KeyBackend, payload: Uint8Array, options: SignOpenPgpMessageOptions = {}): Promise<Uint8Array> {
   const publicKey = await openPgpPublicKey(key);
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);

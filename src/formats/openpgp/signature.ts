@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import type { KeyBackend } from '../../keys/key-backend.js';
+import type { KeyBackend } from '../../key-backend.js';
 import type { OpenPgpPublicKey } from './public-key.js';
 import { PacketTag, PublicKeyAlgorithm, SubpacketType, concatBytes, mpi, packet, subpacket, timeField, uint16, uint32 } from './packets.js';
 

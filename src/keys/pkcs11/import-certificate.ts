@@ -1,4 +1,5 @@
 /** Writes an X.509 certificate onto a token as a CKO_CERTIFICATE object next to its key. */
+import type { SecretSources } from '../secret-source.js';
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { asn1Schema, asn1X509 } from '../../x509/asn1-packages.js';
@@ -9,16 +10,15 @@ import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 const { AsnConvert } = asn1Schema;
 const { Certificate } = asn1X509;
 
-export interface ImportCertificateOptions {
+export interface ImportCertificateOptions extends SecretSources {
   /** CKA_ID (default: the URI's id). */
   id?: Uint8Array;
   /** CKA_LABEL (default: the URI's object). */
   label?: string;
   /** Replace certificate objects that already have this id (default: fail with PKCS11_OBJECT_EXISTS). */
   replace?: boolean;
+  /** File holding the PIN (when the URI has neither pin-value nor pin-source). */
   pinFile?: string;
-  env?: NodeJS.ProcessEnv;
-  interactive?: boolean;
 }
 
 /** Imports `der` onto the token `uri` names; returns the certificate object's URI (no PIN). */

@@ -1,7 +1,7 @@
 /** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
 import { withTransientRetry } from './transient-retry.js';
 import { X509Certificate } from 'node:crypto';
-import type { KeyType } from '../key-backend.js';
+import type { KeyType } from '../../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
 import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
@@ -49,7 +49,7 @@ export interface Pkcs11TokenContents {
 }
 
 export interface ListOptions extends PinOptions {
-  /** Log in (default: only when a PIN source other than a prompt exists, or interactive is true). */
+  /** Log in (default: when a PIN source other than a prompt exists, or promptSecret is given). */
   login?: boolean;
 }
 
@@ -66,15 +66,15 @@ function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenLi
   };
 }
 
-/** Tokens present in the module's slots (module path from argument or AIRSIGN_/COSIGN_ env). */
-export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = process.env): Pkcs11TokenListing[] {
+/** Tokens present in the module's slots (module path from the argument, else AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH in `env`). */
+export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = {}): Pkcs11TokenListing[] {
   const path = resolveModulePath(modulePath, env);
   return getPkcs11Module(path).listTokens().filter((t) => t.initialized).map((t) => tokenListing(t, path));
 }
 
 /** Keys and certificates on one token (selected by exact label or slot id). */
 export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
-  const path = resolveModulePath(modulePath, options.env ?? process.env);
+  const path = resolveModulePath(modulePath, options.env ?? {});
   const module = getPkcs11Module(path);
   const token = await withTransientRetry(
     'find token',
@@ -85,7 +85,7 @@ export async function listObjects(modulePath: string | undefined, selector: Toke
     },
     { beforeRetry: () => module.reinitialize() },
   );
-  const login = options.login ?? (hasPinSource(options) || options.interactive === true);
+  const login = options.login ?? (hasPinSource(options) || options.promptSecret !== undefined);
   if (login) await token.ensureLogin(options);
   const lib = token.module.lib;
   const keyUri = (label: string | null, id: Buffer) =>

@@ -1,6 +1,6 @@
 /** Reads a key's type and public key (SPKI) from PKCS#11 attributes. */
 import { airsignError } from '../../errors.js';
-import type { KeyType } from '../key-backend.js';
+import type { KeyType } from '../../key-backend.js';
 import { spkiFromEcPoint, spkiFromEd25519, spkiFromRsa, type EcCurve } from '../signature-encoding.js';
 import { CKK_EC_EDWARDS } from './pkcs11js-loader.js';
 import type { Handle, Pkcs11Token } from './pkcs11-session-manager.js';

@@ -3,9 +3,10 @@
  * module/session manager. Hashing happens here; the token gets CKM_ECDSA (digest in, raw r‖s out),
  * CKM_RSA_PKCS_PSS (digest in), CKM_RSA_PKCS (DigestInfo in) or CKM_EDDSA (whole message).
  */
+import type { SecretSources } from '../secret-source.js';
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
+import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../../key-backend.js';
 import { assertLeafMatchesKey } from '../certificate-file.js';
 import {
   assertSchemeFits,
@@ -25,13 +26,11 @@ import { openTokenForUri, type Handle, type Pkcs11Token } from './pkcs11-session
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 import type { Pkcs11RetryEvent } from './transient-retry.js';
 
-export interface OpenPkcs11KeyOptions {
+export interface OpenPkcs11KeyOptions extends SecretSources {
   /** Chain (DER, leaf first) that overrides the token's certificate object. */
   certificateChain?: Uint8Array[];
   /** PIN file (used when the URI has neither pin-value nor pin-source). */
   pinFile?: string;
-  env?: NodeJS.ProcessEnv;
-  interactive?: boolean;
   /** Told about each retry of token discovery (the CLI prints these with --debug). */
   onRetry?: (event: Pkcs11RetryEvent) => void;
 }
@@ -197,7 +196,10 @@ export class Pkcs11KeyBackend implements KeyBackend {
     }
   }
 
-  /** Marks this backend closed; the shared session stays for other backends (finalized at exit). */
+  /**
+   * Marks this backend closed. The token session and login stay for other backends of the process
+   * until finalizePkcs11Modules() (the CLI calls it at exit; library users call it when done).
+   */
   async close(): Promise<void> {
     this.#closed = true;
   }

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { airsignError } from '../../errors.js';
-import { readSecretFile, resolveSecret } from '../secret-source.js';
+import { readSecretFile, resolveSecret, type SecretSources } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
 import type { Pkcs11Uri } from './pkcs11-uri.js';
@@ -29,13 +29,11 @@ export interface TokenInfoSummary {
 }
 
 /** How to find a PIN when a login is needed. */
-export interface PinOptions {
+export interface PinOptions extends SecretSources {
   /** Inline PIN (URI pin-value). */
   pinValue?: string;
   /** File holding the PIN (URI pin-source, or --pin-file). */
   pinFile?: string;
-  env?: NodeJS.ProcessEnv;
-  interactive?: boolean;
 }
 
 /** A selector for a token: exact label, or slot id (slot id wins when both are given). */
@@ -264,7 +262,8 @@ export class Pkcs11Module {
    * Closes every session and runs C_Finalize + C_Initialize, so the module reads its token store
    * again (SoftHSM scans its token files at C_Initialize). Used between retries of token discovery.
    */
-  reinitialize(): void {
+  /** Closes every token session and runs C_Finalize (ignored when the module is not initialized). */
+  #closeAndFinalize(): void {
     for (const token of new Set(this.#tokens.values())) token.close();
     this.#tokens.clear();
     try {
@@ -272,6 +271,10 @@ export class Pkcs11Module {
     } catch {
       /* not initialized */
     }
+  }
+
+  reinitialize(): void {
+    this.#closeAndFinalize();
     try {
       this.p11.C_Initialize();
     } catch (error) {
@@ -280,13 +283,7 @@ export class Pkcs11Module {
   }
 
   finalize(): void {
-    for (const token of new Set(this.#tokens.values())) token.close();
-    this.#tokens.clear();
-    try {
-      this.p11.C_Finalize();
-    } catch {
-      /* not initialized */
-    }
+    this.#closeAndFinalize();
     try {
       this.p11.close();
     } catch {
@@ -296,9 +293,12 @@ export class Pkcs11Module {
 }
 
 const modules = new Map<string, Pkcs11Module>();
-let exitHookInstalled = false;
 
-/** Loads and initializes a module once per process. */
+/**
+ * Loads and initializes a module once per process. It stays initialized (and its tokens logged in)
+ * after every KeyBackend is closed, so later keys need no second login; call
+ * finalizePkcs11Modules() before the process ends (the CLI does it on exit).
+ */
 export function getPkcs11Module(path: string): Pkcs11Module {
   const cached = modules.get(path);
   if (cached) return cached;
@@ -341,21 +341,17 @@ export function getPkcs11Module(path: string): Pkcs11Module {
   }
   const module = new Pkcs11Module(path, lib, p11);
   modules.set(path, module);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', finalizePkcs11Modules);
-  }
   return module;
 }
 
-/** Logs out, closes sessions and finalizes every module (tests; also runs at process exit). */
+/** Logs out, closes sessions and finalizes every module: call it before exit (the CLI installs it as an exit hook). */
 export function finalizePkcs11Modules(): void {
   for (const module of modules.values()) module.finalize();
   modules.clear();
 }
 
 /** Module path from the URI, then AIRSIGN_PKCS11_MODULE, then COSIGN_PKCS11_MODULE_PATH. */
-export function resolveModulePath(fromUri: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveModulePath(fromUri: string | undefined, env: NodeJS.ProcessEnv = {}): string {
   if (fromUri !== undefined && fromUri !== '') return fromUri;
   for (const name of MODULE_ENV) {
     const value = env[name];
@@ -364,7 +360,7 @@ export function resolveModulePath(fromUri: string | undefined, env: NodeJS.Proce
   throw airsignError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, --module, or set ${MODULE_ENV.join(' or ')})`);
 }
 
-/** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN, or a TTY prompt. */
+/** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN in `env`, or `promptSecret`. */
 export async function resolvePin(options: PinOptions, tokenLabel: string): Promise<string> {
   if (options.pinValue !== undefined) return options.pinValue;
   if (options.pinFile !== undefined) return readSecretFile(options.pinFile, 'PIN');
@@ -373,13 +369,13 @@ export async function resolvePin(options: PinOptions, tokenLabel: string): Promi
     missingCode: 'PKCS11_PIN_REQUIRED',
     envNames: PIN_ENV,
     ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+    ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
   });
 }
 
 /** True when some PIN source other than a prompt is available (for optional logins, e.g. key list). */
 export function hasPinSource(options: PinOptions): boolean {
-  const env = options.env ?? process.env;
+  const env = options.env ?? {};
   return options.pinValue !== undefined || options.pinFile !== undefined || PIN_ENV.some((n) => (env[n] ?? '') !== '');
 }
 
@@ -390,9 +386,9 @@ export function hasPinSource(options: PinOptions): boolean {
  */
 export async function openTokenForUri(
   parsed: Pkcs11Uri,
-  options: { env?: NodeJS.ProcessEnv; pinFile?: string; interactive?: boolean; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
+  options: SecretSources & { pinFile?: string; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
 ): Promise<{ module: Pkcs11Module; token: Pkcs11Token }> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? {};
   const module = getPkcs11Module(resolveModulePath(parsed.modulePath, env));
   const selector = {
     ...(parsed.token === undefined ? {} : { label: parsed.token }),
@@ -413,7 +409,7 @@ export async function openTokenForUri(
     env,
     ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
     ...(parsed.pinSource !== undefined ? { pinFile: parsed.pinSource } : options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
-    ...(options.interactive === undefined ? {} : { interactive: options.interactive }),
+    ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
   };
   await token.ensureLogin(pin);
   return { module, token };

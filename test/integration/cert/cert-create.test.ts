@@ -169,7 +169,7 @@ describe('cert create with SoftHSM keys', () => {
     expect(Buffer.compare(tokenDer, fileDer)).toBe(0);
     // The keys module finds it as the key's chain (in this process: the only in-process PKCS#11 use in this file).
     useSoftHsmInProcess(hsm);
-    const backend = await openKey(uri('ec-p256'), { interactive: false, env: {} });
+    const backend = await openKey(uri('ec-p256'), { env: {} });
     try {
       const chain = await backend.certificateChain();
       expect(chain).toHaveLength(1);

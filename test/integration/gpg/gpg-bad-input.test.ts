@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { runCli } from '../../helpers/cli.js';
@@ -167,7 +167,7 @@ describe('all or none across the layout and the lookaside tree', () => {
   it('a key whose signatures do not verify: SIGNATURE_SELF_CHECK_FAILED (exit 3 kind), nothing written', async () => {
     const { dir, input, before } = setup('self-check');
     const lookaside = join(dir, 'la');
-    const real = await openKey(chain.keyPath, { interactive: false, env: {} });
+    const real = await openKey(chain.keyPath, { env: {} });
     // A backend that signs with the key but returns a changed signature (a faulty HSM).
     const broken: KeyBackend = {
       description: real.description,
@@ -182,8 +182,8 @@ describe('all or none across the layout and the lookaside tree', () => {
       },
       close: () => real.close(),
     };
-    await expect(signLayout({
-      source: input, key: broken, formats: ['gpg'], registry: defaultFormatRegistry({ gpg: { lookaside } }), identity: IDENTITY,
+    await expect(signLayout(input, {
+      key: broken, formats: ['gpg'], registry: defaultFormatRegistry({ gpg: { lookaside } }), identity: IDENTITY,
     })).rejects.toMatchObject({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' });
     await real.close();
     expect(sha256File(input)).toBe(before);

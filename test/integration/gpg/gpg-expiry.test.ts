@@ -57,8 +57,7 @@ describe('GPG signature expiry', () => {
     const input = join(work, 'past.tar');
     copyFileSync(join(SAMPLES, 'single.tar'), input);
     const now = Date.now();
-    const result = await signLayout({
-      source: input,
+    const result = await signLayout(input, {
       key,
       formats: ['gpg'],
       registry: defaultFormatRegistry({ gpg: { lookaside: join(work, 'la-past') } }),

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKey } from '../../../src/keys/open-key.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
-import { toPem } from '../../../src/keys/signature-encoding.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
+import { encodePem } from '../../../src/pem.js';
 import { importCertificate } from '../../../src/keys/pkcs11/import-certificate.js';
 import { listObjects, listTokens } from '../../../src/keys/pkcs11/pkcs11-inventory.js';
 import { finalizePkcs11Modules } from '../../../src/keys/pkcs11/pkcs11-session-manager.js';
@@ -47,7 +47,7 @@ describe('PKCS#11 keys on SoftHSM', () => {
       const backend = await openKey(uri(`token=${T};object=${label}`));
       expect(backend.keyType).toBe(keyType);
       expect(backend.description).toBe(`pkcs11:token=${T};object=${label}`);
-      const pem = toPem('PUBLIC KEY', await backend.publicKeySpki());
+      const pem = encodePem('PUBLIC KEY', await backend.publicKeySpki());
       expect(pem).toBe(exportPublicKeyWithP11tool(hsm, T, label));
       const spki = await backend.publicKeySpki();
       const message = new TextEncoder().encode(`{"signed-by":"${label}"}`);
@@ -75,7 +75,7 @@ describe('PKCS#11 keys on SoftHSM', () => {
   it('P-521 keys sign (ES512-style); unsupported curves are refused with KEY_TYPE_UNSUPPORTED', async () => {
     const backend = await openKey(uri('token=extra;object=p521'));
     expect(backend.keyType).toBe('ecdsa-p521');
-    const pem = toPem('PUBLIC KEY', await backend.publicKeySpki());
+    const pem = encodePem('PUBLIC KEY', await backend.publicKeySpki());
     expect(pem).toBe(exportPublicKeyWithP11tool(hsm, 'extra', 'p521'));
     const message = new TextEncoder().encode('p521');
     for (const scheme of schemesFor('ecdsa-p521')) {
@@ -107,8 +107,8 @@ describe('PKCS#11 keys on SoftHSM', () => {
   it('selects tokens by exact label: "rel" and "release" share a prefix but hold different keys', async () => {
     const rel = await openKey(uri('token=rel;object=signer'));
     const release = await openKey(uri('token=release;object=signer'));
-    const relPem = toPem('PUBLIC KEY', await rel.publicKeySpki());
-    const releasePem = toPem('PUBLIC KEY', await release.publicKeySpki());
+    const relPem = encodePem('PUBLIC KEY', await rel.publicKeySpki());
+    const releasePem = encodePem('PUBLIC KEY', await release.publicKeySpki());
     expect(relPem).not.toBe(releasePem);
     expect(relPem).toBe(exportPublicKeyWithP11tool(hsm, 'rel', 'signer'));
     expect(releasePem).toBe(exportPublicKeyWithP11tool(hsm, 'release', 'signer'));
@@ -139,10 +139,10 @@ describe('PKCS#11 keys on SoftHSM', () => {
   });
 
   it('module path and PIN come from AIRSIGN_/COSIGN_ variables; one login serves every later open', async () => {
-    const k = await openKey(`pkcs11:token=rel;object=signer`, { env: { COSIGN_PKCS11_MODULE_PATH: hsm.module, COSIGN_PKCS11_PIN: hsm.pin }, interactive: false });
+    const k = await openKey(`pkcs11:token=rel;object=signer`, { env: { COSIGN_PKCS11_MODULE_PATH: hsm.module, COSIGN_PKCS11_PIN: hsm.pin } });
     expect(k.keyType).toBe('ecdsa-p256');
     // already logged in to "rel": no PIN source is needed any more
-    const again = await openKey(`pkcs11:token=rel;id=%01`, { env: { AIRSIGN_PKCS11_MODULE: hsm.module }, interactive: false });
+    const again = await openKey(`pkcs11:token=rel;id=%01`, { env: { AIRSIGN_PKCS11_MODULE: hsm.module } });
     expect(Buffer.from(await again.publicKeySpki())).toEqual(Buffer.from(await k.publicKeySpki()));
   });
 });

@@ -36,7 +36,7 @@ describe('login', () => {
     expect(`${e.message} ${JSON.stringify(e.details)} ${String(e.stack)}`).not.toContain(WRONG);
     const e2 = await rejectionOf(openKey(`pkcs11:token=solo;object=ec`, { env: { AIRSIGN_PKCS11_MODULE: hsm.module, AIRSIGN_PKCS11_PIN: WRONG } }));
     expect(e2.code).toBe('PKCS11_PIN_INCORRECT');
-    await expect(openKey(`pkcs11:token=solo;object=ec?module-path=${hsm.module}`, { env: {}, interactive: false })).rejects.toMatchObject({ code: 'PKCS11_PIN_REQUIRED' });
+    await expect(openKey(`pkcs11:token=solo;object=ec?module-path=${hsm.module}`, { env: {} })).rejects.toMatchObject({ code: 'PKCS11_PIN_REQUIRED' });
     await expect(openKey(`pkcs11:token=solo;object=ec?module-path=${hsm.module}&pin-source=file:${join(hsm.dir, 'missing')}`, { env: {} })).rejects.toMatchObject({ code: 'KEY_SECRET_FILE_UNREADABLE' });
     const ok = await openKey(`pkcs11:token=solo;object=ec?module-path=${hsm.module}&pin-source=file:${join(hsm.dir, 'pin.txt')}`, { env: {} });
     expect(ok.keyType).toBe('ecdsa-p256');

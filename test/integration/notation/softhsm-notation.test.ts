@@ -8,7 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotationEnvelope, type NotationEnvelopeType } from '../../../src/formats/notation/notation-signer.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { MediaType } from '../../../src/media-types.js';
 import { verifyWithPython } from '../../helpers/notation-peer.js';
@@ -98,6 +98,6 @@ describe('Notation envelopes signed on SoftHSM', () => {
     const p384Pem = createPublicKey({ key: Buffer.from(await p384.publicKeySpki()), format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' }) as string;
     const wrong = [pki.issue(p384Pem, { name: 'wrong' }).der, pki.root.der];
     await expect(createNotationEnvelope('cose', p256, wrong, { target: TARGET, signingTime: new Date(), signingAgent: 'x' }))
-      .rejects.toMatchObject({ kind: 'key', code: 'NOTATION_CERT_KEY_MISMATCH' });
+      .rejects.toMatchObject({ kind: 'key', code: 'KEY_CERT_MISMATCH' });
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../../src/formats/openpgp/export-public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
-import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
@@ -75,7 +75,7 @@ describe('OpenPGP with SoftHSM keys', () => {
     expect(gpg(home, ['--check-signatures', expected]).stderr).toContain('1 good signature');
 
     // In-process with the real PKCS#11 backend: same fingerprint, same key packet every time.
-    const key = await openKey(uri(object), { interactive: false, env: {} });
+    const key = await openKey(uri(object), { env: {} });
     opened.push(key);
     expect(key.keyType).toBe(keyType);
     expect(await openPgpFingerprint(key)).toBe(expected);
@@ -102,7 +102,7 @@ describe('OpenPGP with SoftHSM keys', () => {
   });
 
   it('a simple-signing signature made with the HSM P-256 key passes skopeo standalone-verify', async () => {
-    const key = await openKey(uri('ec-p256'), { interactive: false, env: {} });
+    const key = await openKey(uri('ec-p256'), { env: {} });
     opened.push(key);
     const home = gpgHome();
     expect(gpg(home, ['--import'], await exportOpenPgpPublicKey(key, { userId: 'HSM <hsm@example.com>' })).code).toBe(0);

@@ -10,7 +10,7 @@ import { CborTag, decodeCbor } from '../../../src/formats/cbor.js';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { SignContext, SigningKeyInfo } from '../../../src/formats/signature-format.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
-import type { KeyBackend } from '../../../src/keys/key-backend.js';
+import type { KeyBackend } from '../../../src/key-backend.js';
 import { Annotation, MediaType } from '../../../src/media-types.js';
 import { createTsaTimestamper } from '../../../src/timestamp/tsa-client.js';
 import { startLocalTsa, verifyTokenWithOpenssl, type LocalTsa } from '../../helpers/local-tsa.js';
@@ -141,7 +141,7 @@ describe('notation format refusals (kind key, before signing)', () => {
     const a = makeTestChain('ec-p256');
     const b = makeTestChain('ec-p256');
     const backend = cryptoKeyBackend(a.keyPath, b.chain);
-    await expect(registry.get('notation').check(await keyInfo(backend, b.chain))).rejects.toMatchObject({ kind: 'key', code: 'NOTATION_CERT_KEY_MISMATCH' });
+    await expect(registry.get('notation').check(await keyInfo(backend, b.chain))).rejects.toMatchObject({ kind: 'key', code: 'KEY_CERT_MISMATCH' });
   });
   it('refuses a leaf whose keyUsage is not critical', async () => {
     const chain = makeTestChain('ec-p256', { leafExtensions: 'v3_leaf_bad_ku' });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
-import type { KeyBackend, SignatureScheme } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { repackLayout } from '../../../src/operations/repack.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { stripLayout } from '../../../src/operations/strip.js';
@@ -65,14 +65,14 @@ describe.each(['single.tar', 'multi.tar'])('%s: strip → sign → repack equals
 
     const oneShot = join(work, `one-${sample}`);
     copyFileSync(join(SAMPLES, sample), oneShot);
-    const a = await signLayout({ ...common, source: oneShot });
+    const a = await signLayout(oneShot, common);
 
     const viaStrip = join(work, `strip-${sample}`);
     const layers = join(work, `layers-${sample}`);
     copyFileSync(join(SAMPLES, sample), viaStrip);
     await stripLayout(viaStrip, { directory: layers, reference: '1.4' });
     const strippedBlobs = tarBlobs(viaStrip);
-    const b = await signLayout({ ...common, source: viaStrip });
+    const b = await signLayout(viaStrip, common);
     // The stripped tar only gained the new metadata blobs; layers stayed out.
     const signedStripped = tarBlobs(viaStrip);
     for (const name of strippedBlobs) expect(signedStripped).toContain(name);

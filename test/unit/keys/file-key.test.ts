@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KeyBackend, SignatureScheme } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { nodeVerifies, opensslVerifies, rejectionOf, schemesFor } from '../../helpers/signature-peers.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { generateKeyPair } from '../../../src/keys/generate-key.js';
-import { derToRawEcdsa, toPem } from '../../../src/keys/signature-encoding.js';
+import { derToRawEcdsa } from '../../../src/keys/signature-encoding.js';
+import { encodePem } from '../../../src/pem.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airsign-filekey-'));
 const PASS = 'Pw-8c1f-file-pass';
@@ -25,7 +26,7 @@ function openssl(args: string[], input?: string): string {
 /** Signs with sign() and signDigest() for every scheme; checks with node and openssl; a changed message fails. */
 async function checkAllSchemes(backend: KeyBackend, tag: string): Promise<void> {
   const spki = await backend.publicKeySpki();
-  const pubPem = toPem('PUBLIC KEY', spki);
+  const pubPem = encodePem('PUBLIC KEY', spki);
   const message = new TextEncoder().encode(`{"payload":"${tag}"}`);
   for (const scheme of schemesFor(backend.keyType)) {
     const label = `${tag} ${JSON.stringify(scheme)}`;
@@ -78,11 +79,11 @@ describe('file keys made by openssl', () => {
   ] as const;
   for (const [file, keyType] of plain) {
     it(`${file} loads as ${keyType} and signs every scheme`, async () => {
-      const backend = await openKey(join(dir, file), { env: NO_ENV, interactive: false });
+      const backend = await openKey(join(dir, file), { env: NO_ENV });
       expect(backend.keyType).toBe(keyType);
       expect(backend.description).toBe(join(dir, file));
       const pub = openssl(['pkey', '-in', file, '-pubout']);
-      expect(toPem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pub);
+      expect(encodePem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pub);
       await checkAllSchemes(backend, file);
       expect(await backend.certificateChain()).toEqual([]);
       await backend.close();
@@ -98,9 +99,9 @@ describe('file keys made by openssl', () => {
 
   it('encrypted PKCS#8 and legacy encrypted PKCS#1 open with the passphrase from env, file or COSIGN_PASSWORD', async () => {
     for (const file of ['p256.enc.pem', 'rsa2048.enc.pem', 'rsa2048.pkcs1.enc.pem']) {
-      const viaEnv = await openKey(join(dir, file), { env: { AIRSIGN_KEY_PASSWORD: PASS }, interactive: false });
-      const viaCosignEnv = await openKey(join(dir, file), { env: { COSIGN_PASSWORD: PASS }, interactive: false });
-      const viaFile = await openKey(join(dir, file), { passwordFile: join(dir, 'pass.txt'), env: { AIRSIGN_KEY_PASSWORD: 'ignored-when-file-given' }, interactive: false });
+      const viaEnv = await openKey(join(dir, file), { env: { AIRSIGN_KEY_PASSWORD: PASS } });
+      const viaCosignEnv = await openKey(join(dir, file), { env: { COSIGN_PASSWORD: PASS } });
+      const viaFile = await openKey(join(dir, file), { passwordFile: join(dir, 'pass.txt'), env: { AIRSIGN_KEY_PASSWORD: 'ignored-when-file-given' } });
       expect(Buffer.from(await viaEnv.publicKeySpki())).toEqual(Buffer.from(await viaFile.publicKeySpki()));
       expect(Buffer.from(await viaCosignEnv.publicKeySpki())).toEqual(Buffer.from(await viaFile.publicKeySpki()));
     }
@@ -109,12 +110,33 @@ describe('file keys made by openssl', () => {
 
   it('wrong, missing and unreadable passphrases fail with distinct key errors and no secret in them', async () => {
     const wrong = 'Wr0ng-Secret-991';
-    const e1 = await rejectionOf(openKey(join(dir, 'p256.enc.pem'), { env: { AIRSIGN_KEY_PASSWORD: wrong }, interactive: false }));
+    const e1 = await rejectionOf(openKey(join(dir, 'p256.enc.pem'), { env: { AIRSIGN_KEY_PASSWORD: wrong } }));
     expect(e1).toMatchObject({ code: 'KEY_PASSPHRASE_WRONG', kind: 'key' });
     expect(`${e1.message}${JSON.stringify(e1.details)}`).not.toContain(wrong);
     await expect(openKey(join(dir, 'rsa2048.pkcs1.enc.pem'), { env: { AIRSIGN_KEY_PASSWORD: wrong } })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_WRONG' });
-    await expect(openKey(join(dir, 'p256.enc.pem'), { env: NO_ENV, interactive: false })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_REQUIRED', kind: 'key' });
+    await expect(openKey(join(dir, 'p256.enc.pem'), { env: NO_ENV })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_REQUIRED', kind: 'key' });
     await expect(openKey(join(dir, 'p256.enc.pem'), { passwordFile: join(dir, 'nope.txt'), env: NO_ENV })).rejects.toMatchObject({ code: 'KEY_SECRET_FILE_UNREADABLE' });
+  });
+
+  it('reads no process.env and never prompts by itself: only the env and promptSecret passed in', async () => {
+    const saved = process.env['AIRSIGN_KEY_PASSWORD'];
+    process.env['AIRSIGN_KEY_PASSWORD'] = PASS;
+    try {
+      await expect(openKey(join(dir, 'p256.enc.pem'))).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_REQUIRED' });
+    } finally {
+      if (saved === undefined) delete process.env['AIRSIGN_KEY_PASSWORD'];
+      else process.env['AIRSIGN_KEY_PASSWORD'] = saved;
+    }
+    const prompts: string[] = [];
+    const promptSecret = async (prompt: string) => {
+      prompts.push(prompt);
+      return PASS;
+    };
+    const viaPrompt = await openKey(join(dir, 'p256.enc.pem'), { promptSecret });
+    expect(prompts).toEqual([`Enter passphrase for ${join(dir, 'p256.enc.pem')}: `]);
+    const viaEnv = await openKey(join(dir, 'p256.enc.pem'), { env: { AIRSIGN_KEY_PASSWORD: PASS }, promptSecret });
+    expect(prompts).toHaveLength(1);
+    expect(Buffer.from(await viaPrompt.publicKeySpki())).toEqual(Buffer.from(await viaEnv.publicKeySpki()));
   });
 
   it('rejects missing files, non-keys, public keys and unsupported curves with distinct codes', async () => {
@@ -135,7 +157,7 @@ describe('file keys made by openssl', () => {
     const k = await openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'chain.pem') });
     const chain = await k.certificateChain();
     expect(chain).toHaveLength(2);
-    expect(toPem('CERTIFICATE', chain[0] as Uint8Array)).toBe(readFileSync(join(dir, 'p256.crt'), 'utf8'));
+    expect(encodePem('CERTIFICATE', chain[0] as Uint8Array)).toBe(readFileSync(join(dir, 'p256.crt'), 'utf8'));
     await expect(openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'p384.crt') })).rejects.toMatchObject({ code: 'KEY_CERT_MISMATCH' });
     await expect(openKey(join(dir, 'p256.pkcs8.pem'), { certificatePath: join(dir, 'junk.pem') })).rejects.toMatchObject({ code: 'KEY_CERT_INVALID' });
   });
@@ -160,13 +182,13 @@ describe('generated keys', () => {
     writeFileSync(file, pair.privateKeyPem);
     expect(statSync(file).size).toBeGreaterThan(0);
     const backend = await openKey(file, { env: { COSIGN_PASSWORD: 'cosign-pw' } });
-    expect(toPem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pair.publicKeyPem);
+    expect(encodePem('PUBLIC KEY', await backend.publicKeySpki())).toBe(pair.publicKeyPem);
     const sig = await backend.sign(new TextEncoder().encode('x'), { algorithm: 'ecdsa', hash: 'sha256', encoding: 'der' });
     expect(derToRawEcdsa(sig, 32)).toHaveLength(64);
     await expect(openKey(file, { env: { COSIGN_PASSWORD: 'nope' } })).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_WRONG' });
     // cosign allows an empty password
     const empty = await generateKeyPair('ecdsa-p256', { cosign: '', scryptN: 32768 });
     writeFileSync(join(dir, 'empty.key'), empty.privateKeyPem);
-    expect((await openKey(join(dir, 'empty.key'), { env: { COSIGN_PASSWORD: '' }, interactive: false })).keyType).toBe('ecdsa-p256');
+    expect((await openKey(join(dir, 'empty.key'), { env: { COSIGN_PASSWORD: '' } })).keyType).toBe('ecdsa-p256');
   });
 });

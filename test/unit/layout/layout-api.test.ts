@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLayout, type Layout } from '../../../src/layout/open-layout.js';
@@ -62,6 +63,20 @@ describe('openLayout', () => {
       expect(g.nodes.get(HELLO_AMD64.digest)!.parents).toEqual([HELLO_INDEX]);
       expect(g.nodes.get('sha256:2db29710123e3e53a794f2694094b9b4338aa9ee5c40b930cb8063a1be392c54')!.parents).toEqual([HELLO_AMD64.digest]);
     });
+  });
+
+  it('reads `-` from the stdin stream it is given, and refuses `-` without one (the library never touches process.stdin)', async () => {
+    expect(await codeOf(openLayout('-'))).toBe('INPUT_NO_STDIN');
+    for (const bytes of [readFileSync(HELLO), execFileSync('gzip', ['-c', HELLO])]) {
+      const layout = await openLayout('-', { stdin: Readable.from([bytes]) });
+      try {
+        expect(layout.source.kind).toBe('stdin');
+        expect(layout.blobDigests()).toHaveLength(4);
+        expect((await resolveImage(layout, 'latest')).plain.digest).toBe(HELLO_INDEX);
+      } finally {
+        await layout.close();
+      }
+    }
   });
 
   it('verifies blobs on read and refuses big metadata reads', async () => {

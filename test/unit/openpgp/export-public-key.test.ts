@@ -6,7 +6,7 @@ import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../../src/formats
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { crc24 } from '../../../src/formats/openpgp/armor.js';
 import { mpi } from '../../../src/formats/openpgp/packets.js';
-import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 

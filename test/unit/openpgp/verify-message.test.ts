@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openPgpPublicKey } from '../../../src/formats/openpgp/public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../../../src/formats/openpgp/verify-message.js';
-import type { KeyType } from '../../../src/keys/key-backend.js';
+import type { KeyType } from '../../../src/key-backend.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 let dir: string;

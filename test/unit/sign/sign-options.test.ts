@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../../src/operations/sign-options.js';
 import { createFormatRegistry } from '../../../src/formats/registry.js';
 import type { SignatureFormat } from '../../../src/formats/signature-format.js';
-import { rfc3339Seconds } from '../../../src/signing-record.js';
+import { formatRfc3339 } from '../../../src/rfc3339.js';
 
 const t0 = new Date('2026-01-02T03:04:05.678Z');
 
@@ -16,7 +16,7 @@ describe('parseExpiry', () => {
     ['2026-06-01T00:00:00Z', '2026-06-01T00:00:00Z'],
     ['2026-06-01T02:00:00+02:00', '2026-06-01T00:00:00Z'],
   ])('%s → %s', (input, expected) => {
-    expect(rfc3339Seconds(parseExpiry(input, t0))).toBe(expected);
+    expect(formatRfc3339(parseExpiry(input, t0))).toBe(expected);
   });
 
   it.each(['', '30', 'd30', '30x', 'tomorrow', '2026-06-01', '2020-01-01T00:00:00Z', '0s', '99999999999d'])('refuses %j', (input) => {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCertificate } from '../../../src/x509/build-certificate.js';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
-import { encodePem } from '../../../src/x509/pem.js';
+import { encodePem } from '../../../src/pem.js';
 import { verifyCertificateSignature } from '../../../src/x509/certificate-signature.js';
-import type { KeyBackend, KeyType } from '../../../src/keys/key-backend.js';
+import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 let dir: string;

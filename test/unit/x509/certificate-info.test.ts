@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
 import { describeName, formatDistinguishedName, nameToDer, parseDistinguishedName } from '../../../src/x509/distinguished-name.js';
-import { decodePemBlocks, decodePemCertificates, encodePem } from '../../../src/x509/pem.js';
+import { decodePemBlocks, decodePemCertificates, encodePem } from '../../../src/pem.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/x509/${name}`, import.meta.url), 'utf8');
 

@@ -1,4 +1,4 @@
-/** RFC 3339 times as Notation writes (UTC `Z`, whole seconds) and reads (any offset) them. */
+/** The one RFC 3339 codec: times as Notation and the signing record write them (UTC `Z`, whole seconds) and as Notation reads them (any offset). */
 
 /** `2023-06-27T05:30:33Z`: UTC, whole seconds (fractions are dropped). */
 export function formatRfc3339(date: Date): string {

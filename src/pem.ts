@@ -1,8 +1,8 @@
 /**
- * PEM encoding and decoding (RFC 7468): base64 between BEGIN/END lines. Strict enough to reject
- * garbage, lenient about line lengths and CRLF, as OpenSSL is.
+ * The one PEM codec (RFC 7468) for certificates, public keys and cosign key files: base64 between
+ * BEGIN/END lines. Strict enough to reject garbage, lenient about line lengths and CRLF, as OpenSSL is.
  */
-import { airsignError } from '../errors.js';
+import { airsignError } from './errors.js';
 
 export interface PemBlock {
   label: string;
@@ -36,9 +36,14 @@ export function decodePemBlocks(text: string): PemBlock[] {
   return blocks;
 }
 
+/** The DER bytes of every block labelled `label`, in order (none: empty). */
+export function decodePemLabel(text: string, label: string): Uint8Array[] {
+  return decodePemBlocks(text).filter((b) => b.label === label).map((b) => b.der);
+}
+
 /** The DER certificates in a PEM text (label CERTIFICATE), in order; throws when there are none. */
 export function decodePemCertificates(text: string, what = 'input'): Uint8Array[] {
-  const certs = decodePemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+  const certs = decodePemLabel(text, 'CERTIFICATE');
   if (certs.length === 0) throw airsignError('CERT_PEM_EMPTY', `${what} contains no PEM CERTIFICATE block`);
   return certs;
 }

@@ -1,5 +1,6 @@
 /**
- * The signer seam. Every signature format signs through a KeyBackend; backends (PKCS#11, file)
+ * The signer seam, shared by keys/ (backends) and x509/ (certificates signed by a backend) so
+ * neither imports the other for these types. Every signature format signs through a KeyBackend; backends (PKCS#11, file)
  * never see a format. Hashing happens on our side: a backend signs a *digest* for ECDSA and RSA
  * (many HSMs, SoftHSM among them, sign digests only) and the whole message for Ed25519.
  */

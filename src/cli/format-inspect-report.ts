@@ -1,0 +1,53 @@
+/** The human text of `airsign inspect` (without --json): a tree per image, then signatures and referrers. */
+import type { InspectNode, InspectReport } from '../operations/inspect.js';
+import { humanSize } from './human-size.js';
+
+function short(digest: string): string {
+  const colon = digest.indexOf(':');
+  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
+}
+
+/** The human tree for `inspect` without --json. */
+export function formatInspectReport(report: InspectReport): string {
+  const lines: string[] = [];
+  const b = report.blobs;
+  lines.push(`Layout   ${report.source.path} (${report.source.kind}, oci-layout ${report.layoutVersion || '?'})`);
+  lines.push(`Blobs    ${b.present} present (${humanSize(b.presentBytes)}), ${b.missing} referenced but missing (${humanSize(b.missingBytes)})`);
+  if (report.tags.length === 0) lines.push('Tags     (none)');
+  for (const [i, t] of report.tags.entries()) {
+    lines.push(`${i === 0 ? 'Tags   ' : '       '}  ${t.tag ?? '(no ref.name)'} -> ${short(t.digest)}${t.name ? `  (${t.name})` : ''}`);
+  }
+  if (report.extraFiles.length) lines.push(`Files    ${report.extraFiles.join(', ')}`);
+  const describe = (n: InspectNode): string => {
+    const parts = [n.role.padEnd(11), short(n.digest)];
+    if (n.platform) parts.push(n.platform);
+    parts.push(humanSize(n.size));
+    parts.push(n.mediaType);
+    if (n.artifactType) parts.push(`artifactType=${n.artifactType}`);
+    if (n.tags?.length) parts.push(`[${n.tags.join(', ')}]`);
+    if (!n.present) parts.push(n.role === 'layer' ? 'STRIPPED/MISSING' : 'MISSING');
+    if (n.error) parts.push(`UNREADABLE: ${n.error}`);
+    if (n.referrers?.length) parts.push(`(${n.referrers.length} referrer${n.referrers.length > 1 ? 's' : ''})`);
+    return parts.join('  ');
+  };
+  const walk = (n: InspectNode, prefix: string, last: boolean, top: boolean) => {
+    lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
+    const kids = n.children ?? [];
+    kids.forEach((c, i) => walk(c, top ? '' : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false));
+  };
+  for (const image of report.images) {
+    lines.push('');
+    lines.push(`Image ${short(image.digest)}: ${image.layers.present} layer${image.layers.present === 1 ? '' : 's'} present, ${image.layers.missing} missing${image.stripped ? ' (stripped)' : ''}`);
+    walk(image, '', true, true);
+  }
+  lines.push('');
+  if (report.referrers.length === 0 && report.cosignTags.length === 0) lines.push('Signatures and referrers: none');
+  else {
+    lines.push('Signatures and referrers:');
+    for (const r of report.referrers) {
+      lines.push(`  ${r.role.padEnd(11)} ${short(r.digest)} -> subject ${short(r.subject)}  ${r.artifactType ?? r.mediaType}${r.present ? '' : '  MISSING'}`);
+    }
+    for (const t of report.cosignTags) lines.push(`  cosign tag  ${t.tag} -> ${short(t.digest)}${t.present ? '' : '  MISSING'}`);
+  }
+  return lines.join('\n');
+}

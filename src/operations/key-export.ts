@@ -1,0 +1,79 @@
+/**
+ * `key export` as a library operation: the public key of an HSM or file key as SPKI PEM (what
+ * cosign verify --key takes) or as an OpenPGP transferable public key, to a file or returned.
+ */
+import { airsignError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { KeyBackend } from '../key-backend.js';
+import { exportPublicKeyPem, spkiFingerprint } from '../keys/export-public-key.js';
+import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
+import { exportOpenPgpPublicKey, openPgpFingerprint } from '../formats/openpgp/export-public-key.js';
+
+/** What exportPublicKey writes: SPKI PEM (pem, cosign) or an OpenPGP public key. */
+export const EXPORT_FORMATS = ['pem', 'cosign', 'openpgp'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportPublicKeyOptions {
+  /** pem / cosign: SPKI "PUBLIC KEY" PEM; openpgp: OpenPGP public key (needs userId). Default pem. */
+  as?: ExportFormat;
+  /** OpenPGP user ID, e.g. "Release Signing <release@example.com>". */
+  userId?: string;
+  /** ASCII-armor the OpenPGP key (default: on without `output` and for .asc files, binary otherwise). */
+  armor?: boolean;
+  /** Write the key to this file (atomically, mode 0644); without it the key is returned as text. */
+  output?: string;
+  /** How to open `key` when it is a spec. */
+  keyOptions?: OpenKeyOptions;
+}
+
+export interface ExportPublicKeyResult {
+  /** The key's secret-free description. */
+  key: string;
+  keyType: string;
+  format: ExportFormat;
+  /** SHA-256 of the SPKI DER, hex. */
+  fingerprint: string;
+  /** OpenPGP v4 fingerprint (format openpgp). */
+  openPgpFingerprint?: string;
+  /** The file written (with `output`). */
+  output?: string;
+  /** The key as text (without `output`). */
+  publicKey?: string;
+}
+
+/**
+ * Exports the public key of `key` (a `pkcs11:` URI or key file, or an open backend the caller owns
+ * and closes). Refuses binary OpenPGP output without `output`.
+ */
+export async function exportPublicKey(key: string | KeyBackend, options: ExportPublicKeyOptions = {}): Promise<ExportPublicKeyResult> {
+  const format = options.as ?? 'pem';
+  if (format === 'openpgp' && (options.userId === undefined || options.userId === '')) {
+    throw airsignError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
+  }
+  const armor = format === 'openpgp' ? (options.armor ?? (options.output === undefined || /\.asc$/i.test(options.output))) : true;
+  if (options.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
+  const backend = typeof key === 'string' ? await openKey(key, options.keyOptions) : key;
+  try {
+    let data: string | Uint8Array;
+    if (format === 'openpgp') {
+      const bytes = await exportOpenPgpPublicKey(backend, { userId: options.userId as string, armor });
+      data = armor ? new TextDecoder().decode(bytes) : bytes;
+    } else {
+      data = await exportPublicKeyPem(backend);
+    }
+    const result: ExportPublicKeyResult = {
+      key: backend.description,
+      keyType: backend.keyType,
+      format,
+      fingerprint: await spkiFingerprint(backend),
+      ...(format === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
+    };
+    if (options.output !== undefined) {
+      await writeFileAtomic(options.output, data, { mode: 0o644 });
+      return { ...result, output: options.output };
+    }
+    return { ...result, publicKey: data as string };
+  } finally {
+    if (typeof key === 'string') await backend.close();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Every value the package root exports (functions, classes, constants) carries a doc comment where
+ * it is declared, so a library user's editor shows what it does; and the README's Library example
+ * type-checks against the package root's types.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const INDEX = resolve(import.meta.dirname, '../../src/index.ts');
+
+describe('public API documentation', () => {
+  it('every exported value of src/index.ts has a doc comment; the README example type-checks', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Library')))![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'airsign-readme-types-'));
+    const exampleFile = join(dir, 'example.mts');
+    writeFileSync(exampleFile, example.replaceAll("from 'airsign'", `from '${INDEX.replace(/\.ts$/, '.js')}'`));
+    const program = ts.createProgram([INDEX, exampleFile], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2023.d.ts'],
+      types: ['node'],
+      typeRoots: [resolve(import.meta.dirname, '../../node_modules/@types')],
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      skipLibCheck: true,
+      noEmit: true,
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(exampleFile));
+    rmSync(dir, { recursive: true, force: true });
+    expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
+    const checker = program.getTypeChecker();
+    const index = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;
+    const exports = checker.getExportsOfModule(index);
+    const undocumented: string[] = [];
+    let values = 0;
+    for (const exported of exports) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if (!(symbol.flags & ts.SymbolFlags.Value)) continue;
+      values++;
+      const documented = symbol.getDocumentationComment(checker).length > 0 || (symbol.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
+      if (!documented) undocumented.push(exported.name);
+    }
+    expect(values).toBeGreaterThan(20);
+    expect(undocumented.sort()).toEqual([]);
+  });
+});
