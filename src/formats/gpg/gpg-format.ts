@@ -51,6 +51,7 @@ function requireLookaside(lookaside: string | undefined): string {
   return lookaside;
 }
 
+/** The `gpg` signature format (containers/image simple signing), writing to `options.lookaside`. */
 export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat {
   return {
     id: 'gpg',
