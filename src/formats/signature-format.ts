@@ -78,9 +78,13 @@ export interface SignatureFormat {
   readonly needsIdentity?: boolean;
   /**
    * Refuses keys/certificates this format cannot use (e.g. Ed25519 for Notation), before
-   * anything is signed. Throws AirsignError (kind 'key').
+   * anything is signed; `run.signingTime` is the time every signature of the run will carry.
+   * Called once per run: what it checks need not be checked again per signature. Throws
+   * AirsignError (kind 'key').
    */
-  check(key: SigningKeyInfo): Promise<void>;
+  check(key: SigningKeyInfo, run?: { signingTime?: Date }): Promise<void>;
+  /** Refuses user annotations this format reserves, before any key is opened (kind 'input'). */
+  checkAnnotations?(annotations: Record<string, string>): void;
   /**
    * Refuses missing or bad options of the format and unusable output places (input errors),
    * before the layout is opened or the key is touched. Optional.

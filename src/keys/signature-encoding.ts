@@ -74,6 +74,21 @@ export function rsaModulusLength(keyType: KeyType): number {
   }
 }
 
+/**
+ * An RSA signature as the k-byte string RFC 8017 (I2OSP) defines, where k is the modulus length:
+ * some tokens drop the leading zero bytes, which are put back here. Longer than k (or more than a
+ * few bytes short, which no real signature is) is refused.
+ */
+export function fitRsaSignature(signature: Uint8Array, modulusLength: number): Uint8Array {
+  if (signature.length === modulusLength) return signature;
+  if (signature.length > modulusLength || signature.length < modulusLength - 16) {
+    throw airsignError('KEY_SIGNATURE_LENGTH', `the key returned a ${signature.length}-byte RSA signature; the modulus has ${modulusLength} bytes`);
+  }
+  const out = new Uint8Array(modulusLength);
+  out.set(signature, modulusLength - signature.length);
+  return out;
+}
+
 /** Throws KEY_SCHEME_UNSUPPORTED unless `scheme` can be made with a key of `keyType`. */
 export function assertSchemeFits(keyType: KeyType, scheme: SignatureScheme): void {
   const family = keyType.startsWith('ecdsa-') ? 'ecdsa' : keyType.startsWith('rsa-') ? 'rsa' : 'ed25519';

@@ -132,28 +132,13 @@ async function openStdin(options: OpenLayoutOptions): Promise<Layout> {
     if (!(n === 2 && magic[0] === 0x1f && magic[1] === 0x8b)) return openTarLayout(file, { kind: 'stdin', path: '-' }, async () => {});
   }
   options.progress?.start('reading stdin');
-  const raw = await spoolToTempFile(stdin, {
-    gunzip: false,
+  const spooled = await spoolToTempFile(stdin, {
+    gunzip: 'auto',
     what: 'stdin',
     ...(options.progress ? { onBytes: (n: number) => options.progress!.advance(n) } : {}),
   });
   options.progress?.done();
-  const file = await openRandomAccess(raw.path);
-  const magic = new Uint8Array(2);
-  const n = await readFully(file, magic, 0, 2, 0);
-  if (n === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-    await file.close();
-    try {
-      const unzipped = await spoolToTempFile(fileStream(raw.path), { gunzip: true, what: 'stdin' });
-      await raw.cleanup();
-      return await openSpooled(unzipped, { kind: 'stdin', path: '-' });
-    } catch (error) {
-      await raw.cleanup();
-      throw error;
-    }
-  }
-  await file.close();
-  return openSpooled(raw, { kind: 'stdin', path: '-' });
+  return openSpooled(spooled, { kind: 'stdin', path: '-' });
 }
 
 async function openSpooled(spooled: { path: string; cleanup: () => Promise<void> }, source: Layout['source']): Promise<Layout> {

@@ -81,6 +81,12 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
   if (options.import === true && !isPkcs11Spec(keySpec)) {
     throw airsignError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
   }
+  if (options.pathLength !== undefined) {
+    if (options.ca !== true) throw airsignError('CERT_PATH_LENGTH_INVALID', '--path-length only applies to a CA certificate (add --ca)');
+    if (!Number.isSafeInteger(options.pathLength) || options.pathLength < 0) {
+      throw airsignError('CERT_PATH_LENGTH_INVALID', `--path-length must be a whole number >= 0, got ${String(options.pathLength)}`);
+    }
+  }
   if (options.replace === true && options.import !== true) {
     throw airsignError('USAGE', '--replace only applies with --import');
   }

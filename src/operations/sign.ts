@@ -85,6 +85,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
     throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
   }
+  for (const format of formats) format.checkAnnotations?.(options.annotations ?? {});
   if (source === '-' || source === '') {
     throw airsignError('SIGN_STDIN', 'sign reads a layout tar file or directory, not stdin');
   }
@@ -115,7 +116,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
     const externalFiles: ExternalFile[] = [];
     try {
       const keyInfo = await describeKey(backend);
-      for (const format of formats) await format.check(keyInfo);
+      for (const format of formats) await format.check(keyInfo, { signingTime });
       const result = await signAll(formats, targets, keyInfo, {
         annotations: options.annotations ?? {},
         signingTime,

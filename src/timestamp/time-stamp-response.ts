@@ -135,7 +135,7 @@ AsnProp({ type: PKIStatusInfo })(TimeStampRespFrame.prototype, 'status');
 AsnProp({ type: AsnPropTypes.Any, optional: true })(TimeStampRespFrame.prototype, 'timeStampToken');
 
 /** asn1-cms SignerInfo, with `signedAttrsRaw` = the exact [0] IMPLICIT encoding of the signed attributes. */
-class SignerInfoFrame {
+export class SignerInfoFrame {
   version = 0;
   sid = new SignerIdentifier();
   digestAlgorithm = new DigestAlgorithmIdentifier();
@@ -247,11 +247,13 @@ export function parseTimeStampResponse(response: Uint8Array, request: TimeStampR
   };
 }
 
-interface ParsedToken {
+export interface ParsedToken {
   hashOid: string;
   hashedMessage: Uint8Array;
   nonce: bigint | undefined;
   genTime: Date;
+  /** TSTInfo accuracy in milliseconds (0 when absent). */
+  accuracyMs: number;
   serialNumber: string;
   policy: string;
   certificates: Uint8Array[];
@@ -263,6 +265,15 @@ function readStatus(statusInfo: PKIStatusInfo): { status: number; text?: string 
   const status = Number(statusInfo.status);
   const text = statusInfo.statusString === undefined ? undefined : statusInfo.statusString.join('; ').slice(0, 200);
   return text === undefined ? { status } : { status, text };
+}
+
+/** Parses a TimeStampToken (DER); throws TSA_BAD_RESPONSE when it is not a well-formed one. */
+export function parseTimeStampToken(token: Uint8Array): ParsedToken {
+  try {
+    return parseToken(token);
+  } catch (e) {
+    throw bad(`the time-stamp token is malformed (${(e as Error).message})`, e);
+  }
 }
 
 function parseToken(token: Uint8Array): ParsedToken {
@@ -282,6 +293,9 @@ function parseToken(token: Uint8Array): ParsedToken {
     hashedMessage: octets(tstInfo.messageImprint.hashedMessage),
     nonce: tstInfo.nonce === undefined ? undefined : integerValue(tstInfo.nonce),
     genTime,
+    accuracyMs: tstInfo.accuracy === undefined
+      ? 0
+      : (tstInfo.accuracy.seconds ?? 0) * 1000 + (tstInfo.accuracy.millis ?? 0) + Math.ceil((tstInfo.accuracy.micros ?? 0) / 1000),
     serialNumber: integerValue(tstInfo.serialNumber).toString(16),
     policy: tstInfo.policy,
     certificates: (signedData.certificates ?? []).map((cert) => new Uint8Array(cert)),
@@ -296,12 +310,12 @@ function integerValue(content: ArrayBuffer): bigint {
 }
 
 /** A copy of the bytes of an OCTET STRING, or of a raw encoding the parser handed over as a buffer or a view. */
-function octets(value: OctetString | ArrayBuffer | ArrayBufferView): Uint8Array {
+export function octets(value: OctetString | ArrayBuffer | ArrayBufferView): Uint8Array {
   if (value instanceof ArrayBuffer) return new Uint8Array(value.slice(0));
   return Uint8Array.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
 }
 
-const DIGEST_NAMES: Record<string, string> = {
+export const DIGEST_NAMES: Record<string, string> = {
   [HASH_OIDS.sha256]: 'sha256',
   [HASH_OIDS.sha384]: 'sha384',
   [HASH_OIDS.sha512]: 'sha512',
@@ -315,7 +329,7 @@ const TST_INFO_OID_DER = new Uint8Array(AsnObjectIdentifierConverter.toASN(id_ct
  * messageDigest attribute must equal the hash of the TSTInfo and the signature over the signed
  * attributes must verify with that certificate's key.
  */
-function checkSignature(token: ParsedToken, tsaCertificate: Uint8Array): void {
+export function checkSignature(token: ParsedToken, tsaCertificate: Uint8Array): void {
   const fail = (why: string) => airsignError('TSA_BAD_SIGNATURE', `the time-stamp token does not verify with the given TSA certificate: ${why}`);
   let key;
   try {

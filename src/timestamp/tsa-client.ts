@@ -2,15 +2,18 @@
  * RFC 3161 over HTTP(S) (RFC 3161 §3.4): POST a DER TimeStampReq as
  * `application/timestamp-query`, read a `application/timestamp-reply`. node:http/https only.
  * `createTsaTimestamper` adapts it to the Notation signer's `timestamper` hook: the request
- * covers the raw signature bytes hashed with the signature algorithm's hash.
+ * covers the raw signature bytes hashed with the signature algorithm's hash, and every token is
+ * checked against the TSA root the caller trusts, as Notation will check it (time-stamp-token.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { airsignError, isAirsignError } from '../errors.js';
 import type { HashAlgorithm } from '../key-backend.js';
 import { createTimeStampRequest } from './time-stamp-request.js';
 import { parseTimeStampResponse, type TimeStampResult } from './time-stamp-response.js';
+import { verifyTimeStampToken } from './time-stamp-token.js';
+import { parseCertificate } from '../x509/certificate-info.js';
 
 /** Responses larger than this are refused (a token with a chain is a few KiB). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -18,8 +21,12 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 export interface TsaOptions {
   /** Milliseconds for the whole exchange (default 30 s). */
   timeoutMs?: number;
-  /** When given, the token's CMS signature must verify with this certificate (DER). */
-  tsaCertificate?: Uint8Array;
+  /**
+   * The TSA roots (DER, self-signed) the token's signer must chain to; with them the token is
+   * checked as Notation checks it (EKU, ESS signing-certificate-v2, no SHA-1). Required by
+   * createTsaTimestamper.
+   */
+  rootCertificates?: readonly Uint8Array[];
   /** Extra trusted CA certificates (PEM) for an https TSA. */
   ca?: string;
 }
@@ -30,13 +37,40 @@ export async function requestTimestamp(url: string, message: Uint8Array, hash: H
   const digest = createHash(hash).update(message).digest();
   const request = createTimeStampRequest(hash, digest);
   const body = await post(target, request.der, options);
-  return parseTimeStampResponse(body, request, options.tsaCertificate === undefined ? {} : { tsaCertificate: options.tsaCertificate });
+  const result = parseTimeStampResponse(body, request);
+  const roots = options.rootCertificates ?? [];
+  if (roots.length > 0) verifyTimeStampToken(result.token, { message, hash, roots });
+  return result;
 }
 
-/** The Notation `timestamper` hook: returns the TimeStampToken DER for a raw signature. */
+/**
+ * The Notation `timestamper` hook: returns the TimeStampToken DER for a raw signature, checked
+ * against `options.rootCertificates` (required: TSA_ROOT_REQUIRED without them).
+ */
 export function createTsaTimestamper(url: string, options: TsaOptions = {}): (signature: Uint8Array, hash: HashAlgorithm) => Promise<Uint8Array> {
   parseTsaUrl(url);
+  const roots = options.rootCertificates ?? [];
+  if (roots.length === 0) {
+    throw airsignError('TSA_ROOT_REQUIRED', '--tsa needs the TSA\'s root certificate (--tsa-root-cert root.pem): the time stamp is checked against it, as Notation will');
+  }
+  for (const root of roots) assertSelfSignedRoot(root);
   return async (signature, hash) => (await requestTimestamp(url, signature, hash, options)).token;
+}
+
+/** Notation's TSA trust store holds self-signed roots only; refuse anything else up front. */
+function assertSelfSignedRoot(der: Uint8Array): void {
+  let info;
+  let selfSigned: boolean;
+  try {
+    info = parseCertificate(der);
+    const x509 = new X509Certificate(der);
+    selfSigned = Buffer.from(info.issuerDer).equals(Buffer.from(info.subjectDer)) && x509.verify(x509.publicKey);
+  } catch (e) {
+    throw airsignError('TSA_BAD_CERTIFICATE', 'the TSA root certificate does not parse', { cause: e });
+  }
+  if (!selfSigned || info.basicConstraints?.ca !== true) {
+    throw airsignError('TSA_BAD_CERTIFICATE', `the TSA root certificate "${info.subject}" is not a self-signed CA certificate (give the TSA's root, as in Notation's tsa trust store)`);
+  }
 }
 
 export function parseTsaUrl(url: string): URL {

@@ -66,6 +66,8 @@ export interface CertificateInfo {
   version: number;
   /** Serial number as lowercase hex of its DER INTEGER content bytes. */
   serialNumberHex: string;
+  /** Whether the serial number is > 0 (RFC 5280 requires it; Go >= 1.23, so notation and cosign, refuse others). */
+  serialNumberPositive: boolean;
   /** "C=US, ST=WA, O=Acme, CN=release", certificate order. */
   subject: string;
   issuer: string;
@@ -136,6 +138,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     sha256Thumbprint: createHash('sha256').update(der).digest('hex'),
     version: tbs.version + 1,
     serialNumberHex: Buffer.from(tbs.serialNumber).toString('hex'),
+    serialNumberPositive: isPositiveInteger(new Uint8Array(tbs.serialNumber)),
     subject: formatDistinguishedName(tbs.subject),
     issuer: formatDistinguishedName(tbs.issuer),
     subjectAttributes: describeName(tbs.subject),
@@ -204,3 +207,8 @@ export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Re-exported for callers that compare Names. */
 export { Name };
+
+/** A DER INTEGER's content bytes (two's complement, big-endian) hold a number > 0. */
+function isPositiveInteger(content: Uint8Array): boolean {
+  return content.length > 0 && (content[0]! & 0x80) === 0 && content.some((b) => b !== 0);
+}

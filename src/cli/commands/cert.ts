@@ -5,6 +5,7 @@ import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import type { GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 
 const certCreateCommand = defineCommand({
   command: 'create',
@@ -21,7 +22,7 @@ const certCreateCommand = defineCommand({
       .option('issuer-cert', { type: 'string', describe: "PEM certificate of --issuer-key (its public key must match)" })
       .option('days', { type: 'number', default: 365, describe: 'Validity in days from now' })
       .option('ca', { type: 'boolean', default: false, describe: 'Make a CA certificate (CA:TRUE, keyCertSign, cRLSign) instead of a code-signing one' })
-      .option('path-length', { type: 'number', describe: 'With --ca: basicConstraints path length limit' })
+      .option('path-length', { type: 'number', describe: 'With --ca: basicConstraints path length limit (a whole number >= 0)' })
       .option('import', { type: 'boolean', default: false, describe: 'Also write the certificate onto the token next to the pkcs11: key (same id and label)' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --import: replace a certificate already on the token for this key' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
@@ -39,6 +40,7 @@ const certCreateCommand = defineCommand({
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
+    warnAboutKeySpecs(context, [args.key, args['issuer-key']]);
     const pinFile = args['pin-file'];
     const keyOptions = {
       ...context.secrets,

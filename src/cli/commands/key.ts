@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
 import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
@@ -105,6 +106,7 @@ const exportCommand = defineCommand({
     ["$0 key export 'pkcs11:token=release;object=signer' --as openpgp --user-id 'Release <rel@example.com>' -o release.gpg", 'OpenPGP key for gpg --import (binary; .asc or --armor for text)'],
   ],
   run: async (args, context) => {
+    warnAboutKeySpecs(context, [args.key]);
     await finalizeHsmOnExit(args.key);
     const result = await exportPublicKey(args.key, {
       as: args.as,

@@ -10,6 +10,7 @@ import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 
 interface SignArgs {
   input: string;
@@ -24,7 +25,7 @@ interface SignArgs {
   annotation?: string[];
   expiry?: string;
   tsa?: string;
-  tsaCert?: string;
+  tsaRootCert?: string;
   notationManifest?: string;
   output?: string;
   record?: string;
@@ -49,7 +50,7 @@ export const signCommand = defineCommand<SignArgs>({
     .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
     .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
     .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
-    .option('tsa-cert', { type: 'string', describe: 'PEM certificate of the TSA; the token must verify with it' })
+    .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
     .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
     .option('output', { type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
     .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
@@ -60,7 +61,7 @@ export const signCommand = defineCommand<SignArgs>({
       'Sign with an HSM key in two formats (one login) and keep a record'],
     ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation --recursive --reference app:1.0',
       'Sign a multi-platform index and each platform manifest'],
-    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --expiry 365d',
+    ['$0 sign image.tar --key key.pem --cert chain.pem --format notation --tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry'],
     ["$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format gpg --identity registry.example.com/app:1.4 --lookaside ./sigstore",
       'GPG simple signing for podman/skopeo; the tar is left as it is'],
@@ -71,11 +72,15 @@ export const signCommand = defineCommand<SignArgs>({
     const formats = args.format ?? [];
     const runRegistry = defaultFormatRegistry({ gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
     runRegistry.select(formats); // unknown / missing --format before opening anything
+    warnAboutKeySpecs(context, [args.key]);
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
+    if (args.tsaRootCert !== undefined && args.tsa === undefined) {
+      throw airsignError('SIGN_BAD_OPTION', '--tsa-root-cert only applies with --tsa <url>');
+    }
     const tsaOptions: TsaOptions = {};
-    if (args.tsaCert !== undefined) tsaOptions.tsaCertificate = await readPemCertificate(args.tsaCert);
+    if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);
     const result = await signLayout(args.input, {
       key: args.key,
       keyOptions: {
@@ -117,19 +122,19 @@ function describeRecord(record: SigningRecord, output: string): string {
   return lines.join('\n');
 }
 
-async function readPemCertificate(path: string): Promise<Uint8Array> {
+async function readPemCertificates(path: string): Promise<Uint8Array[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let der: Uint8Array | undefined;
+  let certificates: Uint8Array[];
   try {
-    der = decodePemLabel(text, 'CERTIFICATE')[0];
+    certificates = decodePemLabel(text, 'CERTIFICATE');
   } catch (e) {
-    throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds a PEM block that is not valid base64`, { cause: e });
+    throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-root-cert ${path} holds a PEM block that is not valid base64`, { cause: e });
   }
-  if (der === undefined) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-cert ${path} holds no PEM certificate`);
-  return der;
+  if (certificates.length === 0) throw airsignError('TSA_BAD_CERTIFICATE', `--tsa-root-cert ${path} holds no PEM certificate`);
+  return certificates;
 }

@@ -4,7 +4,7 @@
  * only adapts it to the rules' vocabulary and maps parse failures to the caller's error kind
  * (key error when signing, verification error when verifying). The rules live in notation-chain.ts.
  */
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { AirsignError, ErrorCode } from '../../errors.js';
 import { KEY_USAGE_NAMES, parseCertificate, type CertificateInfo } from '../../x509/certificate-info.js';
 
@@ -38,32 +38,19 @@ export function parseNotationCertificate(
   fail: (code: ErrorCode, message: string, cause?: unknown) => AirsignError,
   where = 'certificate',
 ): NotationCertificate {
-  // Signing checks the same chain several times (each format's check, each envelope): parse once.
-  const key = createHash('sha256').update(der).digest('hex');
-  const cached = parsedCertificates.get(key);
-  if (cached !== undefined) return cached;
-  const result = parseUncached(der, fail, where);
-  if (parsedCertificates.size >= PARSED_CACHE_SIZE) parsedCertificates.delete(parsedCertificates.keys().next().value!);
-  parsedCertificates.set(key, result);
-  return result;
-}
-
-/** Parsed certificates by SHA-256 of their DER (immutable: callers only read them). */
-const parsedCertificates = new Map<string, NotationCertificate>();
-const PARSED_CACHE_SIZE = 64;
-
-function parseUncached(
-  der: Uint8Array,
-  fail: (code: ErrorCode, message: string, cause?: unknown) => AirsignError,
-  where: string,
-): NotationCertificate {
   let info: CertificateInfo;
   let x509: X509Certificate;
+  let publicKey: X509Certificate['publicKey'];
   try {
     info = parseCertificate(der);
     x509 = new X509Certificate(der);
+    // Node decodes the key lazily: a corrupt SubjectPublicKeyInfo throws here, not in the constructor.
+    publicKey = x509.publicKey;
   } catch (e) {
     throw fail('NOTATION_CERT_MALFORMED', `${where} is not a valid DER X.509 certificate`, e);
+  }
+  if (!info.serialNumberPositive) {
+    throw fail('NOTATION_CERT_MALFORMED', `${where} ("${info.subject}") has a negative or zero serial number, which Go 1.23 and later (notation) refuse to parse`);
   }
   const result: NotationCertificate = {
     der,
@@ -71,7 +58,7 @@ function parseUncached(
     rawSubject: info.subjectDer,
     rawIssuer: info.issuerDer,
     spki: info.publicKeySpki,
-    publicKey: x509.publicKey,
+    publicKey,
     notBefore: info.notBefore,
     notAfter: info.notAfter,
     signatureAlgorithm: info.signatureAlgorithm,

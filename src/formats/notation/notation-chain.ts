@@ -10,8 +10,9 @@
  *   dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; extended key
  *   usage, when present, without serverAuth, clientAuth, emailProtection, timeStamping, OCSPSigning or
  *   anyExtendedKeyUsage; basicConstraints, when present, not a CA; a key Notation can use;
- * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and
- *   keyUsage with keyCertSign.
+ * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and a
+ *   critical keyUsage with keyCertSign;
+ * - every serial number > 0 (Go 1.23+ refuses to parse a certificate with a negative or zero one).
  */
 import { AirsignError, airsignError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
@@ -56,6 +57,44 @@ export interface NotationChainOptions {
 }
 
 /**
+ * A chain that passed {@link prepareNotationChain}: made once per signing run and handed to every
+ * envelope of that run, so the rules (and the certificate signature checks) run once, not once per
+ * signature. Only prepareNotationChain makes these.
+ */
+export interface ValidatedNotationChain {
+  /** DER, leaf first, as checked. */
+  readonly chain: readonly Uint8Array[];
+  readonly certificates: readonly NotationCertificate[];
+  /** The signing key's SubjectPublicKeyInfo (DER) that the leaf certifies. */
+  readonly spki: Uint8Array;
+  /** The time every certificate was found valid at (the signing time). */
+  readonly at: Date;
+  readonly algorithm: NotationAlgorithm;
+}
+
+const validatedChains = new WeakSet<ValidatedNotationChain>();
+
+/** True for an object prepareNotationChain made (not a look-alike). */
+export function isValidatedNotationChain(value: unknown): value is ValidatedNotationChain {
+  return typeof value === 'object' && value !== null && validatedChains.has(value as ValidatedNotationChain);
+}
+
+/** {@link validateNotationChain}, keeping the parsed result for the run's envelopes and self-checks. */
+export function prepareNotationChain(chain: Uint8Array[], spki: Uint8Array, options: NotationChainOptions = {}): ValidatedNotationChain {
+  const at = options.at ?? new Date();
+  const { algorithm, certificates } = validate(chain, spki, at);
+  const result: ValidatedNotationChain = Object.freeze({
+    chain: Object.freeze(chain.map((der) => Uint8Array.from(der))),
+    certificates: Object.freeze(certificates),
+    spki: Uint8Array.from(spki),
+    at: new Date(at.getTime()),
+    algorithm,
+  });
+  validatedChains.add(result);
+  return result;
+}
+
+/**
  * Checks `chain` (DER, leaf first) against Notation's rules and that the leaf certifies `spki` (the
  * signing key's SubjectPublicKeyInfo, DER). Returns the algorithm the leaf key fixes. Throws
  * AirsignError kind `key` with codes NOTATION_NO_CERTIFICATE, NOTATION_CERT_MALFORMED,
@@ -64,6 +103,10 @@ export interface NotationChainOptions {
  * NOTATION_CERT_NOT_VALID.
  */
 export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, options: NotationChainOptions = {}): NotationAlgorithm {
+  return validate(chain, spki, options.at ?? new Date()).algorithm;
+}
+
+function validate(chain: Uint8Array[], spki: Uint8Array, at: Date): { algorithm: NotationAlgorithm; certificates: NotationCertificate[] } {
   // The key match first: a certificate for another key is the likelier mistake, and the clearer message.
   if (chain.length > 0) {
     const leaf = parseNotationCertificate(chain[0]!, keyFailure, 'the signing certificate');
@@ -77,8 +120,8 @@ export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, opt
         `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
     }
   }
-  const certs = checkNotationChain(chain, options.at ?? new Date(), keyFailure);
-  return notationAlgorithmFor(certs[0]!.spki);
+  const certificates = checkNotationChain(chain, at, keyFailure);
+  return { algorithm: notationAlgorithmFor(certificates[0]!.spki), certificates };
 }
 
 /** The rules without the key match, with the error kind chosen by `fail`; returns the parsed chain. */
@@ -152,6 +195,9 @@ function checkCa(cert: NotationCertificate, intermediatesBelow: number, fail: Er
   }
   if (cert.keyUsage === undefined || (cert.keyUsage.flags & KU_KEY_CERT_SIGN) === 0) {
     throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" lacks the keyCertSign key usage`);
+  }
+  if (!cert.keyUsage.critical) {
+    throw fail('NOTATION_CA_INVALID', `issuing certificate "${cert.subject}" has a keyUsage extension that is not critical, which Notation refuses`);
   }
 }
 

@@ -9,10 +9,16 @@ import type { SignatureRecord } from '../../signing-record.js';
 import { formatRfc3339 } from '../../rfc3339.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
-import { createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
-import { validateNotationChain } from './notation-chain.js';
+import { checkNotationAnnotations, createNotationEnvelope, type NotationEnvelopeType } from './notation-signer.js';
+import { prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
+
+/**
+ * The chain each run's check() validated, by the run's key info (both Notation formats share it):
+ * every envelope of the run reuses it instead of checking the chain again.
+ */
+const runChains = new WeakMap<SigningKeyInfo, ValidatedNotationChain>();
 
 export function createNotationFormat(type: NotationEnvelopeType): SignatureFormat {
   const id = type === 'jws' ? 'notation' : 'notation-cose';
@@ -21,15 +27,20 @@ export function createNotationFormat(type: NotationEnvelopeType): SignatureForma
     describe: type === 'jws'
       ? 'Notary Project signature, JWS envelope (application/jose+json), as notation v1.3 writes it'
       : 'Notary Project signature, COSE_Sign1 envelope (application/cose), as notation v1.3 writes it',
-    async check(key: SigningKeyInfo) {
+    checkAnnotations: checkNotationAnnotations,
+    async check(key: SigningKeyInfo, run = {}) {
       if (key.chain.length === 0) {
         throw airsignError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);
       }
       notationAlgorithmFor(key.backend.keyType);
-      validateNotationChain(key.chain, key.spki);
+      const at = run.signingTime === undefined ? undefined : new Date(Math.floor(run.signingTime.getTime() / 1000) * 1000);
+      const known = runChains.get(key);
+      if (known !== undefined && at !== undefined && known.at.getTime() === at.getTime()) return;
+      const validated = prepareNotationChain(key.chain, key.spki, at === undefined ? {} : { at });
+      if (at !== undefined) runChains.set(key, validated);
     },
     async sign(context: SignContext) {
-      const envelope = await createNotationEnvelope(type, context.key.backend, context.key.chain, {
+      const envelope = await createNotationEnvelope(type, context.key.backend, runChains.get(context.key) ?? context.key.chain, {
         target: context.subject,
         ...(Object.keys(context.annotations).length === 0 ? {} : { annotations: context.annotations }),
         signingTime: context.signingTime,

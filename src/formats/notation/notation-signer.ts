@@ -1,16 +1,21 @@
 /**
  * Creates a Notary Project signature envelope (JWS or COSE) over a manifest or index descriptor,
  * signing through a KeyBackend. Refuses, before anything is signed, every key and certificate chain
- * Notation would reject (see notation-chain.ts).
+ * Notation would reject (see notation-chain.ts), and, as notation-go's signer does, verifies each
+ * envelope it made (signature over the exact bytes, chain, payload) before handing it out.
  */
 import type { PlainDescriptor } from '../../descriptor.js';
-import { airsignError } from '../../errors.js';
+import { airsignError, isAirsignError } from '../../errors.js';
 import type { HashAlgorithm, KeyBackend } from '../../key-backend.js';
 import { MediaType } from '../../media-types.js';
-import { buildJwsEnvelope } from './jws-envelope.js';
+import { buildJwsEnvelope, parseJwsEnvelope } from './jws-envelope.js';
 import { notationAlgorithmFor, notationAlgorithmInfo, type NotationAlgorithm } from './notation-algorithm.js';
-import { validateNotationChain } from './notation-chain.js';
+import { isValidatedNotationChain, prepareNotationChain, type ValidatedNotationChain } from './notation-chain.js';
+import { bytesEqual } from '../../bytes.js';
 import { notationPayloadBytes } from './notation-payload.js';
+import type { Malformed, ParsedNotationEnvelope } from './notation-envelope-types.js';
+import { notationMalformed, verifyParsedNotationEnvelope } from './verify-parsed-envelope.js';
+import { fitRsaSignature, rsaModulusLength } from '../../keys/signature-encoding.js';
 
 export type NotationEnvelopeType = 'jws' | 'cose';
 
@@ -35,22 +40,39 @@ export interface NotationEnvelope {
   algorithm: NotationAlgorithm;
 }
 
+/** Annotation keys under this prefix are Notation's own; notation refuses them from users (`-a`). */
+export const NOTATION_RESERVED_ANNOTATION_PREFIX = 'io.cncf.notary.';
+
+/** Throws SIGN_BAD_ANNOTATION for a user annotation in Notation's reserved namespace. */
+export function checkNotationAnnotations(annotations: Record<string, string> | undefined): void {
+  for (const key of Object.keys(annotations ?? {})) {
+    if (key.startsWith(NOTATION_RESERVED_ANNOTATION_PREFIX)) {
+      throw airsignError('SIGN_BAD_ANNOTATION',
+        `--annotation ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`);
+    }
+  }
+}
+
 export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
   return type === 'jws' ? MediaType.Jws : MediaType.Cose;
 }
 
 /**
  * Signs `request.target` as a Notation envelope of `type` with `key`, whose certificate chain (DER,
- * leaf first, root last) is `chain`. Throws AirsignError kind `key` for unusable keys and chains
- * (NOTATION_KEY_UNSUPPORTED, KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) and kind
- * `input` for a bad request (NOTATION_BAD_EXPIRY, NOTATION_BAD_TIME).
+ * leaf first, root last) is `chain`: either the DER certificates (checked here), or the result of
+ * prepareNotationChain at the signing time, made once for a run of several signatures. Throws
+ * AirsignError kind `key` for unusable keys and chains (NOTATION_KEY_UNSUPPORTED,
+ * KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) or an envelope that does not verify
+ * (NOTATION_SELF_CHECK_FAILED), and kind `input` for a bad request (NOTATION_BAD_EXPIRY,
+ * NOTATION_BAD_TIME, SIGN_BAD_ANNOTATION).
  */
 export async function createNotationEnvelope(
   type: NotationEnvelopeType,
   key: KeyBackend,
-  chain: Uint8Array[],
+  chain: Uint8Array[] | ValidatedNotationChain,
   request: NotationSignRequest,
 ): Promise<NotationEnvelope> {
+  checkNotationAnnotations(request.annotations);
   const signingTime = wholeSeconds(request.signingTime, 'signing time');
   const expiry = request.expiry === undefined ? undefined : wholeSeconds(request.expiry, 'expiry');
   if (expiry !== undefined && expiry <= signingTime) {
@@ -59,28 +81,64 @@ export async function createNotationEnvelope(
   // The key type alone already rules out Ed25519 and odd RSA sizes, before any certificate is read.
   notationAlgorithmFor(key.keyType);
   const spki = await key.publicKeySpki();
-  const algorithm = notationAlgorithmInfo(validateNotationChain(chain, spki, { at: signingTime }));
+  // A chain prepared for this run at this signing time and key is used as it is; anything else is checked now.
+  const validated = isValidatedNotationChain(chain) && chain.at.getTime() === signingTime.getTime() && bytesEqual(chain.spki, spki)
+    ? chain
+    : prepareNotationChain(isValidatedNotationChain(chain) ? [...chain.chain] : chain, spki, { at: signingTime });
+  const algorithm = notationAlgorithmInfo(validated.algorithm);
   const timestamper = request.timestamper;
+  const payload = notationPayloadBytes(type, request.target, request.annotations);
   const input = {
     algorithm,
-    payload: notationPayloadBytes(type, request.target, request.annotations),
+    payload,
     signingTime,
     ...(expiry === undefined ? {} : { expiry }),
-    chain,
+    chain: [...validated.chain],
     signingAgent: request.signingAgent,
     sign: async (bytes: Uint8Array) => {
       const signature = await key.sign(bytes, algorithm.scheme);
-      const expected = algorithm.scheme.algorithm === 'ecdsa' ? ecSignatureLength(algorithm.name) : undefined;
+      if (algorithm.scheme.algorithm === 'rsa-pss') return fitRsaSignature(signature, rsaModulusLength(algorithm.keyType));
+      const expected = ecSignatureLength(algorithm.name);
       if (expected !== undefined && signature.length !== expected) {
         throw airsignError('NOTATION_SIGNATURE_SHAPE', `the key returned a ${signature.length}-byte ECDSA signature, expected raw r‖s of ${expected} bytes`);
       }
       return signature;
     },
-    ...(timestamper === undefined ? {} : { timestamp: (signature: Uint8Array) => timestamper(signature, algorithm.hash) }),
+    ...(timestamper === undefined ? {} : {
+      timestamp: async (signature: Uint8Array) => {
+        const token = await timestamper(signature, algorithm.hash);
+        // The TSA client checked the token itself; its time must also fall inside the chain's validity.
+        (await import('../../timestamp/time-stamp-token.js')).checkTimeStampCoversChain(token, signature, algorithm.hash, validated.certificates);
+        return token;
+      },
+    }),
   };
   // COSE (and its CBOR code) loads only when a COSE envelope is asked for.
-  const bytes = type === 'jws' ? await buildJwsEnvelope(input) : await (await import('./cose-envelope.js')).buildCoseEnvelope(input);
-  return { mediaType: notationEnvelopeMediaType(type), bytes, algorithm: algorithm.name };
+  const cose = type === 'cose' ? await import('./cose-envelope.js') : undefined;
+  const bytes = cose === undefined ? await buildJwsEnvelope(input) : await cose.buildCoseEnvelope(input);
+  const mediaType = notationEnvelopeMediaType(type);
+  selfCheck((malformed) => (cose === undefined ? parseJwsEnvelope(bytes, malformed) : cose.parseCoseEnvelope(bytes, malformed)), validated, request.target);
+  return { mediaType, bytes, algorithm: algorithm.name };
+}
+
+/**
+ * Verifies the envelope just made, as notation-go's signer does before returning one: the
+ * signature over the exact bytes with the leaf key, the headers, the chain it carries (the one
+ * checked for this run), and that the payload names the target. A failure means the key or token
+ * signed something else or returned a broken signature; nothing is written.
+ */
+function selfCheck(parse: (malformed: Malformed) => ParsedNotationEnvelope, validated: ValidatedNotationChain, target: PlainDescriptor): void {
+  let verified;
+  try {
+    verified = verifyParsedNotationEnvelope(parse(notationMalformed), { validatedChain: validated });
+  } catch (error) {
+    const why = isAirsignError(error) ? error.message : String(error);
+    throw airsignError('NOTATION_SELF_CHECK_FAILED', `the signature just made does not verify (${why}); nothing was written`, { cause: error });
+  }
+  const got = verified.payload.targetArtifact;
+  if (got.digest !== target.digest || got.mediaType !== target.mediaType || got.size !== target.size) {
+    throw airsignError('NOTATION_SELF_CHECK_FAILED', 'the signature just made names another target; nothing was written');
+  }
 }
 
 function ecSignatureLength(name: NotationAlgorithm): number | undefined {

@@ -13,6 +13,7 @@ import {
   checkDigestLength,
   digestInfo,
   ecScalarLength,
+  fitRsaSignature,
   hashLength,
   hashMessage,
   keyTypeOfSpki,
@@ -176,10 +177,13 @@ export class Pkcs11KeyBackend implements KeyBackend {
       }
       case 'rsa-pss': {
         const parameter = { type: lib.CK_PARAMS_RSA_PSS, hashAlg: HASH_MECH(lib)[scheme.hash], mgf: MGF(lib)[scheme.hash], saltLen: hashLength(scheme.hash) };
-        return this.#raw({ mechanism: lib.CKM_RSA_PKCS_PSS, parameter }, digest, rsaModulusLength(this.keyType));
+        const k = rsaModulusLength(this.keyType);
+        return fitRsaSignature(this.#raw({ mechanism: lib.CKM_RSA_PKCS_PSS, parameter }, digest, k), k);
       }
-      case 'rsa-pkcs1':
-        return this.#raw({ mechanism: lib.CKM_RSA_PKCS }, digestInfo(scheme.hash, digest), rsaModulusLength(this.keyType));
+      case 'rsa-pkcs1': {
+        const k = rsaModulusLength(this.keyType);
+        return fitRsaSignature(this.#raw({ mechanism: lib.CKM_RSA_PKCS }, digestInfo(scheme.hash, digest), k), k);
+      }
     }
   }
 

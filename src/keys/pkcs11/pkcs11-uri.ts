@@ -3,7 +3,8 @@
  *   pkcs11:token=rel;object=signer;id=%01?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin
  * Path attributes are separated by `;` (cosign also takes `&`), query attributes by `&`. Values are
  * percent-decoded; `id` is bytes. Unknown attributes are ignored (as cosign). The PIN (`pin-value`)
- * is kept out of every string form and out of JSON/inspect output.
+ * is kept out of every string form and out of JSON/inspect output, and no error message quotes a
+ * part of the URI that could be a piece of it (a PIN holding an unencoded `;` or `&` is split there).
  */
 import { airsignError } from '../../errors.js';
 
@@ -26,8 +27,22 @@ export interface Pkcs11Uri {
 
 const OBJECT_TYPES = new Set<Pkcs11ObjectType>(['private', 'public', 'cert', 'secret-key', 'data']);
 
+/** RFC 7512 attribute names (and cosign's); only these are ever named in a message. */
+const KNOWN_ATTRIBUTES = new Set([
+  'token', 'object', 'id', 'slot-id', 'type', 'module-path', 'module-name', 'pin-value', 'pin-source',
+  'manufacturer', 'model', 'serial', 'library-manufacturer', 'library-description', 'library-version',
+  'slot-description', 'slot-manufacturer',
+]);
+
+const PIN_ENCODING_HINT = 'a ";" or "&" inside a PIN must be percent-encoded as %3B or %26';
+
 function bad(why: string): never {
   throw airsignError('PKCS11_URI_INVALID', `invalid PKCS#11 URI: ${why}`);
+}
+
+/** True when the URI text carries the PIN inline (`pin-value=`). */
+export function hasInlinePin(uri: string): boolean {
+  return /(^|[:;&?])\s*pin-value\s*=/i.test(uri);
 }
 
 /** Percent-decodes to bytes (RFC 3986); other characters are taken as UTF-8. */
@@ -38,7 +53,7 @@ function percentDecodeBytes(value: string, name: string): Uint8Array {
     const ch = value[i] as string;
     if (ch === '%') {
       const hex = value.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) bad(`bad percent-encoding in ${name}`);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) bad(`bad percent-encoding in ${name}${name === 'pin-value' ? ' (a "%" in a PIN is written %25)' : ''}`);
       out.push(parseInt(hex, 16));
       i += 2;
     } else {
@@ -74,12 +89,14 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
     ...path.split(/[;&]/).map((a) => ({ a, inQuery: false })),
     ...query.split('&').map((a) => ({ a, inQuery: true })),
   ].filter(({ a }) => a !== '');
-  for (const { a } of attrs) {
+  const hint = hasInlinePin(uri) ? ` (${PIN_ENCODING_HINT})` : '';
+  for (const [index, { a }] of attrs.entries()) {
     const eq = a.indexOf('=');
-    if (eq <= 0) bad(`attribute "${a.includes('pin') ? 'pin…' : a}" has no value`);
+    // Never quote the part: it may be the tail of a PIN split at an unencoded ";" or "&".
+    if (eq <= 0) bad(`part ${index + 1} has no "=" (every attribute is name=value)${hint}`);
     const name = a.slice(0, eq).toLowerCase();
     const raw = a.slice(eq + 1);
-    if (seen.has(name)) bad(`attribute ${name} is repeated`);
+    if (seen.has(name)) bad(`${KNOWN_ATTRIBUTES.has(name) ? `attribute ${name}` : `an attribute (part ${index + 1})`} is repeated${hint}`);
     seen.add(name);
     switch (name) {
       case 'token':
@@ -93,13 +110,13 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
         break;
       case 'slot-id': {
         const text = percentDecode(raw, name);
-        if (!/^[0-9]+$/.test(text)) bad('slot-id must be a decimal number');
+        if (!/^[0-9]+$/.test(text)) bad(`slot-id must be a decimal number${hint}`);
         fields.slotId = BigInt(text);
         break;
       }
       case 'type': {
         const text = percentDecode(raw, name);
-        if (!OBJECT_TYPES.has(text as Pkcs11ObjectType)) bad(`unknown object type ${text}`);
+        if (!OBJECT_TYPES.has(text as Pkcs11ObjectType)) bad(`type must be one of ${[...OBJECT_TYPES].join(', ')}${hint}`);
         fields.type = text as Pkcs11ObjectType;
         break;
       }
@@ -112,7 +129,7 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
       case 'pin-source': {
         const text = percentDecode(raw, name);
         const m = /^file:(?:\/\/(?=\/))?(.+)$/.exec(text);
-        if (!m) bad('pin-source must be a file: URI (pin-source=file:/path/to/pin)');
+        if (!m) bad(`pin-source must be a file: URI (pin-source=file:/path/to/pin)${hint}`);
         fields.pinSource = m[1] as string;
         break;
       }

@@ -112,6 +112,18 @@ describe('cert create with file keys', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--path-length takes a whole number >= 0, and only with --ca', () => {
+    const out = join(dir, 'pl.crt');
+    expectCleanFailure(runCli(['cert', 'create', '--key', rootKey, '--subject', 'CN=x', '--path-length', '1', '-o', out]), 2, /--path-length only applies to a CA certificate/);
+    for (const bad of ['-1', '1.5', 'abc']) {
+      expectCleanFailure(runCli(['cert', 'create', '--key', rootKey, '--subject', 'CN=x', '--ca', `--path-length=${bad}`, '-o', out]), 2, /--path-length must be a whole number >= 0/);
+    }
+    expect(existsSync(out)).toBe(false);
+    const ok = runCli(['cert', 'create', '--key', rootKey, '--subject', 'CN=x', '--ca', '--path-length', '0', '-o', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(openssl(['x509', '-in', out, '-noout', '-text']).out).toMatch(/CA:TRUE, pathlen:0/);
+  });
+
   it('has --help with examples', () => {
     const r = runCli(['cert', 'create', '--help']);
     expect(r.code).toBe(0);

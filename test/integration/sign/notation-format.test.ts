@@ -103,7 +103,7 @@ describe.each(cases)('notation formats with a %s key', (kind, algorithm) => {
     it(`${id}: --tsa puts an RFC 3161 token over the raw signature that openssl ts -verify accepts`, async () => {
       tsa.mode = 'ok';
       const key = await keyInfo(backend, chain.chain);
-      const out = await registry.get(id).sign(context(key, { timestamper: createTsaTimestamper(tsa.url, { tsaCertificate: tsa.tsaCertDer }) }));
+      const out = await registry.get(id).sign(context(key, { timestamper: createTsaTimestamper(tsa.url, { rootCertificates: [tsa.rootDer] }) }));
       const envelope = out.blobs[1]!;
       const mediaType = id === 'notation' ? MediaType.Jws : MediaType.Cose;
       const verified = verifyNotationEnvelope(mediaType, envelope);

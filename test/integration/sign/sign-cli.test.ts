@@ -259,7 +259,7 @@ describe('--tsa with a local RFC 3161 server', () => {
     const dir = freshDir('tsa');
     const input = copySample(dir, 'single.tar');
     const result = await runCliAsync(['sign', input, '--key', rsa.keyPath, '--cert', rsa.chainPath, '--format', 'notation', '--format', 'notation-cose',
-      '--tsa', tsa.url, '--tsa-cert', tsa.tsaCertPath, '--json']);
+      '--tsa', tsa.url, '--tsa-root-cert', tsa.rootPath, '--json']);
     expectSuccess(result);
     const record = JSON.parse(result.stdout) as SigningRecord;
     expect(record.signatures).toHaveLength(2);
@@ -280,13 +280,54 @@ describe('--tsa with a local RFC 3161 server', () => {
     const input = copySample(dir, 'single.tar');
     const before = sha256File(input);
     const result = await runCliAsync(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa', tsa.url,
-      '--output', join(dir, 'out.tar'), '--record', join(dir, 'rec.json')]);
+      '--tsa-root-cert', tsa.rootPath, '--output', join(dir, 'out.tar'), '--record', join(dir, 'rec.json')]);
     tsa.mode = 'ok';
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^airsign: error: .*HTTP 500\n$/);
     expect(sha256File(input)).toBe(before);
     expect(listDir(dir)).toEqual(['single.tar']);
   });
+
+  it('--tsa needs the TSA root; --tsa-cert is an alias of --tsa-root-cert', async () => {
+    const dir = freshDir('tsa-root');
+    const input = copySample(dir, 'single.tar');
+    const before = sha256File(input);
+    const requests = tsa.requests;
+    const missing = await runCliAsync(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa', tsa.url, '--json']);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'TSA_ROOT_REQUIRED' } });
+    expect(tsa.requests).toBe(requests);
+    expect(sha256File(input)).toBe(before);
+    const alias = await runCliAsync(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa', tsa.url,
+      '--tsa-cert', tsa.rootPath, '--json']);
+    expectSuccess(alias);
+    expect(tsa.requests).toBe(requests + 1);
+  });
+
+  // Tokens Notation would refuse: the command fails with exit 2, nothing is written.
+  const faults: Array<[LocalTsa['mode'], string]> = [
+    ['wide-accuracy', 'TSA_TIME_OUTSIDE_VALIDITY'],
+    ['other-root', 'TSA_TOKEN_UNTRUSTED'],
+    ['ess-v1', 'TSA_ESS_MISSING'],
+    ['sha1', 'TSA_WEAK_ALGORITHM'],
+    ['eku-not-critical', 'TSA_CERT_EKU'],
+  ];
+  for (const [mode, code] of faults) {
+    it(`a TSA token with fault ${mode} → exit 2 ${code}, nothing written`, async () => {
+      const dir = freshDir(`tsa-${mode}`);
+      const input = copySample(dir, 'single.tar');
+      const before = sha256File(input);
+      tsa.mode = mode;
+      const result = await runCliAsync(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa', tsa.url,
+        '--tsa-root-cert', tsa.rootPath, '--record', join(dir, 'rec.json'), '--json']);
+      tsa.mode = 'ok';
+      expect(result.code, result.stderr).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code, kind: 'input' } });
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(sha256File(input)).toBe(before);
+      expect(listDir(dir)).toEqual(['single.tar']);
+    });
+  }
 });
 
 function rawCoseSignature(bytes: Uint8Array): Uint8Array {
@@ -318,6 +359,8 @@ describe('bad input: one line, exit code, input untouched, no output, no record,
     { name: 'a wrong --reference', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--reference', 'registry.example/app:9.9'], code: 2, message: /9\.9/ },
     { name: 'a bad --expiry', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--expiry', 'soon'], code: 2, message: /--expiry/ },
     { name: 'a bad --annotation', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--annotation', 'novalue'], code: 2, message: /--annotation/ },
+    { name: 'a reserved io.cncf.notary. --annotation', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--annotation', 'io.cncf.notary.signingTime=x'], code: 2, message: /reserved io\.cncf\.notary\.\* namespace/ },
+    { name: '--tsa-root-cert without --tsa', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa-root-cert', ec.rootPath], code: 2, message: /--tsa-root-cert only applies with --tsa/ },
     { name: 'a bad --tsa URL', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--tsa', 'ftp://tsa'], code: 2, message: /--tsa/ },
     { name: 'a missing key file', args: () => ['--key', join(work, 'nope.pem'), '--cert', ec.chainPath, '--format', 'notation'], code: 3, message: /nope\.pem/ },
     { name: 'a stripped tar that lacks the manifest', args: () => ['--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation'], code: 2, message: /442991fd|manifest|missing/i, input: () => strippedNoManifest },
@@ -385,7 +428,7 @@ describe('bad input: one line, exit code, input untouched, no output, no record,
   it('--help lists the options and examples', () => {
     const result = runCli(['sign', '--help']);
     expect(result.code).toBe(0);
-    for (const option of ['--key', '--format', '--cert', '--reference', '--recursive', '--annotation', '--expiry', '--tsa', '--notation-manifest', '--output', '--record']) {
+    for (const option of ['--key', '--format', '--cert', '--reference', '--recursive', '--annotation', '--expiry', '--tsa', '--tsa-root-cert', '--notation-manifest', '--output', '--record']) {
       expect(result.stdout).toContain(option);
     }
     expect(result.stdout).toMatch(/Examples:/);

@@ -86,7 +86,10 @@ describe('SoftHSM refusals', () => {
     const chain = makeTestChain('ed25519', { publicKeyPem: exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ed25519') });
     const result = runCli(['sign', input, '--key', uri('ed25519', `pin-value=${hsm.pin}`), '--cert', chain.chainPath, '--format', 'notation'], { env: hsm.env });
     expect(result.code, result.stderr).toBe(3);
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    // The inline PIN earns one warning line (argv is visible in ps), then the one-line error.
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^airsign: warning: the PIN is given inline \(pin-value=\)/);
     expect(sha256File(input)).toBe(before);
     expect(listDir(dir)).toEqual(['single.tar']);
   });

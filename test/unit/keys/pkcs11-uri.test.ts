@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../../../src/keys/pkcs11/pkcs11-uri.js';
 import { pkcs11Error } from '../../../src/keys/pkcs11/pkcs11-errors.js';
+import { assertNotMistypedPkcs11Uri, keySpecWarnings } from '../../../src/keys/open-key.js';
 
 describe('parsePkcs11Uri (RFC 7512 as cosign accepts it)', () => {
   it('parses the cosign-style example', () => {
@@ -64,6 +65,39 @@ describe('parsePkcs11Uri (RFC 7512 as cosign accepts it)', () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain('Zz9-secret');
     }
+  });
+});
+
+describe('a PIN split by an unencoded ; or & is never quoted', () => {
+  it.each([
+    ['& in the query', 'pkcs11:token=t;object=o?pin-value=Top&Secret77'],
+    ['; in the path', 'pkcs11:token=t;pin-value=Top;Secret77;object=o'],
+    ['a repeated fragment name', 'pkcs11:token=t;object=o?pin-value=Top&Secret77=1&Secret77=2'],
+    ['a fragment taken for the type', 'pkcs11:token=t;object=o;pin-value=Top;type=Secret77'],
+    ['a fragment taken for the slot id', 'pkcs11:object=o;pin-value=Top;slot-id=Secret77'],
+    ['a % in the PIN', 'pkcs11:token=t;object=o?pin-value=50%Secret77'],
+  ])('%s', (_name, uri) => {
+    let message = '';
+    try {
+      parsePkcs11Uri(uri);
+    } catch (error) {
+      message = (error as Error).message;
+      expect(error).toMatchObject({ code: 'PKCS11_URI_INVALID', kind: 'input' });
+    }
+    expect(message).not.toBe('');
+    expect(message).not.toMatch(/Secret77|Top/);
+    expect(message).toMatch(/%3B|%25/);
+  });
+
+  it('refuses a key spec that looks like a mistyped URI without echoing it, and warns about an inline PIN', () => {
+    for (const spec of ['pkcs11;token=t;object=o?pin-value=Secret77', ' pkcs11:token=t;object=o', 'PKCS11 :token=t', 'pkcs:token=t', './key.pem?pin-value=Secret77']) {
+      expect(() => assertNotMistypedPkcs11Uri(spec), spec).toThrow(expect.objectContaining({ code: 'PKCS11_URI_INVALID', message: expect.not.stringMatching(/Secret|token=/) }));
+    }
+    for (const spec of ['pkcs11:token=t;object=o', 'key.pem', 'pkcs11-signer.pem', 'keys/pkcs11.pem']) expect(() => assertNotMistypedPkcs11Uri(spec), spec).not.toThrow();
+    expect(keySpecWarnings('pkcs11:token=t;object=o?pin-value=Secret77')).toHaveLength(1);
+    expect(keySpecWarnings('pkcs11:token=t;object=o?pin-value=Secret77')[0]).not.toContain('Secret77');
+    expect(keySpecWarnings('pkcs11:token=t;object=o?pin-source=file:/p')).toEqual([]);
+    expect(keySpecWarnings('key.pem')).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  fitRsaSignature,
   derToRawEcdsa,
   digestInfo,
   keyTypeOf,
@@ -92,5 +93,24 @@ describe('key types and SPKI from raw parts', () => {
       expect(verify(hash, message, publicKey, sig)).toBe(true);
     }
     expect(() => digestInfo('sha256', new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'KEY_DIGEST_LENGTH' }));
+  });
+});
+
+describe('RSA signatures as k-byte strings (RFC 8017 I2OSP)', () => {
+  it('puts back the leading zero bytes a token dropped; refuses longer or far shorter ones', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const message = Buffer.from('x');
+    // Find a message whose PKCS#1 v1.5 signature starts with 0x00 (deterministic, 1 in 256).
+    let n = 0;
+    let signature = sign('sha256', message, privateKey);
+    while (signature[0] !== 0) signature = sign('sha256', Buffer.from(`x${++n}`), privateKey);
+    const data = Buffer.from(n === 0 ? 'x' : `x${n}`);
+    const fitted = fitRsaSignature(signature.subarray(1), 256);
+    expect(fitted.length).toBe(256);
+    expect(verify('sha256', data, publicKey, fitted)).toBe(true);
+    expect(verify('sha256', data, publicKey, signature.subarray(1))).toBe(false);
+    expect(fitRsaSignature(signature, 256)).toBe(signature);
+    expect(() => fitRsaSignature(new Uint8Array(257), 256)).toThrow(expect.objectContaining({ code: 'KEY_SIGNATURE_LENGTH', kind: 'key' }));
+    expect(() => fitRsaSignature(new Uint8Array(100), 256)).toThrow(expect.objectContaining({ code: 'KEY_SIGNATURE_LENGTH' }));
   });
 });

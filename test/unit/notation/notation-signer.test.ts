@@ -11,6 +11,8 @@ import { MediaType } from '../../../src/media-types.js';
 import { nodeCryptoKeyBackend } from '../../helpers/node-crypto-key-backend.js';
 import { createTestPki, generateKey, selfSignedLeaf, type TestPki } from '../../helpers/notation-pki.js';
 import { verifyWithPython } from '../../helpers/notation-peer.js';
+import { startLocalTsa } from '../../helpers/local-tsa.js';
+import { createTsaTimestamper } from '../../../src/timestamp/tsa-client.js';
 
 const TARGET = { mediaType: MediaType.OciManifest, digest: `sha256:${'ab'.repeat(32)}`, size: 1234 };
 // Set once the test certificates exist (they are valid from their creation): now, with a fraction
@@ -129,18 +131,21 @@ describe('createNotationEnvelope', () => {
 
   it('asks the timestamper for a token over the raw signature with the algorithm hash and stores it unprotected', async () => {
     const { pem, chain } = signers.get('P-384')!;
-    const token = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]);
+    const tsa = await startLocalTsa();
+    const stamp = createTsaTimestamper(tsa.url, { rootCertificates: [tsa.rootDer] });
     for (const type of ['jws', 'cose'] as NotationEnvelopeType[]) {
-      const calls: { signature: Uint8Array; hash: string }[] = [];
+      const calls: { signature: Uint8Array; hash: string; token: Uint8Array }[] = [];
       const envelope = await createNotationEnvelope(type, nodeCryptoKeyBackend(pem), chain, {
         ...REQUEST,
+        signingTime: new Date(),
         timestamper: async (signature, hash) => {
-          calls.push({ signature, hash });
+          const token = await stamp(signature, hash);
+          calls.push({ signature, hash, token });
           return token;
         },
       });
       const verified = verifyNotationEnvelope(envelope.mediaType, envelope.bytes);
-      expect(verified.timestampToken).toEqual(token);
+      expect(verified.timestampToken).toEqual(calls[0]!.token);
       expect(calls).toHaveLength(1);
       expect(calls[0]!.hash).toBe('sha384');
       const signature = type === 'jws'
@@ -152,6 +157,57 @@ describe('createNotationEnvelope', () => {
         expect(Object.keys(header)).toEqual(['io.cncf.notary.timestampSignature', 'x5c', 'io.cncf.notary.signingAgent']);
       }
     }
+    // A token that does not cover the signature it is stored with is refused.
+    const other = await stamp(new Uint8Array(96), 'sha384');
+    await expect(createNotationEnvelope('jws', nodeCryptoKeyBackend(pem), chain, { ...REQUEST, signingTime: new Date(), timestamper: async () => other }))
+      .rejects.toMatchObject({ code: 'TSA_IMPRINT_MISMATCH' });
+    await tsa.close();
+  });
+});
+
+describe('createNotationEnvelope checks what it made (sign, then verify)', () => {
+  it('refuses an envelope whose signature does not verify: a key that signs other bytes', async () => {
+    for (const alg of ['P-256', 'RSA-2048'] as const) {
+      const { pem, chain } = signers.get(alg)!;
+      const honest = nodeCryptoKeyBackend(pem);
+      const liar = { ...honest, sign: (message: Uint8Array, scheme: Parameters<typeof honest.sign>[1]) => honest.sign(Uint8Array.from([...message, 0]), scheme) };
+      for (const type of ['jws', 'cose'] as NotationEnvelopeType[]) {
+        const error = await failure(createNotationEnvelope(type, liar, chain, REQUEST));
+        expect(error).toMatchObject({ code: 'NOTATION_SELF_CHECK_FAILED', kind: 'key' });
+        expect(error.message).toMatch(/does not verify.*nothing was written/);
+      }
+    }
+  });
+
+  it('left-pads an RSA signature a token returned without its leading zero byte; refuses one longer than the modulus', async () => {
+    const { pem, chain } = signers.get('RSA-2048')!;
+    const honest = nodeCryptoKeyBackend(pem);
+    let stripped = 0;
+    const shortening = {
+      ...honest,
+      // PSS is randomized: sign until the signature starts with 0x00 (1 in 256), then drop that byte, as some tokens do.
+      async sign(message: Uint8Array, scheme: Parameters<typeof honest.sign>[1]) {
+        for (;;) {
+          const signature = await honest.sign(message, scheme);
+          if (signature[0] === 0) {
+            stripped += 1;
+            return signature.subarray(1);
+          }
+        }
+      },
+    };
+    for (const type of ['jws', 'cose'] as NotationEnvelopeType[]) {
+      const envelope = await createNotationEnvelope(type, shortening, chain, REQUEST);
+      const signature = type === 'jws'
+        ? Buffer.from((JSON.parse(new TextDecoder().decode(envelope.bytes)) as { signature: string }).signature, 'base64url')
+        : ((decodeCbor(envelope.bytes) as CborTag).value as Uint8Array[])[3]!;
+      expect(signature.length).toBe(256);
+      expect(signature[0]).toBe(0);
+      expect(verifyNotationEnvelope(envelope.mediaType, envelope.bytes).algorithm).toBe('PS256');
+    }
+    expect(stripped).toBe(2);
+    const lengthening = { ...honest, sign: async (m: Uint8Array, s: Parameters<typeof honest.sign>[1]) => Uint8Array.from([0, ...(await honest.sign(m, s))]) };
+    expect(await failure(createNotationEnvelope('jws', lengthening, chain, REQUEST))).toMatchObject({ code: 'KEY_SIGNATURE_LENGTH', kind: 'key' });
   });
 });
 

@@ -1,0 +1,8 @@
+/** Shows, once per run, the library's warnings about how key specs were given (a PIN on the command line). */
+import { keySpecWarnings } from '../keys/open-key.js';
+import type { CommandContext } from './command.js';
+
+export function warnAboutKeySpecs(context: CommandContext, specs: ReadonlyArray<string | undefined>): void {
+  const warnings = new Set(specs.flatMap((spec) => (spec === undefined ? [] : keySpecWarnings(spec))));
+  for (const warning of warnings) context.log(`warning: ${warning}`);
+}
