@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   COSIGN_SIG_MANIFEST_INVALID: 'input',
   DN_INVALID: 'input',
   DOCKER_REFERENCE_INVALID: 'input',
+  GPG_LOOKASIDE_REQUIRED: 'input',
+  GPG_LOOKASIDE_UNUSABLE: 'input',
   GZIP_CORRUPT: 'input',
   IDENTITY_INVALID: 'input',
   IDENTITY_REQUIRED: 'input',

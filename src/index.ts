@@ -37,11 +37,13 @@ export { createFormatRegistry } from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
 export { defaultFormatRegistry, defaultFormats, DEFAULT_FORMATS } from './formats/default-formats.js';
 export type { DefaultFormatOptions } from './formats/default-formats.js';
-export type { SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper, LayoutReader, IndexEntryEdit } from './formats/signature-format.js';
+export type { ExternalFile, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper, LayoutReader, IndexEntryEdit } from './formats/signature-format.js';
 export { createCosignSigFormat } from './formats/cosign/cosign-sig-format.js';
 export { createCosignBundleFormat } from './formats/cosign/cosign-bundle-format.js';
 export { parseDockerReference, normalizeIdentity } from './formats/docker-reference.js';
 export type { DockerReference } from './formats/docker-reference.js';
+export { createGpgFormat } from './formats/gpg/gpg-format.js';
+export type { GpgFormatOptions } from './formats/gpg/gpg-format.js';
 export { createTsaTimestamper } from './timestamp/tsa-client.js';
 export type { TsaOptions } from './timestamp/tsa-client.js';
 

@@ -24,10 +24,16 @@ export interface SignatureRecord {
   publicKeyFingerprint: string;
   /** sha256 of each certificate's DER in chain order (leaf first), lowercase hex. */
   certificateThumbprints: string[];
-  /** The signature manifest added to index.json. */
-  signatureManifest: PlainDescriptor;
-  /** The envelope / signature blob. */
+  /** The signature manifest added to index.json (absent for GPG: its signature is outside the layout). */
+  signatureManifest?: PlainDescriptor;
+  /** The envelope / signature blob (for GPG: the OpenPGP signed message). */
   signature: PlainDescriptor;
+  /** The registry identity signed (`docker-reference`, normalized), for GPG and cosign. */
+  identity?: string;
+  /** A signature written outside the layout: its path (GPG: the lookaside `signature-N`). */
+  file?: string;
+  /** The OpenPGP v4 fingerprint of the signing key, 40 uppercase hex digits (GPG). */
+  openpgpFingerprint?: string;
   /** Signature algorithm, e.g. ES256 or PS384. */
   algorithm: string;
   /** RFC 3339, UTC, whole seconds. */
@@ -41,8 +47,6 @@ export interface SignatureRecord {
    * layout already held (this run added one more); absent when there were none.
    */
   existingSignatures?: string[];
-  /** The docker reference written into the payload (cosign, GPG). */
-  identity?: string;
   /** The index.json tag the signature manifest carries (cosign `sha256-<hex>.sig`). */
   tag?: string;
   /** True when an identical signature was already there and nothing was added. */

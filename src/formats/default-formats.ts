@@ -1,7 +1,8 @@
 /**
  * The formats `airsign sign` offers, in `--help` order, each created with its own options (a format's
- * options belong to it, not to the shared sign context). Add GPG simple signing here.
+ * options belong to it, not to the shared sign context). (GPG with its lookaside directory).
  */
+import { createGpgFormat, type GpgFormatOptions } from './gpg/gpg-format.js';
 import { createCosignBundleFormat } from './cosign/cosign-bundle-format.js';
 import { createCosignSigFormat } from './cosign/cosign-sig-format.js';
 import { createNotationFormat } from './notation/notation-format.js';
@@ -13,6 +14,8 @@ import type { SignatureFormat } from './signature-format.js';
 export interface DefaultFormatOptions {
   /** `--notation-manifest` (notation, notation-cose). */
   notationManifest?: NotationManifestVariant;
+  /** `--lookaside` and the other GPG options. */
+  gpg?: GpgFormatOptions;
 }
 
 /** Every format `sign` offers, created with `options`, in `--help` order. */
@@ -23,6 +26,7 @@ export function defaultFormats(options: DefaultFormatOptions = {}): SignatureFor
     createNotationFormat('cose', notation),
     createCosignSigFormat(),
     createCosignBundleFormat(),
+    createGpgFormat(options.gpg),
   ];
 }
 

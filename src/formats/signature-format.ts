@@ -3,7 +3,9 @@
  * and bundle; GPG simple signing). A format is created with its own options, turns one signed
  * descriptor into new blobs, index.json changes and record entries, may READ the layout (cosign
  * appends to an existing `.sig` manifest), verifies every signature it made before returning,
- * and never writes the layout or opens keys itself.
+ * may add files outside the layout
+ * (GPG's lookaside signatures), and never writes anything or opens keys itself: the `sign`
+ * operation writes every output of a run, or none.
  */
 import type { Descriptor, PlainDescriptor } from '../descriptor.js';
 import type { ImageIndex } from '../layout/image-index.js';
@@ -83,6 +85,8 @@ export interface SignatureFormatOutput {
    */
   replacedManifests?: string[];
   records: SignatureRecord[];
+  /** Files written outside the layout, after signing and before the layout. */
+  externalFiles?: ExternalFile[];
   /**
    * Tags this output adds to index.json that `oras cp -r` does not carry (no `subject`, e.g.
    * cosign's `sha256-<hex>.sig`): each needs its own `oras cp`, which sign reports.
@@ -116,6 +120,11 @@ export interface SignatureFormat {
   check(key: SigningKeyInfo, run?: { signingTime?: Date }): Promise<void>;
   /** Refuses user annotations this format reserves, before any key is opened (kind 'input'). */
   checkAnnotations?(annotations: Record<string, string>): void;
+  /**
+   * Refuses missing or bad options of the format and unusable output places (input errors),
+   * before the layout is opened or the key is touched. Optional.
+   */
+  preflight?(): Promise<void>;
   sign(context: SignContext): Promise<SignatureFormatOutput>;
   /**
    * When `existing` is a valid signature of this format over its subject: the sha256 fingerprint
@@ -123,4 +132,16 @@ export interface SignatureFormat {
    * it to say that an image was already signed in this format by the same key (it still signs).
    */
   signerOf?(existing: ExistingSignature): Promise<string | undefined>;
+}
+
+/**
+ * A file a format writes outside the layout (GPG's lookaside `signature-N`). The sign operation
+ * writes it as `<directory>/<stem>-<N>` with N the first free number, and sets `record.file`.
+ */
+export interface ExternalFile {
+  directory: string;
+  stem: string;
+  bytes: Uint8Array;
+  /** The record of the signature this file holds (one of the output's records). */
+  record: SignatureRecord;
 }

@@ -3,15 +3,20 @@
  * digest with every requested format through ONE KeyBackend (one HSM login), adds the new blobs
  * and index.json entries, writes the layout atomically (one streaming, verifying pass for a full
  * tarball), then the signing record. Every signature is verified by its format before anything is
- * written. Also resolves the signed identity (`--identity`, else the image's full name).
+ * written. Files outside the layout (GPG lookaside
+ * signatures) are written just before the layout; a failure after them removes them, so every
+ * output of a run is written or none. Also resolves the signed identity (`--identity`, else the image's full name).
  */
+import { dirname } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import { normalizeIdentity } from '../formats/docker-reference.js';
-import type { IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import type { ExternalFile, IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import { outputWriteError } from '../fs/atomic-write.js';
+import { removeNumberedFiles, writeNumberedFiles, type WrittenNumberedFiles } from '../fs/numbered-files.js';
 import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { supersededBlobs } from '../layout/superseded-blobs.js';
@@ -106,6 +111,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
   if (options.output !== undefined) await checkOutputTarget(options.output);
   const givenIdentity = options.identity === undefined ? undefined : normalizeIdentity(options.identity);
+  for (const format of formats) await format.preflight?.();
 
   // The lock is held from before the layout is read until it is replaced: a second run on the same
   // tar waits and then signs the tar that already carries the first run's signature.
@@ -131,6 +137,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
       const edits: IndexEntryEdit[] = [];
       const detachedTags: string[] = [];
       const replaced: string[] = [];
+      const externalFiles: ExternalFile[] = [];
       try {
         const keyInfo = await describeKey(backend);
         for (const format of formats) await format.check(keyInfo, { signingTime });
@@ -153,6 +160,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         edits.push(...result.edits);
         replaced.push(...result.replaced);
         detachedTags.push(...result.detachedTags);
+        externalFiles.push(...result.externalFiles);
       } finally {
         if (ownsKey) await backend.close();
       }
@@ -162,7 +170,16 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
       });
       const dropBlobs = await supersededBlobs(layout, indexBytes, replaced);
-      await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
+      const external = await writeExternalFiles(externalFiles);
+      try {
+        // Only files outside the layout (GPG alone) and no --output: the layout stays as it is.
+        if (entries.length > 0 || blobs.length > 0 || options.output !== undefined) {
+          await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
+        }
+      } catch (error) {
+        await removeNumberedFiles(external);
+        throw error;
+      }
       const record = createSigningRecord({
         key: backend.description,
         ...(options.reference === undefined ? {} : { reference: options.reference }),
@@ -186,6 +203,22 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 }
 
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
+
+/** Writes the formats' files outside the layout (all or none) and puts each path in its record. */
+async function writeExternalFiles(files: readonly ExternalFile[]): Promise<WrittenNumberedFiles> {
+  let written: WrittenNumberedFiles;
+  try {
+    written = await writeNumberedFiles(files);
+  } catch (error) {
+    // Name the directory the failing call touched (errno errors carry the path), else the first.
+    const failed = (error as NodeJS.ErrnoException).path;
+    throw outputWriteError(failed === undefined ? files[0]!.directory : dirname(failed), error);
+  }
+  files.forEach((file, i) => {
+    file.record.file = written.files[i]!;
+  });
+  return written;
+}
 
 /** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
 async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[]; image: Awaited<ReturnType<typeof resolveImage>> }> {
@@ -277,6 +310,7 @@ async function signAll(
   const edits: IndexEntryEdit[] = [];
   const detachedTags: string[] = [];
   const replaced: string[] = [];
+  const externalFiles: ExternalFile[] = [];
   for (const [i, subject] of targets.entries()) {
     for (const format of formats) {
       const out = await format.sign({ key, subject, signingAgent: `airsign/${VERSION}`, isTopLevel: i === 0, ...common });
@@ -286,7 +320,8 @@ async function signAll(
       detachedTags.push(...(out.detachedTags ?? []));
       replaced.push(...(out.replacedManifests ?? []));
       records.push(...out.records);
+      externalFiles.push(...(out.externalFiles ?? []));
     }
   }
-  return { records, blobs, entries, edits, detachedTags, replaced };
+  return { records, blobs, entries, edits, detachedTags, replaced, externalFiles };
 }

@@ -19,6 +19,7 @@ interface SignArgs extends KeyArgs {
   format: string[];
   reference?: string;
   identity?: string;
+  lookaside?: string;
   recursive: boolean;
   includeAttestations: boolean;
   annotation?: string[];
@@ -43,6 +44,7 @@ export const signCommand = defineCommand<SignArgs>({
         .option('output', { alias: 'o', type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
         .option('reference', { alias: 'r', type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
         .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (default: the image\'s full name in the layout)' })
+        .option('lookaside', { type: 'string', describe: 'GPG: lookaside directory (the registries.d lookaside: path); writes <dir>/<repo>@sha256=<hex>/signature-N' })
         .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
         .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
         .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
@@ -68,14 +70,19 @@ export const signCommand = defineCommand<SignArgs>({
       '$0 sign image.tar --key key.pem --cert chain.pem --format notation \\\n--tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry',
     ],
+    [
+      "$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format gpg \\\n--identity registry.example.com/app:1.4 --lookaside ./sigstore",
+      'GPG simple signing for podman/skopeo; the tar is left as it is',
+    ],
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key);
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format;
-    registry.select(formats); // unknown / missing --format before opening anything
-    warnAboutKeySpecs(context, [args.key]);
     const notationManifest = parseNotationManifest(args.notationManifest);
+    const runRegistry = defaultFormatRegistry({ notationManifest, gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
+    runRegistry.select(formats); // unknown / missing --format before opening anything
+    warnAboutKeySpecs(context, [args.key]);
     const signingTime = new Date();
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
@@ -94,7 +101,7 @@ export const signCommand = defineCommand<SignArgs>({
           : {}),
       },
       formats,
-      registry: defaultFormatRegistry({ notationManifest }),
+      registry: runRegistry,
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       ...(args.identity === undefined ? {} : { identity: args.identity }),
       recursive: args.recursive,
@@ -128,7 +135,9 @@ export const signCommand = defineCommand<SignArgs>({
 function describeRecord(record: SigningRecord, output: string): string {
   const lines = [`signed ${output}: ${record.signatures.length} signature(s)`];
   for (const s of record.signatures) {
-    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest} → ${s.signatureManifest.digest}${s.tag ? ` [${s.tag}]` : ''}${s.timestamped ? ' (time-stamped)' : ''}${s.existing ? ' (already there)' : ''}`);
+    const where = s.signatureManifest?.digest ?? s.file ?? s.signature.digest;
+    const as = s.identity === undefined ? '' : ` as ${s.identity}`;
+    lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest}${as} → ${where}${s.tag ? ` [${s.tag}]` : ''}${s.timestamped ? ' (time-stamped)' : ''}${s.existing ? ' (already there)' : ''}`);
   }
   for (const note of record.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');

@@ -27,6 +27,7 @@ export const HashAlgorithmId = { sha256: 8, sha384: 9, sha512: 10 } as const;
 /** Signature subpacket types. */
 export const SubpacketType = {
   SignatureCreationTime: 2,
+  SignatureExpirationTime: 3,
   Issuer: 16,
   PreferredHashAlgorithms: 21,
   KeyFlags: 27,

@@ -7,12 +7,14 @@
 import type { KeyBackend } from '../../key-backend.js';
 import { airsignError } from '../../errors.js';
 import { openPgpPublicKey } from './public-key.js';
-import { PacketTag, SignatureType, concatBytes, packet, timeField } from './packets.js';
+import { PacketTag, SignatureType, SubpacketType, concatBytes, packet, subpacket, timeField } from './packets.js';
 import { signaturePacket } from './signature.js';
 
 export interface SignOpenPgpMessageOptions {
   /** Signature and literal-data time in seconds since the epoch; default now. */
   timestamp?: number;
+  /** Seconds after `timestamp` at which the signature expires (hashed subpacket 3); none by default. */
+  expiresAfter?: number;
 }
 
 /** An OpenPGP signed message (one-pass signature, literal data, signature) of `payload` by `key`, as `gpg --sign` makes it. */
@@ -28,6 +30,14 @@ export async function signOpenPgpMessage(key: KeyBackend, payload: Uint8Array, o
   );
   // Literal data: format 'b', empty file name, date.
   const literal = packet(PacketTag.LiteralData, concatBytes(Uint8Array.of(0x62, 0), timeField(timestamp), payload));
-  const signature = await signaturePacket(key, publicKey, [payload], { signatureType: SignatureType.BinaryDocument, creationTime: timestamp });
+  const expiresAfter = options.expiresAfter;
+  if (expiresAfter !== undefined && (!Number.isInteger(expiresAfter) || expiresAfter <= 0 || timestamp + expiresAfter > 0xffffffff)) {
+    throw airsignError('OPENPGP_TIME_INVALID', `the signature lifetime must be a positive whole number of seconds, got ${expiresAfter}`);
+  }
+  const signature = await signaturePacket(key, publicKey, [payload], {
+    signatureType: SignatureType.BinaryDocument,
+    creationTime: timestamp,
+    ...(expiresAfter === undefined ? {} : { extraHashed: [subpacket(SubpacketType.SignatureExpirationTime, timeField(expiresAfter))] }),
+  });
   return concatBytes(onePass, literal, signature);
 }

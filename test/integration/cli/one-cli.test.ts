@@ -69,7 +69,7 @@ describe('the key option group', () => {
     const record = JSON.parse(r.stdout) as SigningRecord;
     expect(record.reference).toBe('1.4');
     expect(record.signatures[0]!.signedDescriptor.digest).toBe('sha256:34f45d4c39e6d71056b72570e663e6ce49803e8bf9dcc9670ad6f81b5bf5fee8');
-    expect(ok(runCli(['inspect', out, '--json'])).stdout).toContain(record.signatures[0]!.signatureManifest.digest);
+    expect(ok(runCli(['inspect', out, '--json'])).stdout).toContain(record.signatures[0]!.signatureManifest!.digest);
   });
 
   describe('with a SoftHSM key named by a URI without module-path or PIN', () => {
@@ -300,7 +300,7 @@ describe('signing again with the same key', () => {
     expect(lines[0]).toBe(`airsign: note: already signed by this key before this run (notation over ${SINGLE_DIGEST}); added another signature`);
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as SigningRecord;
     expect(record.signatures.map((s) => [s.format, s.existingSignatures])).toEqual([
-      ['notation', [first.signatures[0]!.signatureManifest.digest]],
+      ['notation', [first.signatures[0]!.signatureManifest!.digest]],
       ['notation-cose', undefined], // another format: nothing to say
     ]);
 

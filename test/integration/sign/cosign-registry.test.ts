@@ -101,7 +101,7 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('through dock
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('application/vnd.oci.image.manifest.v1+json');
       const sigRecord = record.signatures.find((s) => s.format === 'cosign' && s.signedDescriptor.digest === subject)!;
-      expect(response.headers.get('docker-content-digest')).toBe(sigRecord.signatureManifest.digest);
+      expect(response.headers.get('docker-content-digest')).toBe(sigRecord.signatureManifest!.digest);
       const manifest = (await response.json()) as { layers: Array<{ digest: string; annotations: Record<string, string> }> };
       for (const layer of manifest.layers) {
         const blob = Buffer.from(await (await fetch(`http://${registry.host}/v2/team/app/blobs/${layer.digest}`)).arrayBuffer());

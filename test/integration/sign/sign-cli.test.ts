@@ -105,13 +105,13 @@ describe('sign a full tar into --output with both Notation formats', () => {
   it('adds untagged index.json entries that oras-go rules list as referrers of the image', () => {
     const index = readLayoutIndex(output);
     const added = index.manifests.slice(1);
-    expect(added.map((m) => m.digest)).toEqual(record.signatures.map((s) => s.signatureManifest.digest));
+    expect(added.map((m) => m.digest)).toEqual(record.signatures.map((s) => s.signatureManifest!.digest));
     for (const entry of added) expect(entry.annotations?.[Annotation.RefName]).toBeUndefined();
     const oras = loadLikeOras(output);
     const image = oras.resolve('1.4');
     expect(image.digest).toBe(SINGLE_DIGEST);
     const referrers = oras.referrers({ mediaType: image.mediaType, digest: image.digest, size: image.size });
-    expect(referrers.map((r) => r.digest).sort()).toEqual(record.signatures.map((s) => s.signatureManifest.digest).sort());
+    expect(referrers.map((r) => r.digest).sort()).toEqual(record.signatures.map((s) => s.signatureManifest!.digest).sort());
   });
 
   it('keeps the tar readable by skopeo (by tag)', () => {
@@ -161,7 +161,7 @@ describe('other inputs', () => {
     const result = runCli(['sign', layout, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation-cose', '--json']);
     expectSuccess(result);
     const record = JSON.parse(result.stdout) as SigningRecord;
-    const manifest = record.signatures[0]!.signatureManifest;
+    const manifest = record.signatures[0]!.signatureManifest!;
     expect(existsSync(join(layout, 'blobs', 'sha256', manifest.digest.slice(7)))).toBe(true);
     const oras = loadLikeOras(layout);
     expect(oras.referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 }).map((r) => r.digest)).toEqual([manifest.digest]);
@@ -178,7 +178,7 @@ describe('other inputs', () => {
     const oras = loadLikeOras(input);
     for (const s of record.signatures) {
       // (buildx attestation manifests with a subject are referrers too)
-      expect(oras.referrers(s.signedDescriptor).map((r) => r.digest)).toContain(s.signatureManifest.digest);
+      expect(oras.referrers(s.signedDescriptor).map((r) => r.digest)).toContain(s.signatureManifest!.digest);
     }
     for (const attestation of MULTI_ATTESTATIONS) expect(signed).not.toContain(attestation);
   });
@@ -225,11 +225,11 @@ describe('other inputs', () => {
     const result = runCli(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation', '--notation-manifest', 'oci-1.1', '--json']);
     expectSuccess(result);
     const s = (JSON.parse(result.stdout) as SigningRecord).signatures[0]!;
-    const manifest = JSON.parse(readLayoutBlob(input, s.signatureManifest.digest).toString('utf8')) as { artifactType?: string; config: { mediaType: string } };
+    const manifest = JSON.parse(readLayoutBlob(input, s.signatureManifest!.digest).toString('utf8')) as { artifactType?: string; config: { mediaType: string } };
     expect(manifest.artifactType).toBe(MediaType.NotarySignature);
     expect(manifest.config.mediaType).toBe(MediaType.OciEmpty);
     const referrers = loadLikeOras(input).referrers({ mediaType: MediaType.OciManifest, digest: SINGLE_DIGEST, size: 666 });
-    expect(referrers.map((r) => [r.digest, r.artifactType])).toEqual([[s.signatureManifest.digest, MediaType.NotarySignature]]);
+    expect(referrers.map((r) => [r.digest, r.artifactType])).toEqual([[s.signatureManifest!.digest, MediaType.NotarySignature]]);
   });
 
   it('--expiry and --annotation end up in the signed envelope', () => {
