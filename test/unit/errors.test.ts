@@ -26,3 +26,11 @@ describe('the error table', () => {
     expect(Object.hasOwn(ERROR_CODES, bogus)).toBe(false);
   });
 });
+
+describe('error messages are one line', () => {
+  it('escapes line breaks and other control characters from quoted input', () => {
+    const error = airsignError('NOTATION_BAD_CRITICAL', 'critical header "a\nb\r\tc\u001b" is not in the protected header');
+    expect(error.message).toBe('critical header "a\\nb\\r\\tc\\u001b" is not in the protected header');
+    expect(error.message).not.toMatch(/[\n\r]/);
+  });
+});
