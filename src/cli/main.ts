@@ -55,7 +55,11 @@ export async function main(argv: string[]): Promise<number> {
       json: Boolean(args.json),
       debug: Boolean(args.debug),
       progress: createProgress(process.stderr, !args.json),
-      secrets: { env: process.env, ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}) },
+      secrets: {
+        env: process.env,
+        ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}),
+        ...((args as { secretTrailingSpace?: unknown }).secretTrailingSpace === true ? { trailingSpaceIsSecret: true } : {}),
+      },
       directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
       log: (message) => process.stderr.write(`airsign: ${message}\n`),
     };

@@ -8,7 +8,7 @@ import { airsignError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { PASSPHRASE_ENV } from '../keys/file-key.js';
 import { generateKeyPair, type GenerateKeyType } from '../keys/generate-key.js';
-import { resolveSecret, type SecretSources } from '../keys/secret-source.js';
+import { resolveSecret, secretSourcesOf, type SecretSources } from '../keys/secret-source.js';
 
 export interface GenerateKeyFilesOptions extends SecretSources {
   /** Private key file to write (mode 0600). */
@@ -49,8 +49,7 @@ export async function generateKeyFiles(type: GenerateKeyType, options: GenerateK
       allowEmpty: true,
       confirm: true,
       ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
-      ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+      ...secretSourcesOf(options),
     });
   }
   const pair = await generateKeyPair(type, password === undefined ? {} : { cosign: password });

@@ -6,6 +6,7 @@ import type { GlobalOptions } from '../command.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 
 const certCreateCommand = defineCommand({
   command: 'create',
@@ -28,7 +29,8 @@ const certCreateCommand = defineCommand({
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
       .option('password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --key file' })
       .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' })
-      .option('pin-file', { type: 'string', describe: 'File holding the token PIN (when the URI has no pin-source/pin-value)' }),
+      .option('pin-file', { type: 'string', describe: 'File holding the token PIN (when the URI has no pin-source/pin-value)' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
     ['$0 cert create --key root.pem --subject "C=US,O=Acme,CN=Acme Root" --ca --days 3650 -o root.pem.crt', 'Make a self-signed root CA from a file key'],
     [

@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { defineCommand, type GlobalOptions } from '../command.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
 import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
@@ -22,6 +23,7 @@ const listCommand = defineCommand({
       .option('module', { type: 'string', describe: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' })
       .option('token', { type: 'string', describe: 'Only this token (exact label); logs in to see private keys' })
       .option('pin-file', { type: 'string', describe: 'File holding the PIN (else $AIRSIGN_PKCS11_PIN, $COSIGN_PKCS11_PIN or a prompt)' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('login', { type: 'boolean', describe: 'Log in to the token (default: with --token when a PIN is available)' }),
   examples: [
     ['$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'List tokens and their public objects'],
@@ -99,7 +101,8 @@ const exportCommand = defineCommand({
       .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout)' })
       .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
       .option('pin-file', { type: 'string', describe: 'File holding the PKCS#11 PIN' })
-      .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }),
+      .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
     ["$0 key export 'pkcs11:token=release;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so' --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
@@ -137,6 +140,7 @@ const generateCommand = defineCommand({
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Private key file to write (mode 0600)' })
       .option('cosign', { type: 'boolean', default: false, describe: 'Encrypt in cosign format and also write <output>.pub (password from $AIRSIGN_KEY_PASSWORD, $COSIGN_PASSWORD, --password-file or a prompt)' })
       .option('password-file', { type: 'string', describe: 'File holding the password for --cosign' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('force', { type: 'boolean', default: false, describe: 'Replace existing files' }),
   examples: [
     ['$0 key generate --type ecdsa-p256 --output key.pem', 'New P-256 key in PKCS#8 PEM'],

@@ -11,6 +11,7 @@ import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../oper
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 
 interface SignArgs {
   input: string;
@@ -50,7 +51,8 @@ export const signCommand = defineCommand<SignArgs>({
     .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
     .option('output', { type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
     .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
-    .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' }) as unknown as Argv<SignArgs>,
+    .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' })
+    .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION) as unknown as Argv<SignArgs>,
   examples: [
     ['$0 sign image.tar --key key.pem --cert chain.pem --format notation', 'Add a Notation JWS signature to the only image'],
     ["$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format notation --format notation-cose --record rec.json",
