@@ -131,13 +131,20 @@ const exportCommand = defineCommand({
 
 // ---------- key generate ----------
 
+/** --output help: on Windows the file mode does not keep other users out, so it says so. */
+export function privateKeyOutputHelp(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? 'Private key file to write. On Windows it is NOT limited to you (it inherits its folder\'s access list): prefer --cosign (encrypted)'
+    : 'Private key file to write (mode 0600)';
+}
+
 const generateCommand = defineCommand({
   command: 'generate',
   describe: 'Generate a file key (PKCS#8 PEM, or cosign\'s encrypted format with --cosign)',
   builder: (yargs) =>
     yargs
       .option('type', { choices: GENERATE_KEY_TYPES, demandOption: true, describe: 'Key type' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Private key file to write (mode 0600)' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: privateKeyOutputHelp(process.platform) })
       .option('cosign', { type: 'boolean', default: false, describe: 'Encrypt in cosign format and also write <output>.pub (password from $AIRSIGN_KEY_PASSWORD, $COSIGN_PASSWORD, --password-file or a prompt)' })
       .option('password-file', { type: 'string', describe: 'File holding the password for --cosign' })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
@@ -155,6 +162,7 @@ const generateCommand = defineCommand({
       force: args.force,
       ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
     });
+    for (const warning of result.warnings ?? []) context.log(`warning: ${warning}`);
     const pub = result.publicKey === undefined ? '' : ` and public key to ${result.publicKey}`;
     return { json: result, text: `Wrote ${type} ${args.cosign ? 'cosign-encrypted' : 'PKCS#8'} private key to ${result.privateKey}${pub}` };
   },
