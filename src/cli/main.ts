@@ -9,7 +9,7 @@ import { setCommandRunner, type CommandContext, type GlobalOptions } from './com
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { createProgress } from './progress.js';
-import { promptHidden } from './prompt-secret.js';
+import { promptHidden, withTerminalHint } from './prompt-secret.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
 // handler takes it), so a list of them needs `any`; main only hands each to parser.command().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -63,7 +63,12 @@ export async function main(argv: string[]): Promise<number> {
       directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
       log: (message) => process.stderr.write(`airsign: ${message}\n`),
     };
-    const result = await spec.run(args, context);
+    let result;
+    try {
+      result = await spec.run(args, context);
+    } catch (error) {
+      throw withTerminalHint(error, process.platform, process.stdin.isTTY === true);
+    }
     if (args.json) {
       if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else if (result.text !== undefined && result.text !== '') {
