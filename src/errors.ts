@@ -102,6 +102,7 @@ export const ERROR_CODES = {
   TAR_DUPLICATE_ENTRY: 'input',
   TAR_EMPTY: 'input',
   TAR_LINK_ENTRY: 'input',
+  TAR_REENCODED: 'input',
   TAR_TOO_MANY_ENTRIES: 'input',
   TAR_TRUNCATED: 'input',
   TAR_UNSAFE_PATH: 'input',

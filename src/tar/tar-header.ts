@@ -46,8 +46,18 @@ export function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
-/** Decodes and checksums one header block read at file offset `at`. */
+/** Said when the first header is not a tar header: the usual cause on Windows is a PowerShell pipe. */
+const REENCODED_HINT = 'if it came through a PowerShell pipe or ">", use a file or -o: PowerShell pipes re-encode bytes';
+
+/**
+ * Decodes and checksums one header block read at file offset `at`. A first block that starts with
+ * a text byte-order mark (PowerShell 5.1 writes UTF-16LE with FF FE) is refused as re-encoded.
+ */
 export function decodeHeader(block: Uint8Array, at: number): RawHeader {
+  if (at === 0 && ((block[0] === 0xff && block[1] === 0xfe) || (block[0] === 0xfe && block[1] === 0xff) || (block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf))) {
+    throw airsignError('TAR_REENCODED', `the tar starts with a ${block[0] === 0xef ? 'UTF-8' : 'UTF-16'} byte-order mark: it was re-encoded as text (use a file or -o: PowerShell pipes re-encode bytes)`);
+  }
+  const hint = at === 0 ? `; ${REENCODED_HINT}` : '';
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {
@@ -56,10 +66,10 @@ export function decodeHeader(block: Uint8Array, at: number): RawHeader {
     signed += b > 127 ? b - 256 : b;
   }
   const stored = cString(block, 148, 8).trim();
-  if (!/^[0-7]+$/.test(stored)) throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has no valid checksum (not a tar file, or corrupt)`);
+  if (!/^[0-7]+$/.test(stored)) throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has no valid checksum (not a tar file, or corrupt${hint})`);
   const checksum = parseInt(stored, 8);
   if (checksum !== unsigned && checksum !== signed) {
-    throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has a bad checksum (corrupt tar)`);
+    throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has a bad checksum (corrupt tar${hint})`);
   }
   let name = cString(block, 0, 100);
   const magic = cString(block, 257, 6);

@@ -98,7 +98,7 @@ const exportCommand = defineCommand({
       .positional('key', { type: 'string', demandOption: true, describe: 'pkcs11: URI or private key file' })
       .option('as', { choices: EXPORT_FORMATS, default: 'pem' as const, describe: 'pem/cosign: SPKI "PUBLIC KEY" PEM; openpgp: transferable OpenPGP public key' })
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout). In Windows PowerShell use -o, not ">": it re-encodes the bytes as UTF-16' })
       .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
       .option('pin-file', { type: 'string', describe: 'File holding the PKCS#11 PIN' })
       .option('password-file', { type: 'string', describe: 'File holding the key file passphrase' })
