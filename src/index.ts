@@ -73,3 +73,9 @@ export { MediaType, Annotation } from './media-types.js';
 export { silentProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { VERSION } from './version.js';
+
+// Interrupts and concurrent runs (docs/files.md): pass `signal` to an operation to cancel it; an
+// embedder that must exit at once can remove every unfinished temp file with removeTrackedTemporariesSync.
+export { removeTrackedTemporariesSync, sweepStaleTemps } from './fs/temp-files.js';
+export type { RunControlOptions } from './fs/write-lock.js';
+export type { LockHolder } from './fs/file-lock.js';

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, stat, unlink } from 'node:fs/promises';
 import { writeFileAtomic } from './fs/atomic-write.js';
+import { checkOutputTarget } from './fs/output-target.js';
 import { basename, dirname, join } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
 import { airsignError } from './errors.js';
@@ -76,6 +77,8 @@ export async function checkRecordPath(path: string): Promise<void> {
   await unlink(probe).catch(() => undefined);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
+  // A link or a device is refused now, before anything is signed, not after.
+  await checkOutputTarget(path, `the record ${path}`);
 }
 
 /** Writes the record as pretty JSON, atomically (temp file, fsync, rename). */

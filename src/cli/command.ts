@@ -26,6 +26,10 @@ export interface CommandContext {
   directIo: boolean;
   /** Writes a diagnostic line to stderr (never to stdout, never in --json documents). */
   log(message: string): void;
+  /** Aborted when SIGINT, SIGTERM or SIGHUP arrives: pass it to the library call. */
+  signal: AbortSignal;
+  /** Reports that another run holds the file and this one waits (pass to the library call). */
+  onLockWait: (holder: { pid: number; hostname: string }, path: string) => void;
 }
 
 export interface CommandResult {

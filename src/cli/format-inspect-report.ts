@@ -30,15 +30,21 @@ export function formatInspectReport(report: InspectReport): string {
     if (n.referrers?.length) parts.push(`(${n.referrers.length} referrer${n.referrers.length > 1 ? 's' : ''})`);
     return parts.join('  ');
   };
-  const walk = (n: InspectNode, prefix: string, last: boolean, top: boolean) => {
-    lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
-    const kids = n.children ?? [];
-    kids.forEach((c, i) => walk(c, top ? '' : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false));
+  // Depth first without recursion (the depth is bounded by MAX_GRAPH_DEPTH anyway).
+  const walk = (root: InspectNode) => {
+    const stack: Array<{ n: InspectNode; prefix: string; last: boolean; top: boolean }> = [{ n: root, prefix: '', last: true, top: true }];
+    while (stack.length > 0) {
+      const { n, prefix, last, top } = stack.pop()!;
+      lines.push(top ? describe(n) : `${prefix}${last ? '└─ ' : '├─ '}${describe(n)}`);
+      const kids = n.children ?? [];
+      const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i]!, prefix: childPrefix, last: i === kids.length - 1, top: false });
+    }
   };
   for (const image of report.images) {
     lines.push('');
     lines.push(`Image ${short(image.digest)}: ${image.layers.present} layer${image.layers.present === 1 ? '' : 's'} present, ${image.layers.missing} missing${image.stripped ? ' (stripped)' : ''}`);
-    walk(image, '', true, true);
+    walk(image);
   }
   lines.push('');
   if (report.referrers.length === 0 && report.cosignTags.length === 0) lines.push('Signatures and referrers: none');

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
+import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
 import { createProgress } from './progress.js';
 import { promptHidden, withTerminalHint } from './prompt-secret.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
@@ -49,19 +50,24 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const json = argv.includes('--json');
   let exitCode: number = ExitCode.Ok;
+  let interrupts: InterruptScope | undefined;
 
   setCommandRunner(async (spec, args) => {
+    const log = (message: string) => void process.stderr.write(`airsign: ${message}\n`);
+    interrupts = installInterruptHandlers(log);
     const context: CommandContext = {
       json: Boolean(args.json),
       debug: Boolean(args.debug),
       progress: createProgress(process.stderr, !args.json),
+      log,
+      signal: interrupts.signal,
+      onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),
       secrets: {
         env: process.env,
         ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}),
         ...((args as { secretTrailingSpace?: unknown }).secretTrailingSpace === true ? { trailingSpaceIsSecret: true } : {}),
       },
       directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
-      log: (message) => process.stderr.write(`airsign: ${message}\n`),
     };
     let result;
     try {
@@ -101,7 +107,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar')
     .example("$0 sign image.tar --key key.pem --cert cert.pem --format notation", 'Add a Notation signature')
     .epilogue(
-      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error.\n' +
+      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error,\n' +
+        '129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
         'Large outputs go to the disk with direct I/O where the file system allows it; AIRSIGN_DIRECT_IO=0 writes them through the page cache.',
     );
 
@@ -109,7 +116,14 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
+    // Interrupted: the command removed what it had not finished; exit 128 + the signal number.
+    if (interrupts?.received() !== undefined) {
+      if (debug && error instanceof Error) process.stderr.write(`${error.stack ?? error.message}\n`);
+      return interrupts.exitCode();
+    }
     return reportError(error, { debug, json });
+  } finally {
+    interrupts?.dispose();
   }
 }
 

@@ -1,13 +1,19 @@
 /**
  * Atomic output files: write a temporary sibling, fsync, rename over the target. Readers never see
- * half a file and a failure leaves nothing at the target path. Every command that writes a file
- * goes through here (the layout writer uses `temporarySiblingPath` for its streaming outputs).
+ * half a file and a failure (disk full, an interrupt) leaves nothing at the target path and no
+ * temp file. Every small file a command writes (records, keys, certificates, index.json of a
+ * directory layout) goes through here; the layout writer uses the same temp names for its
+ * streaming outputs.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, unlink } from 'node:fs/promises';
 import { airsignError, isAirsignError } from '../errors.js';
+import { fsErrorText } from './fs-error-text.js';
+import { checkOutputTarget } from './output-target.js';
+import { renameIntoPlace } from './rename-into-place.js';
+import { temporarySiblingPath, trackTemporary } from './temp-files.js';
+
+export { temporarySiblingPath } from './temp-files.js';
 
 export interface AtomicWriteOptions {
   /** File mode for the new file (default 0o644; e.g. 0o600 for private keys). */
@@ -16,21 +22,18 @@ export interface AtomicWriteOptions {
   exclusive?: boolean;
   /** Names the file in error messages (default: its path). */
   what?: string;
+  /** Called after the temp file is complete and durable, just before the rename (may throw to cancel). */
+  beforeRename?: () => Promise<void>;
 }
 
-/** A hidden, unique temporary name next to `target` (same directory, so rename is atomic). */
-export function temporarySiblingPath(target: string): string {
-  return join(dirname(target), `.${basename(target)}.airsign-${randomBytes(6).toString('hex')}.tmp`);
-}
-
-/** Describes an fs failure in one line: "cannot write X: ENOSPC". */
+/** Describes an fs failure in one line: "cannot write X: no space left on device". */
 export function outputWriteError(what: string, error: unknown) {
-  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${what}: ${reason}`, { cause: error, details: { what } });
+  return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${what}: ${fsErrorText(error)}`, { cause: error, details: { what } });
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const what = options.what ?? path;
+  await checkOutputTarget(path, what);
   if (options.exclusive === true && existsSync(path)) {
     throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
   }
@@ -41,6 +44,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } catch (error) {
     throw outputWriteError(what, error);
   }
+  const untrack = trackTemporary(temp);
   try {
     await handle.writeFile(data);
     if (options.mode !== undefined) await handle.chmod(options.mode);
@@ -50,11 +54,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     if (options.exclusive === true && existsSync(path)) {
       throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
     }
-    await rename(temp, path);
+    await options.beforeRename?.();
+    await renameIntoPlace(temp, path);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    if (isAirsignError(error)) throw error;
+    if (isAirsignError(error) || (error as Error)?.name === 'AbortError') throw error;
     throw outputWriteError(what, error);
+  } finally {
+    untrack();
   }
 }

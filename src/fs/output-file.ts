@@ -36,6 +36,24 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
   return done;
 }
 
+/**
+ * Opens `path` a second time (with `flags`) only if it is still the file `first` has open: never
+ * through a symbolic link (O_NOFOLLOW), and the same device and inode. Someone swapping the name
+ * between the two opens gets no write from us; we go on through the first descriptor alone.
+ */
+export async function openSameFile(path: string, first: FileHandle, flags: number): Promise<FileHandle | undefined> {
+  const second = await open(path, flags | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
+  if (second === undefined) return undefined;
+  try {
+    const [a, b] = await Promise.all([first.stat({ bigint: true }), second.stat({ bigint: true })]);
+    if (a.dev === b.dev && a.ino === b.ino) return second;
+  } catch {
+    /* fall through: not usable */
+  }
+  await second.close().catch(() => {});
+  return undefined;
+}
+
 export class OutputFile {
   private readonly flush: BackgroundFlush;
 
@@ -61,7 +79,7 @@ export class OutputFile {
     let direct: FileHandle | undefined;
     const O_DIRECT = (constants as Record<string, number | undefined>)['O_DIRECT'];
     if ((options.directIo ?? true) && O_DIRECT !== undefined) {
-      direct = await open(path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
+      direct = await openSameFile(path, buffered, constants.O_WRONLY | O_DIRECT);
     }
     return new OutputFile(buffered, direct, mode);
   }

@@ -2,6 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 import { decodePemLabel } from '../pem.js';
 
 /** All `CERTIFICATE` blocks of a PEM file, DER, in file order (leaf first by convention). */
@@ -10,7 +11,7 @@ export async function readCertificateChain(path: string): Promise<Uint8Array[]> 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw airsignError('KEY_CERT_UNREADABLE', `cannot read certificate file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+    throw airsignError('KEY_CERT_UNREADABLE', `cannot read certificate file ${path}: ${fsErrorText(error)}`, {
       details: { path },
     });
   }

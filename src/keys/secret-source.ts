@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 import type { ErrorCode } from '../errors.js';
 
 /** Asks the user for a secret (without echo) and returns it; the CLI passes its terminal prompt. */
@@ -66,7 +67,7 @@ export async function readSecretFile(path: string, what: string, options: Secret
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+    throw airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${fsErrorText(error)}`, {
       details: { path },
     });
   }

@@ -34,6 +34,8 @@ export interface CopyOptions {
   /** Chunk size of large copies (a multiple of 4096; default COPY_CHUNK): concurrent copies share the memory budget. */
   chunkSize?: number;
   onProgress?: (bytes: number) => void;
+  /** Stops the copy (rejecting with the signal's reason) at the next chunk once aborted. */
+  signal?: AbortSignal;
 }
 
 /** Aligned buffer sets (by chunk size) are reused across copies: a layout with many large layers maps memory once. */
@@ -94,6 +96,7 @@ export async function copyVerified(
   try {
     while (pendingRead) {
       const n = await pendingRead;
+      options.signal?.throwIfAborted();
       const current = buffers[i % slots]!.subarray(0, n);
       const offset = done;
       done += n;

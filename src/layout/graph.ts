@@ -4,7 +4,7 @@
  * others through `subject` (referrers), and cosign `sha256-<hex>.sig` tags.
  */
 import { assertDescriptor, type Descriptor } from '../descriptor.js';
-import { airsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType, MediaType } from '../media-types.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 import type { Layout } from './open-layout.js';
@@ -54,6 +54,14 @@ export interface LayoutGraph {
 }
 
 const COSIGN_TAG = /^(sha256|sha512)-([a-f0-9]+)\.(sig|att|sbom)$/;
+
+/**
+ * Most levels of nested indexes and manifests (an index.json entry is level 1; configs and layers
+ * below the last level do not count). Real layouts use 1 or 2 (index → platform manifests);
+ * deeper is refused with LAYOUT_GRAPH_TOO_DEEP so every consumer of the graph can rely on a
+ * small, bounded depth.
+ */
+export const MAX_GRAPH_DEPTH = 32;
 
 interface Edges {
   config?: Descriptor;
@@ -136,16 +144,25 @@ function isGraphMediaType(mediaType: string): boolean {
   return isIndexMediaType(mediaType) || isManifestMediaType(mediaType) || mediaType === OciArtifactManifest;
 }
 
-/** Walks every node reachable from index.json. Tolerates missing and unreadable nodes (recorded). */
+/**
+ * Walks every node reachable from index.json. Tolerates missing nodes and manifests that are not
+ * valid JSON (recorded as `error`); a blob that does not match its digest or size throws.
+ */
 export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
   const nodes = new Map<string, GraphNode>();
   const referrers = new Map<string, string[]>();
   const cosignTags: CosignTag[] = [];
   const queue: string[] = [];
+  const depth = new Map<string, number>();
 
   const visit = (d: Descriptor, parent: string | undefined, role: NodeRole | undefined): GraphNode => {
     let node = nodes.get(d.digest);
     if (!node) {
+      const level = parent === undefined ? 1 : depth.get(parent)! + 1;
+      if (level > MAX_GRAPH_DEPTH && isGraphMediaType(d.mediaType)) {
+        throw airsignError('LAYOUT_GRAPH_TOO_DEEP', `the layout nests indexes and manifests more than ${MAX_GRAPH_DEPTH} levels deep (at ${d.digest})`);
+      }
+      depth.set(d.digest, level);
       node = {
         descriptor: d,
         role: role ?? (isIndexMediaType(d.mediaType) ? 'index' : isGraphMediaType(d.mediaType) ? (isAttestationDescriptor(d) ? 'attestation' : 'manifest') : 'other'),
@@ -172,8 +189,9 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
     if (cosign) cosignTags.push(cosign);
   }
 
-  while (queue.length > 0) {
-    const digest = queue.shift()!;
+  // Breadth first, without recursion: each node's level is its shortest distance from index.json.
+  for (let next = 0; next < queue.length; next++) {
+    const digest = queue[next]!;
     const node = nodes.get(digest)!;
     if (!node.present) continue;
     const d = node.descriptor;
@@ -192,6 +210,8 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
       if (edges.subject) node.subject = edges.subject;
     } catch (error) {
       if (!(error instanceof Error)) throw error;
+      // Content that does not match its digest is corrupt input for every command, never a note.
+      if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) throw error;
       node.error = error.message || 'unreadable manifest';
       continue;
     }

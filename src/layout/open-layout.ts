@@ -14,6 +14,7 @@ import { Readable, pipeline } from 'node:stream';
 import type { PlainDescriptor } from '../descriptor.js';
 import { VerifyingStream, verifyBytes } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 import type { ErrorCode } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } from '../tar/random-access.js';
@@ -101,7 +102,7 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
   try {
     info = await stat(source);
   } catch (error) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot open ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw airsignError('INPUT_NOT_FOUND', `${source}: ${fsErrorText(error)}`, { cause: error, details: { path: source } });
   }
   if (info.isDirectory()) return openDirectoryLayout(source);
   if (!info.isFile()) throw airsignError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
@@ -132,28 +133,13 @@ async function openStdin(options: OpenLayoutOptions): Promise<Layout> {
     if (!(n === 2 && magic[0] === 0x1f && magic[1] === 0x8b)) return openTarLayout(file, { kind: 'stdin', path: '-' }, async () => {});
   }
   options.progress?.start('reading stdin');
-  const raw = await spoolToTempFile(stdin, {
-    gunzip: false,
+  const spooled = await spoolToTempFile(stdin, {
+    gunzip: 'auto',
     what: 'stdin',
     ...(options.progress ? { onBytes: (n: number) => options.progress!.advance(n) } : {}),
   });
   options.progress?.done();
-  const file = await openRandomAccess(raw.path);
-  const magic = new Uint8Array(2);
-  const n = await readFully(file, magic, 0, 2, 0);
-  if (n === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-    await file.close();
-    try {
-      const unzipped = await spoolToTempFile(fileStream(raw.path), { gunzip: true, what: 'stdin' });
-      await raw.cleanup();
-      return await openSpooled(unzipped, { kind: 'stdin', path: '-' });
-    } catch (error) {
-      await raw.cleanup();
-      throw error;
-    }
-  }
-  await file.close();
-  return openSpooled(raw, { kind: 'stdin', path: '-' });
+  return openSpooled(spooled, { kind: 'stdin', path: '-' });
 }
 
 async function openSpooled(spooled: { path: string; cleanup: () => Promise<void> }, source: Layout['source']): Promise<Layout> {

@@ -3,9 +3,9 @@
  * (without a reference) the only image there is.
  */
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
-import { airsignError } from '../errors.js';
+import { airsignError, isAirsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType } from '../media-types.js';
-import { cosignTagOf, isAttestationDescriptor, manifestFacts, OciArtifactManifest } from './graph.js';
+import { cosignTagOf, isAttestationDescriptor, manifestFacts, MAX_GRAPH_DEPTH, OciArtifactManifest } from './graph.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 import type { Layout } from './open-layout.js';
 
@@ -71,7 +71,8 @@ async function isReferrerEntry(layout: Layout, d: Descriptor): Promise<boolean> 
     }
     const facts = manifestFacts(bytes, d.mediaType);
     return facts.subject !== undefined || facts.isSignature;
-  } catch {
+  } catch (error) {
+    if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) throw error;
     return false;
   }
 }
@@ -147,22 +148,26 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
 
 /** A manifest listed by an index in index.json (e.g. one platform), found by digest. */
 async function findChild(layout: Layout, digest: string): Promise<Descriptor | undefined> {
-  const queue = layout.index.manifests.filter((d) => isIndexMediaType(d.mediaType));
+  const queue = layout.index.manifests.filter((d) => isIndexMediaType(d.mediaType)).map((d) => ({ d, level: 1 }));
   const seen = new Set<string>();
-  while (queue.length > 0) {
-    const d = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const { d, level } = queue[next]!;
     if (seen.has(d.digest) || !layout.hasBlob(d.digest)) continue;
+    if (level > MAX_GRAPH_DEPTH) {
+      throw airsignError('LAYOUT_GRAPH_TOO_DEEP', `the layout nests indexes more than ${MAX_GRAPH_DEPTH} levels deep (at ${d.digest})`);
+    }
     seen.add(d.digest);
     let value: unknown;
     try {
       value = parseLayoutJson(await layout.readBlob(d), `index ${d.digest}`);
-    } catch {
+    } catch (error) {
+      if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) throw error;
       continue;
     }
     if (!isObject(value) || !Array.isArray(value.manifests)) continue;
     for (const c of value.manifests as Descriptor[]) {
       if (c.digest === digest) return c;
-      if (isIndexMediaType(c.mediaType)) queue.push(c);
+      if (isIndexMediaType(c.mediaType)) queue.push({ d: c, level: level + 1 });
     }
   }
   return undefined;

@@ -5,15 +5,18 @@
  * The record lets `repack` know what to put back and refuse a directory made from another image,
  * while the stripped tarball's index.json stays byte-identical to the original.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
+import { readSmallFile } from '../fs/read-small-file.js';
 import { isObject, parseLayoutJson } from './layout-json.js';
 
 /** Name of the record stripLayout writes into its directory (what repackLayout reads). */
 export const STRIP_RECORD_FILE = 'airsign-strip.json';
 export const STRIP_RECORD_TYPE = 'airsign.strip.v1';
+/** The largest strip record read (about 60,000 layers). */
+export const MAX_STRIP_RECORD_BYTES = 16 * 1024 * 1024;
 
 export interface StripRecord {
   type: typeof STRIP_RECORD_TYPE;
@@ -47,13 +50,12 @@ export async function readStripRecord(directory: string): Promise<StripRecord> {
   } catch {
     throw airsignError('STRIP_DIR_NOT_FOUND', `${directory} is not a directory`);
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(stripRecordPath(directory));
-  } catch {
-    throw airsignError('STRIP_DIR_NO_RECORD', `${directory} has no ${STRIP_RECORD_FILE} (not made by airsign strip)`);
-  }
-  const value = parseLayoutJson(bytes, stripRecordPath(directory), 64 * 1024 * 1024);
+  const recordPath = stripRecordPath(directory);
+  const present = await lstat(recordPath).then(() => true, () => false);
+  if (!present) throw airsignError('STRIP_DIR_NO_RECORD', `${directory} has no ${STRIP_RECORD_FILE} (not made by airsign strip)`);
+  // Bounded, and only from a regular file: a record that is a link to /dev/zero is refused, not read.
+  const bytes = await readSmallFile(recordPath, { maxBytes: MAX_STRIP_RECORD_BYTES, code: 'STRIP_DIR_BAD_RECORD' });
+  const value = parseLayoutJson(bytes, recordPath, MAX_STRIP_RECORD_BYTES);
   const bad = (why: string) => airsignError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} is invalid: ${why}`);
   if (!isObject(value) || value.type !== STRIP_RECORD_TYPE) throw bad(`type is not ${STRIP_RECORD_TYPE}`);
   if (!Array.isArray(value.blobs)) throw bad('no blobs list');

@@ -4,10 +4,13 @@
  * (entries sorted by name: blobs/, blobs/<alg>/, blobs, index.json, extra files such as
  * manifest.json, oci-layout; modes 0755/0444/0644; uid/gid 0; mtime 0).
  * The tar goes to a temporary file next to the target, is fsynced and renamed into place; on any
- * failure the temp file (and any blob file this call created) is removed and the input is untouched.
+ * failure or cancellation (options.signal) the temp file (and any blob file this call created) is
+ * removed and the input is untouched. Temp files are named and tracked by fs/temp-files.ts, so a
+ * process killed outright leaves files the next run in the same place removes.
+ * Replacing the input in place writes the file a symbolic link points to, never the link.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
  */
-import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
@@ -15,7 +18,11 @@ import { airsignError, isAirsignError } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { openRandomAccess } from '../tar/random-access.js';
 import { TarWriter } from '../tar/tar-writer.js';
-import { temporarySiblingPath, writeFileAtomic } from '../fs/atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { fsErrorText, isDiskFull } from '../fs/fs-error-text.js';
+import { checkOutputTarget } from '../fs/output-target.js';
+import { renameIntoPlace } from '../fs/rename-into-place.js';
+import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
 import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
@@ -37,6 +44,15 @@ export interface WriteLayoutOptions {
   /** Output tar path; default: replace the input tar (or update a directory layout) atomically. */
   output?: string;
   progress?: Progress;
+  /** Cancels the write: the promise rejects with the signal's reason after removing what it made. */
+  signal?: AbortSignal;
+  /**
+   * Runs once every blob file and the new tar are complete and durable, just before the rename
+   * that replaces the target (or, for a directory, before index.json is replaced): the last chance
+   * to refuse (e.g. the input changed) or to write what must exist only when the rest does (the
+   * strip record). A throw cancels the write.
+   */
+  beforeReplace?: () => Promise<void>;
   /** Write large files with direct I/O where the file system allows it (default true). */
   directIo?: boolean;
 }
@@ -47,6 +63,7 @@ export function writeOptionsOf(options: WriteLayoutOptions): WriteLayoutOptions 
     ...(options.output === undefined ? {} : { output: options.output }),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.directIo === undefined ? {} : { directIo: options.directIo }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
 }
 
@@ -64,14 +81,14 @@ export interface WriteLayoutResult {
 
 const STRIP_CONCURRENCY = 2;
 
-const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE']);
+const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE', 'ENFILE']);
 
+/** An fs failure while writing, in words, naming the user's path (never a temp name). */
 function outputError(error: unknown, target: string): unknown {
   if (isAirsignError(error)) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && WRITE_ERRNO.has(code)) {
-    const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error).message;
-    return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${code === 'ENOSPC' || code === 'EDQUOT' ? `${code} (${why})` : why}`, { cause: error });
+    return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${fsErrorText(error)}`, { cause: error, details: { path: target, ...(isDiskFull(error) ? { diskFull: true } : {}) } });
   }
   return error;
 }
@@ -87,22 +104,35 @@ type BlobPlan =
   | { kind: 'insert'; digest: string; size: number; path: string; desc: PlainDescriptor };
 
 /** Writes one verified blob file: temp name, verify while copying, fsync, rename. */
-async function writeVerifiedFile(source: CopySource, expected: { digest: string; size: number }, what: string, dest: string, progress?: Progress, chunkSize?: number, directIo?: boolean): Promise<void> {
+async function writeVerifiedFile(
+  source: CopySource,
+  expected: { digest: string; size: number },
+  what: string,
+  dest: string,
+  o: { progress?: Progress | undefined; chunkSize?: number; signal?: AbortSignal | undefined; directIo?: boolean | undefined },
+): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
-  const output = await OutputFile.create(temp, { mode: 0o444, ...(directIo === undefined ? {} : { directIo }) });
+  const untrack = trackTemporary(temp);
   try {
-    await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), {
-      destinationOffset: 0,
-      ...(chunkSize === undefined ? {} : { chunkSize }),
-      ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}),
-    });
-    await output.finish();
-    await rename(temp, dest);
-  } catch (error) {
-    await output.abort();
-    await rm(temp, { force: true });
-    throw error;
+    const output = await OutputFile.create(temp, { mode: 0o444, ...(o.directIo === undefined ? {} : { directIo: o.directIo }) });
+    try {
+      await copyVerified(source, expected, what, (chunk, offset) => output.writeAt(chunk, offset), {
+        destinationOffset: 0,
+        ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+        ...(o.progress ? { onProgress: (n: number) => o.progress!.advance(n) } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      await output.finish();
+      o.signal?.throwIfAborted();
+      await renameIntoPlace(temp, dest);
+    } catch (error) {
+      await output.abort();
+      await rm(temp, { force: true });
+      throw error;
+    }
+  } finally {
+    untrack();
   }
 }
 
@@ -112,19 +142,47 @@ async function writeVerifiedFile(source: CopySource, expected: { digest: string;
  * whether the image has one layer or many).
  * Adds each file it creates to `created` (for clean-up on failure).
  */
-async function stripBlobs(layout: Layout, digests: string[], directory: string, created: string[], progress?: Progress, directIo?: boolean): Promise<void> {
+async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, progress?: Progress, signal?: AbortSignal, directIo?: boolean): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
+  for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) await sweepStaleTemps(join(directory, alg));
   await forEachConcurrently(digests, concurrency, async (digest) => {
+    signal?.throwIfAborted();
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, progress, COPY_CHUNK / concurrency, directIo);
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress, chunkSize: COPY_CHUNK / concurrency, signal, directIo });
     } finally {
       await range.release();
     }
-    if (!existed) created.push(dest);
+    if (!existed) created.add(dest);
   });
+}
+
+/**
+ * Final files this call created (stripped layers, blobs of a directory layout): removed again if
+ * the call fails, and registered so that an interrupted process removes them too.
+ */
+class CreatedFiles {
+  private readonly files = new Map<string, () => void>();
+
+  add(path: string): void {
+    this.files.set(path, trackTemporary(path));
+  }
+
+  /** Keeps them: the call succeeded. */
+  keep(): void {
+    for (const untrack of this.files.values()) untrack();
+    this.files.clear();
+  }
+
+  async remove(): Promise<void> {
+    for (const [path, untrack] of this.files) {
+      await rm(path, { force: true }).catch(() => {});
+      untrack();
+    }
+    this.files.clear();
+  }
 }
 
 function wrongBlob(error: unknown, digest: string, directory: string): unknown {
@@ -177,36 +235,49 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const stripped = [...strip].sort();
 
   if (layout.source.kind === 'directory' && options.output === undefined) {
-    return writeDirectoryInPlace(layout, plan, { indexBytes, changed: changes.indexBytes !== undefined, stripped, strippedTo: changes.stripBlobsTo?.directory, added, inserted, progress, directIo: options.directIo });
+    return writeDirectoryInPlace(layout, plan, {
+      indexBytes,
+      changed: changes.indexBytes !== undefined,
+      stripped,
+      strippedTo: changes.stripBlobsTo?.directory,
+      added,
+      inserted,
+      progress,
+      signal: options.signal,
+      beforeReplace: options.beforeReplace,
+      directIo: options.directIo,
+    });
   }
-  const target = options.output ?? (layout.source.kind === 'tar' ? layout.source.path : undefined);
-  if (target === undefined) {
+  if (options.output === undefined && layout.source.kind !== 'tar') {
     throw airsignError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give --output`);
   }
-  try {
-    if ((await stat(target)).isDirectory()) throw airsignError('OUTPUT_IS_DIRECTORY', `output ${target} is a directory`);
-  } catch (error) {
-    if (isAirsignError(error)) throw error;
-  }
+  if (options.output !== undefined) await checkOutputTarget(options.output);
+  // In place through a symbolic link: the file the link points to is replaced, the link stays.
+  const target = options.output ?? (await realpath(layout.source.path));
+  const shown = options.output ?? layout.source.path;
+  await sweepStaleTemps(dirname(target));
 
   const total = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0)
     + stripped.reduce((n, d) => n + layout.blobSize(d)!, 0);
   progress?.start(`writing ${basename(target)}`, total);
 
-  const createdStripFiles: string[] = [];
+  const signal = options.signal;
+  const createdStripFiles = new CreatedFiles();
   let writer: TarWriter | undefined;
   const temp = temporarySiblingPath(target);
+  const untrackTemp = trackTemporary(temp);
   try {
     // 1. strip: layers out to the directory, verified.
-    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, options.directIo);
+    if (changes.stripBlobsTo) await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal, options.directIo);
     // 2. the tar, entries sorted by name as buildx writes them.
+    signal?.throwIfAborted();
     writer = await TarWriter.create(temp, options.directIo === undefined ? {} : { directIo: options.directIo });
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
     type Entry = { path: string; write: () => Promise<void> };
     const entries: Entry[] = [{ path: 'blobs/', write: () => writer!.directory('blobs/') }];
     for (const alg of algorithms) entries.push({ path: `blobs/${alg}/`, write: () => writer!.directory(`blobs/${alg}/`) });
-    for (const { path, p } of blobPaths) entries.push({ path, write: () => writeBlobEntry(writer!, layout, path, p, progress) });
+    for (const { path, p } of blobPaths) entries.push({ path, write: () => writeBlobEntry(writer!, layout, path, p, progress, signal) });
     entries.push({ path: 'index.json', write: () => writer!.file('index.json', indexBytes, 0o644) });
     entries.push({ path: 'oci-layout', write: () => writer!.file('oci-layout', layout.ociLayoutBytes, 0o444) });
     for (const extra of layout.extraFiles) {
@@ -225,7 +296,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
       });
     }
     const rest = entries.slice(1 + algorithms.length + blobPaths.length).sort((a, b) => (a.path < b.path ? -1 : 1));
-    for (const entry of [...entries.slice(0, 1 + algorithms.length + blobPaths.length), ...rest]) await entry.write();
+    for (const entry of [...entries.slice(0, 1 + algorithms.length + blobPaths.length), ...rest]) {
+      signal?.throwIfAborted();
+      await entry.write();
+    }
     await writer.finish();
     const bytes = writer.bytesWritten;
     writer = undefined;
@@ -233,24 +307,29 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     const previous = await stat(target).catch(() => undefined);
     if (previous?.isFile()) await chmod(temp, previous.mode & 0o7777);
     // Windows cannot rename over a file that is still open: release the input we replace.
-    if (process.platform === 'win32' && resolve(target) === resolve(layout.source.path)) await layout.close();
-    await rename(temp, target);
+    await options.beforeReplace?.();
+    signal?.throwIfAborted();
+    if (process.platform === 'win32' && resolve(target) === resolve(await realpath(layout.source.path).catch(() => layout.source.path))) await layout.close();
+    await renameIntoPlace(temp, target);
+    createdStripFiles.keep();
     progress?.done();
-    return { output: target, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
+    return { output: shown, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
   } catch (error) {
     progress?.done();
     await writer?.abort();
     await rm(temp, { force: true }).catch(() => {});
-    for (const f of createdStripFiles) await rm(f, { force: true }).catch(() => {});
-    throw outputError(error, target);
+    await createdStripFiles.remove();
+    throw outputError(error, shown);
+  } finally {
+    untrackTemp();
   }
 }
 
-function copyOptions(writer: TarWriter, progress: Progress | undefined): CopyOptions {
-  return { destinationOffset: writer.nextDataOffset, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}) };
+function copyOptions(writer: TarWriter, progress: Progress | undefined, signal: AbortSignal | undefined): CopyOptions {
+  return { destinationOffset: writer.nextDataOffset, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}), ...(signal ? { signal } : {}) };
 }
 
-async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, progress?: Progress): Promise<void> {
+async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, progress?: Progress, signal?: AbortSignal): Promise<void> {
   if (p.kind === 'bytes') {
     await writer.file(path, p.bytes, 0o444);
     progress?.advance(p.bytes.length);
@@ -261,7 +340,7 @@ async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p
     const range = await layout.blobRange(p.digest);
     try {
       await writer.begin(path, range.size, 0o444);
-      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), copyOptions(writer, progress));
+      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), copyOptions(writer, progress, signal));
       await writer.end();
     } finally {
       await range.release();
@@ -271,7 +350,7 @@ async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p
   const file = await openRandomAccess(p.path);
   try {
     await writer.begin(path, p.size, 0o444);
-    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), copyOptions(writer, progress));
+    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), copyOptions(writer, progress, signal));
     await writer.end();
   } catch (error) {
     throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
@@ -294,13 +373,25 @@ async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<
 async function writeDirectoryInPlace(
   layout: Layout,
   plan: Map<string, BlobPlan>,
-  o: { indexBytes: Uint8Array; changed: boolean; stripped: string[]; strippedTo: string | undefined; added: string[]; inserted: string[]; progress: Progress | undefined; directIo: boolean | undefined },
+  o: {
+    indexBytes: Uint8Array;
+    changed: boolean;
+    stripped: string[];
+    strippedTo: string | undefined;
+    added: string[];
+    inserted: string[];
+    progress: Progress | undefined;
+    signal: AbortSignal | undefined;
+    beforeReplace: (() => Promise<void>) | undefined;
+    directIo: boolean | undefined;
+  },
 ): Promise<WriteLayoutResult> {
   const root = layout.source.path;
-  const created: string[] = [];
+  const created = new CreatedFiles();
   try {
-    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.directIo);
+    if (o.strippedTo !== undefined) await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal, o.directIo);
     for (const p of plan.values()) {
+      o.signal?.throwIfAborted();
       if (p.kind === 'layout') continue;
       const dest = join(root, blobTarPath(p.digest));
       if (p.kind === 'bytes') {
@@ -310,18 +401,21 @@ async function writeDirectoryInPlace(
       else {
         const file = await openRandomAccess(p.path);
         try {
-          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, o.progress, undefined, o.directIo);
+          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, { progress: o.progress, signal: o.signal, directIo: o.directIo });
         } catch (error) {
           throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
         } finally {
           await file.close();
         }
       }
-      created.push(dest);
+      created.add(dest);
     }
+    await o.beforeReplace?.();
+    o.signal?.throwIfAborted();
     if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
+    created.keep();
   } catch (error) {
-    for (const f of created) await rm(f, { force: true }).catch(() => {});
+    await created.remove();
     throw outputError(error, root);
   }
   for (const digest of o.stripped) {

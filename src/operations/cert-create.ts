@@ -2,9 +2,10 @@
  * `airsign cert create` as a library operation: open the subject (and issuer) key, build and sign
  * the certificate, optionally put it on the token next to a PKCS#11 key, write PEM atomically.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { airsignError, isAirsignError } from '../errors.js';
-import { outputWriteError, temporarySiblingPath } from '../fs/atomic-write.js';
+import { airsignError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { checkOutputTarget } from '../fs/output-target.js';
+import { readSmallFile } from '../fs/read-small-file.js';
 import type { KeyBackend } from '../key-backend.js';
 import { isPkcs11Spec, openKey } from '../keys/open-key.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
@@ -91,6 +92,7 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
   if (options.replace === true && options.import !== true) {
     throw airsignError('USAGE', '--replace only applies with --import');
   }
+  await checkOutputTarget(options.output);
   const issuerCertificate = options.issuerCert === undefined ? undefined : await readIssuerCertificate(options.issuerCert);
 
   const opened: KeyBackend[] = [];
@@ -114,23 +116,13 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
     });
     const info = parseCertificate(der);
 
-    // Temp file first, then the token, then rename: a failure leaves neither a partial output
-    // file nor (if writing the file fails) a certificate on the token.
-    const temp = temporarySiblingPath(options.output);
+    // Temp file first (complete and fsynced), then the token, then rename: a failure leaves neither
+    // a partial output file nor (if writing the file fails) a certificate on the token.
     let imported: string | undefined;
-    try {
-      await writeFile(temp, encodePem('CERTIFICATE', der), { flag: 'wx', mode: 0o644 });
-    } catch (error) {
-      throw outputWriteError(options.output, error);
-    }
-    try {
-      if (options.import === true) imported = await importNextToKey(key, keySpec, options, der);
-      await rename(temp, options.output);
-    } catch (error) {
-      await rm(temp, { force: true });
-      if (isAirsignError(error)) throw error;
-      throw outputWriteError(options.output, error);
-    }
+    await writeFileAtomic(options.output, encodePem('CERTIFICATE', der), {
+      mode: 0o644,
+      ...(options.import === true ? { beforeRename: async () => void (imported = await importNextToKey(key, keySpec, options, der)) } : {}),
+    });
     return {
       output: options.output,
       subject: info.subject,
@@ -152,15 +144,8 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
 }
 
 async function readIssuerCertificate(path: string): Promise<Uint8Array> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw airsignError('CERT_FILE_UNREADABLE', `cannot read the issuer certificate ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const der = decodePemCertificates(text, `the issuer certificate ${path}`)[0]!;
+  const bytes = await readSmallFile(path, { maxBytes: 1024 * 1024, code: 'CERT_FILE_UNREADABLE', what: `the issuer certificate ${path}` });
+  const der = decodePemCertificates(new TextDecoder().decode(bytes), `the issuer certificate ${path}`)[0]!;
   parseCertificate(der);
   return der;
 }

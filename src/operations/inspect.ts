@@ -63,7 +63,7 @@ export function formatPlatform(p: Platform | undefined): string | undefined {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
 
-function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectNode {
+function nodeOf(graph: LayoutGraph, digest: string): InspectNode {
   const n = graph.nodes.get(digest)!;
   const d = n.descriptor;
   const platform = formatPlatform(d.platform);
@@ -75,11 +75,23 @@ function toNode(graph: LayoutGraph, digest: string, seen: Set<string>): InspectN
   if (n.error !== undefined) node.error = n.error;
   const refs = graph.referrers.get(digest);
   if (refs?.length) node.referrers = [...refs];
-  if (n.children.length && !seen.has(digest)) {
-    seen.add(digest);
-    node.children = n.children.map((c) => toNode(graph, c, seen));
-  }
   return node;
+}
+
+/** The tree under `root`, depth first, each node's children expanded once; no recursion. */
+function toNode(graph: LayoutGraph, root: string): InspectNode {
+  const seen = new Set<string>();
+  const top = nodeOf(graph, root);
+  const stack: InspectNode[] = [top];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const children = graph.nodes.get(node.digest)!.children;
+    if (children.length === 0 || seen.has(node.digest)) continue;
+    seen.add(node.digest);
+    node.children = children.map((c) => nodeOf(graph, c));
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return top;
 }
 
 function layerStats(graph: LayoutGraph, root: string) {
@@ -122,8 +134,7 @@ export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> 
       .filter((d) => d.annotations?.[Annotation.RefName] !== undefined || d.annotations?.[Annotation.ContainerdImageName] !== undefined)
       .map((d) => ({ tag: d.annotations?.[Annotation.RefName] ?? null, name: d.annotations?.[Annotation.ContainerdImageName] ?? null, digest: d.digest, mediaType: d.mediaType })),
     images: images.map((d) => {
-      const seen = new Set<string>();
-      const node = toNode(graph, d.digest, seen);
+      const node = toNode(graph, d.digest);
       const stats = layerStats(graph, d.digest);
       return {
         ...node,

@@ -2,15 +2,18 @@
  * `repack`: puts stripped layer blobs back from a strip directory, verifying each digest and size,
  * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
  */
+import { realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
+import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { readStripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-/** Options of repackLayout: the strip directory, which image, and how to write the result. */
-export interface RepackOptions extends WriteLayoutOptions, OpenLayoutOptions {
+/** Options of repackLayout: the strip directory, which image, how to write the result, interrupts and concurrent runs. */
+export interface RepackOptions extends WriteLayoutOptions, OpenLayoutOptions, RunControlOptions {
   /** The directory stripLayout filled (holds airsign-strip.json). */
   directory: string;
   /** Checks that this image (tag, name or digest) is the one the directory holds layers of. */
@@ -30,8 +33,23 @@ export interface RepackResult {
   outputBytes: number;
 }
 
-/** repackLayout on a layout the caller opened (and closes). */
-export async function repackOpenLayout(layout: Layout, options: RepackOptions): Promise<RepackResult> {
+/** Refuses an --output inside the strip directory (it would become a blob file there, or be read as one). */
+async function checkOutputOutsideDirectory(output: string | undefined, directory: string): Promise<void> {
+  if (output === undefined) return;
+  const dir = await realpath(directory).catch(() => resolve(directory));
+  const parent = await realpath(resolve(output, '..')).catch(() => resolve(output, '..'));
+  const out = resolve(parent, resolve(output).split(sep).pop()!);
+  if (out === dir || out.startsWith(dir + sep)) {
+    throw airsignError('OUTPUT_IN_STRIP_DIR', `--output ${output} is inside the strip directory ${directory}; write it elsewhere`, { details: { output, directory } });
+  }
+}
+
+/**
+ * Repacks an open layout. Callers that replace the input in place should hold its lock
+ * (repackLayout does) and pass the guard, so a concurrent change is refused rather than lost.
+ */
+export async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: WriteGuard): Promise<RepackResult> {
+  await checkOutputOutsideDirectory(options.output, options.directory);
   const record = await readStripRecord(options.directory);
   const reference = options.reference ?? record.reference;
   if (options.reference !== undefined) {
@@ -51,7 +69,10 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
   const written = await writeLayout(
     layout,
     { insertBlobsFrom: { directory: options.directory, expected } },
-    writeOptionsOf(options),
+    {
+      ...writeOptionsOf(options),
+      ...(guard ? { beforeReplace: () => guard.checkUnchanged() } : {}),
+    },
   );
   return {
     input: layout.source.path,
@@ -71,5 +92,8 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions): 
  * (signatures, index entries). Default: replaces `source` atomically.
  */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
-  return withLayout(source, options, (layout) => repackOpenLayout(layout, options));
+  await checkOutputOutsideDirectory(options.output, options.directory);
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+    withLayout(source, options, (layout) => repackOpenLayout(layout, options, guard)),
+  );
 }

@@ -13,6 +13,8 @@ import type { SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/si
 import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { addIndexEntries } from '../layout/index-edit.js';
+import { checkOutputTarget } from '../fs/output-target.js';
+import { withWriteLock, type RunControlOptions } from '../fs/write-lock.js';
 import { openLayout } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
@@ -28,7 +30,7 @@ import { VERSION } from '../version.js';
 import { sha256Hex } from '../digest.js';
 
 /** Options of signLayout: the key, the formats, which image(s), and how to write the result. */
-export interface SignOptions extends WriteLayoutOptions {
+export interface SignOptions extends WriteLayoutOptions, RunControlOptions {
   /** A key spec for openKey (`pkcs11:…` or a file path), or an open backend the caller owns (not closed here). */
   key: string | KeyBackend;
   /** Options for openKey when `key` is a spec (--cert goes here as certificatePath). */
@@ -86,47 +88,52 @@ export async function signLayout(source: string, options: SignOptions): Promise<
     options.timestamper ??
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
+  if (options.output !== undefined) await checkOutputTarget(options.output);
 
-  const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
-  try {
-    const { targets, notes } = await chooseTargets(layout, options);
-
-    const ownsKey = typeof options.key === 'string';
-    const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
-    let signatures: SignatureRecord[] = [];
-    const blobs: Uint8Array[] = [];
-    const entries = [];
+  // The lock is held from before the layout is read until it is replaced: a second run on the same
+  // tar waits and then signs the tar that already carries the first run's signature.
+  return withWriteLock({ source, output: options.output, lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
+    const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
     try {
-      const keyInfo = await describeKey(backend);
-      for (const format of formats) await format.check(keyInfo, { signingTime });
-      const result = await signAll(formats, targets, keyInfo, {
-        annotations: options.annotations ?? {},
-        signingTime,
-        ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
-        ...(timestamper === undefined ? {} : { timestamper }),
-        notationManifest: options.notationManifest ?? 'legacy',
-        ...(options.reference === undefined ? {} : { reference: options.reference }),
-      });
-      signatures = result.records;
-      blobs.push(...result.blobs);
-      entries.push(...result.entries);
-    } finally {
-      if (ownsKey) await backend.close();
-    }
+      const { targets, notes } = await chooseTargets(layout, options);
 
-    const indexBytes = addIndexEntries(layout.indexBytes, entries);
-    await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, writeOptionsOf(options));
-    const record = createSigningRecord({
-      key: backend.description,
-      ...(options.reference === undefined ? {} : { reference: options.reference }),
-      signatures,
-      notes,
-    });
-    if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
-    return { record, output: options.output ?? source, added: entries.length };
-  } finally {
-    await layout.close();
-  }
+      const ownsKey = typeof options.key === 'string';
+      const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
+      let signatures: SignatureRecord[] = [];
+      const blobs: Uint8Array[] = [];
+      const entries = [];
+      try {
+        const keyInfo = await describeKey(backend);
+        for (const format of formats) await format.check(keyInfo, { signingTime });
+        const result = await signAll(formats, targets, keyInfo, {
+          annotations: options.annotations ?? {},
+          signingTime,
+          ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
+          ...(timestamper === undefined ? {} : { timestamper }),
+          notationManifest: options.notationManifest ?? 'legacy',
+          ...(options.reference === undefined ? {} : { reference: options.reference }),
+        });
+        signatures = result.records;
+        blobs.push(...result.blobs);
+        entries.push(...result.entries);
+      } finally {
+        if (ownsKey) await backend.close();
+      }
+
+      const indexBytes = addIndexEntries(layout.indexBytes, entries);
+      await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
+      const record = createSigningRecord({
+        key: backend.description,
+        ...(options.reference === undefined ? {} : { reference: options.reference }),
+        signatures,
+        notes,
+      });
+      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
+      return { record, output: options.output ?? source, added: entries.length };
+    } finally {
+      await layout.close();
+    }
+  });
 }
 
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;

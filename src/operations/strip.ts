@@ -5,8 +5,11 @@
  * put back.
  */
 import { lstat, mkdir, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
+import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
@@ -15,8 +18,8 @@ import { resolveImage } from '../layout/resolve.js';
 import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
-/** Options of stripLayout: where the layers go, which image, and how to write the result. */
-export interface StripOptions extends WriteLayoutOptions, OpenLayoutOptions {
+/** Options of stripLayout: where the layers go, which image, how to write the result, interrupts and concurrent runs. */
+export interface StripOptions extends WriteLayoutOptions, OpenLayoutOptions, RunControlOptions {
   /** Directory receiving one file per layer blob (`<alg>/<hex>`) and the strip record. */
   directory: string;
   /** The image to strip when the layout holds several (tag, name or digest); recorded for repack. */
@@ -61,8 +64,11 @@ function isForeign(d: Descriptor): boolean {
   return (d.urls !== undefined && d.urls.length > 0) || d.mediaType.includes('.foreign.');
 }
 
-/** stripLayout on a layout the caller opened (and closes). */
-export async function stripOpenLayout(layout: Layout, options: StripOptions): Promise<StripResult> {
+/**
+ * Strips an open layout. Callers that replace the input in place should hold its lock (stripLayout
+ * does) and pass the guard, so a concurrent change is refused rather than lost.
+ */
+export async function stripOpenLayout(layout: Layout, options: StripOptions, guard?: WriteGuard): Promise<StripResult> {
   const image = await resolveImage(layout, options.reference);
   const graph = await walkLayout(layout);
   const what = layout.source.path;
@@ -76,32 +82,41 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
     });
   }
   const directory = options.directory;
+  let madeDirectory: string | undefined;
   try {
-    await mkdir(directory, { recursive: true });
+    madeDirectory = await mkdir(directory, { recursive: true });
   } catch (error) {
-    throw airsignError('STRIP_DIR_UNUSABLE', `cannot create directory ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw airsignError('STRIP_DIR_UNUSABLE', `cannot create directory ${directory}: ${fsErrorText(error)}`, { cause: error });
   }
   const recordPath = stripRecordPath(directory);
-  const hadRecord = await lstat(recordPath).then(() => true, () => false);
-  if (hadRecord) {
-    const existing = await readStripRecord(directory);
-    if (existing.image.digest !== image.plain.digest) {
-      throw airsignError('STRIP_DIR_IN_USE', `${directory} already holds layers stripped from another image (${existing.image.digest}); use an empty directory`);
-    }
-  }
-  const record: StripRecord = {
-    type: STRIP_RECORD_TYPE,
-    ...(options.reference === undefined ? {} : { reference: options.reference }),
-    image: image.plain,
-    indexDigest: digestOf(layout.indexBytes),
-    blobs: present.sort((a, b) => (a.digest < b.digest ? -1 : 1)),
-  };
-  await writeFileAtomic(recordPath, encodeStripRecord(record));
+  let hadRecord = false;
   try {
+    hadRecord = await lstat(recordPath).then(() => true, () => false);
+    if (hadRecord) {
+      const existing = await readStripRecord(directory);
+      if (existing.image.digest !== image.plain.digest) {
+        throw airsignError('STRIP_DIR_IN_USE', `${directory} already holds layers stripped from another image (${existing.image.digest}); use an empty directory`);
+      }
+    }
+    const record: StripRecord = {
+      type: STRIP_RECORD_TYPE,
+      ...(options.reference === undefined ? {} : { reference: options.reference }),
+      image: image.plain,
+      indexDigest: digestOf(layout.indexBytes),
+      blobs: present.sort((a, b) => (a.digest < b.digest ? -1 : 1)),
+    };
     const written = await writeLayout(
       layout,
       { stripBlobsTo: { directory, digests: new Set(present.map((p) => p.digest)) } },
-      writeOptionsOf(options),
+      {
+        ...writeOptionsOf(options),
+        // The record is written only once every layer file is complete, and before the stripped
+        // tar replaces anything: a record always describes files that are all there.
+        beforeReplace: async () => {
+          await guard?.checkUnchanged();
+          await writeFileAtomic(recordPath, encodeStripRecord(record), { beforeRename: async () => options.signal?.throwIfAborted() });
+        },
+      },
     );
     return {
       input: layout.source.path,
@@ -114,7 +129,9 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
       outputBytes: written.bytes,
     };
   } catch (error) {
-    if (!hadRecord) await rm(recordPath, { force: true });
+    if (!hadRecord) await rm(recordPath, { force: true }).catch(() => {});
+    // A refused strip leaves no directory it created (only empty <alg>/ folders are left by then).
+    if (madeDirectory !== undefined) await rm(madeDirectory, { recursive: true, force: true }).catch(() => {});
     throw error;
   }
 }
@@ -125,5 +142,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions): Pr
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  return withLayout(source, options, (layout) => stripOpenLayout(layout, options));
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+    withLayout(source, options, (layout) => stripOpenLayout(layout, options, guard)),
+  );
 }

@@ -8,7 +8,9 @@
  *
  * Rules modelled:
  * - tar scan (tarfs): every entry indexed by `path.Clean(name)`, last one wins; ustar, GNU long
- *   names and PAX paths are understood while scanning, but data is re-read from the plain header
+ *   names and PAX paths are understood while scanning (Go's archive/tar rules: header-only types
+ *   have no data whatever their size, a global PAX header is an entry of its own and changes
+ *   nothing after it, a GNU long name beats a PAX path), but data is re-read from the plain header
  *   (oras-go stores "offset after header − 512"), so a PAX `size` override is lost; only regular
  *   files can be opened.
  * - `oci-layout` must exist and say exactly `"imageLayoutVersion": "1.0.0"`; `index.json` must exist
@@ -193,7 +195,6 @@ class TarStorage implements Storage {
     let offset = 0;
     let longName: string | undefined;
     let pax: Map<string, string> | undefined;
-    let globalPax = new Map<string, string>();
     for (;;) {
       if (offset + 512 > fileSize) {
         if (offset === fileSize) return; // EOF without zero blocks: Go's reader accepts io.EOF at a boundary
@@ -214,22 +215,31 @@ class TarStorage implements Storage {
         const data = this.readAt(fd, dataOffset, headerSize);
         if (typeflag === 'K') {
           // GNU long link name: irrelevant here (links cannot be opened anyway).
-        } else if (typeflag === 'L') longName = data.toString('utf8').replace(/\0+$/, '');
+        } else if (typeflag === 'L') longName = data.toString('utf8').replace(/\0.*$/s, '');
         else if (typeflag === 'x') pax = parsePax(data);
-        else globalPax = new Map([...globalPax, ...parsePax(data)]);
+        else {
+          // Go returns a global header as an entry of its own (named by its own path record or
+          // name); it changes nothing after it and drops pending x and L records.
+          this.entries.set(goPathClean(parsePax(data).get('path') || field(block, 0, 100)), { typeflag: 'g', headerOffset: offset });
+          pax = undefined;
+          longName = undefined;
+        }
         offset = next;
         continue;
       }
       const magic = field(block, 257, 6);
-      const prefix = magic === 'ustar' && block[263] === 0x30 ? field(block, 345, 155) : '';
+      // Go: the magic "ustar\0" alone means USTAR (any version), so the prefix applies.
+      const prefix = magic === 'ustar' && block[262] === 0 ? field(block, 345, 155) : '';
       let name = field(block, 0, 100);
       if (prefix !== '') name = `${prefix}/${name}`;
-      if (longName !== undefined) name = longName;
-      const paxPath = pax?.get('path') ?? globalPax.get('path');
-      if (paxPath !== undefined) name = paxPath;
-      const paxSize = pax?.get('size') ?? globalPax.get('size');
-      const realSize = paxSize !== undefined ? Number(paxSize) : headerSize;
-      this.entries.set(goPathClean(name), { typeflag: typeflag === '\0' ? '0' : typeflag, headerOffset: offset });
+      const paxPath = pax?.get('path');
+      if (paxPath) name = paxPath;
+      if (longName) name = longName; // Go: a GNU long name beats a PAX path
+      const paxSize = pax?.get('size');
+      const type = typeflag === '\0' ? (name.endsWith('/') ? '5' : '0') : typeflag;
+      // Go: link, symlink, char, block, dir and fifo entries are header-only, whatever their size says.
+      const realSize = '123456'.includes(type) ? 0 : paxSize ? Number(paxSize) : headerSize;
+      this.entries.set(goPathClean(name), { typeflag: type, headerOffset: offset });
       longName = undefined;
       pax = undefined;
       const end = dataOffset + Math.ceil(realSize / 512) * 512;

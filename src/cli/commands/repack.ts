@@ -23,6 +23,8 @@ export const repackCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      signal: context.signal,
+      onLockWait: context.onLockWait,
       directIo: context.directIo,
       stdin: process.stdin,
     });

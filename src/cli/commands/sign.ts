@@ -99,6 +99,8 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       progress: context.progress,
+      signal: context.signal,
+      onLockWait: context.onLockWait,
       directIo: context.directIo,
     });
     return { text: describeRecord(result.record, result.output), json: result.record };

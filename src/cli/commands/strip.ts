@@ -24,6 +24,8 @@ export const stripCommand = defineCommand({
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
       progress: context.progress,
+      signal: context.signal,
+      onLockWait: context.onLockWait,
       directIo: context.directIo,
       stdin: process.stdin,
     });

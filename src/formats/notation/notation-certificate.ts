@@ -40,9 +40,12 @@ export function parseNotationCertificate(
 ): NotationCertificate {
   let info: CertificateInfo;
   let x509: X509Certificate;
+  let publicKey: X509Certificate['publicKey'];
   try {
     info = parseCertificate(der);
     x509 = new X509Certificate(der);
+    // Node decodes the key lazily: a corrupt SubjectPublicKeyInfo throws here, not in the constructor.
+    publicKey = x509.publicKey;
   } catch (e) {
     throw fail('NOTATION_CERT_MALFORMED', `${where} is not a valid DER X.509 certificate`, e);
   }
@@ -55,7 +58,7 @@ export function parseNotationCertificate(
     rawSubject: info.subjectDer,
     rawIssuer: info.issuerDer,
     spki: info.publicKeySpki,
-    publicKey: x509.publicKey,
+    publicKey,
     notBefore: info.notBefore,
     notAfter: info.notAfter,
     signatureAlgorithm: info.signatureAlgorithm,

@@ -254,7 +254,7 @@ describe('command line', () => {
     expect(a.stderr).toMatch(/Missing required argument: directory/);
     const b = runCli(['inspect', join(work, 'does-not-exist.tar')]);
     expect(b.code).toBe(2);
-    expect(b.stderr.trimEnd().split('\n')).toEqual([`airsign: error: cannot open ${join(work, 'does-not-exist.tar')}: ENOENT`]);
+    expect(b.stderr.trimEnd().split('\n')).toEqual([`airsign: error: ${join(work, 'does-not-exist.tar')}: no such file`]);
     const c = runCli(['strip', '-', '-d', join(work, 'stdin-layers')], { input: readFileSync(richTar) });
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/give --output/);

@@ -167,7 +167,7 @@ describe('graph', () => {
     });
   });
 
-  it('records an unreadable manifest instead of failing the walk', async () => {
+  it('fails the walk on a manifest that does not match its digest (it is not just "unreadable")', async () => {
     const dir = join(work, 'badmanifest');
     const b = buildRichLayout(dir);
     const path = join(dir, 'blobs', 'sha256', b.amd64.digest.slice(7));
@@ -175,8 +175,7 @@ describe('graph', () => {
     rmSync(path);
     writeFileSync(path, Buffer.from(bytes).fill(0x20, 0, 1)); // same size, different digest
     await withLayout(dir, async (l) => {
-      const g = await walkLayout(l);
-      expect(g.nodes.get(b.amd64.digest)!.error).toMatch(/does not match its digest/);
+      await expect(walkLayout(l)).rejects.toMatchObject({ code: 'LAYOUT_DIGEST_MISMATCH', message: expect.stringMatching(/does not match its digest/) });
     });
   });
 });

@@ -1,0 +1,173 @@
+/**
+ * What the commands do with the files around them: in-place signing through a symbolic link,
+ * outputs that are links or devices, a repack output inside the strip directory, a strip record
+ * that is not a regular file, error texts in words (never errno codes or temp names), a refused
+ * strip that leaves no directory, stale temp files of a killed run, and full disks (exit 2).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_TAG } from '../../../src/fs/temp-files.js';
+import { runCli } from '../../helpers/cli.js';
+import { listDir, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
+import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+
+const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
+let work: string;
+let ec: TestChain;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'airsign-file-safety-'));
+  ec = makeTestChain('ec-p256');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function fresh(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(SAMPLES, 'single.tar'), join(dir, 'image.tar'));
+  return dir;
+}
+
+function expectOneLineError(r: { code: number; stderr: string }, code: number, message: string | RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  if (typeof message === 'string') expect(r.stderr).toContain(message);
+  else expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/\bE[A-Z]{3,}\b|\.airsign-[0-9a-f]+/);
+}
+
+const sign = (...args: string[]) => runCli(['sign', ...args, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation']);
+
+describe('in place through a symbolic link', () => {
+  it('signs the file the link points to and keeps the link', () => {
+    const dir = fresh('symlink');
+    symlinkSync('image.tar', join(dir, 'link.tar'));
+    const r = sign(join(dir, 'link.tar'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readlinkSync(join(dir, 'link.tar'))).toBe('image.tar');
+    expect(readLayoutIndex(join(dir, 'image.tar')).manifests).toHaveLength(2);
+    expect(listDir(dir)).toEqual(['image.tar', 'link.tar']);
+  });
+});
+
+describe('outputs that are not regular files', () => {
+  it('refuses an --output that is a symbolic link and leaves the link and its target alone', () => {
+    const dir = fresh('out-link');
+    writeFileSync(join(dir, 'victim'), 'keep me');
+    symlinkSync('victim', join(dir, 'out.tar'));
+    for (const args of [['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'out.tar')], ['sign', join(dir, 'image.tar'), '--output', join(dir, 'out.tar'), '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation']]) {
+      expectOneLineError(runCli(args), 2, `output ${join(dir, 'out.tar')} is a symbolic link`);
+    }
+    expect(readlinkSync(join(dir, 'out.tar'))).toBe('victim');
+    expect(listDir(dir)).toEqual(['image.tar', 'out.tar', 'victim']);
+  });
+
+  it('refuses a --record that is a symbolic link before anything is signed', () => {
+    const dir = fresh('record-link');
+    writeFileSync(join(dir, 'victim'), 'keep me');
+    symlinkSync('victim', join(dir, 'record.json'));
+    const before = sha256File(join(dir, 'image.tar'));
+    expectOneLineError(sign(join(dir, 'image.tar'), '--record', join(dir, 'record.json')), 2, `the record ${join(dir, 'record.json')} is a symbolic link`);
+    expect(sha256File(join(dir, 'image.tar'))).toBe(before);
+    expect(listDir(dir)).toEqual(['image.tar', 'record.json', 'victim']);
+  });
+
+  it('refuses a device such as /proc/self/fd/1 or /dev/null', () => {
+    const dir = fresh('out-device');
+    expectOneLineError(sign(join(dir, 'image.tar'), '--output', '/dev/null'), 2, 'output /dev/null is not a regular file');
+    expectOneLineError(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', '/proc/self/fd/1']), 2, '/proc/self/fd/1 is a symbolic link');
+    expect(listDir(dir)).toEqual(['image.tar']);
+  });
+
+  it('refuses a repack --output inside the strip directory', () => {
+    const dir = fresh('out-in-strip');
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers')]).code).toBe(0);
+    const before = listDir(join(dir, 'layers'));
+    expectOneLineError(runCli(['repack', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'layers', 'full.tar')]), 2, 'is inside the strip directory');
+    expect(listDir(join(dir, 'layers'))).toEqual(before);
+  });
+});
+
+describe('error text in words', () => {
+  it('names a missing input and a missing output directory plainly', () => {
+    const dir = fresh('words');
+    expectOneLineError(runCli(['inspect', join(dir, 'ap.tar')]), 2, `${join(dir, 'ap.tar')}: no such file`);
+    expectOneLineError(sign(join(dir, 'image.tar'), '--output', '/missing/dir/out.tar'), 2, 'the directory /missing/dir does not exist');
+    expectOneLineError(runCli(['repack', join(dir, 'image.tar'), '-d', dir, '-o', '/missing/dir/out.tar']), 2, /no airsign-strip\.json|the directory \/missing\/dir does not exist/);
+  });
+
+  it('a refused strip leaves no --directory it created', () => {
+    const dir = fresh('refused-strip');
+    expectOneLineError(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'new', 'layers'), '-o', '/missing/dir/out.tar']), 2, 'the directory /missing/dir does not exist');
+    expect(listDir(dir)).toEqual(['image.tar']);
+  });
+});
+
+describe('the strip record', () => {
+  it('is refused when it is not a regular file (a link to /dev/zero is not read)', () => {
+    const dir = fresh('record-zero');
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers')]).code).toBe(0);
+    rmSync(join(dir, 'layers', 'airsign-strip.json'));
+    symlinkSync('/dev/zero', join(dir, 'layers', 'airsign-strip.json'));
+    const r = spawnSync('bash', ['-c', `ulimit -v 4000000; exec "${process.execPath}" ${JSON.stringify(join(SAMPLES, '../bin/airsign.js'))} repack ${JSON.stringify(join(dir, 'image.tar'))} -d ${JSON.stringify(join(dir, 'layers'))}`], { encoding: 'utf8', timeout: 60_000 });
+    expectOneLineError({ code: r.status ?? -1, stderr: r.stderr }, 2, 'airsign-strip.json: not a regular file');
+  });
+});
+
+describe('stale temp files', () => {
+  it('a later run removes temp files a killed run of this host left, and keeps others', () => {
+    const dir = fresh('stale');
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const stale = `.image.tar.airsign-${HOST_TAG}-${dead}-12345678.tmp`;
+    const foreign = `.image.tar.airsign-${HOST_TAG === 'ffffffff' ? 'eeeeeeee' : 'ffffffff'}-${dead}-12345678.tmp`;
+    writeFileSync(join(dir, stale), 'half a tar');
+    writeFileSync(join(dir, foreign), 'another host');
+    expect(sign(join(dir, 'image.tar')).code).toBe(0);
+    expect(listDir(dir)).toEqual([foreign, 'image.tar']);
+  });
+});
+
+describe('disk full is exit 2', () => {
+  const mountPoint = join(tmpdir(), `airsign-full-${process.pid}`);
+  let mounted = false;
+  let bigTar: string;
+  beforeAll(() => {
+    mkdirSync(mountPoint, { recursive: true });
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint], { encoding: 'utf8' });
+    mounted = r.status === 0;
+    if (!mounted) console.warn(`disk-full tests skipped: cannot mount a tmpfs here (${r.stderr.trim()})`);
+    bigTar = join(work, 'one-mib.tar');
+    const made = spawnSync(process.execPath, [join(SAMPLES, '../scripts/make-samples.mjs'), '--size', '1MiB', '--output', bigTar], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+  });
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it('a full $TMPDIR while spooling stdin is a clean exit 2', (ctx) => {
+    if (!mounted) ctx.skip();
+    const r = spawnSync(process.execPath, [join(SAMPLES, '../bin/airsign.js'), 'inspect', '-'], {
+      input: readFileSync(bigTar),
+      env: { ...process.env, TMPDIR: mountPoint },
+      encoding: 'utf8',
+    });
+    // stdin from a pipe is spooled; the tar does not fit in 256 KiB.
+    expectOneLineError({ code: r.status ?? -1, stderr: r.stderr }, 2, `in ${mountPoint}: no space left on device`);
+    expect(readdirSync(mountPoint)).toEqual([]);
+  });
+
+  it('cert create on a full disk fails cleanly and leaves no temp file', (ctx) => {
+    if (!mounted) ctx.skip();
+    writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(0));
+    // Fill the file system to the last block.
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mountPoint, 'filler')}`, 'bs=4k'], { encoding: 'utf8' });
+    const r = runCli(['cert', 'create', '--key', ec.keyPath, '--subject', 'CN=x', '-o', join(mountPoint, 'c.pem')]);
+    expectOneLineError(r, 2, `cannot write ${join(mountPoint, 'c.pem')}: no space left on device`);
+    expect(readdirSync(mountPoint)).toEqual(['filler']);
+    rmSync(join(mountPoint, 'filler'));
+  });
+});
