@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   strip: async () => (await import('./commands/strip.js')).stripCommand,
   repack: async () => (await import('./commands/repack.js')).repackCommand,
   sign: async () => (await import('./commands/sign.js')).signCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  'verify-signature': async () => (await import('./commands/verify-signature.js')).verifySignatureCommand,
   key: async () => (await import('./commands/key.js')).keyCommand,
   cert: async () => (await import('./commands/cert.js')).certCommand,
 };

@@ -23,6 +23,8 @@ export interface VerifiedNotationEnvelope {
   algorithm: string;
   signingAgent?: string;
   timestampToken?: Uint8Array;
+  /** The raw signature bytes (what an RFC 3161 timestamp countersigns). */
+  signature: Uint8Array;
 }
 
 /** Critical headers a verifier without plugins understands. */
@@ -68,6 +70,7 @@ export function verifyParsedNotationEnvelope(parsed: ParsedNotationEnvelope, opt
     ...(parsed.expiry === undefined ? {} : { expiry: parsed.expiry }),
     chain: parsed.chain,
     algorithm: parsed.algorithm,
+    signature: parsed.signature,
     ...(parsed.signingAgent === undefined ? {} : { signingAgent: parsed.signingAgent }),
     ...(parsed.timestampToken === undefined ? {} : { timestampToken: parsed.timestampToken }),
   };

@@ -1,0 +1,223 @@
+/**
+ * Reading and checking v4 OpenPGP signature packets against v4 public-key packets (RFC 4880
+ * §5.2.3-4, §5.5.2; RFC 9580 for EdDSALegacy): the packet fields and subpackets a verifier needs,
+ * the public key as a Node KeyObject (RSA, ECDSA on NIST curves, Ed25519), and the signature math
+ * over "data ‖ hashed part ‖ trailer". Pure checks; whether a good signature is *trusted* is the
+ * caller's decision.
+ */
+import { createHash, createPublicKey, constants, verify, type KeyObject } from 'node:crypto';
+import { airsignError, type ErrorCode } from '../../errors.js';
+import { readMpi } from './packet-reader.js';
+import { concatBytes, uint32 } from './packets.js';
+
+export interface ParsedSignature {
+  version: number;
+  type: number;
+  publicKeyAlgorithm: number;
+  hashAlgorithm: number;
+  /** The hashed part (version … hashed subpackets), what the trailer counts. */
+  hashedPart: Uint8Array;
+  creationTime?: number;
+  /** Seconds after creation; 0 or undefined = never. */
+  expirationSeconds?: number;
+  keyExpirationSeconds?: number;
+  keyFlags?: number;
+  /** Issuer key ID (16 hex, upper case) from subpacket 16 or 33. */
+  issuerKeyId?: string;
+  issuerFingerprint?: string;
+  /** Embedded signature (subpacket 32), e.g. a primary key binding back-signature. */
+  embedded?: Uint8Array;
+  hashPrefix: Uint8Array;
+  /** Signature MPIs. */
+  mpis: Uint8Array[];
+}
+
+export interface ParsedPublicKey {
+  /** The packet body (what fingerprints and certifications hash). */
+  body: Uint8Array;
+  algorithm: number;
+  creationTime: number;
+  /** 40 hex digits, upper case. */
+  fingerprint: string;
+  /** 16 hex digits, upper case. */
+  keyId: string;
+  /** Undefined for algorithms we cannot verify with. */
+  key?: KeyObject;
+  ed25519?: boolean;
+}
+
+const HASHES: Record<number, string> = { 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
+
+const CURVES: Record<string, string> = {
+  '2a8648ce3d030107': 'P-256',
+  '2b81040022': 'P-384',
+  '2b81040023': 'P-521',
+};
+const ED25519_OID = '2b06010401da470f01';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+
+/** Parses a v4 public-key or public-subkey packet body. */
+export function parsePublicKey(body: Uint8Array, code: ErrorCode, what: string): ParsedPublicKey {
+  const fail = (message: string): never => {
+    throw airsignError(code, `${what}: ${message}`);
+  };
+  if (body.length < 6) fail('truncated public key');
+  if (body[0] !== 4) fail(`public key version ${body[0]} is not supported (only v4)`);
+  const creationTime = ((body[1]! << 24) >>> 0) + (body[2]! << 16) + (body[3]! << 8) + body[4]!;
+  const algorithm = body[5]!;
+  const fingerprint = hex(new Uint8Array(createHash('sha1').update(Uint8Array.of(0x99, body.length >> 8, body.length & 0xff)).update(body).digest()));
+  const result: ParsedPublicKey = { body, algorithm, creationTime, fingerprint, keyId: fingerprint.slice(24) };
+  try {
+    if (algorithm === 1 || algorithm === 3) {
+      const n = readMpi(body, 6, fail);
+      const e = readMpi(body, n.next, fail);
+      result.key = createPublicKey({ key: { kty: 'RSA', n: b64u(n.value), e: b64u(e.value) }, format: 'jwk' });
+    } else if (algorithm === 19 || algorithm === 22) {
+      const oidLength = body[6]!;
+      const oid = Buffer.from(body.subarray(7, 7 + oidLength)).toString('hex');
+      const point = readMpi(body, 7 + oidLength, fail).value;
+      if (algorithm === 22 && oid === ED25519_OID && point.length === 33 && point[0] === 0x40) {
+        result.key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64u(point.subarray(1)) }, format: 'jwk' });
+        result.ed25519 = true;
+      } else if (algorithm === 19 && CURVES[oid] !== undefined && point[0] === 0x04) {
+        const half = (point.length - 1) / 2;
+        result.key = createPublicKey({ key: { kty: 'EC', crv: CURVES[oid], x: b64u(point.subarray(1, 1 + half)), y: b64u(point.subarray(1 + half)) }, format: 'jwk' });
+      }
+    }
+  } catch (e) {
+    if (e instanceof Error && 'kind' in e) throw e;
+    fail(`the public key material is invalid (${(e as Error).message})`);
+  }
+  return result;
+}
+
+/** Parses a signature packet body (v4 only). */
+export function parseSignature(body: Uint8Array, code: ErrorCode, what: string): ParsedSignature {
+  const fail = (message: string): never => {
+    throw airsignError(code, `${what}: ${message}`);
+  };
+  if (body.length < 6) fail('truncated signature packet');
+  if (body[0] !== 4) fail(`signature version ${body[0]} is not supported (only v4)`);
+  const hashedLength = (body[4]! << 8) | body[5]!;
+  if (6 + hashedLength + 2 > body.length) fail('truncated signature subpackets');
+  const hashedPart = body.subarray(0, 6 + hashedLength);
+  const unhashedLength = (body[6 + hashedLength]! << 8) | body[7 + hashedLength]!;
+  const unhashedStart = 8 + hashedLength;
+  if (unhashedStart + unhashedLength + 2 > body.length) fail('truncated signature subpackets');
+  const sig: ParsedSignature = {
+    version: 4,
+    type: body[1]!,
+    publicKeyAlgorithm: body[2]!,
+    hashAlgorithm: body[3]!,
+    hashedPart,
+    hashPrefix: body.subarray(unhashedStart + unhashedLength, unhashedStart + unhashedLength + 2),
+    mpis: [],
+  };
+  readSubpackets(body.subarray(6, 6 + hashedLength), sig, true, fail);
+  readSubpackets(body.subarray(unhashedStart, unhashedStart + unhashedLength), sig, false, fail);
+  let pos = unhashedStart + unhashedLength + 2;
+  while (pos < body.length) {
+    const m = readMpi(body, pos, fail);
+    sig.mpis.push(m.value);
+    pos = m.next;
+  }
+  if (sig.mpis.length === 0) fail('the signature has no value');
+  return sig;
+}
+
+function readSubpackets(data: Uint8Array, sig: ParsedSignature, hashed: boolean, fail: (m: string) => never): void {
+  let pos = 0;
+  while (pos < data.length) {
+    const first = data[pos++]!;
+    let length: number;
+    if (first < 192) length = first;
+    else if (first < 255) {
+      if (pos >= data.length) fail('truncated subpacket');
+      length = ((first - 192) << 8) + data[pos++]! + 192;
+    } else {
+      if (pos + 4 > data.length) fail('truncated subpacket');
+      length = ((data[pos]! << 24) >>> 0) + (data[pos + 1]! << 16) + (data[pos + 2]! << 8) + data[pos + 3]!;
+      pos += 4;
+    }
+    if (length === 0 || pos + length > data.length) fail('bad subpacket length');
+    const type = data[pos]! & 0x7f;
+    const critical = (data[pos]! & 0x80) !== 0;
+    const value = data.subarray(pos + 1, pos + length);
+    pos += length;
+    const u32 = () => (value.length === 4 ? ((value[0]! << 24) >>> 0) + (value[1]! << 16) + (value[2]! << 8) + value[3]! : fail('bad time subpacket'));
+    // Only hashed subpackets are trusted for anything but the issuer hint.
+    switch (type) {
+      case 2:
+        if (hashed) sig.creationTime = u32();
+        break;
+      case 3:
+        if (hashed) sig.expirationSeconds = u32();
+        break;
+      case 9:
+        if (hashed) sig.keyExpirationSeconds = u32();
+        break;
+      case 27:
+        if (hashed) sig.keyFlags = value[0] ?? 0;
+        break;
+      case 16:
+        if (value.length === 8) sig.issuerKeyId ??= hex(value);
+        break;
+      case 33:
+        if (value.length === 21 && value[0] === 4) {
+          sig.issuerFingerprint ??= hex(value.subarray(1));
+          sig.issuerKeyId ??= hex(value.subarray(13));
+        }
+        break;
+      case 32:
+        sig.embedded = value;
+        break;
+      default:
+        if (critical && hashed) fail(`unknown critical subpacket ${type}`);
+    }
+  }
+}
+
+/** True when `sig` by `key` verifies over `data` (the bytes its type covers, before the hashed part). */
+export function signatureVerifies(sig: ParsedSignature, key: ParsedPublicKey, data: Uint8Array[]): boolean {
+  const hashName = HASHES[sig.hashAlgorithm];
+  if (hashName === undefined || key.key === undefined || sig.publicKeyAlgorithm !== key.algorithm) return false;
+  const signed = concatBytes(...data, sig.hashedPart, Uint8Array.of(4, 0xff), uint32(sig.hashedPart.length));
+  const digest = new Uint8Array(createHash(hashName).update(signed).digest());
+  if (digest[0] !== sig.hashPrefix[0] || digest[1] !== sig.hashPrefix[1]) return false;
+  try {
+    if (key.algorithm === 1 || key.algorithm === 3) {
+      const size = Math.ceil((key.key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+      return verify(hashName, signed, { key: key.key, padding: constants.RSA_PKCS1_PADDING }, leftPad(sig.mpis[0]!, size));
+    }
+    if (key.ed25519) {
+      if (sig.mpis.length !== 2) return false;
+      return verify(null, digest, key.key, concatBytes(leftPad(sig.mpis[0]!, 32), leftPad(sig.mpis[1]!, 32)));
+    }
+    if (key.algorithm === 19) {
+      if (sig.mpis.length !== 2) return false;
+      const curve = key.key.asymmetricKeyDetails?.namedCurve;
+      const width = curve === 'secp521r1' ? 66 : curve === 'secp384r1' ? 48 : 32;
+      return verify(hashName, signed, { key: key.key, dsaEncoding: 'ieee-p1363' }, concatBytes(leftPad(sig.mpis[0]!, width), leftPad(sig.mpis[1]!, width)));
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** What a key or subkey certification hashes: 0x99 ‖ length ‖ body. */
+export function keyHashData(key: ParsedPublicKey): Uint8Array {
+  return concatBytes(Uint8Array.of(0x99, key.body.length >> 8, key.body.length & 0xff), key.body);
+}
+
+function leftPad(value: Uint8Array, size: number): Uint8Array {
+  if (value.length >= size) return value;
+  const out = new Uint8Array(size);
+  out.set(value, size - value.length);
+  return out;
+}
+
+function b64u(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}

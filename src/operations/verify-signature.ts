@@ -1,0 +1,133 @@
+/**
+ * `verify-signature`: one signature file checked against one manifest, out of band, as
+ * `skopeo standalone-verify` does — the format's integrity check gives facts (a good signature by a
+ * key, over a payload), src/verify/ decides whether they meet the requirement (accepted signer,
+ * manifest digest, identity).
+ */
+import { readFile } from 'node:fs/promises';
+import { airsignError } from '../errors.js';
+import { parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
+import { parseKeyring } from '../formats/openpgp/keyring.js';
+import { parseContainersPolicy } from '../verify/containers-policy.js';
+import { parseDockerReference, referencesMatch, type DockerReference, type ReferenceMatchRule } from '../verify/docker-reference.js';
+import { evaluateContainersPolicy, type PolicyRequirementResult } from '../verify/evaluate-containers-policy.js';
+import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from '../verify/evaluate-simple-signing.js';
+import { cosignSignatureFacts, gpgSignatureFacts } from '../verify/simple-signing-facts.js';
+import type { SignatureVerdict } from '../verify/verdict.js';
+
+export interface VerifySignatureOptions {
+  format: 'gpg' | 'cosign';
+  manifest: string;
+  signature: string;
+  /** The image reference the signature must name. */
+  identity: string;
+  /** How the signed reference must match `identity` (default `equal`, as skopeo standalone-verify). */
+  match?: ReferenceMatchRule;
+  /** GPG: a keyring file (binary or armored). */
+  keyring?: string;
+  /** GPG: accepted primary key fingerprints (default: every key in the keyring). */
+  fingerprints?: string[];
+  /** cosign: PEM public key files; any one may have signed. */
+  keys?: string[];
+  /** A containers policy.json deciding instead of keyring/keys/match (signedBy, sigstoreSigned, signedIdentity). */
+  policy?: string;
+  /** Verification time (default now); for tests. */
+  now?: Date;
+}
+
+export interface VerifySignatureReport extends Partial<SignatureVerdict> {
+  identity: string;
+  match?: ReferenceMatchRule;
+  /** With --policy: the scope that applied and each requirement's outcome. */
+  policy?: { path: string; scope: string; requirements: PolicyRequirementResult[] };
+  /** The signed payload's facts, when it could be read. */
+  signedReference?: string;
+  signedDigest?: string;
+  verified: boolean;
+}
+
+/**
+ * Checks one GPG or cosign signature file against one manifest (as skopeo standalone-verify), or
+ * under a containers policy.json. Resolves to the verdict report; throws AirsignError for unusable input.
+ */
+export async function verifySignatureFile(options: VerifySignatureOptions): Promise<VerifySignatureReport> {
+  const image = parseDockerReference(options.identity, '--identity');
+  if (options.policy !== undefined) return verifyWithPolicy(options, options.policy, image);
+  const match = options.match ?? 'equal';
+  const manifest = await readInput(options.manifest, 'the manifest');
+  const signatureBytes = await readInput(options.signature, 'the signature');
+  let facts: SimpleSigningFacts;
+  let acceptedSigners: string[] | undefined;
+  if (options.format === 'gpg') {
+    if (options.keyring === undefined || options.keys !== undefined) throw airsignError('USAGE', 'GPG signatures are checked with --keyring <file> (not --key)');
+    const keyring = parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring);
+    acceptedSigners = options.fingerprints?.map(normaliseFingerprint) ?? keyring.map((k) => k.primary.fingerprint);
+    facts = gpgSignatureFacts(signatureBytes, options.signature, keyring, options.now);
+  } else {
+    if (options.keys === undefined || options.keys.length === 0 || options.keyring !== undefined) throw airsignError('USAGE', 'cosign signatures are checked with --key <pub.pem> (not --keyring)');
+    if (options.fingerprints !== undefined) throw airsignError('USAGE', '--fingerprint applies to GPG signatures only');
+    const keys = (await Promise.all(options.keys.map(async (path) => parsePublicKeysPem(new TextDecoder().decode(await readInput(path, 'the public key')), path)))).flat();
+    facts = cosignSignatureFacts(signatureBytes, options.signature, keys, keys.length === options.keys.length ? options.keys : []);
+  }
+  const verdict = evaluateSimpleSigningSignature(facts, {
+    manifest,
+    image,
+    identity: { describe: `the ${match} rule`, matches: (signed) => referencesMatch(match, image, signed) },
+    ...(acceptedSigners ? { acceptedSigners } : {}),
+  });
+  const { payload, ...rest } = verdict;
+  return {
+    ...rest,
+    identity: image.text,
+    match,
+    ...(payload ? { signedReference: payload.dockerReference, signedDigest: payload.dockerManifestDigest } : {}),
+    verified: verdict.verdict === 'valid',
+  };
+}
+
+async function verifyWithPolicy(options: VerifySignatureOptions, policyPath: string, image: DockerReference): Promise<VerifySignatureReport> {
+  for (const [given, name] of [[options.keyring, '--keyring'], [options.keys, '--key'], [options.fingerprints, '--fingerprint'], [options.match, '--match']] as const) {
+    if (given !== undefined) throw airsignError('USAGE', `${name} cannot be combined with --policy (the policy names the keys and the identity rule)`);
+  }
+  const policy = parseContainersPolicy(await readInput(policyPath, 'the policy'), policyPath);
+  const manifest = await readInput(options.manifest, 'the manifest');
+  const signature = { format: options.format, name: options.signature, bytes: await readInput(options.signature, 'the signature') };
+  const result = await evaluateContainersPolicy(policy, image, manifest, [signature], options.now ? { now: options.now } : {});
+  const first = result.signatures[0];
+  return {
+    ...(first ?? {}),
+    identity: image.text,
+    policy: { path: policyPath, scope: result.scope, requirements: result.requirements },
+    verified: result.verified,
+  };
+}
+
+function normaliseFingerprint(value: string): string {
+  const hex = value.replace(/\s+/g, '').toUpperCase();
+  if (!/^[0-9A-F]{40}$/.test(hex)) throw airsignError('USAGE', `--fingerprint "${value}" is not a 40-digit OpenPGP v4 fingerprint`);
+  return hex;
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw airsignError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
+
+/** The human report for `verify-signature` without --json. */
+export function formatVerifySignatureReport(report: VerifySignatureReport): string {
+  const lines: string[] = [];
+  if (report.verdict !== undefined) {
+    lines.push(`${report.format} signature ${report.signature}: ${report.verdict.toUpperCase()}${report.signer ? ` (signed by ${report.signer})` : ''}`);
+    if (report.signedReference !== undefined) lines.push(`  signed identity ${report.signedReference}, manifest ${report.signedDigest}`);
+    lines.push(`  ${report.reason}`);
+  }
+  if (report.policy !== undefined) {
+    lines.push(`policy ${report.policy.path}, scope ${report.policy.scope}:`);
+    for (const r of report.policy.requirements) lines.push(`  ${r.type}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}`);
+    lines.push(report.verified ? 'Verified.' : 'Verification FAILED.');
+  }
+  return lines.join('\n');
+}
