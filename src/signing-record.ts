@@ -3,11 +3,11 @@
  * is written with `--record` (temp file + rename) and printed with `--json`. Stable field names:
  * scripts and audits read it.
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, stat, unlink } from 'node:fs/promises';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { checkOutputTarget } from './fs/output-target.js';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
 import { airsignError } from './errors.js';
 import { VERSION } from './version.js';
@@ -80,13 +80,19 @@ export function createSigningRecord(options: { key: string; reference?: string; 
   };
 }
 
-/** Fails early (SIGN_RECORD_PATH) when the record could not be written later: no directory, or a directory at the path. */
+/**
+ * Fails early (SIGN_RECORD_PATH) when the record could not be written later: no directory, one we
+ * cannot create files in, or a directory at the path. The check creates (and removes) a file there:
+ * access(W_OK) says yes for a regular file and, on Windows, for folders whose ACL refuses us.
+ */
 export async function checkRecordPath(path: string): Promise<void> {
+  const probe = join(dirname(path), `.${basename(path)}.airsign-check-${randomBytes(6).toString('hex')}`);
   try {
-    await access(dirname(path), fsConstants.W_OK);
+    await (await open(probe, 'wx')).close();
   } catch {
     throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: its directory does not exist or is not writable`);
   }
+  await unlink(probe).catch(() => undefined);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
   // A link or a device is refused now, before anything is signed, not after.

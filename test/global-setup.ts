@@ -1,7 +1,7 @@
 /**
  * Runs once before any test file: builds dist/ (the CLI the tests run) so that no test, script or
  * worker has to compile it while another worker runs the CLI from it, and gives the whole test run
- * one private temporary directory (TMPDIR, inherited by every worker and every peer the tests
+ * one private temporary directory (TMPDIR, and TEMP/TMP for Windows; inherited by every worker and every peer the tests
  * start), removed at the end, so a run leaves nothing in /tmp.
  *
  * AIRSIGN_TEST_SKIP_BUILD=1 skips the build (scripts/test-ci.sh has just built); the build is
@@ -25,7 +25,10 @@ function buildDist(): void {
 export default function setup(): () => void {
   if (process.env.AIRSIGN_TEST_SKIP_BUILD !== '1') buildDist();
   const dir = mkdtempSync(join(tmpdir(), 'airsign-test-'));
+  // os.tmpdir() reads TMPDIR on POSIX and TEMP/TMP on Windows: set all three.
   process.env.TMPDIR = dir;
+  process.env.TEMP = dir;
+  process.env.TMP = dir;
   return () => {
     if (process.env.AIRSIGN_KEEP_TEST_TMP === undefined) rmSync(dir, { recursive: true, force: true });
   };

@@ -10,7 +10,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
 import { createProgress } from './progress.js';
-import { promptHidden } from './prompt-secret.js';
+import { promptHidden, withTerminalHint } from './prompt-secret.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
 // handler takes it), so a list of them needs `any`; main only hands each to parser.command().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,10 +103,19 @@ export async function main(argv: string[]): Promise<number> {
       log,
       signal: interrupts.signal,
       onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),
-      secrets: { env: process.env, ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}) },
+      secrets: {
+        env: process.env,
+        ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}),
+        ...((args as { secretTrailingSpace?: unknown }).secretTrailingSpace === true ? { trailingSpaceIsSecret: true } : {}),
+      },
       directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
     };
-    const result = await spec.run(args, context);
+    let result;
+    try {
+      result = await spec.run(args, context);
+    } catch (error) {
+      throw withTerminalHint(error, process.platform, process.stdin.isTTY === true);
+    }
     if (args.json) {
       if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else if (result.text !== undefined && result.text !== '') {

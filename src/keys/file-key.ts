@@ -9,7 +9,7 @@ import { airsignError } from '../errors.js';
 import type { KeyBackend, KeyType, SignatureScheme } from '../key-backend.js';
 import { decryptCosignKey, isCosignKeyPem } from './cosign-key-file.js';
 import { emsaPssEncode } from './rsa-pss-encoding.js';
-import { resolveSecret, type SecretSources } from './secret-source.js';
+import { resolveSecret, secretSourcesOf, type SecretSources } from './secret-source.js';
 import { assertSchemeFits, checkDigestLength, digestInfo, hashLength, keyBits, keyTypeOf } from './signature-encoding.js';
 
 export interface FileKeyOptions extends SecretSources {
@@ -45,8 +45,7 @@ export async function privateKeyFromPem(text: string, name: string, options: Fil
       envNames: PASSPHRASE_ENV,
       allowEmpty: true,
       ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
-      ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+      ...secretSourcesOf(options),
     });
   if (isCosignKeyPem(text)) {
     const der = await decryptCosignKey(text, await passphrase());

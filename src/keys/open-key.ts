@@ -7,7 +7,7 @@ import type { KeyBackend } from '../key-backend.js';
 import type { Pkcs11RetryEvent } from './pkcs11/transient-retry.js';
 import { assertLeafMatchesKey, readCertificateChain } from './certificate-file.js';
 import { openFileKey } from './file-key.js';
-import type { SecretSources } from './secret-source.js';
+import { secretSourcesOf, type SecretSources } from './secret-source.js';
 
 /**
  * How openKey finds what a key needs. The library reads no environment and never prompts by
@@ -65,8 +65,7 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
   assertNotMistypedPkcs11Uri(spec);
   const chain = options.certificatePath === undefined ? undefined : await readCertificateChain(options.certificatePath);
   const common = {
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+    ...secretSourcesOf(options),
     ...(chain === undefined ? {} : { certificateChain: chain }),
   };
   if (isPkcs11Spec(spec)) {

@@ -12,8 +12,14 @@ import type { ErrorCode } from '../errors.js';
 /** Asks the user for a secret (without echo) and returns it; the CLI passes its terminal prompt. */
 export type PromptSecret = (prompt: string) => Promise<string>;
 
-/** Where a key operation may look for secrets besides explicit files. Both default to none. */
+/** Where a key operation may look for secrets besides explicit files, and how files are read. */
 export interface SecretSources {
+  /**
+   * Spaces or tabs at the end of a PIN/passphrase file are part of the secret. Default: such a
+   * file is refused before any login (cmd's `echo 1234 > pin.txt` writes "1234 "), since every
+   * wrong PIN costs a token retry.
+   */
+  trailingSpaceIsSecret?: boolean;
   /** Environment for AIRSIGN_* / COSIGN_* lookups (default: none; the CLI passes process.env). */
   env?: NodeJS.ProcessEnv;
   /** Asked when no file or variable gives the secret (default: none, and the call fails instead). */
@@ -35,22 +41,68 @@ export interface SecretRequest extends SecretSources {
   confirm?: boolean;
 }
 
-/** Reads a secret file and strips one trailing line break. */
-export async function readSecretFile(path: string, what: string): Promise<string> {
-  let text: string;
+/** The SecretSources fields of `options` that are set (for passing them on without undefined values). */
+export function secretSourcesOf(options: SecretSources): SecretSources {
+  return {
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+    ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
+  };
+}
+
+/** How readSecretFile reads: see {@link SecretSources.trailingSpaceIsSecret}. */
+export interface SecretFileOptions {
+  trailingSpaceIsSecret?: boolean;
+}
+
+/**
+ * Reads a secret file as Windows editors and shells write them too: a UTF-8 byte-order mark
+ * (Notepad) is dropped, UTF-16 LE/BE with a byte-order mark (PowerShell 5.1 `>`) is decoded, one
+ * trailing line break (LF or CRLF) is stripped. Refused, so that no wrong secret reaches a token:
+ * bytes that are not UTF-8, a NUL (UTF-16 without a byte-order mark), and trailing spaces or tabs
+ * unless `trailingSpaceIsSecret`. Messages never quote the secret.
+ */
+export async function readSecretFile(path: string, what: string, options: SecretFileOptions = {}): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${fsErrorText(error)}`, {
       details: { path },
     });
   }
-  return text.replace(/\r?\n$/, '');
+  return decodeSecretFile(bytes, `the ${what} file ${path}`, path, options);
+}
+
+/** The secret in a file's bytes (see readSecretFile); `name` is used in messages. */
+export function decodeSecretFile(bytes: Uint8Array, name: string, path: string, options: SecretFileOptions = {}): string {
+  const [encoding, skip] = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? ['utf-8', 3] as const
+    : bytes[0] === 0xff && bytes[1] === 0xfe ? ['utf-16le', 2] as const
+      : bytes[0] === 0xfe && bytes[1] === 0xff ? ['utf-16be', 2] as const
+        : ['utf-8', 0] as const;
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(skip));
+  } catch {
+    throw airsignError('KEY_SECRET_FILE_ENCODING', `${name} is not ${encoding === 'utf-8' ? 'UTF-8' : encoding.toUpperCase()} text (save it as UTF-8)`, { details: { path } });
+  }
+  if (text.includes('\0')) {
+    throw airsignError('KEY_SECRET_FILE_ENCODING', `${name} holds NUL characters (UTF-16 without a byte-order mark?); save it as UTF-8`, { details: { path } });
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (options.trailingSpaceIsSecret !== true && /\s$/u.test(secret)) {
+    throw airsignError('KEY_SECRET_FILE_TRAILING_SPACE',
+      `${name} ends in a space, tab or extra line break (cmd's "echo <secret> > file" adds a space): remove it, or pass --secret-trailing-space if it belongs to the secret`,
+      { details: { path } });
+  }
+  return secret;
 }
 
 /** Resolves a secret from file, `env` or `promptSecret`; throws `missingCode` when there is none. */
 export async function resolveSecret(request: SecretRequest): Promise<string> {
-  if (request.file !== undefined) return readSecretFile(request.file, request.what);
+  if (request.file !== undefined) {
+    return readSecretFile(request.file, request.what, request.trailingSpaceIsSecret === true ? { trailingSpaceIsSecret: true } : {});
+  }
   const env = request.env ?? {};
   for (const name of request.envNames) {
     const value = env[name];

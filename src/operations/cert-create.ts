@@ -15,6 +15,7 @@ import { buildCertificate } from '../x509/build-certificate.js';
 import { parseCertificate } from '../x509/certificate-info.js';
 import { decodePemCertificates, encodePem } from '../pem.js';
 import { signatureAlgorithmName } from '../x509/signature-algorithm.js';
+import { secretSourcesOf } from '../keys/secret-source.js';
 
 /** Options of createCertificateFile (the key it certifies is the first argument). */
 export interface CertCreateOptions {
@@ -160,7 +161,6 @@ async function importNextToKey(key: KeyBackend, keySpec: string, options: CertCr
     ...(options.replace === true ? { replace: true } : {}),
     ...(options.keyOptions?.pinFile === undefined ? {} : { pinFile: options.keyOptions.pinFile }),
     ...(options.keyOptions?.modulePath === undefined ? {} : { modulePath: options.keyOptions.modulePath }),
-    ...(options.keyOptions?.env === undefined ? {} : { env: options.keyOptions.env }),
-    ...(options.keyOptions?.promptSecret === undefined ? {} : { promptSecret: options.keyOptions.promptSecret }),
+    ...secretSourcesOf(options.keyOptions ?? {}),
   });
 }

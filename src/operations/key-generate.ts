@@ -8,7 +8,7 @@ import { airsignError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { PASSPHRASE_ENV } from '../keys/file-key.js';
 import { generateKeyPair, type GenerateKeyType } from '../keys/generate-key.js';
-import { resolveSecret, type SecretSources } from '../keys/secret-source.js';
+import { resolveSecret, secretSourcesOf, type SecretSources } from '../keys/secret-source.js';
 
 export interface GenerateKeyFilesOptions extends SecretSources {
   /** Private key file to write (mode 0600). */
@@ -22,6 +22,8 @@ export interface GenerateKeyFilesOptions extends SecretSources {
   passwordFile?: string;
   /** Replace existing files (default: fail with OUTPUT_EXISTS). */
   force?: boolean;
+  /** Whose file-permission rules apply (default: this process's platform); on win32 a warning says the mode does not protect the key. */
+  platform?: NodeJS.Platform;
 }
 
 export interface GenerateKeyFilesResult {
@@ -29,6 +31,16 @@ export interface GenerateKeyFilesResult {
   format: 'cosign' | 'pkcs8';
   privateKey: string;
   publicKey?: string;
+  /** For the caller to show: on Windows mode 0600 only sets read-only, the key file inherits its folder's access list. */
+  warnings?: string[];
+}
+
+/** The warning for a private key file written on `platform` (none where mode 0600 keeps other users out). */
+export function privateKeyFileWarnings(path: string, cosign: boolean, platform: NodeJS.Platform): string[] {
+  if (platform !== 'win32') return [];
+  return [cosign
+    ? `on Windows ${path} is not limited to you (mode 0600 only sets read-only; the file inherits its folder's access list); it is encrypted, keep the password apart`
+    : `on Windows ${path} is not limited to you (mode 0600 only sets read-only; the file inherits its folder's access list): keep it in a folder only you can read, or use --cosign for an encrypted key`];
 }
 
 /** Where the public key of a cosign key pair goes: cosign.key -> cosign.pub, x -> x.pub. */
@@ -49,8 +61,7 @@ export async function generateKeyFiles(type: GenerateKeyType, options: GenerateK
       allowEmpty: true,
       confirm: true,
       ...(options.passwordFile === undefined ? {} : { file: options.passwordFile }),
-      ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+      ...secretSourcesOf(options),
     });
   }
   const pair = await generateKeyPair(type, password === undefined ? {} : { cosign: password });
@@ -64,5 +75,12 @@ export async function generateKeyFiles(type: GenerateKeyType, options: GenerateK
       throw error;
     }
   }
-  return { keyType: type, format: options.cosign === true ? 'cosign' : 'pkcs8', privateKey: options.output, ...(pubPath === undefined ? {} : { publicKey: pubPath }) };
+  const warnings = privateKeyFileWarnings(options.output, options.cosign === true, options.platform ?? process.platform);
+  return {
+    keyType: type,
+    format: options.cosign === true ? 'cosign' : 'pkcs8',
+    privateKey: options.output,
+    ...(pubPath === undefined ? {} : { publicKey: pubPath }),
+    ...(warnings.length === 0 ? {} : { warnings }),
+  };
 }

@@ -29,6 +29,7 @@ export async function listKeys(module: string | undefined, options: ListKeysOpti
   const modulePath = resolveModulePath(module, options.env);
   const common = {
     ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
     ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
   };
   const tokens: Pkcs11TokenContents[] = [];

@@ -84,6 +84,18 @@ export function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
+/** Said when the first header is not a tar header: the usual cause on Windows is a PowerShell pipe. */
+export const REENCODED_HINT = 'if it came through a PowerShell pipe or ">", use a file or -o: PowerShell pipes re-encode bytes';
+
+/** Refuses a first block that starts with a text byte-order mark: the tar was re-encoded as text. */
+export function assertNotReencoded(block: Uint8Array, at: number): void {
+  if (at !== 0) return;
+  const utf16 = (block[0] === 0xff && block[1] === 0xfe) || (block[0] === 0xfe && block[1] === 0xff);
+  if (utf16 || (block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf)) {
+    throw airsignError('TAR_REENCODED', `the tar starts with a ${utf16 ? 'UTF-16' : 'UTF-8'} byte-order mark: it was re-encoded as text (use a file or -o: PowerShell pipes re-encode bytes)`);
+  }
+}
+
 function bytesAre(block: Uint8Array, start: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (block[start + i] !== text.charCodeAt(i)) return false;
   return true;
@@ -106,8 +118,12 @@ export function hasValidChecksum(block: Uint8Array): boolean {
   }
 }
 
-/** Decodes and checksums one header block read at file offset `at`. */
+/**
+ * Decodes and checksums one header block read at file offset `at`. A first block that starts with
+ * a text byte-order mark (PowerShell 5.1 writes UTF-16LE with FF FE) is refused as re-encoded.
+ */
 export function decodeHeader(block: Uint8Array, at: number): RawHeader {
+  assertNotReencoded(block, at);
   if (!hasValidChecksum(block)) {
     throw airsignError('TAR_BAD_CHECKSUM', `tar header at offset ${at} has a bad checksum (corrupt tar)`);
   }

@@ -19,7 +19,7 @@
  * name beside a different PAX path.
  */
 import { airsignError, isAirsignError } from '../errors.js';
-import { BLOCK, MAX_OCTAL_SIZE, decodeHeader, decodeName, isGoInt64, isGoPaxTime, isZeroBlock, parsePaxRecords, type RawHeader } from './tar-header.js';
+import { BLOCK, MAX_OCTAL_SIZE, REENCODED_HINT, decodeHeader, decodeName, isGoInt64, isGoPaxTime, isZeroBlock, parsePaxRecords, type RawHeader } from './tar-header.js';
 import { normalizeEntryPath } from './tar-path.js';
 
 export interface TarEntry {
@@ -73,7 +73,7 @@ export class TarScanner {
     } catch (error) {
       // No checksummed header at the start: not a tar at all (a corrupt field in a real header says so).
       if (at === 0 && isAirsignError(error) && error.code === 'TAR_BAD_CHECKSUM') {
-        throw airsignError('TAR_NOT_A_TAR', `${this.what} is not a tar file (no valid tar header at its start)`, { cause: error });
+        throw airsignError('TAR_NOT_A_TAR', `${this.what} is not a tar file (no valid tar header at its start; ${REENCODED_HINT})`, { cause: error });
       }
       throw error;
     }

@@ -6,6 +6,7 @@ import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
 import { createCertificateFile } from '../../operations/cert-create.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 
 const certCreateCommand = defineCommand({
   command: 'create',
@@ -29,7 +30,8 @@ const certCreateCommand = defineCommand({
       .option('import', { type: 'boolean', default: false, describe: 'Also write the certificate onto the token next to the pkcs11: key (same id and label)' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --import: replace a certificate already on the token for this key' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
-      .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' }),
+      .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
     ['$0 cert create --key root.pem --subject "C=US,O=Acme,CN=Acme Root" \\\n--ca --days 3650 -o root.pem.crt', 'Make a self-signed root CA from a file key'],
     [

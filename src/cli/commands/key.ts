@@ -7,6 +7,7 @@ import { addExamples, defineCommand, type GlobalOptions } from '../command.js';
 import { openKeyOptionsFrom, withKeyOptions } from '../key-options.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 import { GENERATE_KEY_TYPES } from '../../keys/generate-key.js';
 import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js';
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
@@ -24,6 +25,7 @@ const listCommand = defineCommand({
       describe: { module: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' },
     })
       .option('token', { type: 'string', describe: 'Only this token (exact label); logs in to see private keys' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('login', { type: 'boolean', describe: 'Log in to the token (default: with --token when a PIN is available)' }),
   examples: [
     ['$0 key list --module /usr/lib/softhsm/libsofthsm2.so', 'List tokens and their public objects'],
@@ -100,7 +102,7 @@ const exportCommand = defineCommand({
       .check((args) => (args.key !== undefined && args.key !== '') || 'name the key to export, as an argument or with --key')
       .option('as', { choices: EXPORT_FORMATS, default: 'pem' as const, describe: 'pem/cosign: SPKI "PUBLIC KEY" PEM; openpgp: transferable OpenPGP public key' })
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout). In Windows PowerShell use -o, not ">": it re-encodes the bytes as UTF-16' })
       .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' }),
   examples: [
     ["$0 key export 'pkcs11:token=release;object=signer' \\\n--module /usr/lib/softhsm/libsofthsm2.so --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
@@ -129,15 +131,23 @@ const exportCommand = defineCommand({
 
 // ---------- key generate ----------
 
+/** --output help: on Windows the file mode does not keep other users out, so it says so. */
+export function privateKeyOutputHelp(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? 'Private key file to write. On Windows it is NOT limited to you (it inherits its folder\'s access list): prefer --cosign (encrypted)'
+    : 'Private key file to write (mode 0600)';
+}
+
 const generateCommand = defineCommand({
   command: 'generate',
   describe: 'Generate a file key (PKCS#8 PEM, or cosign\'s encrypted format with --cosign)',
   builder: (yargs) =>
     yargs
       .option('type', { choices: GENERATE_KEY_TYPES, demandOption: true, describe: 'Key type' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Private key file to write (mode 0600)' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: privateKeyOutputHelp(process.platform) })
       .option('cosign', { type: 'boolean', default: false, describe: 'Encrypt in cosign format and also write <output>.pub (password from $AIRSIGN_KEY_PASSWORD, $COSIGN_PASSWORD, --password-file or a prompt)' })
       .option('password-file', { type: 'string', describe: 'File holding the password for --cosign' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('force', { type: 'boolean', default: false, describe: 'Replace existing files' }),
   examples: [
     ['$0 key generate --type ecdsa-p256 --output key.pem', 'New P-256 key in PKCS#8 PEM'],
@@ -152,6 +162,7 @@ const generateCommand = defineCommand({
       force: args.force,
       ...(args.passwordFile === undefined ? {} : { passwordFile: args.passwordFile }),
     });
+    for (const warning of result.warnings ?? []) context.log(`warning: ${warning}`);
     const pub = result.publicKey === undefined ? '' : ` and public key to ${result.publicKey}`;
     return { json: result, text: `Wrote ${type} ${args.cosign ? 'cosign-encrypted' : 'PKCS#8'} private key to ${result.privateKey}${pub}` };
   },

@@ -13,6 +13,7 @@ import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../oper
 import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 
 interface SignArgs extends KeyArgs {
   input: string;
@@ -52,7 +53,8 @@ export const signCommand = defineCommand<SignArgs>({
         .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
         .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
         .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
-        .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' }),
+        .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
+        .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
       { requireKey: true, describe: { key: 'Signing key: a pkcs11: URI (HSM) or a private key file' } },
     ) as unknown as Argv<SignArgs>,
   examples: [

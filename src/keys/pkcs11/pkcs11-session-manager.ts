@@ -363,7 +363,7 @@ export function resolveModulePath(fromUri: string | undefined, env: NodeJS.Proce
 /** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN in `env`, or `promptSecret`. */
 export async function resolvePin(options: PinOptions, tokenLabel: string): Promise<string> {
   if (options.pinValue !== undefined) return options.pinValue;
-  if (options.pinFile !== undefined) return readSecretFile(options.pinFile, 'PIN');
+  if (options.pinFile !== undefined) return readSecretFile(options.pinFile, 'PIN', options.trailingSpaceIsSecret === true ? { trailingSpaceIsSecret: true } : {});
   return resolveSecret({
     what: `PIN for token "${tokenLabel}"`,
     missingCode: 'PKCS11_PIN_REQUIRED',
@@ -410,6 +410,7 @@ export async function openTokenForUri(
     ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
     ...(parsed.pinSource !== undefined ? { pinFile: parsed.pinSource } : options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
     ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
+    ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
   };
   await token.ensureLogin(pin);
   return { module, token };

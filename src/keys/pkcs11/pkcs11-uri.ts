@@ -6,7 +6,13 @@
  * is kept out of every string form and out of JSON/inspect output, and no error message quotes a
  * part of the URI that could be a piece of it (a PIN holding an unencoded `;` or `&` is split there).
  */
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { airsignError } from '../../errors.js';
+
+/** Whose path rules a `pin-source=file:` URI follows (default: this process's platform). */
+export interface Pkcs11UriOptions {
+  platform?: NodeJS.Platform;
+}
 
 export type Pkcs11ObjectType = 'private' | 'public' | 'cert' | 'secret-key' | 'data';
 
@@ -73,7 +79,8 @@ function percentDecode(value: string, name: string): string {
 }
 
 /** Parses a `pkcs11:` URI; throws PKCS11_URI_INVALID (exit 2) on malformed input. */
-export function parsePkcs11Uri(uri: string): Pkcs11Uri {
+export function parsePkcs11Uri(uri: string, options: Pkcs11UriOptions = {}): Pkcs11Uri {
+  const platform = options.platform ?? process.platform;
   if (!/^pkcs11:/i.test(uri)) bad('it must start with "pkcs11:"');
   const rest = uri.slice('pkcs11:'.length);
   const q = rest.indexOf('?');
@@ -126,30 +133,65 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
       case 'pin-value':
         pinValue = percentDecode(raw, name);
         break;
-      case 'pin-source': {
-        const text = percentDecode(raw, name);
-        const m = /^file:(?:\/\/(?=\/))?(.+)$/.exec(text);
-        if (!m) bad(`pin-source must be a file: URI (pin-source=file:/path/to/pin)${hint}`);
-        fields.pinSource = m[1] as string;
+      case 'pin-source':
+        fields.pinSource = pinSourcePath(raw, platform, hint);
         break;
-      }
       default:
         break; // other RFC 7512 attributes (manufacturer, model, serial, library-*) are ignored, as cosign
     }
   }
-  return makeUri(fields, pinValue);
+  return makeUri(fields, pinValue, platform);
 }
 
-function makeUri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>, pinValue: string | undefined): Pkcs11Uri {
+/**
+ * The path a `pin-source` value names. An absolute `file:` URL (`file:/run/pin`, `file:///run/pin`,
+ * `file:///C:/pins/rel.pin`, `file://server/share/pin`) goes through fileURLToPath with the rules of
+ * `platform`, so on Windows a drive letter or UNC host is kept (not `/C:/…` on the current drive).
+ * The value's percent-encoding is decoded once, by fileURLToPath; `?` and `#` are part of the path
+ * here (the URI's own query already ended at `&`). Anything else after `file:` is a relative path.
+ */
+function pinSourcePath(raw: string, platform: NodeJS.Platform, hint: string): string {
+  if (!/^file:./i.test(raw)) bad(`pin-source must be a file: URI (pin-source=file:/path/to/pin)${hint}`);
+  const rest = raw.slice('file:'.length);
+  if (!/^[/\\]/.test(rest) && !/^[A-Za-z]:[/\\]/.test(rest)) return percentDecode(rest, 'pin-source');
+  let url: URL;
+  try {
+    url = new URL(`file:${rest.replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'))}`);
+  } catch {
+    bad(`pin-source is not a valid file: URI${hint}`);
+  }
+  try {
+    return fileURLToPath(url, { windows: platform === 'win32' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_INVALID_FILE_URL_HOST') bad('pin-source names a host: only local files can hold the PIN (file:///path/to/pin)');
+    if (code === 'ERR_INVALID_FILE_URL_PATH' && platform === 'win32' && !/%(2f|5c)/i.test(url.pathname)) {
+      bad('pin-source must name a drive or a UNC share on Windows (pin-source=file:///C:/path/to/pin)');
+    }
+    if (code === 'ERR_INVALID_FILE_URL_PATH') bad('pin-source holds an encoded "/" or "\\" (%2F, %5C)');
+    bad(`bad percent-encoding in pin-source${hint}`);
+  }
+}
+
+/** `pin-source` text for a path: a file: URL for an absolute path (as the platform reads it), else `file:<relative path>`. */
+function formatPinSource(path: string, platform: NodeJS.Platform): string {
+  const windows = platform === 'win32';
+  const absolute = windows ? /^([A-Za-z]:[/\\]|[/\\]{2}[^/\\])/.test(path) : path.startsWith('/');
+  if (!absolute) return `file:${encodeValue(path, QUERY_CHARS)}`;
+  // The URL is percent-encoded already; only what would end the attribute (; & =) is encoded on top.
+  return encodeValue(pathToFileURL(path, { windows }).href, URL_CHARS);
+}
+
+function makeUri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>, pinValue: string | undefined, platform: NodeJS.Platform): Pkcs11Uri {
   const uri = { ...fields } as Pkcs11Uri;
-  Object.defineProperty(uri, 'toString', { value: () => formatPkcs11Uri(uri), enumerable: false });
+  Object.defineProperty(uri, 'toString', { value: () => formatPkcs11Uri(uri, { platform }), enumerable: false });
   if (pinValue !== undefined) Object.defineProperty(uri, 'pinValue', { value: pinValue, enumerable: false });
   return uri;
 }
 
 /** Builds a URI object from parts (no PIN). */
-export function pkcs11Uri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>): Pkcs11Uri {
-  return makeUri(fields, undefined);
+export function pkcs11Uri(fields: Omit<Pkcs11Uri, 'pinValue' | 'toString'>, options: Pkcs11UriOptions = {}): Pkcs11Uri {
+  return makeUri(fields, undefined, options.platform ?? process.platform);
 }
 
 function encodeValue(value: string, keep: RegExp): string {
@@ -163,9 +205,10 @@ function encodeValue(value: string, keep: RegExp): string {
 
 const PATH_CHARS = /^[A-Za-z0-9\-._~:[\]@!$'()*+,]$/;
 const QUERY_CHARS = /^[A-Za-z0-9\-._~:[\]@!$'()*+,/?|]$/;
+const URL_CHARS = /^[A-Za-z0-9\-._~:[\]@!$'()*+,/?|%]$/;
 
 /** Formats a URI; pin-value is never written (pin-source is: it is a path, not a secret). */
-export function formatPkcs11Uri(uri: Omit<Pkcs11Uri, 'toString'>): string {
+export function formatPkcs11Uri(uri: Omit<Pkcs11Uri, 'toString'>, options: Pkcs11UriOptions = {}): string {
   const path: string[] = [];
   if (uri.token !== undefined) path.push(`token=${encodeValue(uri.token, PATH_CHARS)}`);
   if (uri.slotId !== undefined) path.push(`slot-id=${uri.slotId.toString()}`);
@@ -174,6 +217,6 @@ export function formatPkcs11Uri(uri: Omit<Pkcs11Uri, 'toString'>): string {
   if (uri.type !== undefined) path.push(`type=${uri.type}`);
   const query: string[] = [];
   if (uri.modulePath !== undefined) query.push(`module-path=${encodeValue(uri.modulePath, QUERY_CHARS)}`);
-  if (uri.pinSource !== undefined) query.push(`pin-source=file:${encodeValue(uri.pinSource, QUERY_CHARS)}`);
+  if (uri.pinSource !== undefined) query.push(`pin-source=${formatPinSource(uri.pinSource, options.platform ?? process.platform)}`);
   return `pkcs11:${path.join(';')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
 }

@@ -28,6 +28,38 @@ describe('parsePkcs11Uri (RFC 7512 as cosign accepts it)', () => {
     expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:///etc/pin').pinSource).toBe('/etc/pin');
   });
 
+  it('pin-source file: URLs follow the platform: a Windows drive or share is kept, and written back as a file: URL', () => {
+    const win = { platform: 'win32' as const };
+    const posix = { platform: 'linux' as const };
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:///C:/pins/rel.pin', win).pinSource).toBe('C:\\pins\\rel.pin');
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:C:/pins/rel.pin', win).pinSource).toBe('C:\\pins\\rel.pin');
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file://server/share/my%20pin', win).pinSource).toBe('\\\\server\\share\\my pin');
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:///C:/pins/rel.pin', posix).pinSource).toBe('/C:/pins/rel.pin');
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file://localhost/etc/pin', posix).pinSource).toBe('/etc/pin');
+    // decoded once; ? and # are part of the path; a relative path stays relative
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:/run/50%25%3Bx?y#z', posix).pinSource).toBe('/run/50%;x?y#z');
+    expect(parsePkcs11Uri('pkcs11:token=t;object=o?pin-source=file:pins/rel.pin', posix).pinSource).toBe('pins/rel.pin');
+    for (const [text, options] of [
+      ['pkcs11:token=t;object=o?pin-source=file:///pins/rel.pin', win],
+      ['pkcs11:token=t;object=o?pin-source=file://server/share/pin', posix],
+      ['pkcs11:token=t;object=o?pin-source=file:/run/%zz', posix],
+    ] as const) {
+      expect(() => parsePkcs11Uri(text, options), text).toThrow(expect.objectContaining({ code: 'PKCS11_URI_INVALID' }));
+    }
+    for (const [path, options] of [
+      ['C:\\pins\\my pin;1&2=3%.pin', win],
+      ['\\\\server\\share\\pin', win],
+      ['pins\\rel.pin', win],
+      ['/run/my pin;1&2=3%?#.pin', posix],
+      ['rel/pin', posix],
+    ] as const) {
+      const text = formatPkcs11Uri({ token: 't', pinSource: path }, options);
+      expect(parsePkcs11Uri(text, options).pinSource, text).toBe(path);
+      expect(String(parsePkcs11Uri(text, options)), text).toBe(text);
+    }
+    expect(formatPkcs11Uri({ pinSource: 'C:\\pins\\rel.pin' }, win)).toBe('pkcs11:?pin-source=file:///C:/pins/rel.pin');
+  });
+
   it('never shows pin-value in toString, JSON or util.inspect', () => {
     const pin = 'S3cr3t-PIN-4711';
     const u = parsePkcs11Uri(`pkcs11:token=rel;object=signer?module-path=/m.so&pin-value=${pin}`);
