@@ -103,7 +103,8 @@ const exportCommand = defineCommand({
       .option('as', { choices: EXPORT_FORMATS, default: 'pem' as const, describe: 'pem/cosign: SPKI "PUBLIC KEY" PEM; openpgp: transferable OpenPGP public key' })
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout). In Windows PowerShell use -o, not ">": it re-encodes the bytes as UTF-16' })
-      .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' }),
+      .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
+      .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
     ["$0 key export 'pkcs11:token=release;object=signer' \\\n--module /usr/lib/softhsm/libsofthsm2.so --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
     ['$0 key export key.pem --output key.pub', 'Public key of a file key'],
