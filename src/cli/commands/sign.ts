@@ -66,14 +66,14 @@ export const signCommand = defineCommand<SignArgs>({
     ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation \\\n--recursive -r app:1.0', 'Sign a multi-platform index and each platform manifest'],
     [
       "$0 sign app.tar --key 'pkcs11:token=release;object=signer' \\\n--format cosign,cosign-bundle --identity registry.example/team/app:1.4",
-      'cosign .sig and v3 bundle signatures naming the reference podman/skopeo will pull',
+      'cosign .sig and v3 bundle signatures naming the pull reference',
     ],
     [
       '$0 sign image.tar --key key.pem --cert chain.pem --format notation \\\n--tsa http://tsa.internal/tsr --tsa-root-cert tsa-root.pem --expiry 365d',
       'Time-stamp the signature with an internal TSA and set an expiry',
     ],
     [
-      "$0 sign image.tar --key 'pkcs11:token=release;object=signer' --format gpg \\\n--identity registry.example.com/app:1.4 --lookaside ./sigstore",
+      "$0 sign image.tar --key 'pkcs11:token=release;object=signer' \\\n--format gpg --identity registry.example.com/app:1.4 --lookaside ./sigstore",
       'GPG simple signing for podman/skopeo; the tar is left as it is',
     ],
   ],
