@@ -155,14 +155,16 @@ describe('concurrent runs', () => {
     copyFileSync(join(SAMPLES, 'single.tar'), input);
     const lookaside = join(dir, 'la');
     const key = CASES[3]!.key();
-    const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
+    // stdout is the --json record; stderr may carry a line while one run waits for another's lock.
+    const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(process.execPath, [AIRSIGN_BIN, 'sign', input, '--key', key, '--format', 'gpg', '--identity', IDENTITY, '--lookaside', lookaside, '--json']);
       let out = '';
+      let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (code) => resolve({ code, out }));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
     })));
-    for (const r of runs) expect(r.code, r.out).toBe(0);
+    for (const r of runs) expect(r.code, r.err).toBe(0);
     const files = runs.map((r) => (JSON.parse(r.out) as SigningRecord).signatures[0]!.file!).sort();
     const hex = readLayoutIndex(input).manifests[0]!.digest.slice(7);
     expect(files).toEqual([1, 2, 3, 4].map((n) => join(lookaside, 'team', `app@sha256=${hex}`, `signature-${n}`)));
