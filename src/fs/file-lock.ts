@@ -140,8 +140,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       };
     } catch (error) {
       if (created) {
+        // Created but not written (a full disk): remove it, and say so in words (exit 2, not 70).
         await rm(lockPath, { force: true }).catch(() => {});
-        throw error;
+        throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot write ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }
       const code = (error as NodeJS.ErrnoException).code ?? '';
       if (options.optional === true && UNWRITABLE.has(code)) return { path: lockPath, release: async () => {} };

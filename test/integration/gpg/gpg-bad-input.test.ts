@@ -94,16 +94,16 @@ describe('--format gpg bad input: exit 2, one line, nothing written', () => {
     const { dir, input, before } = setup('bad-identity');
     const lookaside = join(dir, 'la');
     for (const identity of ['Registry.example.com/App:1', 'reg.io/app:', 'UPPERCASEISINVALID']) {
-      expectOneLineError(sign(input, '--identity', identity, '--lookaside', lookaside), 2, /--identity .* is not a valid image reference/);
+      expectOneLineError(sign(input, '--identity', identity, '--lookaside', lookaside), 2, /is not a valid image reference/);
     }
     expect(sha256File(input)).toBe(before);
     expect(tree(dir)).toEqual(['single.tar']);
   });
 
-  it('no --identity, no --lookaside: the error names the option', () => {
+  it('no --lookaside: the error names the option (without --identity the image\'s full name is the identity)', () => {
     const { dir, input, before } = setup('missing');
-    expectOneLineError(sign(input, '--lookaside', join(dir, 'la')), 2, /--identity/);
     expectOneLineError(sign(input, '--identity', IDENTITY), 2, /--lookaside/);
+    expectOneLineError(sign(input), 2, /--lookaside/);
     expect(sha256File(input)).toBe(before);
     expect(tree(dir)).toEqual(['single.tar']);
   });
@@ -121,7 +121,7 @@ describe('--format gpg bad input: exit 2, one line, nothing written', () => {
     const { dir, input, before } = setup('full');
     const lookaside = join(dir, 'full');
     mountTmpfs(lookaside, { full: true });
-    expectOneLineError(sign(input, '--identity', IDENTITY, '--lookaside', join(lookaside, 'sigs')), 2, /cannot write .*ENOSPC/);
+    expectOneLineError(sign(input, '--identity', IDENTITY, '--lookaside', join(lookaside, 'sigs')), 2, /cannot write .*(ENOSPC|no space left on device)/);
     expect(sha256File(input)).toBe(before);
     expect(tree(lookaside)).toEqual(['fill']);
     expect(tree(dir)).toEqual(['full', 'full/fill', 'single.tar']);
@@ -137,7 +137,7 @@ describe('all or none across the layout and the lookaside tree', () => {
     mkdirSync(lookaside);
     writeFileSync(join(lookaside, 'keep'), 'existing content stays');
     const r = sign(input, '--identity', IDENTITY, '--lookaside', lookaside, '--output', join(out, 'signed.tar'));
-    expectOneLineError(r, 2, /ENOSPC/);
+    expectOneLineError(r, 2, /ENOSPC|no space left on device/);
     expect(sha256File(input)).toBe(before);
     expect(tree(lookaside)).toEqual(['keep']);
     expect(tree(out)).toEqual(['fill']);
