@@ -70,7 +70,7 @@ cp samples/multi.tar "$WORK/multi.tar"
 
 # Every format in --help (each format that needs one gets the identity; the gpg format, when
 # present, writes its lookaside tree into the work directory).
-mapfile -t ALL < <("${AIRSIGN[@]}" sign --help | tr -d '\n' | sed -n 's/.*Signature format, repeatable (\([^)]*\)).*/\1/p' | tr ',' '\n' | tr -d ' ')
+mapfile -t ALL < <("${AIRSIGN[@]}" sign --help | tr -d '\n' | sed -n 's/.*Signature format, repeatable[^(]*(\([^)]*\)).*/\1/p' | tr ',' '\n' | tr -d ' ')
 [ "${#ALL[@]}" -gt 0 ] || { echo "bench-formats: cannot read the format list from sign --help" >&2; exit 1; }
 ALL_ARGS=()
 for f in "${ALL[@]}"; do ALL_ARGS+=(--format "$f"); done
