@@ -53,7 +53,6 @@ export const ERROR_CODES = {
   CERT_PEM_EMPTY: 'input',
   COSIGN_SIG_MANIFEST_INVALID: 'input',
   DN_INVALID: 'input',
-  DOCKER_REFERENCE_INVALID: 'input',
   GPG_LOOKASIDE_REQUIRED: 'input',
   GPG_LOOKASIDE_UNUSABLE: 'input',
   GZIP_CORRUPT: 'input',

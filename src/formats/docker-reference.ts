@@ -13,10 +13,10 @@ export interface DockerReference {
   path: string;
   tag?: string;
   digest?: string;
-  /** `domain/path`. */
-  repository: string;
+  /** The repository, `domain/path`. */
+  name: string;
   /** The normalized reference: `domain/path[:tag][@digest]`. */
-  normalized: string;
+  text: string;
   /** True when the text already named its registry (it is a "full name"). */
   hadDomain: boolean;
 }
@@ -38,6 +38,8 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const REFERENCE = new RegExp(`^((?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 const DOMAIN_ONLY = new RegExp(`^${DOMAIN}$`);
+/** A bare image ID, which ParseNormalizedNamed refuses as a name. */
+const ANONYMOUS_ID = /^[a-f0-9]{64}$/;
 
 function invalid(text: string, why: string): Error {
   return airsignError('IDENTITY_INVALID', `${JSON.stringify(text)} is not a valid image reference: ${why}`, { details: { reference: text } });
@@ -70,6 +72,7 @@ function splitDomain(name: string): { domain: string; path: string; hadDomain: b
 export function parseDockerReference(text: string): DockerReference {
   if (text === '') throw invalid(text, 'it is empty');
   if (/\s/.test(text)) throw invalid(text, 'it contains white space');
+  if (ANONYMOUS_ID.test(text)) throw invalid(text, 'it is an image ID (64 hex digits), not a name');
   const slash = text.indexOf('/');
   const first = slash < 0 ? text : text.slice(0, slash);
   // The repository part must be lower case; distribution says so explicitly rather than "invalid".
@@ -92,10 +95,19 @@ export function parseDockerReference(text: string): DockerReference {
     path,
     ...(tag === undefined ? {} : { tag }),
     ...(digest === undefined ? {} : { digest }),
-    repository,
-    normalized: `${repository}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`,
+    name: repository,
+    text: `${repository}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`,
     hadDomain,
   };
+}
+
+/** Parses and normalizes `text` like {@link parseDockerReference}; undefined when it is not a valid reference. */
+export function tryParseDockerReference(text: string): DockerReference | undefined {
+  try {
+    return parseDockerReference(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -105,7 +117,7 @@ export function parseDockerReference(text: string): DockerReference {
 export function normalizeIdentity(text: string): string {
   const ref = parseDockerReference(text);
   if (ref.digest !== undefined) throw invalid(text, 'an identity names a repository and optional tag, not a digest (the signature already carries the digest)');
-  return ref.normalized;
+  return ref.text;
 }
 
 /**
@@ -117,7 +129,7 @@ export function identityFromImageName(name: string | undefined): string | undefi
   try {
     const ref = parseDockerReference(name);
     if (!ref.hadDomain || ref.digest !== undefined) return undefined;
-    return ref.normalized;
+    return ref.text;
   } catch {
     return undefined;
   }

@@ -26,6 +26,6 @@ function shellWord(word: string): string {
 
 /** `oras cp --from-oci-layout <layout>:<tag> <repository>:<tag>`: the copy `oras cp -r` leaves out. */
 export function orasCopyCommand(layoutPath: string, tag: string, identity: string | undefined): string {
-  const repository = identity === undefined ? '<registry>/<repository>' : parseDockerReference(identity).repository;
+  const repository = identity === undefined ? '<registry>/<repository>' : parseDockerReference(identity).name;
   return `oras cp --from-oci-layout ${shellWord(`${layoutPath}:${tag}`)} ${shellWord(`${repository}:${tag}`)}`;
 }

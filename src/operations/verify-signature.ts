@@ -9,7 +9,8 @@ import { airsignError } from '../errors.js';
 import { parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
 import { parseKeyring } from '../formats/openpgp/keyring.js';
 import { parseContainersPolicy } from '../verify/containers-policy.js';
-import { parseDockerReference, referencesMatch, type DockerReference, type ReferenceMatchRule } from '../verify/docker-reference.js';
+import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
+import { referencesMatch, type ReferenceMatchRule } from '../verify/reference-match.js';
 import { evaluateContainersPolicy, type PolicyRequirementResult } from '../verify/evaluate-containers-policy.js';
 import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from '../verify/evaluate-simple-signing.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from '../verify/simple-signing-facts.js';
@@ -51,7 +52,7 @@ export interface VerifySignatureReport extends Partial<SignatureVerdict> {
  * under a containers policy.json. Resolves to the verdict report; throws AirsignError for unusable input.
  */
 export async function verifySignatureFile(options: VerifySignatureOptions): Promise<VerifySignatureReport> {
-  const image = parseDockerReference(options.identity, '--identity');
+  const image = parseDockerReference(options.identity);
   if (options.policy !== undefined) return verifyWithPolicy(options, options.policy, image);
   const match = options.match ?? 'equal';
   const manifest = await readInput(options.manifest, 'the manifest');

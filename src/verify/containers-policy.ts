@@ -7,7 +7,8 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
-import { referencesMatch, tryParseDockerReference, type DockerReference } from './docker-reference.js';
+import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
+import { referencesMatch } from './reference-match.js';
 
 export type SignedIdentityRule =
   | { type: 'matchExact' | 'matchRepoDigestOrExact' | 'matchRepository' }

@@ -11,7 +11,7 @@ import { COSIGN_BUNDLE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, parsePublicKeysP
 import { verifyRekorBundle } from '../formats/cosign/rekor-bundle.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { describeIdentityRule, identityMatches, requirementsFor, type ContainersPolicy, type PolicyRequirement } from './containers-policy.js';
-import type { DockerReference } from './docker-reference.js';
+import type { DockerReference } from '../formats/docker-reference.js';
 import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from './evaluate-simple-signing.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from './simple-signing-facts.js';
 import type { SignatureVerdict } from './verdict.js';

@@ -7,7 +7,7 @@
  */
 import { isAirsignError } from '../errors.js';
 import { checkManifestDigest, COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, parseSimpleSigningPayload, type SimpleSigningPayload } from '../formats/simple-signing/simple-signing-payload.js';
-import { tryParseDockerReference, type DockerReference } from './docker-reference.js';
+import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import { verdictFromChecks, type CheckOutcome, type SignatureVerdict } from './verdict.js';
 
 export interface SimpleSigningFacts {

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { formatVerifySignatureReport, verifySignatureFile } from '../../operations/verify-signature.js';
-import type { ReferenceMatchRule } from '../../verify/docker-reference.js';
+import type { ReferenceMatchRule } from '../../verify/reference-match.js';
 
 interface VerifySignatureArgs {
   format: 'gpg' | 'cosign';

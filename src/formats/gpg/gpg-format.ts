@@ -15,7 +15,7 @@ import { openPgpPublicKey } from '../openpgp/public-key.js';
 import { signOpenPgpMessage } from '../openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../openpgp/check-own-message.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
-import { parseDockerReference } from './docker-reference.js';
+import { parseDockerReference } from '../docker-reference.js';
 import { checkLookasideBase, lookasideDirectory } from './lookaside.js';
 import { simpleSigningPayload } from './simple-signing-payload.js';
 

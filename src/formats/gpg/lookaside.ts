@@ -9,7 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseDigest } from '../../digest.js';
 import { airsignError } from '../../errors.js';
-import type { DockerReference } from './docker-reference.js';
+import type { DockerReference } from '../docker-reference.js';
 
 /** The directory the signature files of `digest` signed as `reference` go in. */
 export function lookasideDirectory(base: string, reference: DockerReference, digest: string): string {

@@ -15,11 +15,11 @@ describe('parseDockerReference', () => {
     ['[::1]:5000/app:1', '[::1]:5000/app:1'],
     [`reg.example/app@sha256:${'a'.repeat(64)}`, `reg.example/app@sha256:${'a'.repeat(64)}`],
   ])('%s → %s', (text, normalized) => {
-    expect(parseDockerReference(text).normalized).toBe(normalized);
+    expect(parseDockerReference(text).text).toBe(normalized);
   });
 
   it('splits registry, path and tag', () => {
-    expect(parseDockerReference('127.0.0.1:5000/team/app:v1')).toMatchObject({ domain: '127.0.0.1:5000', path: 'team/app', tag: 'v1', repository: '127.0.0.1:5000/team/app', hadDomain: true });
+    expect(parseDockerReference('127.0.0.1:5000/team/app:v1')).toMatchObject({ domain: '127.0.0.1:5000', path: 'team/app', tag: 'v1', name: '127.0.0.1:5000/team/app', hadDomain: true });
     expect(parseDockerReference('app:1').hadDomain).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 /** --identity parsing and normalization follow distribution/reference as containers/image uses it. */
 import { describe, expect, it } from 'vitest';
-import { parseDockerReference } from '../../../src/formats/gpg/docker-reference.js';
+import { parseDockerReference } from '../../../src/formats/docker-reference.js';
 
 describe('parseDockerReference', () => {
   it.each([
@@ -23,18 +23,18 @@ describe('parseDockerReference', () => {
 
   it.each([
     ['', 'empty'],
-    ['UPPERCASEISINVALID', 'lowercase'],
-    ['reg.io/App:1', 'lowercase'],
+    ['UPPERCASEISINVALID', 'lower case'],
+    ['reg.io/App:1', 'lower case'],
     ['reg.io/app:', 'tag'],
     ['reg.io/app:-bad', 'tag'],
     ['reg.io/app@sha256:xyz', 'digest'],
-    ['reg.io//app', 'path component'],
-    ['reg.io/app/', 'path component'],
-    ['reg.io/a..b', 'path component'],
+    ['reg.io//app', 'expected [registry[:port]/]repository'],
+    ['reg.io/app/', 'expected [registry[:port]/]repository'],
+    ['reg.io/a..b', 'expected [registry[:port]/]repository'],
     ['-reg.io/app', 'registry'],
     ['a'.repeat(64), 'image ID'],
     [`reg.io/${'a'.repeat(260)}`, '255'],
-    ['with space/app', 'path component'],
+    ['with space/app', 'white space'],
   ])('%j is refused (%s)', (input, why) => {
     let error: unknown;
     try {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDockerReference } from '../../../src/formats/gpg/docker-reference.js';
+import { parseDockerReference } from '../../../src/formats/docker-reference.js';
 import { checkLookasideBase, lookasideDirectory } from '../../../src/formats/gpg/lookaside.js';
 
 const HEX = 'ab'.repeat(32);

@@ -1,6 +1,7 @@
 /** Docker reference normalisation and the containers/image identity rules, plus the strict simple-signing payload reader. */
 import { describe, expect, it } from 'vitest';
-import { referencesMatch, tryParseDockerReference, type DockerReference } from '../../../src/verify/docker-reference.js';
+import { tryParseDockerReference, type DockerReference } from '../../../src/formats/docker-reference.js';
+import { referencesMatch } from '../../../src/verify/reference-match.js';
 import { parseSimpleSigningPayload, GPG_SIGNATURE_TYPE } from '../../../src/formats/simple-signing/simple-signing-payload.js';
 
 const ref = (text: string): DockerReference => {

@@ -1,0 +1,31 @@
+/**
+ * containers/image's identity-matching rules (`signature/policy_reference_match.go`): how a signed
+ * docker reference must relate to the image's. The references are parsed by the one docker
+ * reference parser, src/formats/docker-reference.ts.
+ */
+import type { DockerReference } from '../formats/docker-reference.js';
+
+/**
+ * How a signed reference must relate to the image's (containers/image policy rules):
+ * - `equal`: the two normalised references are identical (skopeo standalone-verify);
+ * - `matchExact`: the image reference has a tag or digest and both are identical;
+ * - `matchRepoDigestOrExact`: a tagged image reference needs identity; a digest-only one, the same repository;
+ * - `matchRepository`: the same repository, whatever the tags.
+ */
+export type ReferenceMatchRule = 'equal' | 'matchExact' | 'matchRepoDigestOrExact' | 'matchRepository';
+
+export function referencesMatch(rule: ReferenceMatchRule, image: DockerReference, signed: DockerReference): boolean {
+  switch (rule) {
+    case 'equal':
+      return image.text === signed.text;
+    case 'matchExact':
+      return (image.tag !== undefined || image.digest !== undefined) && image.text === signed.text;
+    case 'matchRepoDigestOrExact':
+      // A tag wins over a digest (containers/image switches on NamedTagged first).
+      if (image.tag !== undefined) return image.text === signed.text;
+      if (image.digest !== undefined) return image.name === signed.name;
+      return false;
+    case 'matchRepository':
+      return image.name === signed.name;
+  }
+}
