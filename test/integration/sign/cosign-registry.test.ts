@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli } from '../../helpers/cli.js';
 import { opensslVerifiesCosign, verifyBundleWithSigstoreJs } from '../../helpers/cosign-peers.js';
-import { startLocalRegistry, type LocalRegistry } from '../../helpers/local-registry.js';
+import { startRegistry, type LocalRegistry } from '../../helpers/docker-registry.js';
 import { loadLikeOras } from '../../helpers/oras-rules.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
@@ -39,7 +39,7 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('through dock
     hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }]);
     publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256');
     chain = makeTestChain('ec-p256', { publicKeyPem });
-    registry = await startLocalRegistry();
+    registry = await startRegistry();
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();
