@@ -1,0 +1,452 @@
+/**
+ * The tamper matrix (issue 10 item 4): for each signature format, a signed layout tarball is changed
+ * every way an attacker could (a byte of a layer, the config, the image manifest, the signature
+ * manifest, the envelope, the payload, the signature; another image's signature swapped in; another
+ * signer identity; a blob dropped; the tag re-pointed; an untrusted certificate or key; an expired
+ * certificate), and `airsign verify` run through the built CLI must reject each with the exit code
+ * and reason a demanding user expects: 1 when the layout is readable but its content or signatures
+ * do not hold, 2 only when the input cannot be used at all. Raw edits leave digests wrong; the
+ * "re-chained" cases play the careful attacker who rewrites every descriptor up to index.json, so
+ * only the signature can catch them. An untampered control per format must pass (exit 0), so the
+ * matrix can fail. Also a stripped tar and a layout directory. Prints "N cases, N rejected".
+ *
+ * Budget: about 60 CLI runs (signing and verifying), three at a time; small layers (tens of KiB).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../../../src/formats/cbor.js';
+import { runCliAsync } from '../../helpers/cli.js';
+import { createTestPki, type IssuedCert } from '../../helpers/notation-pki.js';
+import { blobName, DirLayout, editIndex, editJsonBlob, flipByte, readJson, replaceBlob, TarLayout, type LayoutFiles } from '../../helpers/tamper.js';
+import { LayoutBuilder } from '../layout/build-fixtures.js';
+
+const work = mkdtempSync(join(tmpdir(), 'airsign-tamper-'));
+const started = Date.now();
+
+const IDENTITY = 'registry.example/team/app:1.0';
+const OTHER_IDENTITY = 'registry.example/team/other:2';
+
+/** Every row's outcome, for the one-line summary. */
+const rows: Array<{ format: string; name: string; expected: number; code: number; reason: string; byDesign?: string }> = [];
+afterAll(() => {
+  const tampered = rows.filter((r) => r.expected !== 0);
+  const rejected = tampered.filter((r) => r.code === r.expected);
+  const controls = rows.filter((r) => r.expected === 0 && r.byDesign === undefined);
+  const byDesign = rows.filter((r) => r.byDesign !== undefined);
+  console.log(`tamper matrix: ${tampered.length} cases, ${rejected.length} rejected with the expected exit code; `
+    + `${controls.filter((r) => r.code === 0).length}/${controls.length} controls verified; ${byDesign.length} accepted by design; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const r of rows) console.log(`  ${r.format.padEnd(14)} ${r.name.padEnd(62)} exit ${r.code}  ${r.reason.slice(0, 140)}`);
+  rmSync(work, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Keys, certificates and the policy files a release gate would hold
+
+interface Keys {
+  release: { key: string; chain: string };
+  /** Same key, a certificate that expires seconds after it is made. */
+  shortLived: { chain: string; notAfter: Date };
+  /** A trusted root, another subject: fails only the trusted identity. */
+  impostor: { key: string; chain: string };
+  /** A root nobody trusts. */
+  mallory: { key: string; chain: string };
+  trustPolicy: string;
+  trustStore: string;
+}
+
+function openssl(args: string[], cwd?: string): string {
+  return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function newKey(name: string): { key: string; pub: string } {
+  const key = join(work, `${name}.key`);
+  openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
+  return { key, pub: openssl(['pkey', '-in', key, '-pubout']) };
+}
+
+function chainFile(name: string, leaf: IssuedCert, root: IssuedCert): string {
+  const path = join(work, `${name}-chain.pem`);
+  writeFileSync(path, leaf.pem + root.pem);
+  return path;
+}
+
+/** `openssl ca` with explicit dates: a code-signing leaf valid from `from` to `to`. */
+function issueWithDates(dir: string, key: string, subject: string, from: Date, to: Date): string {
+  const ca = mkdtempSync(join(work, 'ca-'));
+  writeFileSync(join(ca, 'index.txt'), '');
+  writeFileSync(join(ca, 'serial'), '4000\n');
+  writeFileSync(join(ca, 'ca.cnf'), [
+    '[ca]', 'default_ca = short', '[short]', 'database = index.txt', 'new_certs_dir = .', 'serial = serial', 'default_md = sha256',
+    'policy = any', 'unique_subject = no', '[any]', 'commonName = supplied',
+    '[leaf]', 'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=codeSigning', '',
+  ].join('\n'));
+  openssl(['req', '-new', '-key', key, '-subj', subject, '-out', 'leaf.csr'], ca);
+  const date = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+  openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', join(dir, 'root.pem'), '-keyfile', join(dir, 'root.key'), '-in', 'leaf.csr',
+    '-out', 'leaf.pem', '-startdate', date(from), '-enddate', date(to), '-extensions', 'leaf', '-notext', '-preserveDN'], ca);
+  return readFileSync(join(ca, 'leaf.pem'), 'utf8');
+}
+
+function makeKeys(): Keys {
+  const pki = createTestPki();
+  const untrustedPki = createTestPki();
+  const release = newKey('release');
+  const impostor = newKey('impostor');
+  const mallory = newKey('mallory');
+  const releaseLeaf = pki.issue(release.pub, { name: 'release' });
+  // The same subject as the release certificate, so that expiry is the only thing wrong with it.
+  const now = Date.now();
+  const notAfter = new Date(Math.floor(now / 1000) * 1000 + 15_000);
+  const shortPem = issueWithDates(pki.dir, release.key, '/C=US/ST=WA/O=Airsign Test/CN=release', new Date(now - 60_000), notAfter);
+  const shortChain = join(work, 'short-chain.pem');
+  writeFileSync(shortChain, shortPem + pki.root.pem);
+
+  const store = join(work, 'truststore');
+  mkdirSync(join(store, 'x509', 'ca', 'release'), { recursive: true });
+  copyFileSync(pki.root.path, join(store, 'x509', 'ca', 'release', 'root.pem'));
+  const trustPolicy = join(work, 'trustpolicy.json');
+  writeFileSync(trustPolicy, JSON.stringify({
+    version: '1.0',
+    trustPolicies: [{
+      name: 'release',
+      registryScopes: ['registry.example/team/app'],
+      signatureVerification: { level: 'strict' },
+      trustStores: ['ca:release'],
+      trustedIdentities: ['x509.subject: C=US, ST=WA, O=Airsign Test, CN=release'],
+    }],
+  }));
+  return {
+    release: { key: release.key, chain: chainFile('release', releaseLeaf, pki.root) },
+    shortLived: { chain: shortChain, notAfter },
+    impostor: { key: impostor.key, chain: chainFile('impostor', pki.issue(impostor.pub, { name: 'impostor' }), pki.root) },
+    mallory: { key: mallory.key, chain: chainFile('mallory', untrustedPki.issue(mallory.pub, { name: 'release' }), untrustedPki.root) },
+    trustPolicy,
+    trustStore: store,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The unsigned layout: image A (tag 1.0, the one verified), B (tag 2, also signed), C (tag 6, unsigned)
+
+interface Images {
+  tar: string;
+  a: string;
+  b: string;
+  c: string;
+}
+
+function buildImages(): Images {
+  const b = new LayoutBuilder(join(work, 'layout'));
+  const image = (arch: string, size: number, name: string, tag: string) => {
+    const manifest = b.manifest(b.config(arch), [b.layer(size)]);
+    b.addEntry({ ...manifest, annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': tag } });
+    return manifest.digest;
+  };
+  const a = image('amd64', 60_000, IDENTITY, '1.0');
+  const other = image('arm64', 20_000, OTHER_IDENTITY, '2');
+  const c = image('s390x', 10_000, 'registry.example/team/evil:6', '6');
+  b.writeIndex();
+  return { tar: b.tar(join(work, 'unsigned.tar')), a, b: other, c };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notation envelopes (JWS JSON and COSE_Sign1), decoded far enough to edit what an attacker would
+
+interface Envelope {
+  payload: Uint8Array;
+  signature: Uint8Array;
+  chain: Uint8Array[];
+  encode(): Uint8Array;
+}
+
+const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+
+function decodeEnvelope(bytes: Uint8Array): Envelope {
+  if (bytes[0] === 0x7b) {
+    const jws = JSON.parse(Buffer.from(bytes).toString('utf8')) as { payload: string; signature: string; header: { x5c: string[] } };
+    const env: Envelope = {
+      payload: Buffer.from(jws.payload, 'base64url'),
+      signature: Buffer.from(jws.signature, 'base64url'),
+      chain: jws.header.x5c.map((c) => Buffer.from(c, 'base64')),
+      encode: () => Buffer.from(JSON.stringify({ ...jws, payload: b64url(env.payload), signature: b64url(env.signature), header: { ...jws.header, x5c: env.chain.map((c) => Buffer.from(c).toString('base64')) } })),
+    };
+    return env;
+  }
+  const tag = decodeCbor(bytes) as CborTag;
+  const [protectedBytes, unprotected, payload, signature] = tag.value as [Uint8Array, Map<CborValue, CborValue>, Uint8Array, Uint8Array];
+  const env: Envelope = {
+    payload,
+    signature,
+    chain: unprotected.get(33) as Uint8Array[],
+    encode: () => encodeCbor(new CborTag(tag.tag, [protectedBytes, new Map([...unprotected, [33, env.chain]]), env.payload, env.signature])),
+  };
+  return env;
+}
+
+interface Manifest {
+  layers: Array<{ digest: string; mediaType: string }>;
+  subject?: { digest: string };
+}
+
+/** Digests of the Notation signature manifests whose subject is `digest`. */
+function notationSignaturesOf(files: LayoutFiles, digest: string): string[] {
+  const index = readJson<{ manifests: Array<{ digest: string }> }>(files, 'index.json');
+  return index.manifests.map((m) => m.digest).filter((d) => {
+    if (!files.has(blobName(d))) return false;
+    const m = readJson<Manifest & { config?: { mediaType: string } }>(files, blobName(d));
+    return m.subject?.digest === digest && m.config?.mediaType === 'application/vnd.cncf.notary.signature';
+  });
+}
+
+function oneSignature(files: LayoutFiles, digest: string): { manifest: string; envelope: string } {
+  const [manifest, ...more] = notationSignaturesOf(files, digest);
+  if (manifest === undefined || more.length > 0) throw new Error(`expected one Notation signature of ${digest}`);
+  return { manifest, envelope: readJson<Manifest>(files, blobName(manifest)).layers[0]!.digest };
+}
+
+/** Edits the envelope of `image`'s signature and re-chains it (the careful attacker). */
+function editEnvelope(files: LayoutFiles, image: string, edit: (env: Envelope) => void): void {
+  const { envelope } = oneSignature(files, image);
+  const env = decodeEnvelope(files.read(blobName(envelope)));
+  edit(env);
+  replaceBlob(files, envelope, env.encode());
+}
+
+function imageManifest(files: LayoutFiles, digest: string): { config: { digest: string }; layers: Array<{ digest: string }> } {
+  return readJson(files, blobName(digest));
+}
+
+/** Moves tag `tag` (ref name and containerd image name) from its image to `digest`. */
+function repointTag(files: LayoutFiles, tag: string, digest: string): void {
+  editIndex(files, (index) => {
+    const from = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag)!;
+    const to = index.manifests.find((m) => m.digest === digest)!;
+    const moved = from.annotations!;
+    if (to.annotations === undefined) delete from.annotations;
+    else from.annotations = to.annotations;
+    to.annotations = moved;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix
+
+type Base = 'good' | 'mallory' | 'impostor' | 'expired';
+type Where = 'tar' | 'stripped' | 'dir';
+
+interface Signed {
+  /** Signed tars by base; A and B signed (same key) in 'good', A only in the others. */
+  tars: Record<Base, string>;
+  images: Images;
+}
+
+interface TamperCase {
+  name: string;
+  base?: Base;
+  on?: Where;
+  mutate?: (files: LayoutFiles, images: Images, keys: Keys) => void;
+  code: 0 | 1 | 2;
+  /** Must match the report's failure reasons (exit 1), the stderr line (exit 2) or `Verified.`. */
+  reason: RegExp;
+  /**
+   * Not tampering verify can or should catch, asserted so the behaviour stays as documented, and
+   * counted apart from the rejections: the reason says why.
+   */
+  byDesign?: string;
+  /** Wait before verifying (the expired certificate). */
+  before?: (keys: Keys) => Promise<void>;
+}
+
+const DIGEST_MISMATCH = /content of blob sha256:\S+ does not match its digest/;
+
+const NOTATION_CASES: TamperCase[] = [
+  { name: 'control: untampered', code: 0, reason: /Verified\./ },
+  { name: 'layer: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, 1000) },
+  { name: 'layer: replaced, digests re-chained up to index.json', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => { replaceBlob(f, imageManifest(f, i.a).layers[0]!.digest, Buffer.from('evil layer')); } },
+  { name: 'config: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
+  { name: 'config: edited, digests re-chained', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => { editJsonBlob(f, imageManifest(f, i.a).config.digest, (c) => { c.config = { Entrypoint: ['/bin/evil'] }; }); } },
+  { name: 'image manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, i.a, 40) },
+  { name: 'image manifest: edited, digests re-chained', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => { editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; }); } },
+  { name: 'signature manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, oneSignature(f, i.a).manifest, 30) },
+  { name: 'envelope: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, oneSignature(f, i.a).envelope, 40) },
+  { name: 'payload: names a re-chained image, envelope re-chained', code: 1, reason: /integrity: .*signature/i,
+    mutate: (f, i) => {
+      const evil = editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; });
+      editEnvelope(f, evil, (env) => {
+        const payload = JSON.parse(Buffer.from(env.payload).toString('utf8')) as { targetArtifact: { digest: string; size: number } };
+        payload.targetArtifact.digest = evil;
+        payload.targetArtifact.size = f.read(blobName(evil)).length;
+        env.payload = Buffer.from(JSON.stringify(payload));
+      });
+    } },
+  { name: 'signature value: one bit flipped, envelope re-chained', code: 1, reason: /integrity: .*signature/i,
+    mutate: (f, i) => editEnvelope(f, i.a, (env) => { env.signature = Buffer.from(env.signature); env.signature[5] = env.signature[5]! ^ 1; }) },
+  { name: 'swap: image B\'s signature manifest, subject moved to A', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => {
+      const own = oneSignature(f, i.a).manifest;
+      editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); });
+      editJsonBlob(f, oneSignature(f, i.b).manifest, (m) => { (m.subject as { digest: string; size: number }).digest = i.a; (m.subject as { size: number }).size = f.read(blobName(i.a)).length; });
+    } },
+  { name: 'swap: image B\'s envelope in A\'s signature manifest, re-chained', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
+  { name: 'identity: signed by another subject under the trusted root', base: 'impostor', code: 1, reason: /trustedIdentity: signing certificate .* does not match/ },
+  { name: 'drop: the envelope blob', code: 1, reason: /integrity: blob sha256:\S+ \(application\/(jose\+json|cose)\) is not in /,
+    mutate: (f, i) => f.remove(blobName(oneSignature(f, i.a).envelope)) },
+  { name: 'drop: the signature manifest\'s index.json entry', code: 1, reason: /no signature is associated/,
+    mutate: (f, i) => { const own = oneSignature(f, i.a).manifest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
+  { name: 'drop: the config blob', code: 1, reason: /config sha256:\S+ of a manifest is missing from the layout/,
+    mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).config.digest)) },
+  { name: 'drop: the image manifest blob', code: 1, reason: /manifest sha256:\S+ is listed but not in /,
+    mutate: (f, i) => f.remove(blobName(i.a)) },
+  { name: 'tag: 1.0 re-pointed to the unsigned image', code: 1, reason: /no signature is associated/,
+    mutate: (f, i) => repointTag(f, '1.0', i.c) },
+  { name: 'untrusted certificate: signed under a root not in the trust store', base: 'mallory', code: 1, reason: /authenticity: .*does not contain any trusted certificate/ },
+  { name: 'untrusted key presenting the trusted chain (certificates swapped)', base: 'mallory', code: 1, reason: /integrity: .*signature/i,
+    mutate: (f, i, k) => editEnvelope(f, i.a, (env) => { env.chain = pemCerts(readFileSync(k.release.chain, 'utf8')); }) },
+  { name: 'expired certificate: verified after its notAfter', base: 'expired', code: 1, reason: /authenticTimestamp: certificate .* was expired at/,
+    before: async (k) => waitUntil(k.shortLived.notAfter.getTime() + 1500) },
+  { name: 'by design: a layer blob dropped (a stripped tar looks the same)', code: 0, reason: /Verified\..* \| not present: layer sha256:/,
+    byDesign: 'a tar without a layer is what strip writes; verify reports the layer as not present',
+    mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).layers[0]!.digest)) },
+  { name: 'by design: tag 1.0 re-pointed to image B, signed by the same key', code: 0, reason: /Verified\. target sha256:/,
+    byDesign: 'a Notation signature binds the digest, not the tag; the report names the digest verified (pin it with --reference <digest>)',
+    mutate: (f, i) => repointTag(f, '1.0', i.b) },
+  { name: 'stripped tar: control', on: 'stripped', code: 0, reason: /Verified\./ },
+  { name: 'stripped tar: envelope byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, oneSignature(f, i.a).envelope, 40) },
+  { name: 'stripped tar: config byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
+  { name: 'stripped tar: B\'s signature swapped in', on: 'stripped', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
+  { name: 'directory: control', on: 'dir', code: 0, reason: /Verified\./ },
+  { name: 'directory: layer byte flipped', on: 'dir', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, -10) },
+  { name: 'directory: B\'s signature swapped in', on: 'dir', code: 1, reason: /signature is for .* not for/,
+    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
+  { name: 'directory: tag re-pointed to the unsigned image', on: 'dir', code: 1, reason: /no signature is associated/,
+    mutate: (f, i) => repointTag(f, '1.0', i.c) },
+];
+
+function pemCerts(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}
+
+async function waitUntil(ms: number): Promise<void> {
+  const wait = ms - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+let keys: Keys;
+let images: Images;
+const signed: Record<string, Promise<Signed>> = {};
+let caseCount = 0;
+
+async function sign(from: string, to: string, format: string, key: string, chain: string, reference: string, identity: string): Promise<void> {
+  const r = await runCliAsync(['sign', from, '-o', to, '--key', key, '--cert', chain, '--format', format, '--reference', reference, '--identity', identity]);
+  if (r.code !== 0) throw new Error(`sign ${format} ${reference} failed (${r.code}): ${r.stderr}`);
+}
+
+/** Signs the base tars of a Notation format (the short-lived certificate first: it is running out). */
+async function signNotation(format: string): Promise<Signed> {
+  const out = (name: string) => join(work, `${format}-${name}.tar`);
+  const tars = { good: out('good'), mallory: out('mallory'), impostor: out('impostor'), expired: out('expired') };
+  await sign(images.tar, tars.expired, format, keys.release.key, keys.shortLived.chain, '1.0', IDENTITY);
+  await Promise.all([
+    sign(images.tar, out('good-a'), format, keys.release.key, keys.release.chain, '1.0', IDENTITY)
+      .then(() => sign(out('good-a'), tars.good, format, keys.release.key, keys.release.chain, '2', OTHER_IDENTITY)),
+    sign(images.tar, tars.mallory, format, keys.mallory.key, keys.mallory.chain, '1.0', IDENTITY),
+    sign(images.tar, tars.impostor, format, keys.impostor.key, keys.impostor.chain, '1.0', IDENTITY),
+  ]);
+  return { tars, images };
+}
+
+interface Outcome {
+  code: number;
+  /** Everything the run said about why: integrity failures, signature and requirement reasons, stderr. */
+  reasons: string;
+}
+
+async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: string[]): Promise<Outcome> {
+  const dir = join(work, `case-${++caseCount}`);
+  mkdirSync(dir);
+  let target = join(dir, 'image.tar');
+  copyFileSync(s.tars[c.base ?? 'good'], target);
+  if (c.on === 'stripped') {
+    const r = await runCliAsync(['strip', target, '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar'), '--reference', '1.0']);
+    if (r.code !== 0) throw new Error(`strip failed: ${r.stderr}`);
+    target = join(dir, 'stripped.tar');
+  }
+  if (c.on === 'dir') {
+    const layout = join(dir, 'layout');
+    mkdirSync(layout);
+    execFileSync('tar', ['-xf', target, '-C', layout]);
+    target = layout;
+  }
+  if (c.mutate) {
+    const files = c.on === 'dir' ? new DirLayout(target) : TarLayout.read(target);
+    c.mutate(files, s.images, keys);
+    files.save(target);
+  }
+  await c.before?.(keys);
+  const r = await runCliAsync(['verify', target, '--reference', '1.0', '--identity', IDENTITY, ...verifyArgs, '--json']);
+  let reasons = r.stderr.trim();
+  if (r.stdout.trim() !== '') {
+    const report = JSON.parse(r.stdout) as {
+      error?: { code: string; message: string };
+      verified: boolean;
+      target: { digest: string };
+      integrity: { failures: Array<{ digest: string; reason: string }>; notPresent: Array<{ role: string; digest: string }> };
+      signatures: Array<{ reason: string }>;
+      requirements: Array<{ reason: string }>;
+    };
+    if (report.error !== undefined) {
+      rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: `${report.error.code}: ${report.error.message}` });
+      return { code: r.code, reasons: `${report.error.code}: ${report.error.message}` };
+    }
+    reasons = [...new Set([
+      ...report.integrity.failures.map((x) => `${x.digest}: ${x.reason}`),
+      ...report.signatures.filter(() => !report.verified).map((x) => x.reason),
+      ...report.requirements.filter(() => !report.verified).map((x) => x.reason),
+      report.verified ? `Verified. target ${report.target.digest}` : '',
+      ...report.integrity.notPresent.map((x) => `not present: ${x.role} ${x.digest}`),
+      reasons,
+    ])].filter(Boolean).join(' | ');
+    // The exit code and the report agree.
+    expect(report.verified).toBe(r.code === 0);
+  }
+  rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: reasons, ...(c.byDesign ? { byDesign: c.byDesign } : {}) });
+  rmSync(dir, { recursive: true, force: true });
+  return { code: r.code, reasons };
+}
+
+beforeAll(() => {
+  keys = makeKeys();
+  images = buildImages();
+  // Started here, awaited per format: the short-lived certificate must sign before it expires.
+  for (const format of ['notation', 'notation-cose']) signed[format] = signNotation(format);
+  // Unhandled until awaited: attach a no-op so a failure reports once, from the tests.
+  for (const p of Object.values(signed)) p.catch(() => {});
+}, 120_000);
+
+describe.each([
+  { format: 'notation JWS', sign: 'notation' },
+  { format: 'notation COSE', sign: 'notation-cose' },
+])('$format', ({ format, sign: signFormat }) => {
+  it.concurrent.each(NOTATION_CASES)('$name → exit $code', async (c) => {
+    const s = await signed[signFormat]!;
+    const { code, reasons } = await runCase(format, c, s, ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore]);
+    expect({ code, reasons }).toEqual({ code: c.code, reasons: expect.stringMatching(c.reason) });
+  });
+});
+
