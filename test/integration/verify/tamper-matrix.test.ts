@@ -13,12 +13,12 @@
  * Budget: about 60 CLI runs (signing and verifying), three at a time; small layers (tens of KiB).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../../../src/formats/cbor.js';
-import { runCliAsync } from '../../helpers/cli.js';
+import { runCli, runCliAsync } from '../../helpers/cli.js';
 import { createTestPki, type IssuedCert } from '../../helpers/notation-pki.js';
 import { blobName, DirLayout, editIndex, editJsonBlob, flipByte, readJson, replaceBlob, TarLayout, type LayoutFiles } from '../../helpers/tamper.js';
 import { LayoutBuilder } from '../layout/build-fixtures.js';
@@ -53,6 +53,8 @@ interface Keys {
   impostor: { key: string; chain: string };
   /** A root nobody trusts. */
   mallory: { key: string; chain: string };
+  /** The release key's public half as cosign (PEM) and GPG (OpenPGP keyring) take it. */
+  releasePublic: { pem: string; openpgp: string };
   trustPolicy: string;
   trustStore: string;
 }
@@ -118,7 +120,12 @@ function makeKeys(): Keys {
       trustedIdentities: ['x509.subject: C=US, ST=WA, O=Airsign Test, CN=release'],
     }],
   }));
+  const releasePublic = { pem: join(work, 'release.pub.pem'), openpgp: join(work, 'release.pub.gpg') };
+  writeFileSync(releasePublic.pem, release.pub);
+  const exported = runCli(['key', 'export', release.key, '--as', 'openpgp', '--user-id', 'Release <release@example.com>', '-o', releasePublic.openpgp]);
+  if (exported.code !== 0) throw new Error(`key export failed: ${exported.stderr}`);
   return {
+    releasePublic,
     release: { key: release.key, chain: chainFile('release', releaseLeaf, pki.root) },
     shortLived: { chain: shortChain, notAfter },
     impostor: { key: impostor.key, chain: chainFile('impostor', pki.issue(impostor.pub, { name: 'impostor' }), pki.root) },
@@ -232,24 +239,82 @@ function repointTag(files: LayoutFiles, tag: string, digest: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// cosign (.sig tag and v3 bundle referrer) and GPG (lookaside) signatures, found as an attacker would
+
+/** The `sha256-<hex>.sig` index.json entry of `digest`. */
+function sigTagEntry(files: LayoutFiles, digest: string): { digest: string } {
+  const tag = `${digest.replace(':', '-')}.sig`;
+  const entry = readJson<IndexJsonShape>(files, 'index.json').manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
+  if (entry === undefined) throw new Error(`no ${tag} in index.json`);
+  return entry;
+}
+
+type IndexJsonShape = { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+
+/** The payload layer of `digest`'s `.sig` manifest: its blob digest and the base64 signature annotation. */
+function sigLayer(files: LayoutFiles, digest: string): { manifest: string; payload: string } {
+  const manifest = sigTagEntry(files, digest).digest;
+  return { manifest, payload: readJson<Manifest>(files, blobName(manifest)).layers[0]!.digest };
+}
+
+/** The bundle referrer of `digest`: its manifest and bundle blob. */
+function bundleOf(files: LayoutFiles, digest: string): { manifest: string; bundle: string } {
+  const index = readJson<IndexJsonShape>(files, 'index.json');
+  for (const m of index.manifests) {
+    if (!files.has(blobName(m.digest))) continue;
+    const value = readJson<Manifest & { artifactType?: string }>(files, blobName(m.digest));
+    if (value.subject?.digest === digest && value.artifactType?.startsWith('application/vnd.dev.sigstore.bundle')) {
+      return { manifest: m.digest, bundle: value.layers[0]!.digest };
+    }
+  }
+  throw new Error(`no bundle referrer of ${digest}`);
+}
+
+/** Edits the DSSE envelope inside `digest`'s bundle and re-chains it. */
+function editBundle(files: LayoutFiles, digest: string, edit: (dsse: { payload: string; signatures: Array<{ sig: string }> }) => void): void {
+  const { bundle } = bundleOf(files, digest);
+  const value = readJson<{ dsseEnvelope: { payload: string; signatures: Array<{ sig: string }> } }>(files, blobName(bundle));
+  edit(value.dsseEnvelope);
+  replaceBlob(files, bundle, Buffer.from(JSON.stringify(value)));
+}
+
+function flipBase64(b64: string, at: number): string {
+  const bytes = Buffer.from(b64, 'base64');
+  bytes[at] = bytes[at]! ^ 1;
+  return bytes.toString('base64');
+}
+
+/** `<lookaside>/<repo>@sha256=<hex>`: where GPG signatures of `repo` (path without the registry) live. */
+function lookasideDir(lookaside: string, repo: string, digest: string): string {
+  return join(lookaside, `${repo}@${digest.replace(':', '=')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The matrix
 
-type Base = 'good' | 'mallory' | 'impostor' | 'expired';
+type Base = 'good' | 'mallory' | 'impostor' | 'expired' | 'otherIdentity';
 type Where = 'tar' | 'stripped' | 'dir';
 
 interface Signed {
-  /** Signed tars by base; A and B signed (same key) in 'good', A only in the others. */
-  tars: Record<Base, string>;
+  /** Base directories (image.tar, lookaside/); A and B signed (same key) in 'good', A only in the others. */
+  bases: Partial<Record<Base, string>>;
   images: Images;
+}
+
+interface CaseContext {
+  images: Images;
+  keys: Keys;
+  /** The case's copy of the lookaside directory (GPG). */
+  lookaside: string;
 }
 
 interface TamperCase {
   name: string;
   base?: Base;
   on?: Where;
-  mutate?: (files: LayoutFiles, images: Images, keys: Keys) => void;
+  mutate?: (files: LayoutFiles, i: Images, ctx: CaseContext) => void;
   code: 0 | 1 | 2;
-  /** Must match the report's failure reasons (exit 1), the stderr line (exit 2) or `Verified.`. */
+  /** Must match the report's failure reasons (exit 1), the error (exit 2) or `Verified.`. */
   reason: RegExp;
   /**
    * Not tampering verify can or should catch, asserted so the behaviour stays as documented, and
@@ -262,20 +327,53 @@ interface TamperCase {
 
 const DIGEST_MISMATCH = /content of blob sha256:\S+ does not match its digest/;
 
+/** What each format says when a signature names another image, and when none is found. */
+interface FormatReasons {
+  otherImage: RegExp;
+  noSignature: RegExp;
+}
+
+/** Rows every format shares: the image's own blobs, the tag, a stripped tar and a directory. */
+function layoutCases(r: FormatReasons): TamperCase[] {
+  return [
+    { name: 'control: untampered', code: 0, reason: /Verified\./ },
+    { name: 'layer: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+      mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, 1000) },
+    { name: 'layer: replaced, digests re-chained up to index.json', code: 1, reason: r.otherImage,
+      mutate: (f, i) => { replaceBlob(f, imageManifest(f, i.a).layers[0]!.digest, Buffer.from('evil layer')); } },
+    { name: 'config: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+      mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
+    { name: 'config: edited, digests re-chained', code: 1, reason: r.otherImage,
+      mutate: (f, i) => { editJsonBlob(f, imageManifest(f, i.a).config.digest, (c) => { c.config = { Entrypoint: ['/bin/evil'] }; }); } },
+    { name: 'image manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+      mutate: (f, i) => flipByte(f, i.a, 40) },
+    { name: 'image manifest: edited, digests re-chained', code: 1, reason: r.otherImage,
+      mutate: (f, i) => { editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; }); } },
+    { name: 'drop: the config blob', code: 1, reason: /config sha256:\S+ of a manifest is missing from the layout/,
+      mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).config.digest)) },
+    { name: 'drop: the image manifest blob', code: 1, reason: /manifest sha256:\S+ is listed but not in /,
+      mutate: (f, i) => f.remove(blobName(i.a)) },
+    { name: 'tag: 1.0 re-pointed to the unsigned image', code: 1, reason: r.noSignature,
+      mutate: (f, i) => repointTag(f, '1.0', i.c) },
+    { name: 'by design: a layer blob dropped (a stripped tar looks the same)', code: 0, reason: /Verified\..* \| not present: layer sha256:/,
+      byDesign: 'a tar without a layer is what strip writes; verify reports the layer as not present',
+      mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).layers[0]!.digest)) },
+    { name: 'stripped tar: control', on: 'stripped', code: 0, reason: /Verified\./ },
+    { name: 'stripped tar: config byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
+      mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
+    { name: 'stripped tar: tag re-pointed to the unsigned image', on: 'stripped', code: 1, reason: r.noSignature,
+      mutate: (f, i) => repointTag(f, '1.0', i.c) },
+    { name: 'directory: control', on: 'dir', code: 0, reason: /Verified\./ },
+    { name: 'directory: layer byte flipped', on: 'dir', code: 1, reason: DIGEST_MISMATCH,
+      mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, -10) },
+    { name: 'directory: image manifest edited, re-chained', on: 'dir', code: 1, reason: r.otherImage,
+      mutate: (f, i) => { editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; }); } },
+  ];
+}
+
+const NOTATION_OTHER_IMAGE = /signature is for .* not for/;
 const NOTATION_CASES: TamperCase[] = [
-  { name: 'control: untampered', code: 0, reason: /Verified\./ },
-  { name: 'layer: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
-    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, 1000) },
-  { name: 'layer: replaced, digests re-chained up to index.json', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => { replaceBlob(f, imageManifest(f, i.a).layers[0]!.digest, Buffer.from('evil layer')); } },
-  { name: 'config: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
-    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
-  { name: 'config: edited, digests re-chained', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => { editJsonBlob(f, imageManifest(f, i.a).config.digest, (c) => { c.config = { Entrypoint: ['/bin/evil'] }; }); } },
-  { name: 'image manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
-    mutate: (f, i) => flipByte(f, i.a, 40) },
-  { name: 'image manifest: edited, digests re-chained', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => { editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; }); } },
+  ...layoutCases({ otherImage: NOTATION_OTHER_IMAGE, noSignature: /no signature is associated/ }),
   { name: 'signature manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
     mutate: (f, i) => flipByte(f, oneSignature(f, i.a).manifest, 30) },
   { name: 'envelope: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
@@ -292,50 +390,133 @@ const NOTATION_CASES: TamperCase[] = [
     } },
   { name: 'signature value: one bit flipped, envelope re-chained', code: 1, reason: /integrity: .*signature/i,
     mutate: (f, i) => editEnvelope(f, i.a, (env) => { env.signature = Buffer.from(env.signature); env.signature[5] = env.signature[5]! ^ 1; }) },
-  { name: 'swap: image B\'s signature manifest, subject moved to A', code: 1, reason: /signature is for .* not for/,
+  { name: 'swap: image B\'s signature manifest, subject moved to A', code: 1, reason: NOTATION_OTHER_IMAGE,
     mutate: (f, i) => {
       const own = oneSignature(f, i.a).manifest;
       editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); });
-      editJsonBlob(f, oneSignature(f, i.b).manifest, (m) => { (m.subject as { digest: string; size: number }).digest = i.a; (m.subject as { size: number }).size = f.read(blobName(i.a)).length; });
+      editJsonBlob(f, oneSignature(f, i.b).manifest, (m) => { m.subject = { ...(m.subject as object), digest: i.a, size: f.read(blobName(i.a)).length }; });
     } },
-  { name: 'swap: image B\'s envelope in A\'s signature manifest, re-chained', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
+  { name: 'swap: image B\'s envelope in A\'s signature manifest, re-chained', code: 1, reason: NOTATION_OTHER_IMAGE,
+    mutate: (f, i) => { replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))); } },
   { name: 'identity: signed by another subject under the trusted root', base: 'impostor', code: 1, reason: /trustedIdentity: signing certificate .* does not match/ },
   { name: 'drop: the envelope blob', code: 1, reason: /integrity: blob sha256:\S+ \(application\/(jose\+json|cose)\) is not in /,
     mutate: (f, i) => f.remove(blobName(oneSignature(f, i.a).envelope)) },
   { name: 'drop: the signature manifest\'s index.json entry', code: 1, reason: /no signature is associated/,
     mutate: (f, i) => { const own = oneSignature(f, i.a).manifest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
-  { name: 'drop: the config blob', code: 1, reason: /config sha256:\S+ of a manifest is missing from the layout/,
-    mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).config.digest)) },
-  { name: 'drop: the image manifest blob', code: 1, reason: /manifest sha256:\S+ is listed but not in /,
-    mutate: (f, i) => f.remove(blobName(i.a)) },
-  { name: 'tag: 1.0 re-pointed to the unsigned image', code: 1, reason: /no signature is associated/,
-    mutate: (f, i) => repointTag(f, '1.0', i.c) },
   { name: 'untrusted certificate: signed under a root not in the trust store', base: 'mallory', code: 1, reason: /authenticity: .*does not contain any trusted certificate/ },
   { name: 'untrusted key presenting the trusted chain (certificates swapped)', base: 'mallory', code: 1, reason: /integrity: .*signature/i,
-    mutate: (f, i, k) => editEnvelope(f, i.a, (env) => { env.chain = pemCerts(readFileSync(k.release.chain, 'utf8')); }) },
+    mutate: (f, i, { keys: k }) => editEnvelope(f, i.a, (env) => { env.chain = pemCerts(readFileSync(k.release.chain, 'utf8')); }) },
   { name: 'expired certificate: verified after its notAfter', base: 'expired', code: 1, reason: /authenticTimestamp: certificate .* was expired at/,
     before: async (k) => waitUntil(k.shortLived.notAfter.getTime() + 1500) },
-  { name: 'by design: a layer blob dropped (a stripped tar looks the same)', code: 0, reason: /Verified\..* \| not present: layer sha256:/,
-    byDesign: 'a tar without a layer is what strip writes; verify reports the layer as not present',
-    mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).layers[0]!.digest)) },
   { name: 'by design: tag 1.0 re-pointed to image B, signed by the same key', code: 0, reason: /Verified\. target sha256:/,
     byDesign: 'a Notation signature binds the digest, not the tag; the report names the digest verified (pin it with --reference <digest>)',
     mutate: (f, i) => repointTag(f, '1.0', i.b) },
-  { name: 'stripped tar: control', on: 'stripped', code: 0, reason: /Verified\./ },
   { name: 'stripped tar: envelope byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
     mutate: (f, i) => flipByte(f, oneSignature(f, i.a).envelope, 40) },
-  { name: 'stripped tar: config byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
-    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
-  { name: 'stripped tar: B\'s signature swapped in', on: 'stripped', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
-  { name: 'directory: control', on: 'dir', code: 0, reason: /Verified\./ },
-  { name: 'directory: layer byte flipped', on: 'dir', code: 1, reason: DIGEST_MISMATCH,
-    mutate: (f, i) => flipByte(f, imageManifest(f, i.a).layers[0]!.digest, -10) },
-  { name: 'directory: B\'s signature swapped in', on: 'dir', code: 1, reason: /signature is for .* not for/,
-    mutate: (f, i) => replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))) as unknown as void },
-  { name: 'directory: tag re-pointed to the unsigned image', on: 'dir', code: 1, reason: /no signature is associated/,
-    mutate: (f, i) => repointTag(f, '1.0', i.c) },
+  { name: 'stripped tar: B\'s signature swapped in', on: 'stripped', code: 1, reason: NOTATION_OTHER_IMAGE,
+    mutate: (f, i) => { replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))); } },
+  { name: 'directory: B\'s signature swapped in', on: 'dir', code: 1, reason: NOTATION_OTHER_IMAGE,
+    mutate: (f, i) => { replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))); } },
+];
+
+// Reasons for cosign and GPG: to be pinned when `verify` checks them (branch verifylayout).
+const COSIGN_OTHER_IMAGE = /digest|not for|another image|does not match/i;
+const NO_SIGNATURE = /no .*signature/i;
+const BAD_SIGNATURE = /signature/i;
+const IDENTITY_MISMATCH = /identity|reference/i;
+const UNTRUSTED_KEY = /key|signature/i;
+
+const COSIGN_CASES: TamperCase[] = [
+  ...layoutCases({ otherImage: COSIGN_OTHER_IMAGE, noSignature: NO_SIGNATURE }),
+  { name: '.sig manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, sigLayer(f, i.a).manifest, 30) },
+  { name: 'payload blob: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, sigLayer(f, i.a).payload, 10) },
+  { name: 'payload: names a re-chained image, payload re-chained', code: 1, reason: BAD_SIGNATURE,
+    mutate: (f, i) => {
+      const evil = editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; });
+      editJsonBlob(f, sigLayer(f, evil).payload, (p) => { ((p.critical as Record<string, Record<string, string>>).image!)['docker-manifest-digest'] = evil; });
+    } },
+  { name: 'signature annotation: one bit flipped, re-chained', code: 1, reason: BAD_SIGNATURE,
+    mutate: (f, i) => {
+      editJsonBlob(f, sigLayer(f, i.a).manifest, (m) => {
+        const layer = (m.layers as Array<{ annotations: Record<string, string> }>)[0]!;
+        layer.annotations['dev.cosignproject.cosign/signature'] = flipBase64(layer.annotations['dev.cosignproject.cosign/signature']!, 8);
+      });
+    } },
+  { name: 'swap: image B\'s .sig tag renamed to A\'s', code: 1, reason: COSIGN_OTHER_IMAGE,
+    mutate: (f, i) => {
+      const own = sigTagEntry(f, i.a).digest;
+      const theirs = sigTagEntry(f, i.b).digest;
+      editIndex(f, (index) => {
+        index.manifests = index.manifests.filter((m) => m.digest !== own);
+        index.manifests.find((m) => m.digest === theirs)!.annotations!['org.opencontainers.image.ref.name'] = `${i.a.replace(':', '-')}.sig`;
+      });
+    } },
+  { name: 'identity: signed for another repository (--identity)', base: 'otherIdentity', code: 1, reason: IDENTITY_MISMATCH },
+  { name: 'tag: 1.0 re-pointed to image B, signed by the same key for its own name', code: 1, reason: IDENTITY_MISMATCH,
+    mutate: (f, i) => repointTag(f, '1.0', i.b) },
+  { name: 'drop: the payload blob', code: 1, reason: /is not in /,
+    mutate: (f, i) => f.remove(blobName(sigLayer(f, i.a).payload)) },
+  { name: 'drop: the .sig tag', code: 1, reason: NO_SIGNATURE,
+    mutate: (f, i) => { const own = sigTagEntry(f, i.a).digest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
+  { name: 'untrusted key: signed by a key not in --key', base: 'mallory', code: 1, reason: UNTRUSTED_KEY },
+];
+
+const BUNDLE_CASES: TamperCase[] = [
+  ...layoutCases({ otherImage: COSIGN_OTHER_IMAGE, noSignature: NO_SIGNATURE }),
+  { name: 'bundle manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, bundleOf(f, i.a).manifest, 30) },
+  { name: 'bundle blob: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
+    mutate: (f, i) => flipByte(f, bundleOf(f, i.a).bundle, 30) },
+  { name: 'DSSE payload: subject names a re-chained image, bundle re-chained', code: 1, reason: BAD_SIGNATURE,
+    mutate: (f, i) => {
+      const evil = editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; });
+      editBundle(f, evil, (dsse) => {
+        const statement = JSON.parse(Buffer.from(dsse.payload, 'base64').toString('utf8')) as { subject: Array<{ digest: { sha256: string } }> };
+        statement.subject[0]!.digest.sha256 = evil.slice(7);
+        dsse.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+      });
+    } },
+  { name: 'DSSE signature: one bit flipped, bundle re-chained', code: 1, reason: BAD_SIGNATURE,
+    mutate: (f, i) => editBundle(f, i.a, (dsse) => { dsse.signatures[0]!.sig = flipBase64(dsse.signatures[0]!.sig, 8); }) },
+  { name: 'swap: image B\'s bundle manifest, subject moved to A', code: 1, reason: COSIGN_OTHER_IMAGE,
+    mutate: (f, i) => {
+      const own = bundleOf(f, i.a).manifest;
+      editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); });
+      editJsonBlob(f, bundleOf(f, i.b).manifest, (m) => { m.subject = { ...(m.subject as object), digest: i.a, size: f.read(blobName(i.a)).length }; });
+    } },
+  { name: 'drop: the bundle blob', code: 1, reason: /is not in /,
+    mutate: (f, i) => f.remove(blobName(bundleOf(f, i.a).bundle)) },
+  { name: 'drop: the bundle manifest\'s index.json entry', code: 1, reason: NO_SIGNATURE,
+    mutate: (f, i) => { const own = bundleOf(f, i.a).manifest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
+  { name: 'untrusted key: bundle signed by a key not in --key', base: 'mallory', code: 1, reason: UNTRUSTED_KEY },
+];
+
+const GPG_CASES: TamperCase[] = [
+  ...layoutCases({ otherImage: NO_SIGNATURE, noSignature: NO_SIGNATURE }),
+  { name: 'signature file: one byte flipped', code: 1, reason: BAD_SIGNATURE,
+    mutate: (_f, i, ctx) => {
+      const path = join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1');
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 1;
+      writeFileSync(path, bytes);
+    } },
+  { name: 'swap: image B\'s signature file copied over A\'s', code: 1, reason: COSIGN_OTHER_IMAGE,
+    mutate: (_f, i, ctx) => copyFileSync(join(lookasideDir(ctx.lookaside, 'team/other', i.b), 'signature-1'), join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1')) },
+  { name: 'swap: A\'s signature moved to a re-chained manifest', code: 1, reason: COSIGN_OTHER_IMAGE,
+    mutate: (f, i, ctx) => {
+      const evil = editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; });
+      const to = lookasideDir(ctx.lookaside, 'team/app', evil);
+      mkdirSync(to, { recursive: true });
+      copyFileSync(join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1'), join(to, 'signature-1'));
+    } },
+  { name: 'identity: signed for another repository (--identity)', base: 'otherIdentity', code: 1, reason: IDENTITY_MISMATCH },
+  { name: 'tag: 1.0 re-pointed to image B, signed by the same key for its own name', code: 1, reason: NO_SIGNATURE,
+    mutate: (f, i) => repointTag(f, '1.0', i.b) },
+  { name: 'drop: the lookaside signature file', code: 1, reason: NO_SIGNATURE,
+    mutate: (_f, i, ctx) => rmSync(join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1')) },
+  { name: 'untrusted key: signed by a key not in --keyring', base: 'mallory', code: 1, reason: UNTRUSTED_KEY },
 ];
 
 function pemCerts(pem: string): Uint8Array[] {
@@ -352,36 +533,50 @@ let images: Images;
 const signed: Record<string, Promise<Signed>> = {};
 let caseCount = 0;
 
-async function sign(from: string, to: string, format: string, key: string, chain: string, reference: string, identity: string): Promise<void> {
-  const r = await runCliAsync(['sign', from, '-o', to, '--key', key, '--cert', chain, '--format', format, '--reference', reference, '--identity', identity]);
+async function sign(from: string, toDir: string, format: string, key: string, chain: string | undefined, reference: string, identity: string): Promise<void> {
+  mkdirSync(toDir, { recursive: true });
+  const r = await runCliAsync(['sign', from, '-o', join(toDir, 'image.tar'), '--key', key, ...(chain ? ['--cert', chain] : []), '--format', format,
+    '--reference', reference, '--identity', identity, ...(format === 'gpg' ? ['--lookaside', join(toDir, 'lookaside')] : [])]);
   if (r.code !== 0) throw new Error(`sign ${format} ${reference} failed (${r.code}): ${r.stderr}`);
 }
 
-/** Signs the base tars of a Notation format (the short-lived certificate first: it is running out). */
-async function signNotation(format: string): Promise<Signed> {
-  const out = (name: string) => join(work, `${format}-${name}.tar`);
-  const tars = { good: out('good'), mallory: out('mallory'), impostor: out('impostor'), expired: out('expired') };
-  await sign(images.tar, tars.expired, format, keys.release.key, keys.shortLived.chain, '1.0', IDENTITY);
+/** Signs the bases of a format (the short-lived certificate first: it is running out). */
+async function signBases(format: string): Promise<Signed> {
+  const dir = (name: string) => join(work, `${format}-${name}`);
+  const notation = format.startsWith('notation');
+  const bases: Signed['bases'] = { good: dir('good'), mallory: dir('mallory') };
+  if (notation) {
+    bases.expired = dir('expired');
+    bases.impostor = dir('impostor');
+    await sign(images.tar, bases.expired, format, keys.release.key, keys.shortLived.chain, '1.0', IDENTITY);
+  } else {
+    bases.otherIdentity = dir('other-identity');
+  }
+  const chain = (k: { chain: string }) => (notation ? k.chain : undefined);
   await Promise.all([
-    sign(images.tar, out('good-a'), format, keys.release.key, keys.release.chain, '1.0', IDENTITY)
-      .then(() => sign(out('good-a'), tars.good, format, keys.release.key, keys.release.chain, '2', OTHER_IDENTITY)),
-    sign(images.tar, tars.mallory, format, keys.mallory.key, keys.mallory.chain, '1.0', IDENTITY),
-    sign(images.tar, tars.impostor, format, keys.impostor.key, keys.impostor.chain, '1.0', IDENTITY),
+    sign(images.tar, dir('good-a'), format, keys.release.key, chain(keys.release), '1.0', IDENTITY).then(async () => {
+      // B in the same base: the GPG lookaside directory travels with the tar.
+      if (format === 'gpg') cpSync(join(dir('good-a'), 'lookaside'), join(dir('good'), 'lookaside'), { recursive: true });
+      await sign(join(dir('good-a'), 'image.tar'), dir('good'), format, keys.release.key, chain(keys.release), '2', OTHER_IDENTITY);
+    }),
+    sign(images.tar, bases.mallory!, format, keys.mallory.key, chain(keys.mallory), '1.0', IDENTITY),
+    notation
+      ? sign(images.tar, bases.impostor!, format, keys.impostor.key, keys.impostor.chain, '1.0', IDENTITY)
+      : sign(images.tar, bases.otherIdentity!, format, keys.release.key, undefined, '1.0', 'registry.example/team/evil:1.0'),
   ]);
-  return { tars, images };
+  return { bases, images };
 }
 
 interface Outcome {
   code: number;
-  /** Everything the run said about why: integrity failures, signature and requirement reasons, stderr. */
+  /** Everything the run said about why: integrity failures, signature and requirement reasons, the error. */
   reasons: string;
 }
 
-async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: string[]): Promise<Outcome> {
+async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: (caseDir: string) => string[]): Promise<Outcome> {
   const dir = join(work, `case-${++caseCount}`);
-  mkdirSync(dir);
+  cpSync(s.bases[c.base ?? 'good']!, dir, { recursive: true });
   let target = join(dir, 'image.tar');
-  copyFileSync(s.tars[c.base ?? 'good'], target);
   if (c.on === 'stripped') {
     const r = await runCliAsync(['strip', target, '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar'), '--reference', '1.0']);
     if (r.code !== 0) throw new Error(`strip failed: ${r.stderr}`);
@@ -395,11 +590,11 @@ async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: str
   }
   if (c.mutate) {
     const files = c.on === 'dir' ? new DirLayout(target) : TarLayout.read(target);
-    c.mutate(files, s.images, keys);
+    c.mutate(files, s.images, { images: s.images, keys, lookaside: join(dir, 'lookaside') });
     files.save(target);
   }
   await c.before?.(keys);
-  const r = await runCliAsync(['verify', target, '--reference', '1.0', '--identity', IDENTITY, ...verifyArgs, '--json']);
+  const r = await runCliAsync(['verify', target, '--reference', '1.0', '--identity', IDENTITY, ...verifyArgs(dir), '--json']);
   let reasons = r.stderr.trim();
   if (r.stdout.trim() !== '') {
     const report = JSON.parse(r.stdout) as {
@@ -411,42 +606,48 @@ async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: str
       requirements: Array<{ reason: string }>;
     };
     if (report.error !== undefined) {
-      rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: `${report.error.code}: ${report.error.message}` });
-      return { code: r.code, reasons: `${report.error.code}: ${report.error.message}` };
+      reasons = `${report.error.code}: ${report.error.message}`;
+    } else {
+      reasons = [...new Set([
+        ...report.integrity.failures.map((x) => `${x.digest}: ${x.reason}`),
+        ...report.signatures.filter(() => !report.verified).map((x) => x.reason),
+        ...report.requirements.filter(() => !report.verified).map((x) => x.reason),
+        report.verified ? `Verified. target ${report.target.digest}` : '',
+        ...report.integrity.notPresent.map((x) => `not present: ${x.role} ${x.digest}`),
+      ])].filter(Boolean).join(' | ');
+      // The exit code and the report agree.
+      expect(report.verified).toBe(r.code === 0);
     }
-    reasons = [...new Set([
-      ...report.integrity.failures.map((x) => `${x.digest}: ${x.reason}`),
-      ...report.signatures.filter(() => !report.verified).map((x) => x.reason),
-      ...report.requirements.filter(() => !report.verified).map((x) => x.reason),
-      report.verified ? `Verified. target ${report.target.digest}` : '',
-      ...report.integrity.notPresent.map((x) => `not present: ${x.role} ${x.digest}`),
-      reasons,
-    ])].filter(Boolean).join(' | ');
-    // The exit code and the report agree.
-    expect(report.verified).toBe(r.code === 0);
   }
   rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: reasons, ...(c.byDesign ? { byDesign: c.byDesign } : {}) });
   rmSync(dir, { recursive: true, force: true });
   return { code: r.code, reasons };
 }
 
+/** Whether `verify` checks cosign and GPG signatures inside a layout yet (branch verifylayout). */
+const LAYOUT_COSIGN_GPG = runCli(['verify', '--help']).stdout.includes('--keyring');
+
+const FORMATS = [
+  { format: 'notation JWS', sign: 'notation', cases: NOTATION_CASES, args: () => ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore] },
+  { format: 'notation COSE', sign: 'notation-cose', cases: NOTATION_CASES, args: () => ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore] },
+  { format: 'cosign .sig', sign: 'cosign', cases: COSIGN_CASES, args: () => ['--format', 'cosign', '--key', keys.releasePublic.pem] },
+  { format: 'cosign bundle', sign: 'cosign-bundle', cases: BUNDLE_CASES, args: () => ['--format', 'cosign', '--key', keys.releasePublic.pem] },
+  { format: 'gpg', sign: 'gpg', cases: GPG_CASES, args: (dir: string) => ['--format', 'gpg', '--keyring', keys.releasePublic.openpgp, '--lookaside', join(dir, 'lookaside')] },
+].filter((f) => f.sign.startsWith('notation') || LAYOUT_COSIGN_GPG);
+
 beforeAll(() => {
   keys = makeKeys();
   images = buildImages();
   // Started here, awaited per format: the short-lived certificate must sign before it expires.
-  for (const format of ['notation', 'notation-cose']) signed[format] = signNotation(format);
+  for (const { sign: format } of FORMATS) signed[format] = signBases(format);
   // Unhandled until awaited: attach a no-op so a failure reports once, from the tests.
   for (const p of Object.values(signed)) p.catch(() => {});
 }, 120_000);
 
-describe.each([
-  { format: 'notation JWS', sign: 'notation' },
-  { format: 'notation COSE', sign: 'notation-cose' },
-])('$format', ({ format, sign: signFormat }) => {
-  it.concurrent.each(NOTATION_CASES)('$name → exit $code', async (c) => {
+describe.each(FORMATS)('$format', ({ format, sign: signFormat, cases, args }) => {
+  it.concurrent.each(cases)('$name → exit $code', async (c) => {
     const s = await signed[signFormat]!;
-    const { code, reasons } = await runCase(format, c, s, ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore]);
+    const { code, reasons } = await runCase(format, c, s, args);
     expect({ code, reasons }).toEqual({ code: c.code, reasons: expect.stringMatching(c.reason) });
   });
 });
-
