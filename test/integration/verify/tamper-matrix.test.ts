@@ -424,17 +424,20 @@ const NOTATION_CASES: TamperCase[] = [
     mutate: (f, i) => { replaceBlob(f, oneSignature(f, i.a).envelope, f.read(blobName(oneSignature(f, i.b).envelope))); } },
 ];
 
-// cosign and GPG reasons, as the simple-signing checks word them (verify and verify-signature share them).
-const COSIGN_OTHER_IMAGE = /the signature is for manifest sha256:\S+, but the manifest is sha256:/;
-const NO_SIGNATURE = /no .*signature/i;
+// cosign and GPG reasons, as the simple-signing and bundle checks word them.
+const SIMPLE_SIGNING_OTHER_IMAGE = /digest: the signature is for manifest sha256:\S+, but the manifest is sha256:/;
+const COSIGN_NO_SIGNATURE = /no cosign \.sig signature \(tag sha256-\S+\.sig\) is associated with sha256:/;
 const COSIGN_BAD_SIGNATURE = /integrity: the cosign signature does not verify with the public key/;
+const BUNDLE_OTHER_IMAGE = /digest: the bundle's statement is for sha256:\S+, not the image sha256:/;
+const BUNDLE_NO_SIGNATURE = /no cosign bundle referrer is associated with sha256:/;
+const BUNDLE_BAD_SIGNATURE = /integrity: the bundle's DSSE signature does not verify with the public key/;
+const GPG_NO_SIGNATURE = /no GPG signature for sha256:\S+ as registry\.example\/team\/app in the lookaside /;
 const GPG_BAD_SIGNATURE = /integrity: the signature by key \S+ does not verify \(the signed data or the signature was changed\)/;
-const BUNDLE_BAD_SIGNATURE = /signature/i;
-const IDENTITY_MISMATCH = /identity: the signature is for "registry\.example\/team\/(evil|other)[^"]*", which does not match "registry\.example\/team\/app/;
 const GPG_UNTRUSTED_KEY = /integrity: the signature is by key \S+, which is not in the keyring/;
+const IDENTITY_MISMATCH = /identity: the signature is for "registry\.example\/team\/(evil|other)[^"]*", which does not match "registry\.example\/team\/app/;
 
 const COSIGN_CASES: TamperCase[] = [
-  ...layoutCases({ otherImage: COSIGN_OTHER_IMAGE, noSignature: NO_SIGNATURE }),
+  ...layoutCases({ otherImage: SIMPLE_SIGNING_OTHER_IMAGE, noSignature: COSIGN_NO_SIGNATURE }),
   { name: '.sig manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
     mutate: (f, i) => flipByte(f, sigLayer(f, i.a).manifest, 30) },
   { name: 'payload blob: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
@@ -451,7 +454,7 @@ const COSIGN_CASES: TamperCase[] = [
         layer.annotations['dev.cosignproject.cosign/signature'] = flipBase64(layer.annotations['dev.cosignproject.cosign/signature']!, 8);
       });
     } },
-  { name: 'swap: image B\'s .sig tag renamed to A\'s', code: 1, reason: COSIGN_OTHER_IMAGE,
+  { name: 'swap: image B\'s .sig tag renamed to A\'s', code: 1, reason: SIMPLE_SIGNING_OTHER_IMAGE,
     mutate: (f, i) => {
       const own = sigTagEntry(f, i.a).digest;
       const theirs = sigTagEntry(f, i.b).digest;
@@ -465,13 +468,13 @@ const COSIGN_CASES: TamperCase[] = [
     mutate: (f, i) => repointTag(f, '1.0', i.b) },
   { name: 'drop: the payload blob', code: 1, reason: /is not in /,
     mutate: (f, i) => f.remove(blobName(sigLayer(f, i.a).payload)) },
-  { name: 'drop: the .sig tag', code: 1, reason: NO_SIGNATURE,
+  { name: 'drop: the .sig tag', code: 1, reason: COSIGN_NO_SIGNATURE,
     mutate: (f, i) => { const own = sigTagEntry(f, i.a).digest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
   { name: 'untrusted key: signed by a key not in --key', base: 'mallory', code: 1, reason: COSIGN_BAD_SIGNATURE },
 ];
 
 const BUNDLE_CASES: TamperCase[] = [
-  ...layoutCases({ otherImage: COSIGN_OTHER_IMAGE, noSignature: NO_SIGNATURE }),
+  ...layoutCases({ otherImage: BUNDLE_OTHER_IMAGE, noSignature: BUNDLE_NO_SIGNATURE }),
   { name: 'bundle manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
     mutate: (f, i) => flipByte(f, bundleOf(f, i.a).manifest, 30) },
   { name: 'bundle blob: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
@@ -487,7 +490,7 @@ const BUNDLE_CASES: TamperCase[] = [
     } },
   { name: 'DSSE signature: one bit flipped, bundle re-chained', code: 1, reason: BUNDLE_BAD_SIGNATURE,
     mutate: (f, i) => editBundle(f, i.a, (dsse) => { dsse.signatures[0]!.sig = flipBase64(dsse.signatures[0]!.sig, 8); }) },
-  { name: 'swap: image B\'s bundle manifest, subject moved to A', code: 1, reason: COSIGN_OTHER_IMAGE,
+  { name: 'swap: image B\'s bundle manifest, subject moved to A', code: 1, reason: BUNDLE_OTHER_IMAGE,
     mutate: (f, i) => {
       const own = bundleOf(f, i.a).manifest;
       editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); });
@@ -495,13 +498,16 @@ const BUNDLE_CASES: TamperCase[] = [
     } },
   { name: 'drop: the bundle blob', code: 1, reason: /is not in /,
     mutate: (f, i) => f.remove(blobName(bundleOf(f, i.a).bundle)) },
-  { name: 'drop: the bundle manifest\'s index.json entry', code: 1, reason: NO_SIGNATURE,
+  { name: 'drop: the bundle manifest\'s index.json entry', code: 1, reason: BUNDLE_NO_SIGNATURE,
     mutate: (f, i) => { const own = bundleOf(f, i.a).manifest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
+  { name: 'by design: tag 1.0 re-pointed to image B, signed by the same key', code: 0, reason: /Verified\. target sha256:/,
+    byDesign: 'a bundle\'s in-toto statement names the digest only, no repository or tag; the report names the digest verified',
+    mutate: (f, i) => repointTag(f, '1.0', i.b) },
   { name: 'untrusted key: bundle signed by a key not in --key', base: 'mallory', code: 1, reason: BUNDLE_BAD_SIGNATURE },
 ];
 
 const GPG_CASES: TamperCase[] = [
-  ...layoutCases({ otherImage: NO_SIGNATURE, noSignature: NO_SIGNATURE }),
+  ...layoutCases({ otherImage: GPG_NO_SIGNATURE, noSignature: GPG_NO_SIGNATURE }),
   { name: 'signature file: one byte flipped', code: 1, reason: GPG_BAD_SIGNATURE,
     mutate: (_f, i, ctx) => {
       const path = join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1');
@@ -509,9 +515,9 @@ const GPG_CASES: TamperCase[] = [
       bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 1;
       writeFileSync(path, bytes);
     } },
-  { name: 'swap: image B\'s signature file copied over A\'s', code: 1, reason: COSIGN_OTHER_IMAGE,
+  { name: 'swap: image B\'s signature file copied over A\'s', code: 1, reason: SIMPLE_SIGNING_OTHER_IMAGE,
     mutate: (_f, i, ctx) => copyFileSync(join(lookasideDir(ctx.lookaside, 'team/other', i.b), 'signature-1'), join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1')) },
-  { name: 'swap: A\'s signature moved to a re-chained manifest', code: 1, reason: COSIGN_OTHER_IMAGE,
+  { name: 'swap: A\'s signature moved to a re-chained manifest', code: 1, reason: SIMPLE_SIGNING_OTHER_IMAGE,
     mutate: (f, i, ctx) => {
       const evil = editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; });
       const to = lookasideDir(ctx.lookaside, 'team/app', evil);
@@ -525,7 +531,7 @@ const GPG_CASES: TamperCase[] = [
       repointTag(f, '1.0', i.b);
       moveDir(lookasideDir(ctx.lookaside, 'team/other', i.b), lookasideDir(ctx.lookaside, 'team/app', i.b));
     } },
-  { name: 'drop: the lookaside signature file', code: 1, reason: NO_SIGNATURE,
+  { name: 'drop: the lookaside signature file', code: 1, reason: GPG_NO_SIGNATURE,
     mutate: (_f, i, ctx) => rmSync(join(lookasideDir(ctx.lookaside, 'team/app', i.a), 'signature-1')) },
   { name: 'untrusted key: signed by a key not in --keyring', base: 'mallory', code: 1, reason: GPG_UNTRUSTED_KEY },
 ];
@@ -647,7 +653,7 @@ const FORMATS = [
   { format: 'notation JWS', sign: 'notation', cases: NOTATION_CASES, args: () => ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore] },
   { format: 'notation COSE', sign: 'notation-cose', cases: NOTATION_CASES, args: () => ['--trust-policy', keys.trustPolicy, '--trust-store', keys.trustStore] },
   { format: 'cosign .sig', sign: 'cosign', cases: COSIGN_CASES, args: () => ['--format', 'cosign', '--key', keys.releasePublic.pem] },
-  { format: 'cosign bundle', sign: 'cosign-bundle', cases: BUNDLE_CASES, args: () => ['--format', 'cosign', '--key', keys.releasePublic.pem] },
+  { format: 'cosign bundle', sign: 'cosign-bundle', cases: BUNDLE_CASES, args: () => ['--format', 'cosign-bundle', '--key', keys.releasePublic.pem] },
   { format: 'gpg', sign: 'gpg', cases: GPG_CASES, args: (dir: string) => ['--format', 'gpg', '--keyring', keys.releasePublic.openpgp, '--lookaside', join(dir, 'lookaside')] },
 ].filter((f) => f.sign.startsWith('notation') || LAYOUT_COSIGN_GPG);
 
