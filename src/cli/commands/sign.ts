@@ -14,6 +14,7 @@ import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
+import { fsErrorText } from '../../fs/fs-error-text.js';
 
 interface SignArgs extends KeyArgs {
   input: string;
@@ -150,7 +151,7 @@ async function readPemCertificates(path: string): Promise<Uint8Array[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${fsErrorText(e)}`);
   }
   let certificates: Uint8Array[];
   try {
