@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
 import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
 import { listOption } from '../list-option.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
@@ -31,6 +32,7 @@ interface SignArgs extends KeyArgs {
   notationManifest?: string;
   output?: string;
   record?: string;
+  lockWait?: number;
 }
 
 const registry = defaultFormatRegistry();
@@ -55,7 +57,8 @@ export const signCommand = defineCommand<SignArgs>({
         .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
         .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
         .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
-        .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
+        .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
+        .option('lock-wait', LOCK_WAIT_OPTION),
       { requireKey: true, describe: { key: 'Signing key: a pkcs11: URI (HSM) or a private key file' } },
     ) as unknown as Argv<SignArgs>,
   examples: [
@@ -118,6 +121,7 @@ export const signCommand = defineCommand<SignArgs>({
       progress: context.progress,
       signal: context.signal,
       onLockWait: context.onLockWait,
+      ...lockWaitMs(args.lockWait),
       directIo: context.directIo,
     });
     if (result.identity !== undefined && result.record.identity !== undefined) {
