@@ -116,6 +116,16 @@ describe('a layout signed in all five formats', () => {
     expect(bundle.checks.find((c) => c.check === 'identity')!.result).toBe('not-checked');
   });
 
+  it('a stripped tar verifies the same: signatures checked, the layers reported as not present', () => {
+    const stripped = join(work, 'stripped.tar');
+    const strip = runCli(['strip', tar, '--directory', join(work, 'layers'), '--output', stripped]);
+    expect(strip.code, strip.stderr).toBe(0);
+    const r = verify([stripped, '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.requirements.every((q) => q.satisfied)).toBe(true);
+    expect((r.report as unknown as { integrity: { notPresent: Array<{ role: string }> } }).integrity.notPresent.map((n) => n.role)).toContain('layer');
+  });
+
   it('with --format the other formats are left out; without --identity the image\'s full name in the layout is the identity', () => {
     const r = verify([tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']);
     expect(r.code, r.stderr).toBe(0);
@@ -209,12 +219,16 @@ describe('a layout signed in all five formats', () => {
   });
 
   it('missing material for a required format is exit 2 with its own code', () => {
+    const signedByPolicy = join(work, 'signed-by.json');
+    writeFileSync(signedByPolicy, JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }] }));
     const cases: Array<[string[], string]> = [
       [[tar, '--identity', IDENTITY, ...notationArgs()], 'VERIFY_NEEDS_KEY'],
       [[tar, '--identity', IDENTITY, '--key', cosignPub, '--lookaside', lookaside, '--format', 'gpg'], 'VERIFY_NEEDS_KEYRING'],
       [[tar, '--identity', IDENTITY, '--keyring', keyring, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
       [[tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle', '--format', 'notation'], 'VERIFY_NEEDS_TRUST_POLICY'],
       [[tar, '--key', join(work, 'nope.pub'), '--format', 'cosign'], 'INPUT_NOT_FOUND'],
+      [[tar, '--identity', IDENTITY, '--policy', signedByPolicy, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
+      [[tar, '--identity', 'not a reference', '--key', cosignPub, '--format', 'cosign'], 'IDENTITY_INVALID'],
     ];
     for (const [args, code] of cases) {
       const r = runCli(['verify', ...args, '--json'], { env: hsm.env });
