@@ -197,8 +197,8 @@ const ORDER: SignatureFormatName[] = ['notation', 'cosign', 'cosign-bundle', 'gp
 function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): VerificationKey[] {
   if (material.keys === undefined) {
     throw airsignError('VERIFY_NEEDS_KEY', format === 'cosign'
-      ? 'the image has cosign .sig signatures: give --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned, or leave cosign out with --format)'
-      : 'the image has cosign bundle signatures: give --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
+      ? 'verifying cosign .sig signatures needs --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned; or leave cosign out with --format)'
+      : 'verifying cosign bundle signatures needs --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
   }
   return material.keys;
 }
