@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
-import { readLookasideSignatures } from '../formats/gpg/lookaside.js';
+import { lookasideDirectory, readLookasideSignatures } from '../formats/gpg/lookaside.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
@@ -277,7 +277,11 @@ async function verifyContainersPolicy(
       ...(layer.attachment === undefined ? { integrityFailure: layer.integrityFailure ?? 'unreadable' } : { attachment: layer.attachment }),
     });
   }
-  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, options.now ? { now: options.now } : {});
+  const searched = {
+    gpg: `no signature-1 in ${options.lookaside === undefined ? 'the lookaside' : lookasideDirectory(options.lookaside, identity, target.digest)}`,
+    cosign: `no ${target.digest.replace(':', '-')}.sig tag in the layout`,
+  };
+  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, { searched, ...(options.now ? { now: options.now } : {}) });
   report.signatures.push(...result.signatures);
   return result.requirements.map((r) => ({
     format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',

@@ -283,6 +283,16 @@ describe('with a containers policy.json', () => {
     expect(c.code).toBe(1);
     expect(c.report.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false, reason: 'the policy rejects every image in scope default' });
 
+    // Nothing to find: the reason says where the signatures were looked for.
+    const both = policy('both', { 'registry.example.com': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }, { type: 'sigstoreSigned', keyPath: cosignPub }] });
+    const emptyLookaside = join(work, 'policy-empty-lookaside');
+    const d = verify([join(SAMPLES, 'single.tar'), '--identity', IDENTITY, '--policy', both, '--lookaside', emptyLookaside]);
+    expect(d.code).toBe(1);
+    expect(d.report.requirements.map((q) => q.reason)).toEqual([
+      `a GPG signature is required, but none was found (no signature-1 in ${join(emptyLookaside, 'team', `app@${record.signatures[0]!.signedDescriptor.digest.replace(':', '=')}`)})`,
+      `a cosign signature is required, but none was found (no ${record.signatures[0]!.signedDescriptor.digest.replace(':', '-')}.sig tag in the layout)`,
+    ]);
+
     const accept = policy('accept', { 'registry.example.com': [{ type: 'insecureAcceptAnything' }] });
     expect(verify([tar, '--identity', IDENTITY, '--policy', accept, '--format', 'cosign']).code).toBe(0);
   });
