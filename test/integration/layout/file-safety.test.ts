@@ -128,6 +128,21 @@ describe('stale temp files', () => {
     expect(sign(join(dir, 'image.tar')).code).toBe(0);
     expect(listDir(dir)).toEqual([foreign, 'image.tar']);
   });
+
+  it('signing a layout directory in place removes a killed run\'s temp files beside index.json and in blobs/', () => {
+    const dir = join(work, 'stale-dir');
+    mkdirSync(dir);
+    expect(spawnSync('tar', ['-xf', join(SAMPLES, 'single.tar'), '-C', dir]).status).toBe(0);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(join(dir, `.index.json.airsign-${HOST_TAG}-${dead}-12345678.tmp`), '{"half');
+    writeFileSync(join(dir, 'blobs', 'sha256', `.${'ab'.repeat(32)}.airsign-${HOST_TAG}-${dead}-12345678.tmp`), 'half a blob');
+    const before = { root: listDir(dir), blobs: listDir(join(dir, 'blobs', 'sha256')).filter((n) => !n.startsWith('.')) };
+    expect(sign(dir).code).toBe(0);
+    expect(listDir(dir)).toEqual(before.root.filter((n) => !n.startsWith('.')));
+    const blobs = listDir(join(dir, 'blobs', 'sha256'));
+    expect(blobs.filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(blobs.length).toBeGreaterThan(before.blobs.length);
+  });
 });
 
 describe('disk full is exit 2', () => {
