@@ -1,6 +1,6 @@
 /**
- * What the commands do with the files around them: in-place signing through a symbolic link,
- * outputs that are links or devices, a repack output inside the strip directory, a strip record
+ * What the commands do with the files around them: in-place signing through a symbolic link, a
+ * strip directory behind a symbolic link, outputs that are links or devices, a repack output inside the strip directory, a strip record
  * that is not a regular file, error texts in words (never errno codes or temp names), a refused
  * strip that leaves no directory, stale temp files of a killed run, and full disks (exit 2).
  */
@@ -50,6 +50,22 @@ describe('in place through a symbolic link', () => {
     expect(readlinkSync(join(dir, 'link.tar'))).toBe('image.tar');
     expect(readLayoutIndex(join(dir, 'image.tar')).manifests).toHaveLength(2);
     expect(listDir(dir)).toEqual(['image.tar', 'link.tar']);
+  });
+});
+
+describe('a strip directory reached through a symbolic link', () => {
+  it('strip writes through the link, and a second strip and repack read through it', () => {
+    const dir = fresh('strip-dir-link');
+    const before = sha256File(join(dir, 'image.tar'));
+    mkdirSync(join(dir, 'real-layers'));
+    symlinkSync('real-layers', join(dir, 'layers'));
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    const again = runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped2.tar')]);
+    expect(again.code, again.stderr).toBe(0);
+    const r = runCli(['repack', join(dir, 'stripped.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'full.tar')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha256File(join(dir, 'full.tar'))).toBe(before);
+    expect(readlinkSync(join(dir, 'layers'))).toBe('real-layers');
   });
 });
 
