@@ -1,8 +1,9 @@
 /**
  * What the commands do with the files around them: in-place signing through a symbolic link, a
- * strip directory behind a symbolic link, outputs that are links or devices, a repack output inside the strip directory, a strip record
- * that is not a regular file, error texts in words (never errno codes or temp names), a refused
- * strip that leaves no directory, stale temp files of a killed run, and full disks (exit 2).
+ * strip directory behind a symbolic link, outputs that are links or devices, a repack output
+ * inside the strip directory, a strip record that is not a regular file, error texts in words
+ * (never errno codes or temp names), a refused strip that leaves no directory, stale temp files of
+ * a killed run, and full disks (exit 2).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
