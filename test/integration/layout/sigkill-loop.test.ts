@@ -1,10 +1,11 @@
 /**
- * Fault safety under SIGKILL: `strip`, `repack` and `sign`, each in place and with --output, are
- * killed at random points over and over (interrupts.test.ts covers the catchable signals, whose
- * handler cleans up; SIGKILL gives airsign no chance to). The kill point is drawn from a seeded
- * generator (printed; AIRSIGN_KILL_LOOP_SEED replays it): a uniform fraction of one measured run,
- * a point inside the write phase (after the first temp file appears), or the rename window (the
- * output's temp file is complete, or the strip record's temp file exists). After every kill:
+ * Fault safety under SIGKILL: `strip`, `repack` and `sign`, each in place and with --output (and
+ * `sign` in place with a SoftHSM key), are killed at random points over and over
+ * (interrupts.test.ts covers the catchable signals, whose handler cleans up; SIGKILL gives airsign
+ * no chance to). The kill point is drawn from a seeded generator (printed; AIRSIGN_KILL_LOOP_SEED
+ * replays it): a uniform fraction of one measured run, a point inside the write phase (after the
+ * first temp file appears), or the rename window (the output's temp file is complete, or the strip
+ * record's temp file exists). After every kill:
  * - the input is byte-identical, or (in place) already the complete result;
  * - the final --output path is absent or a complete, digest-verified result, never half a file;
  * - a strip directory holds only verified layer files, and a record only when all its layers are there;
@@ -22,9 +23,10 @@ import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
 import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
 
-/** Kills in all, spread over the six cases (about 1.5 s each on the 2-core CI machine). */
-const ITERATIONS = Number(process.env.AIRSIGN_KILL_LOOP_ITERATIONS ?? 30);
+/** Kills in all, spread over the seven cases (1.5 to 2.5 s each, with the rerun, on the loaded 2-core machine). */
+const ITERATIONS = Number(process.env.AIRSIGN_KILL_LOOP_ITERATIONS ?? 28);
 const SEED = Number(process.env.AIRSIGN_KILL_LOOP_SEED ?? (Date.now() ^ (process.pid << 8)) >>> 0);
 /** Share of reruns that are themselves killed first (leftovers of two dead runs at once). */
 const KILL_AGAIN = 0.25;
@@ -55,6 +57,9 @@ let strippedSum: string;
 let layers: string;
 let layersSnapshot: Map<string, string>;
 let chain: TestChain;
+let hsm: SoftHsm;
+let hsmKey: string;
+let hsmCert: string;
 
 const tally = { iterations: 0, losses: 0, untouched: 0, done: 0, leftovers: 0, reruns: 0, wallMs: 0 };
 const losses: string[] = [];
@@ -76,6 +81,12 @@ beforeAll(() => {
   strippedSum = sha256File(stripped);
   layersSnapshot = snapshot(layers);
   chain = makeTestChain('ec-p256');
+  // One signer on a SoftHSM token: a kill mid-session must not spoil the token for the rerun.
+  hsm = createSoftHsm([{ label: 'kill-loop', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] }], { dir: join(work, 'hsm') });
+  hsmKey = `pkcs11:token=kill-loop;object=signer?module-path=${hsm.module}`;
+  hsmCert = join(work, 'hsm-cert.pem');
+  const cert = spawnSync(process.execPath, [AIRSIGN_BIN, 'cert', 'create', '--key', hsmKey, '--subject', 'CN=kill loop', '-o', hsmCert], { encoding: 'utf8', env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin } });
+  expect(cert.status, cert.stderr).toBe(0);
 }, 120_000);
 
 afterAll(() => {
@@ -172,6 +183,8 @@ interface KillCase {
   name: string;
   command: 'strip' | 'repack' | 'sign';
   inPlace: boolean;
+  /** Signs with the SoftHSM key instead of a key file. */
+  hsm?: boolean;
   /** Name of the file the result ends up in (in `dir`). */
   final: string;
   /** Its size when complete (temp files of this size are about to be renamed); measured. */
@@ -181,16 +194,20 @@ interface KillCase {
   firstTempMs: number;
 }
 
-const CASES: KillCase[] = (['strip', 'repack', 'sign'] as const).flatMap((command) =>
-  [true, false].map((inPlace) => ({ name: `${command} ${inPlace ? 'in place' : '--output'}`, command, inPlace, final: inPlace ? 'in.tar' : 'out.tar', finalSize: 0, durationMs: 0, firstTempMs: 0 })),
-);
+const CASES: KillCase[] = [
+  ...(['strip', 'repack', 'sign'] as const).flatMap((command) =>
+    [true, false].map((inPlace) => ({ name: `${command} ${inPlace ? 'in place' : '--output'}`, command, inPlace, final: inPlace ? 'in.tar' : 'out.tar', finalSize: 0, durationMs: 0, firstTempMs: 0 })),
+  ),
+  { name: 'sign in place with SoftHSM', command: 'sign', inPlace: true, hsm: true, final: 'in.tar', finalSize: 0, durationMs: 0, firstTempMs: 0 },
+];
 
 const FORMATS = ['notation', 'cosign'] as const;
 
 function argsOf(c: KillCase, dir: string, iteration: number): string[] {
   const input = join(dir, 'in.tar');
   const out = c.inPlace ? [] : ['-o', join(dir, 'out.tar')];
-  if (c.command === 'sign') return ['sign', input, ...out, '--key', chain.keyPath, '--cert', chain.chainPath, '--format', FORMATS[iteration % FORMATS.length]!];
+  const key = c.hsm === true ? ['--key', hsmKey, '--cert', hsmCert] : ['--key', chain.keyPath, '--cert', chain.chainPath];
+  if (c.command === 'sign') return ['sign', input, ...out, ...key, '--format', FORMATS[iteration % FORMATS.length]!];
   return [c.command, input, '-d', join(dir, 'layers'), ...out];
 }
 
@@ -251,9 +268,10 @@ interface Outcome {
 }
 
 /** Runs airsign; with `killAt` (a function that resolves when to kill) SIGKILLs it then. */
-function run(args: string[], killAt?: (alive: () => boolean) => Promise<void>): Promise<Outcome> {
+function run(c: KillCase, args: string[], killAt?: (alive: () => boolean) => Promise<void>): Promise<Outcome> {
   const started = Date.now();
-  const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: privateTmp } });
+  const env = { ...(c.hsm === true ? { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin } : process.env), TMPDIR: privateTmp };
+  const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   let exited = false;
@@ -312,7 +330,7 @@ describe('SIGKILL at random points loses nothing', () => {
       prepare(c, dir);
       let firstTemp = -1;
       const started = Date.now();
-      const result = await run(argsOf(c, dir, 0), async (alive) => {
+      const result = await run(c, argsOf(c, dir, 0), async (alive) => {
         await until(() => tempFiles(dir).length > 0, alive);
         firstTemp = Date.now() - started;
         await until(() => false, alive);
@@ -337,7 +355,7 @@ describe('SIGKILL at random points loses nothing', () => {
       const args = argsOf(c, dir, i);
       const point = killPoint(c, dir);
       const where = `iteration ${i} (${c.name}, ${point.describe}, seed ${SEED})`;
-      const result = await run(args, point.wait);
+      const result = await run(c, args, point.wait);
       tally.iterations++;
       try {
         if (result.signal === 'SIGKILL') killed.get(c)!.add(result.pid);
@@ -360,7 +378,7 @@ describe('SIGKILL at random points loses nothing', () => {
         if (state === 'untouched' && result.signal === 'SIGKILL' && random() < KILL_AGAIN && i + CASES.length < ITERATIONS) continue;
         // The rerun: succeeds (in-place strip of a tar already stripped is refused as such) and leaves nothing.
         tally.reruns++;
-        const again = await run(args);
+        const again = await run(c, args);
         const refusedAsDone = c.command === 'strip' && c.inPlace && state === 'done' && again.code === 2 && again.stderr.includes('already stripped');
         if (again.code !== 0 && !refusedAsDone) throw new Error(`the rerun failed: ${again.code} ${again.stderr}`);
         if (finalState(c, dir) !== 'done') throw new Error('the rerun did not produce the result');
