@@ -61,7 +61,7 @@ let hsm: SoftHsm;
 let hsmKey: string;
 let hsmCert: string;
 
-const tally = { iterations: 0, losses: 0, untouched: 0, done: 0, leftovers: 0, reruns: 0, wallMs: 0 };
+const tally = { iterations: 0, losses: 0, kills: 0, untouched: 0, done: 0, leftovers: 0, reruns: 0, wallMs: 0 };
 const losses: string[] = [];
 
 beforeAll(() => {
@@ -91,7 +91,8 @@ beforeAll(() => {
 
 afterAll(() => {
   console.log(
-    `kill loop: ${tally.iterations} iterations, ${tally.losses} losses (seed ${SEED}; ${tally.untouched} killed before the replace, ${tally.done} after it; ` +
+    `kill loop: ${tally.iterations} iterations, ${tally.losses} losses (seed ${SEED}; ${tally.kills} SIGKILLs, the others finished first; ` +
+      `${tally.untouched} stopped before the replace, ${tally.done} after it; ` +
       `${tally.leftovers} left temp/lock files for the rerun; ${tally.reruns} reruns; ${(tally.wallMs / 1000).toFixed(1)} s)`,
   );
   rmSync(work, { recursive: true, force: true });
@@ -358,7 +359,10 @@ describe('SIGKILL at random points loses nothing', () => {
       const result = await run(c, args, point.wait);
       tally.iterations++;
       try {
-        if (result.signal === 'SIGKILL') killed.get(c)!.add(result.pid);
+        if (result.signal === 'SIGKILL') {
+          killed.get(c)!.add(result.pid);
+          tally.kills++;
+        }
         else if (result.code !== 0) throw new Error(`the run to be killed failed by itself: ${result.code} ${result.stderr}`);
         // The input: unchanged (or, in place, possibly already the complete result).
         if (!c.inPlace) {
