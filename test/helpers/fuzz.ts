@@ -6,9 +6,10 @@
  * - clean(): runs one case; anything thrown must be an AirsignError with a code from ERROR_CODES
  *   and a non-empty one-line message without control characters. Any other throw fails the
  *   property, fast-check shrinks it and prints the seed and path that replay it.
- * - fuzzParameters(): one seed per file (FUZZ_SEED=<n> replays a reported run), a per-property
- *   time budget (interruptAfterTimeLimit, not counted as a failure) and a per-case timeout for
- *   async properties, so a hang fails the property instead of the whole CI job.
+ * - parameters(): one seed per file (FUZZ_SEED=<n> replays a reported run), a per-property
+ *   time budget (interruptAfterTimeLimit, not counted as a failure; FUZZ_SCALE=<k> runs k times
+ *   longer) and a per-case timeout for async properties, so a hang fails the property instead of
+ *   the whole CI job.
  * - Mutations that get past the first check: byte edits of real inputs (flips, interesting bytes,
  *   truncation, insertion, deletion, duplicated slices, length fields set to edge values) and JSON
  *   structural edits (another type, huge numbers, deep nesting, duplicate keys, __proto__ keys).
@@ -35,12 +36,16 @@ export class FuzzSuite {
     process.on('unhandledRejection', this.onRejection);
   }
 
-  /** fc.assert parameters: this suite's seed, at most `numRuns` cases within `timeLimitMs`. */
+  /**
+   * fc.assert parameters: this suite's seed, at most `numRuns` cases within `timeLimitMs` (both
+   * multiplied by FUZZ_SCALE, default 1, for a longer hunt than CI's).
+   */
   parameters<T>(numRuns: number, timeLimitMs: number): fc.Parameters<T> {
+    const scale = Number(process.env.FUZZ_SCALE ?? '1') || 1;
     return {
       seed: this.seed,
-      numRuns,
-      interruptAfterTimeLimit: timeLimitMs,
+      numRuns: Math.ceil(numRuns * scale),
+      interruptAfterTimeLimit: Math.ceil(timeLimitMs * scale),
       markInterruptAsFailure: false,
       timeout: 5_000,
     };
