@@ -296,12 +296,15 @@ describe('hostile-input fuzzing', () => {
       outerEdits: fc.option(jsonEdits, { freq: 4, nil: undefined }),
       coseProtectedEdits: fc.array(cborEdit, { maxLength: 3 }),
       coseUnprotectedEdits: fc.array(cborEdit, { maxLength: 2 }),
+      // The certificate chain is not covered by the envelope signature: its DER, mutated, reaches the certificate parsers.
+      certEdits: fc.option(byteEdits, { freq: 3, nil: undefined }),
       statement: fc.nat(),
     });
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(hostile, async (h) => {
         const payloadBytes = utf8(h.payloadEdits ? mutateJson(payload, h.payloadEdits) : JSON.stringify(payload));
+        const cert = h.certEdits ? applyByteEdits(certDer, h.certEdits) : certDer;
         let mediaType: string;
         let bytes: Uint8Array;
         if (h.type === 'jws') {
@@ -309,7 +312,7 @@ describe('hostile-input fuzzing', () => {
           const protectedB64 = Buffer.from(h.headerEdits ? mutateJson(header, h.headerEdits) : JSON.stringify(header)).toString('base64url');
           const payloadB64 = Buffer.from(payloadBytes).toString('base64url');
           const signature = Buffer.from(signPss(utf8(`${protectedB64}.${payloadB64}`))).toString('base64url');
-          const doc = { payload: payloadB64, protected: protectedB64, header: { x5c: [Buffer.from(certDer).toString('base64')], 'io.cncf.notary.signingAgent': 'fuzz' }, signature };
+          const doc = { payload: payloadB64, protected: protectedB64, header: { x5c: [Buffer.from(cert).toString('base64')], 'io.cncf.notary.signingAgent': 'fuzz' }, signature };
           bytes = utf8(h.outerEdits ? mutateJson(doc, h.outerEdits) : JSON.stringify(doc));
         } else {
           mediaType = COSE;
@@ -317,7 +320,7 @@ describe('hostile-input fuzzing', () => {
           let unprotected: Map<CborValue, CborValue>;
           try {
             protectedBytes = encodeCbor(editMap(coseProtected, h.coseProtectedEdits));
-            unprotected = editMap(coseUnprotected, h.coseUnprotectedEdits);
+            unprotected = editMap(new Map([...coseUnprotected, [33, [cert]]]), h.coseUnprotectedEdits);
             bytes = encodeCbor(new CborTag(18, [protectedBytes, unprotected, payloadBytes, signPss(coseSigStructure(protectedBytes, payloadBytes))]));
           } catch (e) {
             if (isAirsignError(e) && e.code === 'CBOR_UNENCODABLE') return; // e.g. duplicate keys: not a COSE message
@@ -338,6 +341,59 @@ describe('hostile-input fuzzing', () => {
       suite.parameters(1500, 6000),
     );
     expect(accepted).toBeGreaterThan(0);
+  });
+
+  it('Notation timestamped envelopes: mutated RFC 3161 tokens and certificate chains (outside the envelope signature) are evaluated or refused cleanly', async () => {
+    const real = JSON.parse(Buffer.from(fixture('notation/e2e-with-timestamped-signature/envelope.jws')).toString()) as { payload: string; header: Record<string, unknown> };
+    const x5c = real.header.x5c as string[];
+    const token = new Uint8Array(Buffer.from(real.header['io.cncf.notary.timestampSignature'] as string, 'base64'));
+    const store = join(work, 'tsa-store');
+    mkdirSync(join(store, 'x509', 'ca', 'e2e'), { recursive: true });
+    mkdirSync(join(store, 'x509', 'tsa', 'e2e'), { recursive: true });
+    writeFileSync(join(store, 'x509', 'ca', 'e2e', 'testcert7.pem'), `-----BEGIN CERTIFICATE-----\n${x5c[0]}\n-----END CERTIFICATE-----\n`);
+    copyFileSync(new URL('../../fixtures/notation/notation-go/NotationTestRoot.pem', import.meta.url), join(store, 'x509', 'tsa', 'e2e', 'root.pem'));
+    const trustStore = await openNotationTrustStore(store);
+    const statements = ['strict', 'permissive'].flatMap((level) => ['always', 'afterCertExpiry'].map((verifyTimestamp) => statementFor(parseNotationTrustPolicy(utf8(JSON.stringify({
+      version: '1.0', trustPolicies: [{ name: 'tsa', registryScopes: ['*'], signatureVerification: { level, verifyTimestamp }, trustStores: ['ca:e2e', 'tsa:e2e'], trustedIdentities: ['*'] }],
+    }))), undefined)));
+    const payload = JSON.parse(Buffer.from(real.payload, 'base64url').toString()) as { targetArtifact: Descriptor };
+    const target = { mediaType: payload.targetArtifact.mediaType, digest: payload.targetArtifact.digest, size: payload.targetArtifact.size };
+    await fc.assert(
+      fc.asyncProperty(fc.option(byteEdits, { freq: 4, nil: undefined }), fc.option(fc.tuple(fc.nat(), byteEdits), { freq: 3, nil: undefined }), fc.nat(), async (tokenEdits, certEdit, which) => {
+        const header = { ...real.header };
+        if (tokenEdits) header['io.cncf.notary.timestampSignature'] = Buffer.from(applyByteEdits(token, tokenEdits)).toString('base64');
+        if (certEdit) {
+          const chain = [...x5c];
+          const i = certEdit[0] % chain.length;
+          chain[i] = Buffer.from(applyByteEdits(new Uint8Array(Buffer.from(chain[i]!, 'base64')), certEdit[1])).toString('base64');
+          header.x5c = chain;
+        }
+        const bytes = utf8(JSON.stringify({ ...real, header }));
+        await clean('notation-timestamp', async () => {
+          const envelope = verifyNotationEnvelope(JWS, bytes);
+          const verdict = await evaluateNotationSignature({ signature: 'sha256:fuzz', envelope }, target, statements[which % statements.length]!, trustStore, { now: new Date('2026-01-01T00:00:00Z') });
+          expect(['valid', 'invalid', 'skipped']).toContain(verdict.verdict);
+          JSON.stringify(verdict);
+        });
+      }),
+      suite.parameters(1000, 4000),
+    );
+  });
+
+  it('Notation trust stores: mutated certificate files (PEM and DER) are read or refused cleanly', async () => {
+    const pem = fixture('notation/e2e.crt');
+    const der = new Uint8Array(Buffer.from(Buffer.from(pem).toString().replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), byteEdits, fc.constantFrom('ca', 'signingAuthority', 'tsa'), async (asPem, edits, type) => {
+        const store = join(work, `stores/s${n++}`);
+        mkdirSync(join(store, 'x509', type, 'fuzz'), { recursive: true });
+        writeFileSync(join(store, 'x509', type, 'fuzz', asPem ? 'c.pem' : 'c.crt'), applyByteEdits(asPem ? pem : der, edits));
+        await clean('trust-store', async () => (await openNotationTrustStore(store)).certificates(type, 'fuzz'));
+        rmSync(store, { recursive: true, force: true });
+      }),
+      suite.parameters(400, 2500),
+    );
   });
 
   it('Notation layouts: mutated trust policies and envelopes through the whole verify operation and its report', async () => {

@@ -23,7 +23,7 @@ import { armor } from '../../../src/formats/openpgp/armor.js';
 import { verifyOpenPgpMessage as checkOwnMessage } from '../../../src/formats/openpgp/check-own-message.js';
 import { exportOpenPgpPublicKey } from '../../../src/formats/openpgp/export-public-key.js';
 import { parseKeyring, type KeyringKey } from '../../../src/formats/openpgp/keyring.js';
-import { readPackets, type Packet } from '../../../src/formats/openpgp/packet-reader.js';
+import { dearmorIfArmored, readPackets, type Packet } from '../../../src/formats/openpgp/packet-reader.js';
 import { openPgpPublicKey, type OpenPgpPublicKey } from '../../../src/formats/openpgp/public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../../../src/formats/openpgp/verify-message.js';
@@ -64,6 +64,7 @@ const keyring = parseKeyring(fixture('containers-image/gpg/pubring.gpg'), 'pubri
 const GPG_MESSAGES = ['image.signature', 'subkey.signature', 'dir-img-valid.signature-1', 'expired.signature', 'subkey-revoked.signature', 'no-optional-fields.signature', 'invalid-reference.signature']
   .map((f) => fixture(`containers-image/${f}`));
 const KEYRINGS = ['pubring.gpg', 'public-key.gpg', 'public-key-with-subkey.gpg', 'public-key-with-revoked-subkey.gpg'].map((f) => fixture(`containers-image/gpg/${f}`));
+const KEYRING_BINARIES = KEYRINGS.map((k) => dearmorIfArmored(k, 'OPENPGP_KEYRING_INVALID', 'fixture'));
 const MANIFEST = fixture('containers-image/image.manifest.json');
 const TESTING_MANIFEST = parseDockerReference('testing/manifest');
 
@@ -161,11 +162,14 @@ describe('OpenPGP', () => {
 
   it('keyrings: byte-mutated real keyrings, binary and armored, parse or are refused, and still check a real signature cleanly', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), byteEdits, fc.constantFrom('binary', 'armor-then-edit', 'edit-then-armor'), async (which, edits, form) => {
+      fc.asyncProperty(fc.nat(), byteEdits, fc.constantFrom('file', 'binary', 'armor-then-edit', 'edit-then-armor'), async (which, edits, form) => {
+        // pubring.gpg is binary; the other fixtures are gpg's ASCII armor.
         const original = KEYRINGS[which % KEYRINGS.length]!;
-        const bytes = form === 'binary' ? applyByteEdits(original, edits)
-          : form === 'armor-then-edit' ? applyByteEdits(armor('PGP PUBLIC KEY BLOCK', original), edits)
-            : armor('PGP PUBLIC KEY BLOCK', applyByteEdits(original, edits));
+        const binary = KEYRING_BINARIES[which % KEYRINGS.length]!;
+        const bytes = form === 'file' ? applyByteEdits(original, edits)
+          : form === 'binary' ? applyByteEdits(binary, edits)
+            : form === 'armor-then-edit' ? applyByteEdits(armor('PGP PUBLIC KEY BLOCK', binary), edits)
+              : armor('PGP PUBLIC KEY BLOCK', applyByteEdits(binary, edits));
         let parsed: KeyringKey[] | undefined;
         await suite.clean('openpgp-keyring', () => {
           parsed = parseKeyring(bytes, 'keyring');
@@ -180,7 +184,9 @@ describe('OpenPGP', () => {
   });
 
   it('armor: hostile ASCII armor text around real packets is decoded or refused cleanly', async () => {
-    const armored = text(armor('PGP PUBLIC KEY BLOCK', KEYRINGS[1]!));
+    // gpg's own armor (public-key.gpg); parsed unchanged it gives one key.
+    const armored = text(KEYRINGS[1]!);
+    expect(parseKeyring(KEYRINGS[1]!, 'public-key.gpg')).toHaveLength(1);
     const pieces = ['-----BEGIN PGP PUBLIC KEY BLOCK-----', '-----END PGP PUBLIC KEY BLOCK-----', '-----BEGIN PGP MESSAGE-----', '\n', '\r\n', '\n\n', 'Version: x\n', '=AAAA', '====', '-', ' ', '\u0000', 'é'];
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.constantFrom(...pieces), fc.boolean()), { minLength: 1, maxLength: 4 }), async (edits) => {
