@@ -381,14 +381,24 @@ describe('hostile-input fuzzing', () => {
   });
 
   it('Notation trust stores: mutated certificate files (PEM and DER) are read or refused cleanly', async () => {
-    const pem = fixture('notation/e2e.crt');
-    const der = new Uint8Array(Buffer.from(Buffer.from(pem).toString().replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+    const pems = [fixture('notation/e2e.crt'), fixture('notation/notation-go/NotationTestRoot.pem')];
+    const ders = pems.map((pem) => new Uint8Array(Buffer.from(Buffer.from(pem).toString().replace(/-----[^-]+-----|\s/g, ''), 'base64')));
     let n = 0;
+    const storeWith = (type: string, file: string, bytes: Uint8Array) => {
+      const store = join(work, `stores/s${n++}`);
+      mkdirSync(join(store, 'x509', type, 'fuzz'), { recursive: true });
+      writeFileSync(join(store, 'x509', type, 'fuzz', file), bytes);
+      return store;
+    };
+    // Unmutated, both are read (PEM and DER); the root also as a TSA root.
+    for (const [i, type] of [[0, 'ca'], [1, 'ca'], [1, 'tsa']] as const) {
+      for (const [file, bytes] of [['c.pem', pems[i]!], ['c.crt', ders[i]!]] as const) {
+        expect(await (await openNotationTrustStore(storeWith(type, file, bytes))).certificates(type, 'fuzz')).toHaveLength(1);
+      }
+    }
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), byteEdits, fc.constantFrom('ca', 'signingAuthority', 'tsa'), async (asPem, edits, type) => {
-        const store = join(work, `stores/s${n++}`);
-        mkdirSync(join(store, 'x509', type, 'fuzz'), { recursive: true });
-        writeFileSync(join(store, 'x509', type, 'fuzz', asPem ? 'c.pem' : 'c.crt'), applyByteEdits(asPem ? pem : der, edits));
+      fc.asyncProperty(fc.nat(), fc.boolean(), byteEdits, fc.constantFrom('ca', 'signingAuthority', 'tsa'), async (which, asPem, edits, type) => {
+        const store = storeWith(type, asPem ? 'c.pem' : 'c.crt', applyByteEdits(asPem ? pems[which % 2]! : ders[which % 2]!, edits));
         await clean('trust-store', async () => (await openNotationTrustStore(store)).certificates(type, 'fuzz'));
         rmSync(store, { recursive: true, force: true });
       }),
