@@ -112,7 +112,7 @@ describe('hostile input through the CLI', () => {
           expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
         }
       }),
-      suite.parameters(8, 40_000),
+      suite.parameters(6, 30000),
     );
   }, 120_000);
 });

@@ -160,7 +160,7 @@ describe('hostile-input fuzzing', () => {
         if (indexed === 'ok') expect(streamed).toBe('ok');
         if (indexed === 'refused') refused++;
       }),
-      suite.parameters(3000, 4000),
+      suite.parameters(3000, 2500),
     );
     expect(refused).toBeGreaterThan(100);
     expect(refused).toBeLessThan(suite.counts.tar!);
@@ -177,13 +177,13 @@ describe('hostile-input fuzzing', () => {
         await clean('json-value', () => parseImageIndex(new TextEncoder().encode(JSON.stringify(value))));
         await clean('descriptor', () => assertDescriptor(value, 'fuzz'));
       }),
-      suite.parameters(1500, 2000),
+      suite.parameters(1500, 1200),
     );
     await fc.assert(
       fc.asyncProperty(byteEdits, async (edits) => {
         await clean('json-bytes', () => parseImageIndex(applyByteEdits(real, edits)));
       }),
-      suite.parameters(2000, 1500),
+      suite.parameters(2000, 800),
     );
     await clean('json-deep', () => parseLayoutJson(new TextEncoder().encode('['.repeat(100000)), 'deep'));
   });
@@ -227,7 +227,7 @@ describe('hostile-input fuzzing', () => {
           formatInspectReport(report);
         });
       }),
-      suite.parameters(250, 6000),
+      suite.parameters(250, 2500),
     );
   });
 
@@ -245,13 +245,13 @@ describe('hostile-input fuzzing', () => {
         await clean('notation-envelope-bytes', () => verifyNotationEnvelope(mediaType, input));
         if (mediaType === COSE) await clean('cbor', () => decodeCbor(input));
       }),
-      suite.parameters(1500, 3000),
+      suite.parameters(1500, 1500),
     );
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
         await clean('cbor', () => decodeCbor(bytes));
       }),
-      suite.parameters(3000, 1000),
+      suite.parameters(3000, 500),
     );
   });
 
@@ -338,7 +338,7 @@ describe('hostile-input fuzzing', () => {
           JSON.stringify(verdict);
         });
       }),
-      suite.parameters(1500, 6000),
+      suite.parameters(1500, 2500),
     );
     expect(accepted).toBeGreaterThan(0);
   });
@@ -376,7 +376,7 @@ describe('hostile-input fuzzing', () => {
           JSON.stringify(verdict);
         });
       }),
-      suite.parameters(1000, 4000),
+      suite.parameters(1000, 2000),
     );
   });
 
@@ -402,7 +402,7 @@ describe('hostile-input fuzzing', () => {
         await clean('trust-store', async () => (await openNotationTrustStore(store)).certificates(type, 'fuzz'));
         rmSync(store, { recursive: true, force: true });
       }),
-      suite.parameters(400, 2500),
+      suite.parameters(400, 1200),
     );
   });
 
@@ -426,7 +426,7 @@ describe('hostile-input fuzzing', () => {
           formatVerifyReport(report);
         });
       }),
-      suite.parameters(300, 4000),
+      suite.parameters(300, 2000),
     );
   });
 
@@ -462,7 +462,7 @@ describe('hostile-input fuzzing', () => {
         }
         await clean('layout-json', () => parseLayoutJson(bytes, 'fuzz'));
       }),
-      suite.parameters(3000, 3000),
+      suite.parameters(3000, 1500),
     );
   });
 });

@@ -117,7 +117,7 @@ describe('OpenPGP', () => {
           checkVerdict(evaluateSimpleSigningSignature(facts, { manifest: MANIFEST, image: TESTING_MANIFEST, identity: { describe: 'equal', matches: (s) => referencesMatch('equal', TESTING_MANIFEST, s) } }));
         });
       }),
-      suite.parameters(3000, 4000),
+      suite.parameters(3000, 2000),
     );
   });
 
@@ -156,7 +156,7 @@ describe('OpenPGP', () => {
         }
         await suite.clean('openpgp-packets', () => gpgSignatureFacts(bytes, 'sig', keyring, NOW));
       }),
-      suite.parameters(2000, 4000),
+      suite.parameters(2000, 2000),
     );
   });
 
@@ -179,7 +179,7 @@ describe('OpenPGP', () => {
           await suite.clean('openpgp-keyring-use', () => gpgSignatureFacts(GPG_MESSAGES[which % GPG_MESSAGES.length]!, 'sig', keys, NOW));
         }
       }),
-      suite.parameters(1200, 4000),
+      suite.parameters(1200, 1500),
     );
   });
 
@@ -197,7 +197,7 @@ describe('OpenPGP', () => {
         }
         await suite.clean('openpgp-armor', () => parseKeyring(utf8(t), 'keyring'));
       }),
-      suite.parameters(1000, 2000),
+      suite.parameters(1000, 600),
     );
   });
 
@@ -217,7 +217,7 @@ describe('OpenPGP', () => {
         // A change that is not in the signed data or the signature may pass (e.g. the one-pass packet's key ID).
         if (outcome === 'ok') expect(Buffer.from(checkOwnMessage(bytes, k.publicKey, k.spki)).toString()).toBe('{"critical":{}}');
       }),
-      suite.parameters(1500, 3000),
+      suite.parameters(1500, 1200),
     );
   });
 });
@@ -256,7 +256,7 @@ describe('simple signing', () => {
         const manifest = raw ? applyByteEdits(schema1, bytesEdits) : utf8(mutateJson(schema1Doc, edits));
         await suite.clean('manifest-digest', () => checkManifestDigest(manifest, 'sha256:20bf21ed457b390829cdbeec8795a7bea1626991fda603e0d01b4e7f60427e55'));
       }),
-      suite.parameters(3000, 4000),
+      suite.parameters(3000, 1500),
     );
   });
 
@@ -271,7 +271,7 @@ describe('simple signing', () => {
           checkVerdict(evaluateSimpleSigningSignature(facts, { manifest: MANIFEST, image, identity: { describe: 'matchRepository', matches: (s) => referencesMatch('matchRepository', image, s) } }));
         });
       }),
-      suite.parameters(800, 3000),
+      suite.parameters(800, 1500),
     );
   });
 
@@ -291,7 +291,7 @@ describe('simple signing', () => {
           checkVerdict(evaluateSimpleSigningSignature(facts, { manifest: COSIGN_MANIFEST, image, identity: { describe: 'matchRepoDigestOrExact', matches: (s) => referencesMatch('matchRepoDigestOrExact', image, s) } }));
         });
       }),
-      suite.parameters(1500, 4000),
+      suite.parameters(1500, 1500),
     );
   });
 
@@ -312,7 +312,7 @@ describe('simple signing', () => {
           });
         });
       }),
-      suite.parameters(2000, 3000),
+      suite.parameters(2000, 1000),
     );
   });
 
@@ -354,7 +354,7 @@ describe('simple signing', () => {
         }
         await suite.clean('rekor-bundle', () => verifyRekorBundle(bundle, [rekorKey.publicKey], subject));
       }),
-      suite.parameters(1500, 3000),
+      suite.parameters(1500, 1500),
     );
   });
 });
@@ -399,7 +399,7 @@ describe('docker references', () => {
         if (ref && other) for (const rule of rules) referencesMatch(rule, ref, other);
         expect(performance.now() - t0, `parsing ${a.length} characters took too long`).toBeLessThan(500);
       }),
-      suite.parameters(4000, 4000),
+      suite.parameters(4000, 2000),
     );
     expect(accepted).toBeGreaterThan(0);
   });
@@ -438,7 +438,7 @@ describe('policy files', () => {
           }
         });
       }),
-      suite.parameters(3000, 4000),
+      suite.parameters(3000, 2000),
     );
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 60, unit: 'binary' }), fc.stringMatching(/^(?:[A-Za-z]{1,3}=[^,+]{0,5}(?:\\[,+=\\]|\\[0-9a-f]{2})?[,+] ?){0,5}$/), async (a, b) => {
@@ -446,7 +446,7 @@ describe('policy files', () => {
         parseIdentityDn(a);
         parseIdentityDn(b);
       }),
-      suite.parameters(2000, 1500),
+      suite.parameters(2000, 500),
     );
   });
 
@@ -487,7 +487,7 @@ describe('policy files', () => {
           JSON.stringify(result);
         });
       }),
-      suite.parameters(1200, 4000),
+      suite.parameters(1200, 2000),
     );
   });
 });
