@@ -12,6 +12,7 @@
 import { createPrivateKey, sign as cryptoSign, constants } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-env
 import { cosignTagOf, manifestFacts, successors } from '../../../src/layout/graph.js';
 import { parseImageIndex } from '../../../src/layout/image-index.js';
 import { parseLayoutJson } from '../../../src/layout/layout-json.js';
+import { readStripRecord } from '../../../src/layout/strip-directory.js';
 import { formatInspectReport } from '../../../src/cli/format-inspect-report.js';
 import { inspectLayout } from '../../../src/operations/inspect.js';
 import { formatVerifyReport, verifyLayout } from '../../../src/operations/verify.js';
@@ -201,7 +203,7 @@ describe('hostile-input fuzzing', () => {
     const path = join(work, 'fuzz.tar');
     const { createHash } = await import('node:crypto');
     await fc.assert(
-      fc.asyncProperty(fc.array(edit, { maxLength: 3 }), fc.array(edit, { maxLength: 3 }), fc.nat(), async (indexEdits, manifestEdits, which) => {
+      fc.asyncProperty(fc.array(edit, { maxLength: 3 }), fc.array(edit, { maxLength: 3 }), fc.nat(), fc.constantFrom('tar', 'tar', 'gzip', 'gzip-edited'), byteEdits, async (indexEdits, manifestEdits, which, container, gzipEdits) => {
         const idx = JSON.parse(JSON.stringify(index)) as { manifests: Array<Record<string, unknown>> };
         const blobs = new Map(allBlobs.map((b) => [b, read(`blobs/sha256/${b}`)]));
         // Rewrite one top-level manifest and point its index.json entry at the new bytes.
@@ -215,13 +217,16 @@ describe('hostile-input fuzzing', () => {
           idx.manifests[i] = { ...idx.manifests[i], digest: `sha256:${hex}`, size: changed.length };
         }
         const indexBytes = new TextEncoder().encode(JSON.stringify(applyEdits(idx, indexEdits)));
-        writeFileSync(path, concat([
+        const tar = concat([
           member({ name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' }),
           ...[...blobs].map(([hex, data]) => member({ name: `blobs/sha256/${hex}`, data })),
           member({ name: 'index.json', data: indexBytes }),
           END,
-        ]));
-        await clean('layout', async () => {
+        ]);
+        // Also as a gzip-compressed tar (read through the spool), whole or with its compressed bytes edited.
+        const gz = container === 'tar' ? tar : new Uint8Array(gzipSync(tar));
+        writeFileSync(path, container === 'gzip-edited' ? applyByteEdits(gz, gzipEdits) : gz);
+        await clean(container === 'tar' ? 'layout' : 'layout-gzip', async () => {
           const report = await inspectLayout(path);
           JSON.stringify(report);
           formatInspectReport(report);
@@ -427,6 +432,23 @@ describe('hostile-input fuzzing', () => {
         });
       }),
       suite.parameters(300, 2000),
+    );
+  });
+
+  it('strip directories: mutated airsign-strip.json records are read or refused cleanly', async () => {
+    const dir = join(work, 'strip-dir');
+    mkdirSync(dir, { recursive: true });
+    const descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 517 };
+    const record = { type: 'airsign.strip.v1', image: descriptor, reference: 'v1', blobs: [{ ...descriptor, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1 }, descriptor] };
+    writeFileSync(join(dir, 'airsign-strip.json'), JSON.stringify(record));
+    expect((await readStripRecord(dir)).blobs).toHaveLength(2);
+    await fc.assert(
+      fc.asyncProperty(jsonEdits, fc.option(byteEdits, { freq: 4, nil: undefined }), async (edits, bytesEdits) => {
+        const bytes = utf8(mutateJson(record, edits));
+        writeFileSync(join(dir, 'airsign-strip.json'), bytesEdits ? applyByteEdits(bytes, bytesEdits) : bytes);
+        await clean('strip-record', () => readStripRecord(dir));
+      }),
+      suite.parameters(600, 1000),
     );
   });
 
