@@ -226,7 +226,7 @@ export const oddJsonValue: fc.Arbitrary<unknown> = fc.oneof(
       new RawJson('1e400'), new RawJson('-1e400'), new RawJson('123456789012345678901234567890'), new RawJson('-0'), new RawJson('0.0000000000000000000001'),
       new RawJson('"\\ud800"'), new RawJson('"\\u0000"'), new RawJson(`${'['.repeat(3000)}${']'.repeat(3000)}`),
       new RawJson(`${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`), new RawJson('{"__proto__":{"polluted":true}}'),
-      new RawJson('{"constructor":{"prototype":{"polluted":true}}}'), new RawJson(`"${'a'.repeat(70000)}"`), new RawJson(`[${'0,'.repeat(5000)}0]`),
+      new RawJson('{"constructor":{"prototype":{"polluted":true}}}'), new RawJson('{"toString":1,"valueOf":null}'), new RawJson('{"toJSON":"x"}'), new RawJson(`"${'a'.repeat(70000)}"`), new RawJson(`[${'0,'.repeat(5000)}0]`),
     ),
   },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
@@ -250,7 +250,7 @@ export const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({
 /** One to three structural edits. */
 export const jsonEdits = fc.array(jsonEdit, { minLength: 1, maxLength: 3 });
 
-const RENAMES = (key: string) => ['__proto__', 'constructor', key.toUpperCase(), `${key} `, '', key.replace(/s/, 'ſ'), `${key}\u0000`];
+const RENAMES = (key: string) => ['__proto__', 'constructor', 'toString', 'valueOf', key.toUpperCase(), `${key} `, '', key.replace(/s/, 'ſ'), `${key}\u0000`];
 
 /**
  * Applies structural edits to a deep copy of the JSON value `doc` and returns its JSON text. Each

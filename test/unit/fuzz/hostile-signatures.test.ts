@@ -18,6 +18,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKeysPem, parseSigstoreAttachmentFile, verifyCosignAttachment } from '../../../src/formats/cosign/verify-sigstore-attachment.js';
 import { verifyRekorBundle } from '../../../src/formats/cosign/rekor-bundle.js';
+import { cosignSignStatement, dssePae, sigstoreBundleJson } from '../../../src/formats/cosign/sigstore-bundle.js';
+import { cosignBundleFacts, evaluateCosignBundle } from '../../../src/verify/evaluate-cosign-bundle.js';
 import { normalizeIdentity, parseDockerReference, tryParseDockerReference, identityFromImageName, type DockerReference } from '../../../src/formats/docker-reference.js';
 import { armor } from '../../../src/formats/openpgp/armor.js';
 import { verifyOpenPgpMessage as checkOwnMessage } from '../../../src/formats/openpgp/check-own-message.js';
@@ -289,6 +291,27 @@ describe('simple signing', () => {
         await suite.clean('cosign-signed-payload', () => {
           const facts = cosignSignatureFacts(file, 'sig', [cosignKey.publicKey], ['fuzz.pub']);
           checkVerdict(evaluateSimpleSigningSignature(facts, { manifest: COSIGN_MANIFEST, image, identity: { describe: 'matchRepoDigestOrExact', matches: (s) => referencesMatch('matchRepoDigestOrExact', image, s) } }));
+        });
+      }),
+      suite.parameters(1500, 1500),
+    );
+  });
+
+  it('cosign v3 bundles: hostile in-toto statements in good DSSE signatures, and mutated bundles, are evaluated or refused cleanly', async () => {
+    const spki = new Uint8Array(cosignKey.publicKey.export({ format: 'der', type: 'spki' }));
+    const targetDigest = `sha256:${createHash('sha256').update(COSIGN_MANIFEST).digest('hex')}`;
+    const statement = JSON.parse(text(cosignSignStatement(targetDigest, { fuzz: 'yes' }))) as unknown;
+    const bundleOf = (payload: Uint8Array) => sigstoreBundleJson({ spki, payload, signature: new Uint8Array(cryptoSign('sha256', dssePae('application/vnd.in-toto+json', payload), cosignKey.privateKey)) });
+    // Unmutated, the bundle is a valid signature of the manifest.
+    expect(evaluateCosignBundle(cosignBundleFacts(bundleOf(utf8(JSON.stringify(statement))), 'sha256:sig', [cosignKey.publicKey], ['fuzz.pub']), { targetDigest }).verdict).toBe('valid');
+    await fc.assert(
+      fc.asyncProperty(fc.option(jsonEdits, { freq: 4, nil: undefined }), fc.option(jsonEdits, { freq: 2, nil: undefined }), fc.option(byteEdits, { freq: 5, nil: undefined }), async (statementEdits, bundleEdits, bytesEdits) => {
+        let bundle = bundleOf(utf8(statementEdits ? mutateJson(statement, statementEdits) : JSON.stringify(statement)));
+        if (bundleEdits) bundle = utf8(mutateJson(JSON.parse(text(bundle)), bundleEdits));
+        if (bytesEdits) bundle = applyByteEdits(bundle, bytesEdits);
+        await suite.clean('cosign-bundle', () => {
+          const verdict = evaluateCosignBundle(cosignBundleFacts(bundle, 'sha256:sig', [cosignKey.publicKey], ['fuzz.pub']), { targetDigest, identity: 'registry.example/app' });
+          checkVerdict(verdict);
         });
       }),
       suite.parameters(1500, 1500),
