@@ -221,7 +221,7 @@ export const oddJsonValue: fc.Arbitrary<unknown> = fc.oneof(
     ),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.constantFrom(
       new RawJson('1e400'), new RawJson('-1e400'), new RawJson('123456789012345678901234567890'), new RawJson('-0'), new RawJson('0.0000000000000000000001'),
       new RawJson('"\\ud800"'), new RawJson('"\\u0000"'), new RawJson(`${'['.repeat(3000)}${']'.repeat(3000)}`),
@@ -235,14 +235,14 @@ export const oddJsonValue: fc.Arbitrary<unknown> = fc.oneof(
 
 export interface JsonEdit {
   path: number[];
-  op: 'set' | 'delete' | 'rename' | 'duplicate' | 'proto' | 'wrap';
+  op: 'set' | 'leaf' | 'delete' | 'rename' | 'duplicate' | 'proto' | 'wrap';
   value: unknown;
   pick: number;
 }
 
 export const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({
   path: fc.array(fc.nat(), { maxLength: 6 }),
-  op: fc.constantFrom('set', 'set', 'set', 'delete', 'rename', 'duplicate', 'proto', 'wrap'),
+  op: fc.constantFrom('set', 'set', 'leaf', 'leaf', 'leaf', 'delete', 'rename', 'duplicate', 'proto', 'wrap'),
   value: oddJsonValue,
   pick: fc.nat(),
 });
@@ -281,6 +281,13 @@ export function mutateJson(doc: unknown, edits: readonly JsonEdit[]): string {
       case 'set':
         setOwn(parent, key, e.value);
         break;
+      case 'leaf': {
+        // Any slot of the document, deep ones as likely as shallow ones (e.g. subject[0].digest.sha256).
+        const slots = slotsOf(holder);
+        const [container, slot] = slots[e.pick % slots.length]!;
+        setOwn(container, slot, e.value);
+        break;
+      }
       case 'delete':
         if (Array.isArray(parent)) parent.splice(Number(key), 1);
         else if (parent !== holder) delete parent[key];
@@ -318,6 +325,22 @@ export function mutateJson(doc: unknown, edits: readonly JsonEdit[]): string {
     }
   }
   return jsonText(holder.root);
+}
+
+/** Every (container, key) slot under `holder.root`, depth first (bounded). */
+function slotsOf(holder: Record<string, unknown>): Array<[Record<string | number, unknown>, string | number]> {
+  const out: Array<[Record<string | number, unknown>, string | number]> = [[holder, 'root']];
+  const visit = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== 'object' || value instanceof RawJson || value instanceof JsonEntries || depth > 12 || out.length > 2000) return;
+    const container = value as Record<string | number, unknown>;
+    const keys: Array<string | number> = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    for (const k of keys) {
+      out.push([container, k]);
+      visit(container[k], depth + 1);
+    }
+  };
+  visit(holder.root, 0);
+  return out;
 }
 
 function copyValue(value: unknown): unknown {

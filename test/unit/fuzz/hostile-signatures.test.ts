@@ -318,6 +318,14 @@ describe('simple signing', () => {
     );
   });
 
+  it('fuzz finding, kept as a fixed case: a bundle statement subject digest that is an object with a "toString" key is a failed digest check, not a crash (exit 70)', () => {
+    // Shrunk counterexample (seed 1361780697): subject[0].digest.sha256 = {"toString":1,"valueOf":null}.
+    const statement = utf8('{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":{"toString":1,"valueOf":null}}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}');
+    const verdict = evaluateCosignBundle({ signature: 'sha256:sig', verified: { signer: 'fuzz.pub', statement, tlogEntries: 0, timestamps: 0 } }, { targetDigest: `sha256:${'b'.repeat(64)}` });
+    expect(verdict.verdict).toBe('invalid');
+    expect(verdict.reason).toContain('sha256:{"toString":1,"valueOf":null}');
+  });
+
   it('sigstore signature files from cosign, byte-mutated, with their Rekor bundle', async () => {
     const keys = parsePublicKeysPem(text(fixture('sigstore/cosign2.pub')), 'cosign2.pub');
     const rekor = parsePublicKeysPem(text(fixture('sigstore/rekor.pub')), 'rekor.pub');
