@@ -10,7 +10,7 @@
  * FUZZ_SEED=<seed> replays one. Each property has a time budget; the afterAll line gives the counts.
  */
 import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
@@ -31,6 +31,7 @@ import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js
 import { verifyOpenPgpMessage } from '../../../src/formats/openpgp/verify-message.js';
 import { COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, checkManifestDigest, parseSimpleSigningPayload } from '../../../src/formats/simple-signing/simple-signing-payload.js';
 import type { KeyBackend } from '../../../src/key-backend.js';
+import { formatVerifyReport, verifyLayout } from '../../../src/operations/verify.js';
 import { describeIdentityRule, identityMatches, parseContainersPolicy, requirementsFor } from '../../../src/verify/containers-policy.js';
 import { evaluateContainersPolicy } from '../../../src/verify/evaluate-containers-policy.js';
 import { evaluateSimpleSigningSignature } from '../../../src/verify/evaluate-simple-signing.js';
@@ -324,6 +325,66 @@ describe('simple signing', () => {
     const verdict = evaluateCosignBundle({ signature: 'sha256:sig', verified: { signer: 'fuzz.pub', statement, tlogEntries: 0, timestamps: 0 } }, { targetDigest: `sha256:${'b'.repeat(64)}` });
     expect(verdict.verdict).toBe('invalid');
     expect(verdict.reason).toContain('sha256:{"toString":1,"valueOf":null}');
+  });
+
+  it('cosign .sig manifests in layouts: structurally mutated signature manifests through the whole verify operation (--key, and --policy with a Rekor key)', async () => {
+    const fixtureDir = (name: string) => new URL(`../../fixtures/sigstore/${name}/`, import.meta.url);
+    const dir = join(work, 'cosign-layout');
+    mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    const put = (bytes: Uint8Array) => {
+      const hex = createHash('sha256').update(bytes).digest('hex');
+      writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
+      return { digest: `sha256:${hex}`, size: bytes.length };
+    };
+    const seeds = ['dir-img-cosign-valid', 'dir-img-cosign-key-rekor-valid'].map((name) => {
+      const manifestBytes = new Uint8Array(readFileSync(new URL('manifest.json', fixtureDir(name))));
+      const file = new Uint8Array(readFileSync(new URL('signature-1', fixtureDir(name))));
+      const doc = JSON.parse(text(file).slice('\x00sigstore-json\n'.length)) as { mimeType: string; payload: string; annotations: Record<string, string> };
+      const layer = { mediaType: doc.mimeType, ...put(new Uint8Array(Buffer.from(doc.payload, 'base64'))), annotations: doc.annotations };
+      const config = put(utf8('{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}'));
+      const sigManifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [layer] };
+      const payload = new Uint8Array(Buffer.from(doc.payload, 'base64'));
+      const identity = (JSON.parse(text(payload)) as { critical: { identity: { 'docker-reference': string } } }).critical.identity['docker-reference'];
+      return { manifestBytes, mediaType: (JSON.parse(text(manifestBytes)) as { mediaType: string }).mediaType, sigManifest, payload, identity };
+    });
+    const keys = [new URL('../../fixtures/sigstore/cosign.pub', import.meta.url).pathname, new URL('../../fixtures/sigstore/cosign2.pub', import.meta.url).pathname];
+    const policy = join(work, 'cosign-policy.json');
+    writeFileSync(policy, JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: { '192.168.64.2:5000': [{ type: 'sigstoreSigned', keyPaths: keys, rekorPublicKeyPath: new URL('../../fixtures/sigstore/rekor.pub', import.meta.url).pathname, signedIdentity: { type: 'matchRepository' } }] } } }));
+    const layoutWith = (seed: (typeof seeds)[number], sigManifestText: string, payload: Uint8Array | undefined) => {
+      const manifest = put(seed.manifestBytes);
+      let sigText = sigManifestText;
+      if (payload !== undefined) {
+        // A changed payload blob, with its descriptor in the signature manifest updated (the signature no longer covers it).
+        const changed = put(payload);
+        sigText = sigText.replace(/"digest":"sha256:[0-9a-f]{64}","size":\d+,"annotations"/, `"digest":"${changed.digest}","size":${changed.size},"annotations"`);
+      }
+      const sig = put(utf8(sigText));
+      writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [
+        { mediaType: seed.mediaType, ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...sig, annotations: { 'org.opencontainers.image.ref.name': `sha256-${manifest.digest.slice(7)}.sig` } },
+      ] }));
+    };
+    const options = (withPolicy: boolean) => (withPolicy ? { policy } : { keys });
+    // Unmutated, both verify (with --key; the Rekor one also under the policy).
+    for (const seed of seeds) {
+      layoutWith(seed, JSON.stringify(seed.sigManifest), undefined);
+      const base = await verifyLayout(dir, { reference: 'latest', formats: ['cosign'], identity: seed.identity, keys });
+      expect(base.verified, JSON.stringify(base.requirements)).toBe(true);
+    }
+    expect((await verifyLayout(dir, { reference: 'latest', formats: ['cosign'], identity: seeds[1]!.identity, policy })).verified).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), jsonEdits, fc.option(jsonEdits, { freq: 3, nil: undefined }), fc.boolean(), async (which, manifestEdits, payloadEdits, withPolicy) => {
+        const seed = seeds[which % seeds.length]!;
+        layoutWith(seed, mutateJson(seed.sigManifest, manifestEdits), payloadEdits ? utf8(mutateJson(JSON.parse(text(seed.payload)), payloadEdits)) : undefined);
+        await suite.clean('cosign-layout', async () => {
+          const report = await verifyLayout(dir, { reference: 'latest', formats: ['cosign'], identity: seed.identity, ...options(withPolicy) });
+          JSON.stringify(report);
+          formatVerifyReport(report);
+        });
+      }),
+      suite.parameters(400, 2000),
+    );
   });
 
   it('sigstore signature files from cosign, byte-mutated, with their Rekor bundle', async () => {
