@@ -91,7 +91,7 @@ export class FuzzSuite {
 }
 
 /** 'refused' when `error` is a clean AirsignError; otherwise throws, naming the area (the cause attached). */
-function refusal(area: string, error: unknown): 'refused' {
+export function refusal(area: string, error: unknown): 'refused' {
   if (!isAirsignError(error)) {
     const e = error as Error;
     throw new Error(`${area}: crash (exit 70): ${e?.constructor?.name ?? typeof error}: ${e?.message ?? String(error)}`, { cause: error });

@@ -38,7 +38,7 @@ import { evaluateSimpleSigningSignature } from '../../../src/verify/evaluate-sim
 import { parseIdentityDn, parseNotationTrustPolicy, statementFor } from '../../../src/verify/notation-trust-policy.js';
 import { referencesMatch } from '../../../src/verify/reference-match.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from '../../../src/verify/simple-signing-facts.js';
-import { FuzzSuite, applyByteEdits, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
+import { FuzzSuite, applyByteEdits, refusal, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 const fixture = (rel: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/${rel}`, import.meta.url)));
@@ -523,9 +523,7 @@ describe('policy files', () => {
             try {
               statementFor(policy, scope);
             } catch (e) {
-              suite.cleanSync('trust-policy', () => {
-                throw e;
-              });
+              refusal('trust-policy statementFor', e);
             }
           }
         });
