@@ -63,18 +63,6 @@ export class FuzzSuite {
     return 'ok';
   }
 
-  /** Same as clean(), for a synchronous target (no promise per case). */
-  cleanSync(area: string, target: () => unknown): 'ok' | 'refused' {
-    this.counts[area] = (this.counts[area] ?? 0) + 1;
-    try {
-      target();
-    } catch (error) {
-      return refusal(area, error);
-    }
-    this.accepted[area] = (this.accepted[area] ?? 0) + 1;
-    return 'ok';
-  }
-
   total(): number {
     return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }
