@@ -344,4 +344,10 @@ function setOwn(obj: Record<string | number, unknown>, key: string | number, val
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** `arb` with probability `p`, else undefined (fc.option can only make undefined the rarer case). */
+export function sometimes<T>(arb: fc.Arbitrary<T>, p: number): fc.Arbitrary<T | undefined> {
+  const scale = 100;
+  return fc.oneof({ weight: Math.round((1 - p) * scale), arbitrary: fc.constant(undefined) }, { weight: Math.round(p * scale), arbitrary: arb });
+}
+
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -35,7 +35,7 @@ import { indexTar } from '../../../src/tar/tar-index.js';
 import { evaluateNotationSignature } from '../../../src/verify/evaluate-notation.js';
 import { parseNotationTrustPolicy, statementFor } from '../../../src/verify/notation-trust-policy.js';
 import { openNotationTrustStore, type NotationTrustStore } from '../../../src/verify/notation-trust-store.js';
-import { FuzzSuite, applyByteEdits, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
+import { FuzzSuite, applyByteEdits, sometimes, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { END, concat, member, paxData, withChecksum } from '../../helpers/raw-tar.js';
 import { buildRichLayout } from '../../integration/layout/build-fixtures.js';
 
@@ -296,13 +296,13 @@ describe('hostile-input fuzzing', () => {
     const coseUnprotected = new Map<CborValue, CborValue>([[33, [certDer]], ['io.cncf.notary.signingAgent', 'fuzz']]);
     const hostile = fc.record({
       type: fc.constantFrom('jws', 'cose'),
-      headerEdits: fc.option(jsonEdits, { freq: 2, nil: undefined }),
-      payloadEdits: fc.option(jsonEdits, { freq: 2, nil: undefined }),
-      outerEdits: fc.option(jsonEdits, { freq: 4, nil: undefined }),
-      coseProtectedEdits: fc.array(cborEdit, { maxLength: 3 }),
-      coseUnprotectedEdits: fc.array(cborEdit, { maxLength: 2 }),
+      headerEdits: sometimes(jsonEdits, 0.5),
+      payloadEdits: sometimes(jsonEdits, 0.5),
+      outerEdits: sometimes(jsonEdits, 0.2),
+      coseProtectedEdits: sometimes(fc.array(cborEdit, { minLength: 1, maxLength: 3 }), 0.5).map((e) => e ?? []),
+      coseUnprotectedEdits: sometimes(fc.array(cborEdit, { minLength: 1, maxLength: 2 }), 0.3).map((e) => e ?? []),
       // The certificate chain is not covered by the envelope signature: its DER, mutated, reaches the certificate parsers.
-      certEdits: fc.option(byteEdits, { freq: 3, nil: undefined }),
+      certEdits: sometimes(byteEdits, 0.25),
       statement: fc.nat(),
     });
     let accepted = 0;
@@ -364,7 +364,7 @@ describe('hostile-input fuzzing', () => {
     const payload = JSON.parse(Buffer.from(real.payload, 'base64url').toString()) as { targetArtifact: Descriptor };
     const target = { mediaType: payload.targetArtifact.mediaType, digest: payload.targetArtifact.digest, size: payload.targetArtifact.size };
     await fc.assert(
-      fc.asyncProperty(fc.option(byteEdits, { freq: 4, nil: undefined }), fc.option(fc.tuple(fc.nat(), byteEdits), { freq: 3, nil: undefined }), fc.nat(), async (tokenEdits, certEdit, which) => {
+      fc.asyncProperty(sometimes(byteEdits, 0.75), sometimes(fc.tuple(fc.nat(), byteEdits), 0.3), fc.nat(), async (tokenEdits, certEdit, which) => {
         const header = { ...real.header };
         if (tokenEdits) header['io.cncf.notary.timestampSignature'] = Buffer.from(applyByteEdits(token, tokenEdits)).toString('base64');
         if (certEdit) {
@@ -443,7 +443,7 @@ describe('hostile-input fuzzing', () => {
     writeFileSync(join(dir, 'airsign-strip.json'), JSON.stringify(record));
     expect((await readStripRecord(dir)).blobs).toHaveLength(2);
     await fc.assert(
-      fc.asyncProperty(jsonEdits, fc.option(byteEdits, { freq: 4, nil: undefined }), async (edits, bytesEdits) => {
+      fc.asyncProperty(jsonEdits, sometimes(byteEdits, 0.25), async (edits, bytesEdits) => {
         const bytes = utf8(mutateJson(record, edits));
         writeFileSync(join(dir, 'airsign-strip.json'), bytesEdits ? applyByteEdits(bytes, bytesEdits) : bytes);
         await clean('strip-record', () => readStripRecord(dir));

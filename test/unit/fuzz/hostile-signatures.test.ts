@@ -38,7 +38,7 @@ import { evaluateSimpleSigningSignature } from '../../../src/verify/evaluate-sim
 import { parseIdentityDn, parseNotationTrustPolicy, statementFor } from '../../../src/verify/notation-trust-policy.js';
 import { referencesMatch } from '../../../src/verify/reference-match.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from '../../../src/verify/simple-signing-facts.js';
-import { FuzzSuite, applyByteEdits, refusal, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
+import { FuzzSuite, applyByteEdits, refusal, sometimes, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
 
 const fixture = (rel: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/${rel}`, import.meta.url)));
@@ -132,7 +132,7 @@ describe('OpenPGP', () => {
       which: fc.nat(),
       styles: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
       chunkBits: fc.nat(),
-      edit: fc.option(fc.record({ packet: fc.nat(), edits: byteEdits }), { nil: undefined }),
+      edit: sometimes(fc.record({ packet: fc.nat(), edits: byteEdits }), 0.5),
       reorder: fc.constantFrom('none', 'drop', 'duplicate', 'swap', 'marker'),
       at: fc.nat(),
       compress: fc.constantFrom(-1, 0, 1, 2, 3, 9),
@@ -283,7 +283,7 @@ describe('simple signing', () => {
     const prefix = '\x00sigstore-json\n';
     const fileDoc = JSON.parse(text(COSIGN_FILE).slice(prefix.length)) as Record<string, unknown>;
     await fc.assert(
-      fc.asyncProperty(jsonEdits, fc.option(jsonEdits, { nil: undefined }), fc.option(byteEdits, { nil: undefined }), async (payloadEdits, fileEdits, bytesEdits) => {
+      fc.asyncProperty(jsonEdits, sometimes(jsonEdits, 0.25), sometimes(byteEdits, 0.15), async (payloadEdits, fileEdits, bytesEdits) => {
         const payload = utf8(mutateJson(COSIGN_PAYLOAD, payloadEdits));
         const signature = cryptoSign('sha256', payload, cosignKey.privateKey).toString('base64');
         const doc = { ...fileDoc, payload: Buffer.from(payload).toString('base64'), annotations: { ...(fileDoc.annotations as object), 'dev.cosignproject.cosign/signature': signature } };
@@ -306,7 +306,7 @@ describe('simple signing', () => {
     // Unmutated, the bundle is a valid signature of the manifest.
     expect(evaluateCosignBundle(cosignBundleFacts(bundleOf(utf8(JSON.stringify(statement))), 'sha256:sig', [cosignKey.publicKey], ['fuzz.pub']), { targetDigest }).verdict).toBe('valid');
     await fc.assert(
-      fc.asyncProperty(fc.option(jsonEdits, { freq: 4, nil: undefined }), fc.option(jsonEdits, { freq: 2, nil: undefined }), fc.option(byteEdits, { freq: 5, nil: undefined }), async (statementEdits, bundleEdits, bytesEdits) => {
+      fc.asyncProperty(sometimes(jsonEdits, 0.75), sometimes(jsonEdits, 0.25), sometimes(byteEdits, 0.15), async (statementEdits, bundleEdits, bytesEdits) => {
         let bundle = bundleOf(utf8(statementEdits ? mutateJson(statement, statementEdits) : JSON.stringify(statement)));
         if (bundleEdits) bundle = utf8(mutateJson(JSON.parse(text(bundle)), bundleEdits));
         if (bytesEdits) bundle = applyByteEdits(bundle, bytesEdits);
@@ -374,7 +374,7 @@ describe('simple signing', () => {
     }
     expect((await verifyLayout(dir, { reference: 'latest', formats: ['cosign'], identity: seeds[1]!.identity, policy })).verified).toBe(true);
     await fc.assert(
-      fc.asyncProperty(fc.nat(), jsonEdits, fc.option(jsonEdits, { freq: 3, nil: undefined }), fc.boolean(), async (which, manifestEdits, payloadEdits, withPolicy) => {
+      fc.asyncProperty(fc.nat(), jsonEdits, sometimes(jsonEdits, 0.3), fc.boolean(), async (which, manifestEdits, payloadEdits, withPolicy) => {
         const seed = seeds[which % seeds.length]!;
         layoutWith(seed, mutateJson(seed.sigManifest, manifestEdits), payloadEdits ? utf8(mutateJson(JSON.parse(text(seed.payload)), payloadEdits)) : undefined);
         await suite.clean('cosign-layout', async () => {
@@ -435,7 +435,7 @@ describe('simple signing', () => {
     // The unmutated bundle is good: the property starts from a valid input.
     expect(verifyRekorBundle(bundleOf(JSON.stringify(entry), undefined), [rekorKey.publicKey], subject)).toBe(1_700_000_000);
     await fc.assert(
-      fc.asyncProperty(fc.option(jsonEdits, { nil: undefined }), fc.option(jsonEdits, { nil: undefined }), fc.option(jsonEdits, { nil: undefined }), async (entryEdits, fieldEdits, outerEdits) => {
+      fc.asyncProperty(sometimes(jsonEdits, 0.5), sometimes(jsonEdits, 0.3), sometimes(jsonEdits, 0.2), async (entryEdits, fieldEdits, outerEdits) => {
         let bundle = bundleOf(entryEdits ? mutateJson(entry, entryEdits) : JSON.stringify(entry), fieldEdits);
         if (outerEdits) {
           try {
@@ -514,7 +514,7 @@ describe('policy files', () => {
     const docs = [...policies.map((p) => JSON.parse(text(p)) as unknown), rich];
     const scopes = [undefined, 'registry.example/app', 'localhost:5000/a/b', 'other.example/x', '*', ''];
     await fc.assert(
-      fc.asyncProperty(fc.nat(), jsonEdits, fc.option(byteEdits, { nil: undefined }), async (which, edits, bytesEdits) => {
+      fc.asyncProperty(fc.nat(), jsonEdits, sometimes(byteEdits, 0.25), async (which, edits, bytesEdits) => {
         let bytes = utf8(mutateJson(docs[which % docs.length], edits));
         if (bytesEdits) bytes = applyByteEdits(bytes, bytesEdits);
         await suite.clean('trust-policy', () => {
