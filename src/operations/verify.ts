@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
-import { readLookasideSignatures } from '../formats/gpg/lookaside.js';
+import { lookasideDirectory, readLookasideSignatures } from '../formats/gpg/lookaside.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
@@ -233,8 +233,8 @@ const ORDER: SignatureFormatName[] = ['notation', 'cosign', 'cosign-bundle', 'gp
 function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): VerificationKey[] {
   if (material.keys === undefined) {
     throw airsignError('VERIFY_NEEDS_KEY', format === 'cosign'
-      ? 'the image has cosign .sig signatures: give --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned, or leave cosign out with --format)'
-      : 'the image has cosign bundle signatures: give --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
+      ? 'verifying cosign .sig signatures needs --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned; or leave cosign out with --format)'
+      : 'verifying cosign bundle signatures needs --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
   }
   return material.keys;
 }
@@ -313,7 +313,11 @@ async function verifyContainersPolicy(
       ...(layer.attachment === undefined ? { integrityFailure: layer.integrityFailure ?? 'unreadable' } : { attachment: layer.attachment }),
     });
   }
-  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, options.now ? { now: options.now } : {});
+  const searched = {
+    gpg: `no signature-1 in ${options.lookaside === undefined ? 'the lookaside' : lookasideDirectory(options.lookaside, identity, target.digest)}`,
+    cosign: `no ${target.digest.replace(':', '-')}.sig tag in the layout`,
+  };
+  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, { searched, ...(options.now ? { now: options.now } : {}) });
   report.signatures.push(...result.signatures);
   return result.requirements.map((r) => ({
     format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',
