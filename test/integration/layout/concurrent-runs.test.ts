@@ -150,7 +150,7 @@ function refusedCleanly(done: Done, codes: string[]): boolean {
 
 describe('simultaneous sign, strip and repack on one tar and one strip directory', () => {
   it(`lose no signature, layer or record (${ROUNDS} rounds)`, async () => {
-    const dir = join(work, 'shared');
+    const dir = join(work, 'common');
     const elsewhere = join(work, 'elsewhere');
     mkdirSync(dir);
     mkdirSync(elsewhere);
@@ -161,8 +161,8 @@ describe('simultaneous sign, strip and repack on one tar and one strip directory
     symlinkSync('image.tar', join(dir, 'link.tar'));
     symlinkSync('layers', join(dir, 'layers-link'));
     // One tar and one directory, reached by several names.
-    const tarNames = [{ path: tar, cwd: work }, { path: '../shared/image.tar', cwd: elsewhere }, { path: join(dir, 'link.tar'), cwd: work }];
-    const layerNames = [{ path: layers }, { path: join(dir, 'layers-link') }, { path: '../shared/layers' }];
+    const tarNames = [{ path: tar, cwd: work }, { path: '../common/image.tar', cwd: elsewhere }, { path: join(dir, 'link.tar'), cwd: work }];
+    const layerNames = [{ path: layers }, { path: join(dir, 'layers-link') }, { path: '../common/layers' }];
     const formats = ['notation', 'notation-cose', 'cosign', 'cosign-bundle'] as const;
     const expected: Reported[] = [];
 
