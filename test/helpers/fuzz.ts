@@ -38,16 +38,17 @@ export class FuzzSuite {
 
   /**
    * fc.assert parameters: this suite's seed, at most `numRuns` cases within `timeLimitMs` (both
-   * multiplied by FUZZ_SCALE, default 1, for a longer hunt than CI's).
+   * multiplied by FUZZ_SCALE, default 1, for a longer hunt than CI's); one case taking longer
+   * than `caseTimeoutMs` fails the property as a hang.
    */
-  parameters<T>(numRuns: number, timeLimitMs: number): fc.Parameters<T> {
+  parameters<T>(numRuns: number, timeLimitMs: number, caseTimeoutMs = 20_000): fc.Parameters<T> {
     const scale = Number(process.env.FUZZ_SCALE ?? '1') || 1;
     return {
       seed: this.seed,
       numRuns: Math.ceil(numRuns * scale),
       interruptAfterTimeLimit: Math.ceil(timeLimitMs * scale),
       markInterruptAsFailure: false,
-      timeout: 5_000,
+      timeout: caseTimeoutMs,
     };
   }
 
