@@ -6,7 +6,8 @@
  *
  * Only token discovery, token info and session opening are retried, after re-initializing the
  * module so it reads its token store again; a login is never retried, so a wrong PIN costs exactly
- * one attempt. Bounded: a few attempts with growing, jittered delays (about 2 s in all).
+ * one attempt. Bounded: a few attempts with growing, jittered delays (about 5 s in all, enough for a
+ * token store rewritten by a process slowed down on a loaded CI host).
  */
 import { isAirsignError } from '../../errors.js';
 
@@ -26,7 +27,7 @@ export interface Pkcs11RetryEvent {
 }
 
 export interface TransientRetryOptions {
-  /** Attempts in all (default 6). */
+  /** Attempts in all (default 8). */
   attempts?: number;
   /** First delay; each next one doubles (default 40 ms), then ±50% jitter. */
   baseDelayMs?: number;
@@ -48,7 +49,7 @@ export function isTransientPkcs11Failure(error: unknown): boolean {
 
 /** Runs `step`, retrying transient failures (see the file comment); rethrows the last failure. */
 export async function withTransientRetry<T>(operation: string, step: () => T, options: TransientRetryOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 6;
+  const attempts = options.attempts ?? 8;
   const base = options.baseDelayMs ?? 40;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   for (let attempt = 1; ; attempt++) {
