@@ -6,10 +6,11 @@
  * streaming outputs.
  */
 import { existsSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
 import { checkOutputTarget } from './output-target.js';
+import { removePath, type PlatformFs } from './platform-fs.js';
 import { renameIntoPlace } from './rename-into-place.js';
 import { temporarySiblingPath, trackTemporary } from './temp-files.js';
 
@@ -24,6 +25,8 @@ export interface AtomicWriteOptions {
   what?: string;
   /** Called after the temp file is complete and durable, just before the rename (may throw to cancel). */
   beforeRename?: () => Promise<void>;
+  /** The rename/remove calls and whose platform rules apply (default: node:fs, this process's platform). */
+  platformFs?: PlatformFs;
 }
 
 /** Describes an fs failure in one line: "cannot write X: no space left on device". */
@@ -55,10 +58,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
     }
     await options.beforeRename?.();
-    await renameIntoPlace(temp, path);
+    await renameIntoPlace(temp, path, options.platformFs);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    // rm, not unlink: on Windows a 0o444 temp is read-only, which unlink refuses.
+    await removePath(temp, options.platformFs).catch(() => undefined);
     if (isAirsignError(error) || (error as Error)?.name === 'AbortError') throw error;
     throw outputWriteError(what, error);
   } finally {

@@ -8,11 +8,13 @@
  * with LAYOUT_LOCKED naming the holder.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
+import { removePath } from './platform-fs.js';
+import { renameIntoPlace } from './rename-into-place.js';
 import { HOST_TAG, processIsAlive, temporarySiblingPath, trackTemporary } from './temp-files.js';
 
 /** How long a second run waits for the lock by default. */
@@ -87,14 +89,14 @@ async function isStale(lockPath: string, holder: LockHolder | 'unreadable'): Pro
 async function breakStale(lockPath: string, stale: LockHolder | 'unreadable'): Promise<void> {
   const aside = temporarySiblingPath(lockPath);
   try {
-    await rename(lockPath, aside);
+    await renameIntoPlace(lockPath, aside);
   } catch {
     return;
   }
   const moved = await readHolder(aside);
   const same = stale === 'unreadable' ? moved === 'unreadable' : typeof moved === 'object' && moved.token === stale.token;
   if (!same) await link(aside, lockPath).catch(() => {});
-  await rm(aside, { force: true });
+  await removePath(aside);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -134,14 +136,14 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
         path: lockPath,
         release: async () => {
           const holder = await readHolder(lockPath);
-          if (typeof holder === 'object' && holder.token === me.token) await rm(lockPath, { force: true });
+          if (typeof holder === 'object' && holder.token === me.token) await removePath(lockPath);
           untrack();
         },
       };
     } catch (error) {
       if (created) {
         // Created but not written (a full disk): remove it, and say so in words (exit 2, not 70).
-        await rm(lockPath, { force: true }).catch(() => {});
+        await removePath(lockPath).catch(() => {});
         throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot write ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }
       const code = (error as NodeJS.ErrnoException).code ?? '';

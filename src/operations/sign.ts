@@ -187,7 +187,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         signatures,
         notes,
       });
-      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
+      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record, options.platformFs);
       const output = options.output ?? source;
       return {
         record,
