@@ -57,7 +57,7 @@ describe('strip into a directory that already holds the layers', () => {
     const path = join(layers, 'sha256', hex);
     chmodSync(path, 0o644);
     const bytes = readFileSync(path);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(path, bytes);
     const corrupted = identities(layers).get(hex);
     await stripLayout(copyOfSample('c.tar'), { directory: layers, reference: '1.4' });
