@@ -91,7 +91,7 @@ function signOptions(o: Partial<SignOptions>): SignOptions {
 
 /**
  * Everything a signing host does, in one folder: strip a read-only tar in place, strip a second
- * copy into the same directory, sign the stripped tar (Notation JWS and COSE, a record replacing a
+ * copy into the same directory (one read-only layer file there damaged: it must be replaced), sign the stripped tar (Notation JWS and COSE, a record replacing a
  * read-only one), repack it in place; and sign a layout directory with cosign by two keys (the
  * second replaces the `.sig` manifest, so its superseded read-only blobs are removed).
  */
@@ -102,6 +102,11 @@ async function hostRun(root: string, platformFs: PlatformFs | undefined): Promis
   const second = tarWith(root, 'second.tar', 0o444);
   const layers = join(root, 'layers');
   await stripLayout(tar, { directory: layers, reference: '1.4', ...o });
+  // A layer file damaged meanwhile (still read-only) is replaced by the rerun; the others are kept.
+  const damaged = join(layers, 'sha256', readdirSync(join(layers, 'sha256')).sort()[0]!);
+  chmodSync(damaged, 0o644);
+  writeFileSync(damaged, 'damaged');
+  chmodSync(damaged, 0o444);
   await stripLayout(second, { directory: layers, reference: '1.4', ...o });
   const record = join(root, 'record.json');
   writeFileSync(record, '{}\n', { mode: 0o444 });
