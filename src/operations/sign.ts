@@ -14,7 +14,7 @@ import { airsignError } from '../errors.js';
 import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import { normalizeIdentity } from '../formats/docker-reference.js';
-import type { ExternalFile, IndexEntryEdit, LayoutReader, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
+import type { ExternalFile, IndexEntryEdit, LayoutReader, SignatureFormatOutput, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
 import { outputWriteError } from '../fs/atomic-write.js';
 import { removeNumberedFiles, writeNumberedFiles, type WrittenNumberedFiles } from '../fs/numbered-files.js';
 import type { KeyBackend } from '../key-backend.js';
@@ -131,18 +131,13 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 
       const ownsKey = typeof options.key === 'string';
       const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
-      let signatures: SignatureRecord[] = [];
-      const blobs: Uint8Array[] = [];
-      const entries = [];
-      const edits: IndexEntryEdit[] = [];
-      const detachedTags: string[] = [];
-      const replaced: string[] = [];
-      const externalFiles: ExternalFile[] = [];
+      let signed: SignedOutputs;
+      let signatures: SignatureRecord[];
       try {
         const keyInfo = await describeKey(backend);
         for (const format of formats) await format.check(keyInfo, { signingTime });
         const existing = await signaturesBySameKey(layout, targets, formats, keyInfo.publicKeyFingerprint);
-        const result = await signAll(formats, targets, keyInfo, {
+        signed = await signAll(formats, targets, keyInfo, {
           annotations: options.annotations ?? {},
           signingTime,
           ...(options.expiry === undefined ? {} : { expiry: options.expiry }),
@@ -151,19 +146,14 @@ export async function signLayout(source: string, options: SignOptions): Promise<
           ...(identity === undefined ? {} : { identity: identity.reference }),
           layout: layoutReader(layout),
         });
-        signatures = result.records.map((r) => {
+        signatures = signed.records.map((r) => {
           const already = existing.get(`${r.format} ${r.signedDescriptor.digest}`);
           return already === undefined ? r : { ...r, existingSignatures: already };
         });
-        blobs.push(...result.blobs);
-        entries.push(...result.entries);
-        edits.push(...result.edits);
-        replaced.push(...result.replaced);
-        detachedTags.push(...result.detachedTags);
-        externalFiles.push(...result.externalFiles);
       } finally {
         if (ownsKey) await backend.close();
       }
+      const { blobs, entries, edits, replaced, detachedTags, externalFiles } = signed;
 
       const indexBytes = addIndexEntries(layout.indexBytes, entries, {
         replaceTags: true,
@@ -290,6 +280,17 @@ async function describeKey(backend: KeyBackend): Promise<SigningKeyInfo> {
   };
 }
 
+/** Everything the formats produced for one run, gathered before anything is written. */
+interface SignedOutputs {
+  records: SignatureRecord[];
+  blobs: Uint8Array[];
+  entries: SignatureFormatOutput['indexEntries'];
+  edits: IndexEntryEdit[];
+  detachedTags: string[];
+  replaced: string[];
+  externalFiles: ExternalFile[];
+}
+
 async function signAll(
   formats: readonly SignatureFormat[],
   targets: readonly PlainDescriptor[],
@@ -303,10 +304,10 @@ async function signAll(
     identity?: string;
     layout: LayoutReader;
   },
-) {
+): Promise<SignedOutputs> {
   const records: SignatureRecord[] = [];
   const blobs: Uint8Array[] = [];
-  const entries = [];
+  const entries: SignatureFormatOutput['indexEntries'] = [];
   const edits: IndexEntryEdit[] = [];
   const detachedTags: string[] = [];
   const replaced: string[] = [];

@@ -15,6 +15,7 @@ import { evaluateContainersPolicy, type PolicyRequirementResult } from '../verif
 import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from '../verify/evaluate-simple-signing.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from '../verify/simple-signing-facts.js';
 import type { SignatureVerdict } from '../verify/verdict.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 
 export interface VerifySignatureOptions {
   format: 'gpg' | 'cosign';
@@ -113,7 +114,7 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw airsignError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${fsErrorText(e)}`, { cause: e });
   }
 }
 

@@ -19,6 +19,7 @@ import { evaluateNotationSignature, type NotationSignatureFacts } from '../verif
 import { parseNotationTrustPolicy, statementFor, type NotationTrustPolicy } from '../verify/notation-trust-policy.js';
 import { openNotationTrustStore } from '../verify/notation-trust-store.js';
 import type { SignatureFormatName, SignatureVerdict } from '../verify/verdict.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 
 export interface VerifyOptions extends OpenLayoutOptions {
   /** Which image: tag, name or digest (default: the only image). */
@@ -80,7 +81,7 @@ async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot read the trust policy ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw airsignError('INPUT_NOT_FOUND', `cannot read the trust policy ${path}: ${fsErrorText(e)}`, { cause: e });
   }
   return parseNotationTrustPolicy(bytes, path);
 }

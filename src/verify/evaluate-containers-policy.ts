@@ -15,6 +15,7 @@ import type { DockerReference } from '../formats/docker-reference.js';
 import { evaluateSimpleSigningSignature, type SimpleSigningFacts } from './evaluate-simple-signing.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from './simple-signing-facts.js';
 import type { SignatureVerdict } from './verdict.js';
+import { fsErrorText } from '../fs/fs-error-text.js';
 
 export interface PolicySignatureInput {
   format: 'gpg' | 'cosign';
@@ -154,6 +155,6 @@ async function readKey(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw airsignError('POLICY_INVALID', `the policy names key file ${path}, which cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw airsignError('POLICY_INVALID', `the policy names key file ${path}, which cannot be read: ${fsErrorText(e)}`, { cause: e });
   }
 }

@@ -1,5 +1,6 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
+import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
 import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../human-size.js';
 import { repackLayout } from '../../operations/repack.js';
@@ -12,7 +13,8 @@ export const repackCommand = defineCommand({
       .positional('layout', { type: 'string', demandOption: true, describe: 'Stripped OCI layout tar (or directory, .tar.gz, - for stdin)' })
       .option('directory', { alias: 'd', type: 'string', demandOption: true, describe: 'Directory written by airsign strip' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write the full tar here (default: replace the input atomically)' })
-      .option('reference', { alias: 'r', type: 'string', describe: 'Image the directory belongs to (checked against the strip record)' }),
+      .option('reference', { alias: 'r', type: 'string', describe: 'Image the directory belongs to (checked against the strip record)' })
+      .option('lock-wait', LOCK_WAIT_OPTION),
   examples: [
     ['$0 repack image.tar --directory layers', 'Restore layers into image.tar in place'],
     ['$0 repack meta.tar -d layers -o full.tar', 'Write the restored layout to full.tar'],
@@ -25,6 +27,7 @@ export const repackCommand = defineCommand({
       progress: context.progress,
       signal: context.signal,
       onLockWait: context.onLockWait,
+      ...lockWaitMs(args.lockWait),
       directIo: context.directIo,
       stdin: process.stdin,
     });

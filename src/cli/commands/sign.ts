@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
 import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
 import { listOption } from '../list-option.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
@@ -14,6 +15,7 @@ import type { SigningRecord } from '../../signing-record.js';
 import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
+import { fsErrorText } from '../../fs/fs-error-text.js';
 
 interface SignArgs extends KeyArgs {
   input: string;
@@ -30,6 +32,7 @@ interface SignArgs extends KeyArgs {
   notationManifest?: string;
   output?: string;
   record?: string;
+  lockWait?: number;
 }
 
 const registry = defaultFormatRegistry();
@@ -54,7 +57,8 @@ export const signCommand = defineCommand<SignArgs>({
         .option('tsa-root-cert', { type: 'string', alias: 'tsa-cert', describe: 'PEM root certificate of the TSA (required with --tsa); the time stamp must chain to it' })
         .option('notation-manifest', { type: 'string', choices: ['legacy', 'oci-1.1'], describe: 'Notation signature manifest form (default legacy, what notation v1.3 reads)' })
         .option('record', { type: 'string', describe: 'Write a JSON signing record to this file' })
-        .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
+        .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
+        .option('lock-wait', LOCK_WAIT_OPTION),
       { requireKey: true, describe: { key: 'Signing key: a pkcs11: URI (HSM) or a private key file' } },
     ) as unknown as Argv<SignArgs>,
   examples: [
@@ -117,6 +121,7 @@ export const signCommand = defineCommand<SignArgs>({
       progress: context.progress,
       signal: context.signal,
       onLockWait: context.onLockWait,
+      ...lockWaitMs(args.lockWait),
       directIo: context.directIo,
     });
     if (result.identity !== undefined && result.record.identity !== undefined) {
@@ -150,7 +155,7 @@ async function readPemCertificates(path: string): Promise<Uint8Array[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw airsignError('TSA_BAD_CERTIFICATE', `cannot read --tsa-root-cert ${path}: ${fsErrorText(e)}`);
   }
   let certificates: Uint8Array[];
   try {

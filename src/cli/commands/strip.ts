@@ -1,5 +1,6 @@
 // `airsign strip <tar> --directory <dir>`: move layer blobs out, keep a metadata-only layout.
 import { defineCommand } from '../command.js';
+import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
 import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../human-size.js';
 import { stripLayout } from '../../operations/strip.js';
@@ -12,7 +13,8 @@ export const stripCommand = defineCommand({
       .positional('layout', { type: 'string', demandOption: true, describe: 'OCI layout tar (or directory, .tar.gz, - for stdin)' })
       .option('directory', { alias: 'd', type: 'string', demandOption: true, describe: 'Directory receiving one file per layer blob (<alg>/<hex>) and airsign-strip.json' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write the stripped tar here (default: replace the input atomically)' })
-      .option('reference', { alias: 'r', type: 'string', describe: 'Image to strip when the layout holds several (tag, name or digest); recorded for repack' }),
+      .option('reference', { alias: 'r', type: 'string', describe: 'Image to strip when the layout holds several (tag, name or digest); recorded for repack' })
+      .option('lock-wait', LOCK_WAIT_OPTION),
   examples: [
     ['$0 strip image.tar --directory layers', 'Strip image.tar in place; layers go to ./layers'],
     ['$0 strip image.tar -d layers -o meta.tar', 'Keep image.tar, write the stripped tar to meta.tar'],
@@ -26,6 +28,7 @@ export const stripCommand = defineCommand({
       progress: context.progress,
       signal: context.signal,
       onLockWait: context.onLockWait,
+      ...lockWaitMs(args.lockWait),
       directIo: context.directIo,
       stdin: process.stdin,
     });

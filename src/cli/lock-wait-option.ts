@@ -1,0 +1,18 @@
+/**
+ * `--lock-wait <seconds>`, declared by every command that replaces a file another run may be
+ * changing (sign, strip, repack). The library waits `lockWaitMs` for the other run's lock; a
+ * release script that would rather fail at once than queue gives 0.
+ */
+import { airsignError } from '../errors.js';
+
+export const LOCK_WAIT_OPTION = {
+  type: 'number',
+  describe: 'Seconds to wait while another airsign run changes the same file or directory (default 300; 0: fail at once)',
+} as const;
+
+/** The library's `lockWaitMs` for `--lock-wait` (undefined: the library's default). */
+export function lockWaitMs(seconds: number | undefined): { lockWaitMs?: number } {
+  if (seconds === undefined) return {};
+  if (!Number.isFinite(seconds) || seconds < 0) throw airsignError('USAGE', '--lock-wait takes a number of seconds, 0 or more');
+  return { lockWaitMs: Math.round(seconds * 1000) };
+}

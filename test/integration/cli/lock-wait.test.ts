@@ -1,0 +1,69 @@
+/**
+ * `--lock-wait <seconds>` on the commands that replace a file another run may be changing: 0 fails
+ * at once with LAYOUT_LOCKED naming the holder, a short wait fails after that wait, and a bad value
+ * is a usage error. The lock is held by this test process (alive, on this host), so it is never
+ * taken for stale.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockPathFor } from '../../../src/fs/file-lock.js';
+import { HOST_TAG } from '../../../src/fs/temp-files.js';
+import { runCli } from '../../helpers/cli.js';
+import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+
+const SINGLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
+let work: string;
+let input: string;
+let chain: TestChain;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'airsign-lock-wait-'));
+  input = join(work, 'image.tar');
+  copyFileSync(SINGLE, input);
+  writeFileSync(lockPathFor(input), JSON.stringify({ pid: process.pid, host: HOST_TAG, hostname: hostname(), token: 'held-by-the-test' }));
+  chain = makeTestChain('ec-p256', { dir: work });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function timed(args: string[]): { code: number; stderr: string; seconds: number } {
+  const start = process.hrtime.bigint();
+  const r = runCli(args);
+  return { code: r.code, stderr: r.stderr, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+describe('--lock-wait', () => {
+  const before = () => readFileSync(input);
+
+  it('0 fails at once with LAYOUT_LOCKED naming this process, input untouched', () => {
+    const bytes = before();
+    for (const args of [
+      ['strip', input, '-d', join(work, 'layers'), '--lock-wait', '0'],
+      ['sign', input, '--key', chain.keyPath, '--cert', chain.chainPath, '--format', 'notation', '--lock-wait', '0'],
+    ]) {
+      const r = timed(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/is being changed by process/);
+      expect(r.stderr).toContain(`process ${process.pid}`);
+      expect(r.seconds).toBeLessThan(5);
+    }
+    expect(readFileSync(input).equals(bytes)).toBe(true);
+  });
+
+  it('a short wait waits that long, then fails', () => {
+    const r = timed(['repack', input, '-d', join(work, 'layers'), '--lock-wait', '1.5']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is being changed by process/);
+    expect(r.seconds).toBeGreaterThanOrEqual(1.5);
+  });
+
+  it('a negative or non-numeric value is a usage error', () => {
+    for (const value of ['-1', 'soon']) {
+      const r = timed(['strip', input, '-d', join(work, 'layers'), '--lock-wait', value]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('--lock-wait');
+    }
+  });
+});
