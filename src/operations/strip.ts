@@ -146,7 +146,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, (guard) =>
     withLayout(source, options, (layout) => stripOpenLayout(layout, options, guard)),
   );
 }
