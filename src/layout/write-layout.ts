@@ -145,7 +145,7 @@ async function writeVerifiedFile(
       await renameIntoPlace(temp, dest, o.fs);
     } catch (error) {
       await output.abort();
-      await removePath(temp, o.fs);
+      await removePath(temp, o.fs).catch(() => {});
       throw error;
     }
   } finally {
@@ -160,17 +160,13 @@ const NOT_THE_BLOB = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 
  * Whether `path` is a regular file holding exactly `expected` (size first, then every byte hashed):
  * such a file is kept, not rewritten. Read errors other than a mismatch, and cancellation, throw.
  */
-async function holdsBlob(path: string, expected: { digest: string; size: number }, o: { chunkSize: number; progress?: Progress | undefined; signal?: AbortSignal | undefined }): Promise<boolean> {
+async function holdsBlob(path: string, expected: { digest: string; size: number }, o: { chunkSize: number; signal?: AbortSignal | undefined }): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   if (info === undefined || !info.isFile() || info.size !== expected.size) return false;
   const file = await openRandomAccess(path).catch(() => undefined);
   if (file === undefined) return false;
   try {
-    await copyVerified({ file, offset: 0, size: file.size }, expected, path, async () => {}, {
-      chunkSize: o.chunkSize,
-      ...(o.progress ? { onProgress: (n: number) => o.progress!.advance(n) } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    await copyVerified({ file, offset: 0, size: file.size }, expected, path, async () => {}, { chunkSize: o.chunkSize, ...(o.signal ? { signal: o.signal } : {}) });
     return true;
   } catch (error) {
     if (isAirsignError(error) && NOT_THE_BLOB.has(error.code)) return false;
@@ -197,7 +193,10 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const expected = { digest, size: layout.blobSize(digest)! };
-    if (existed && (await holdsBlob(dest, expected, { chunkSize, progress: o.progress, signal: o.signal }))) return;
+    if (existed && (await holdsBlob(dest, expected, { chunkSize, signal: o.signal }))) {
+      o.progress?.advance(expected.size);
+      return;
+    }
     const range = await layout.blobRange(digest);
     try {
       await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress: o.progress, chunkSize, signal: o.signal, directIo: o.directIo, fs: o.fs });
