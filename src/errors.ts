@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   OPENPGP_SIGNATURE_EXPIRED: 'verification',
   OPENPGP_SIGNATURE_INVALID: 'verification',
   OPENPGP_UNKNOWN_SIGNER: 'verification',
+  SIGSTORE_BUNDLE_INVALID: 'verification',
   SIMPLE_SIGNING_DIGEST_MISMATCH: 'verification',
   SIMPLE_SIGNING_IDENTITY_MISMATCH: 'verification',
   SIMPLE_SIGNING_INVALID: 'verification',
@@ -155,6 +156,9 @@ export const ERROR_CODES = {
   USAGE: 'input',
   USER_ID_REQUIRED: 'input',
   VERIFY_FORMAT_UNSUPPORTED: 'input',
+  VERIFY_NEEDS_KEY: 'input',
+  VERIFY_NEEDS_KEYRING: 'input',
+  VERIFY_NEEDS_LOOKASIDE: 'input',
   VERIFY_NEEDS_TRUST_POLICY: 'input',
   VERIFY_NO_TRUST_POLICY: 'input',
   // key

@@ -8,6 +8,19 @@
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
+import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
+import { readLookasideSignatures } from '../formats/gpg/lookaside.js';
+import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
+import { readSmallFile } from '../fs/read-small-file.js';
+import type { OpenKeyOptions } from '../keys/open-key.js';
+import { readVerificationKeys, type VerificationKey } from '../keys/read-verification-keys.js';
+import { parseContainersPolicy, requirementsFor, type ContainersPolicy } from '../verify/containers-policy.js';
+import { evaluateContainersPolicy, type PolicySignatureInput } from '../verify/evaluate-containers-policy.js';
+import { evaluateSimpleSigningSignature } from '../verify/evaluate-simple-signing.js';
+import { referencesMatch } from '../verify/reference-match.js';
+import { gpgSignatureFacts } from '../verify/simple-signing-facts.js';
+import { imageIdentity } from './sign-identity.js';
+import { cosignBundleVerdicts, cosignSigVerdicts, readCosignSigLayers } from './verify-cosign.js';
 import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
@@ -32,15 +45,26 @@ export interface VerifyOptions extends OpenLayoutOptions {
   trustPolicy?: string;
   /** Path of a Notation trust store directory. */
   trustStore?: string;
+  /** cosign public keys: PEM files or `pkcs11:` URIs (any one may have signed). */
+  keys?: string[];
+  /** How to reach a `pkcs11:` key (module, PIN sources) — only when the token shows no public object. */
+  keyOptions?: OpenKeyOptions;
+  /** GPG: a public keyring (binary or armored); every key in it is accepted. */
+  keyring?: string;
+  /** GPG: the lookaside directory holding `<repo>@<alg>=<hex>/signature-N`. */
+  lookaside?: string;
+  /** A containers policy.json deciding GPG (`signedBy`) and cosign `.sig` (`sigstoreSigned`). */
+  policy?: string;
   /** Time of verification (default now); for tests. */
   now?: Date;
 }
 
 export interface VerifyRequirement {
-  format: SignatureFormatName;
+  /** The format the requirement is about; `containers-policy` for insecureAcceptAnything/reject. */
+  format: SignatureFormatName | 'containers-policy';
   satisfied: boolean;
   reason: string;
-  /** The trust policy statement used (Notation). */
+  /** The trust policy statement used (Notation), or `<policy.json> scope <scope>: <type>`. */
   policy?: string;
 }
 
@@ -71,9 +95,33 @@ const MAX_SIGNATURES = 100;
  * requirement holds); throws AirsignError for unusable input.
  */
 export async function verifyLayout(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  // Policy files first: unusable input is reported before any work.
+  // Policy files, keys and the identity first: unusable input is reported before any work.
+  const identity = options.identity === undefined ? undefined : parseDockerReference(options.identity);
   const policy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
-  return withLayout(source, options, (layout) => verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }));
+  if (options.policy !== undefined && options.keyring !== undefined) {
+    throw airsignError('USAGE', '--keyring cannot be combined with --policy (the policy\'s signedBy names the GPG keys)');
+  }
+  const material: Material = {
+    ...(identity === undefined ? {} : { identity }),
+    ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await readVerificationKeys(options.keys, options.keyOptions) }),
+    ...(options.keyring === undefined ? {} : { keyring: parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring) }),
+    ...(options.policy === undefined ? {} : { containersPolicy: parseContainersPolicy(await readInput(options.policy, 'the policy'), options.policy) }),
+  };
+  return withLayout(source, options, (layout) => verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }, material));
+}
+
+/** What the command line gave, read and parsed before the layout is opened. */
+interface Material {
+  identity?: DockerReference;
+  keys?: VerificationKey[];
+  keyring?: KeyringKey[];
+  containersPolicy?: ContainersPolicy;
+}
+
+const MAX_POLICY_FILE = 4 * 1024 * 1024;
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  return readSmallFile(path, { maxBytes: MAX_POLICY_FILE, code: 'INPUT_NOT_FOUND', what: `${what} ${path}` });
 }
 
 async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
@@ -86,13 +134,17 @@ async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
   return parseNotationTrustPolicy(bytes, path);
 }
 
-async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parsedPolicy?: NotationTrustPolicy }): Promise<VerifyReport> {
+async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parsedPolicy?: NotationTrustPolicy }, material: Material): Promise<VerifyReport> {
   const graph = await walkLayout(layout);
-  const target = await chooseTarget(layout, options.reference);
+  const chosen = await chooseTarget(layout, options.reference);
+  const target = plainDescriptor(chosen);
+  // The identity: --identity, else the image's full name in the layout (as sign defaults it).
+  const implied = material.identity === undefined ? imageIdentity(layout, chosen)?.reference : undefined;
+  const identity = material.identity ?? (implied === undefined ? undefined : parseDockerReference(implied));
   const report: VerifyReport = {
     source: { ...layout.source },
     target: { ...target, ...(options.reference === undefined ? {} : { reference: options.reference }) },
-    ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(identity === undefined ? {} : { identity: identity.text }),
     integrity: await checkBlobs(layout, graph),
     signatures: [],
     requirements: [],
@@ -100,21 +152,139 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parse
   };
 
   const found = signaturesOf(graph, target.digest);
-  const present = new Set(found.map((s) => s.format));
-  const formats = options.formats ?? [...present];
-  if (formats.length === 0) {
+  const present = new Set<SignatureFormatName>(found.map((s) => s.format));
+  // GPG signatures live outside the layout: required when their material is given (or named by --format).
+  if (options.lookaside !== undefined || options.keyring !== undefined) present.add('gpg');
+  const policy = material.containersPolicy;
+  // With --policy, GPG and cosign .sig signatures are judged by the policy's requirements.
+  const formats = (options.formats ?? [...present]).filter((f) => policy === undefined || (f !== 'gpg' && f !== 'cosign'));
+  if (formats.length === 0 && policy === undefined) {
     report.requirements.push({ format: 'notation', satisfied: false, reason: `no signature is associated with ${target.digest}` });
   }
-  for (const format of formats) {
-    if (format !== 'notation') {
-      throw airsignError('VERIFY_FORMAT_UNSUPPORTED',
-        `verifying ${format} signatures inside a layout is not supported yet; check them with verify-signature, or limit this run with --format notation`);
+  const manifest = await layout.readBlob(target);
+  for (const format of ORDER.filter((f) => formats.includes(f))) {
+    const nodes = found.filter((s) => s.format === format).slice(0, MAX_SIGNATURES).map((s) => s.node);
+    switch (format) {
+      case 'notation':
+        report.requirements.push(await verifyNotation(layout, nodes, target, options, report));
+        break;
+      case 'cosign': {
+        const keys = needKeys(material, 'cosign');
+        const verdicts = cosignSigVerdicts(await readCosignSigLayers(layout, nodes), { manifest, target, keys, ...(material.identity ? { identity: material.identity } : {}) });
+        report.requirements.push(requirementOf('cosign', verdicts, `no cosign .sig signature (tag ${target.digest.replace(':', '-')}.sig) is associated with ${target.digest}`, report));
+        break;
+      }
+      case 'cosign-bundle': {
+        const keys = needKeys(material, 'cosign-bundle');
+        const verdicts = await cosignBundleVerdicts(layout, nodes, { target, keys, ...(material.identity ? { identity: material.identity } : {}) });
+        report.requirements.push(requirementOf('cosign-bundle', verdicts, `no cosign bundle referrer is associated with ${target.digest}`, report));
+        break;
+      }
+      case 'gpg':
+        report.requirements.push(await verifyGpg(options, material, identity, target, manifest, report));
+        break;
     }
-    const signatures = found.filter((s) => s.format === format).slice(0, MAX_SIGNATURES);
-    report.requirements.push(await verifyNotation(layout, signatures.map((s) => s.node), target, options, report));
+  }
+  if (policy !== undefined) {
+    report.requirements.push(...await verifyContainersPolicy(policy, options, identity, target, manifest, await readCosignSigLayers(layout, found.filter((s) => s.format === 'cosign').map((s) => s.node)), report));
   }
   report.verified = report.integrity.failures.length === 0 && report.requirements.every((r) => r.satisfied);
   return report;
+}
+
+const ORDER: SignatureFormatName[] = ['notation', 'cosign', 'cosign-bundle', 'gpg'];
+
+function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): VerificationKey[] {
+  if (material.keys === undefined) {
+    throw airsignError('VERIFY_NEEDS_KEY', format === 'cosign'
+      ? 'the image has cosign .sig signatures: give --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned, or leave cosign out with --format)'
+      : 'the image has cosign bundle signatures: give --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
+  }
+  return material.keys;
+}
+
+/** One requirement from its signatures' verdicts: holds when one is valid. */
+function requirementOf(format: SignatureFormatName, verdicts: SignatureVerdict[], none: string, report: VerifyReport): VerifyRequirement {
+  report.signatures.push(...verdicts);
+  if (verdicts.length === 0) return { format, satisfied: false, reason: none };
+  const good = verdicts.find((v) => v.verdict === 'valid');
+  if (good !== undefined) return { format, satisfied: true, reason: `signature ${good.signature} is valid${good.signer ? ` (signer ${good.signer})` : ''}` };
+  return { format, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${format} signatures is valid: ${verdicts[0]!.reason}` };
+}
+
+/**
+ * The image reference signatures are matched against: the identity, or, when it names neither tag
+ * nor digest, the repository at the image digest (so matchRepoDigestOrExact asks for the repository).
+ */
+function imageReference(identity: DockerReference, target: PlainDescriptor): DockerReference {
+  return identity.tag !== undefined || identity.digest !== undefined ? identity : parseDockerReference(`${identity.name}@${target.digest}`);
+}
+
+async function verifyGpg(options: VerifyOptions, material: Material, identity: DockerReference | undefined, target: PlainDescriptor, manifest: Uint8Array, report: VerifyReport): Promise<VerifyRequirement> {
+  if (material.keyring === undefined) {
+    throw airsignError('VERIFY_NEEDS_KEYRING', 'verifying GPG signatures needs --keyring <pubring.gpg|key.asc> (or --policy with signedBy)');
+  }
+  if (options.lookaside === undefined) {
+    throw airsignError('VERIFY_NEEDS_LOOKASIDE', 'verifying GPG signatures needs --lookaside <dir>: they are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N');
+  }
+  if (identity === undefined) {
+    throw airsignError('IDENTITY_REQUIRED', 'verifying GPG signatures needs --identity <registry/repo[:tag]>: it names the lookaside directory and the signed identity (the image has no full name to default to)');
+  }
+  const image = imageReference(identity, target);
+  const keyring = material.keyring;
+  const files = await readLookasideSignatures(options.lookaside, identity, target.digest);
+  const accepted = keyring.map((k) => k.primary.fingerprint);
+  const verdicts = files.map((file) => {
+    const verdict: SignatureVerdict & { payload?: unknown } = evaluateSimpleSigningSignature(gpgSignatureFacts(file.bytes, file.path, keyring, options.now), {
+      manifest,
+      image,
+      identity: { describe: 'matchRepoDigestOrExact', matches: (signed) => referencesMatch('matchRepoDigestOrExact', image, signed) },
+      acceptedSigners: accepted,
+    });
+    delete verdict.payload;
+    return verdict;
+  });
+  return requirementOf('gpg', verdicts, `no GPG signature for ${target.digest} as ${identity.name} in the lookaside ${options.lookaside} (no signature-1 there)`, report);
+}
+
+/** Every requirement of the policy scope that applies to the identity (containers/image IsRunningImageAllowed). */
+async function verifyContainersPolicy(
+  policy: ContainersPolicy,
+  options: VerifyOptions,
+  identity: DockerReference | undefined,
+  target: PlainDescriptor,
+  manifest: Uint8Array,
+  sigLayers: Awaited<ReturnType<typeof readCosignSigLayers>>,
+  report: VerifyReport,
+): Promise<VerifyRequirement[]> {
+  if (identity === undefined) {
+    throw airsignError('IDENTITY_REQUIRED', '--policy needs --identity <registry/repo[:tag]>: it picks the policy scope (the image has no full name to default to)');
+  }
+  const image = imageReference(identity, target);
+  const { requirements } = requirementsFor(policy, image);
+  const signatures: PolicySignatureInput[] = [];
+  if (requirements.some((r) => r.type === 'signedBy')) {
+    if (options.lookaside === undefined) {
+      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give --lookaside <dir> where they are stored`);
+    }
+    for (const file of await readLookasideSignatures(options.lookaside, identity, target.digest)) signatures.push({ format: 'gpg', name: file.path, bytes: file.bytes });
+  }
+  for (const layer of sigLayers) {
+    signatures.push({
+      format: 'cosign',
+      name: layer.name,
+      bytes: new Uint8Array(),
+      ...(layer.attachment === undefined ? { integrityFailure: layer.integrityFailure ?? 'unreadable' } : { attachment: layer.attachment }),
+    });
+  }
+  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, options.now ? { now: options.now } : {});
+  report.signatures.push(...result.signatures);
+  return result.requirements.map((r) => ({
+    format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',
+    satisfied: r.satisfied,
+    reason: r.reason,
+    policy: `${options.policy ?? 'policy.json'} scope ${result.scope}: ${r.type}`,
+  }));
 }
 
 async function verifyNotation(
@@ -180,6 +350,7 @@ function signaturesOf(graph: LayoutGraph, digest: string): FoundSignature[] {
     const node = graph.nodes.get(referrer);
     if (node === undefined || node.role !== 'signature') continue;
     if (node.artifactType === MediaType.NotarySignature) out.push({ format: 'notation', node });
+    else if (node.artifactType === MediaType.SigstoreBundleV03) out.push({ format: 'cosign-bundle', node });
     else out.push({ format: 'cosign', node });
   }
   for (const tag of graph.cosignTags) {
@@ -190,12 +361,12 @@ function signaturesOf(graph: LayoutGraph, digest: string): FoundSignature[] {
 }
 
 /** The image to verify: by --reference, else the only image (referrers-tag indexes are not images). */
-async function chooseTarget(layout: Layout, reference: string | undefined): Promise<PlainDescriptor> {
+async function chooseTarget(layout: Layout, reference: string | undefined): Promise<PlainDescriptor & { annotations?: Record<string, string> }> {
   if (reference === undefined) {
     const images = (await imageEntries(layout)).filter((d) => !REFERRERS_TAG.test(d.annotations?.[Annotation.RefName] ?? ''));
-    if (images.length === 1) return plainDescriptor((await resolveImage(layout, images[0]!.digest)).descriptor);
+    if (images.length === 1) return (await resolveImage(layout, images[0]!.digest)).descriptor;
   }
-  return plainDescriptor((await resolveImage(layout, reference)).descriptor);
+  return (await resolveImage(layout, reference)).descriptor;
 }
 
 /** Streams every blob the layout holds through its digest and size check. */

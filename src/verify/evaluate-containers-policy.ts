@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { airsignError, isAirsignError } from '../errors.js';
-import { COSIGN_BUNDLE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
+import { COSIGN_BUNDLE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, parsePublicKeysPem, type SigstoreAttachment } from '../formats/cosign/verify-sigstore-attachment.js';
 import { verifyRekorBundle } from '../formats/cosign/rekor-bundle.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { describeIdentityRule, identityMatches, requirementsFor, type ContainersPolicy, type PolicyRequirement } from './containers-policy.js';
@@ -21,7 +21,12 @@ export interface PolicySignatureInput {
   format: 'gpg' | 'cosign';
   /** For messages and the report. */
   name: string;
+  /** The signature file (GPG: the OpenPGP message; cosign: a `sigstore-json` file). */
   bytes: Uint8Array;
+  /** cosign: the attachment already read (a `.sig` manifest layer); used instead of `bytes`. */
+  attachment?: SigstoreAttachment;
+  /** Set when the signature could not even be read (a blob missing or corrupt): it counts as invalid. */
+  integrityFailure?: string;
 }
 
 export interface PolicyRequirementResult {
@@ -89,7 +94,9 @@ async function signedBy(
   for (const path of requirement.keyPaths) keyring.push(...parseKeyring(await readKey(path), path));
   for (const data of requirement.keyData) keyring.push(...parseKeyring(data, 'the policy\'s keyData'));
   const acceptedSigners = keyring.map((k) => k.primary.fingerprint);
-  return signatures.map((s) => evaluate(gpgSignatureFacts(s.bytes, s.name, keyring, now), requirement, image, manifest, acceptedSigners));
+  return signatures.map((s) => evaluate(
+    s.integrityFailure === undefined ? gpgSignatureFacts(s.bytes, s.name, keyring, now) : { format: 'gpg', signature: s.name, integrityFailure: s.integrityFailure },
+    requirement, image, manifest, acceptedSigners));
 }
 
 async function sigstoreSigned(
@@ -116,7 +123,8 @@ async function sigstoreSigned(
   for (const path of requirement.rekorPublicKeyPaths) rekorKeys.push(...parsePublicKeysPem(new TextDecoder().decode(await readKey(path)), path));
   for (const data of requirement.rekorPublicKeyData) rekorKeys.push(...parsePublicKeysPem(new TextDecoder().decode(data), 'the policy\'s rekorPublicKeyData'));
   return signatures.map((s) => {
-    let facts: SimpleSigningFacts = cosignSignatureFacts(s.bytes, s.name, keys, names);
+    if (s.integrityFailure !== undefined) return evaluate({ format: 'cosign', signature: s.name, integrityFailure: s.integrityFailure }, requirement, image, manifest, undefined);
+    let facts: SimpleSigningFacts = cosignSignatureFacts(s.attachment ?? s.bytes, s.name, keys, names);
     const { attachment, key } = facts as ReturnType<typeof cosignSignatureFacts>;
     if (facts.verified !== undefined && rekorKeys.length > 0 && attachment !== undefined && key !== undefined) {
       try {

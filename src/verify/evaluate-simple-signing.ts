@@ -22,9 +22,10 @@ export interface SimpleSigningFacts {
 
 export interface SimpleSigningRequirement {
   manifest: Uint8Array;
-  image: DockerReference;
+  /** The image reference; absent (with `identity`) when no identity is asked for (cosign checks the digest claim only). */
+  image?: DockerReference;
   /** Whether a signed reference is acceptable for the image (a containers/image signedIdentity rule). */
-  identity: { describe: string; matches(signed: DockerReference): boolean };
+  identity?: { describe: string; matches(signed: DockerReference): boolean };
   /** GPG: primary key fingerprints accepted (upper-case hex); undefined = any key of the keyring. */
   acceptedSigners?: string[];
 }
@@ -58,7 +59,9 @@ export function evaluateSimpleSigningSignature(facts: SimpleSigningFacts, requir
     checks.push({ check: 'digest', result: 'failed', reason: e.message });
   }
   const signed = tryParseDockerReference(payload.dockerReference);
-  if (signed === undefined) {
+  if (requirement.identity === undefined || requirement.image === undefined) {
+    checks.push({ check: 'identity', result: 'skipped', reason: `no identity asked for; the signature names "${payload.dockerReference}"` });
+  } else if (signed === undefined) {
     checks.push({ check: 'identity', result: 'failed', reason: `the signed reference "${payload.dockerReference}" is not a valid image reference` });
   } else if (!requirement.identity.matches(signed)) {
     checks.push({ check: 'identity', result: 'failed', reason: `the signature is for "${signed.text}", which does not match "${requirement.image.text}" under ${requirement.identity.describe}` });

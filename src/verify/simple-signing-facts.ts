@@ -20,16 +20,19 @@ export function gpgSignatureFacts(bytes: Uint8Array, name: string, keyring: Keyr
   }
 }
 
-/** `keyNames[i]` names `keys[i]` in the facts (a file name, "key 2 of the policy"). */
+/**
+ * `keyNames[i]` names `keys[i]` in the facts (a file name, "key 2 of the policy"). `source` is a
+ * `sigstore-json` signature file, or an attachment already read (a `.sig` manifest layer).
+ */
 export function cosignSignatureFacts(
-  bytes: Uint8Array,
+  source: Uint8Array | SigstoreAttachment,
   name: string,
   keys: KeyObject[],
   keyNames: string[],
 ): SimpleSigningFacts & { attachment?: SigstoreAttachment; key?: KeyObject } {
   let attachment: SigstoreAttachment | undefined;
   try {
-    attachment = parseSigstoreAttachmentFile(bytes);
+    attachment = source instanceof Uint8Array ? parseSigstoreAttachmentFile(source) : source;
     const verified = verifyCosignAttachment(attachment, keys);
     return {
       format: 'cosign',

@@ -3,7 +3,8 @@
  * and one verdict with its reason. Formats produce facts (src/formats/…); src/verify/ turns facts
  * and the user's policy into these verdicts.
  */
-export type SignatureFormatName = 'notation' | 'cosign' | 'gpg';
+/** `cosign` is the tag-based `.sig` form, `cosign-bundle` the v3 Sigstore bundle referrer. */
+export type SignatureFormatName = 'notation' | 'cosign' | 'cosign-bundle' | 'gpg';
 
 export type CheckName =
   | 'integrity'
@@ -13,7 +14,8 @@ export type CheckName =
   | 'expiry'
   | 'revocation'
   | 'digest'
-  | 'identity';
+  | 'identity'
+  | 'transparencyLog';
 
 /**
  * passed; failed (enforced, so the signature fails); logged (failed but the policy only logs it);

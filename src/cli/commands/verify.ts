@@ -1,34 +1,58 @@
 /** `airsign verify`: a thin CLI over verifyLayout (src/operations/verify.ts). */
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
+import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { formatVerifyReport, verifyLayout } from '../../operations/verify.js';
 import type { SignatureFormatName } from '../../verify/verdict.js';
 import { layoutArg } from './layout-arg.js';
 
-interface VerifyArgs {
+interface VerifyArgs extends Omit<KeyArgs, 'key'> {
   input: string;
   reference?: string;
   identity?: string;
   format?: string[];
   trustPolicy?: string;
   trustStore?: string;
+  key?: string[];
+  keyring?: string;
+  lookaside?: string;
+  policy?: string;
 }
 
 export const verifyCommand = defineCommand<VerifyArgs>({
   command: 'verify <input>',
   describe: 'Verify an image offline: every blob present, and its signatures against your policy files',
-  builder: (yargs) => yargs
+  builder: (yargs) => withKeyOptions(yargs
     .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped), .tar.gz, layout directory, or - for stdin' })
     .option('reference', { type: 'string', describe: 'Image to verify: tag, registry/repo:tag or digest (default: the only image)' })
-    .option('identity', { type: 'string', describe: 'registry/repo[:tag] the image is published as (picks the trust policy statement by registry scope)' })
-    .option('format', { type: 'string', array: true, choices: ['notation', 'cosign', 'gpg'], describe: 'Formats whose signatures are required (default: every format that signed the image)' })
+    .option('identity', {
+      type: 'string',
+      describe: 'registry/repo[:tag] the image is published as (default: its full name in the layout): picks the trust policy statement and the policy.json scope, names the GPG lookaside directory, and must match the signed identity',
+    })
+    .option('format', {
+      type: 'string',
+      array: true,
+      choices: ['notation', 'cosign', 'cosign-bundle', 'gpg'],
+      describe: 'Formats whose signatures are required, repeatable (default: every format found in the layout — notation, cosign .sig, cosign-bundle — plus gpg when --keyring or --lookaside is given)',
+    })
     .option('trust-policy', { type: 'string', describe: 'Notation trust policy (trustpolicy.oci.json format)' })
-    .option('trust-store', { type: 'string', describe: 'Notation trust store directory (x509/{ca,signingAuthority,tsa}/<name>/)' }) as unknown as Argv<VerifyArgs>,
+    .option('trust-store', { type: 'string', describe: 'Notation trust store directory (x509/{ca,signingAuthority,tsa}/<name>/)' })
+    .option('key', { type: 'string', array: true, describe: 'cosign (.sig and bundle): public key, repeatable — a PEM file (cosign.pub) or a pkcs11: URI (read without a PIN when the token shows a public key object)' })
+    .option('keyring', { type: 'string', describe: 'gpg: public keyring (gpg --export, binary or armored); any key in it may have signed' })
+    .option('lookaside', { type: 'string', describe: 'gpg: the lookaside directory the signatures were written to (<dir>/<repository>@<alg>=<hex>/signature-N)' })
+    .option('policy', { type: 'string', describe: 'A containers policy.json: its signedBy (gpg, from --lookaside) and sigstoreSigned (cosign .sig) requirements for the --identity scope decide instead of --keyring/--key' }), {
+    omit: ['key', 'cert', 'password-file'],
+    describe: { 'pin-file': 'File holding the token PIN, only needed when a pkcs11: --key has no public key object or certificate on the token' },
+  }) as unknown as Argv<VerifyArgs>,
   examples: [
     ['$0 verify image.tar --trust-policy trustpolicy.json --trust-store ~/.config/notation/truststore', 'Check blobs and Notation signatures'],
     ['$0 verify stripped.tar --identity registry.example/app:1.0 --trust-policy tp.json --trust-store ts --json', 'A stripped tar: signatures checked, layers reported as not present'],
+    ['$0 verify image.tar --identity registry.example/app:1.0 --key cosign.pub --keyring pubring.gpg --lookaside sigstore/', 'cosign (.sig and bundle) and GPG signatures'],
+    ['$0 verify pulled/ --identity registry.example/app:1.0 --policy /etc/containers/policy.json --lookaside sigstore/ --format gpg --format cosign', 'Decide GPG and cosign .sig with a containers policy'],
   ],
   run: async (args, context) => {
+    warnAboutKeySpecs(context, args.key ?? []);
     const report = await verifyLayout(layoutArg(args.input), {
       progress: context.progress,
       stdin: process.stdin,
@@ -37,6 +61,17 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       ...(args.format === undefined ? {} : { formats: args.format as SignatureFormatName[] }),
       ...(args.trustPolicy === undefined ? {} : { trustPolicy: args.trustPolicy }),
       ...(args.trustStore === undefined ? {} : { trustStore: args.trustStore }),
+      ...(args.key === undefined ? {} : { keys: args.key }),
+      keyOptions: {
+        ...context.secrets,
+        ...openKeyOptionsFrom({ ...args, key: undefined }),
+        ...(context.debug
+          ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
+          : {}),
+      },
+      ...(args.keyring === undefined ? {} : { keyring: args.keyring }),
+      ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }),
+      ...(args.policy === undefined ? {} : { policy: args.policy }),
     });
     return { text: formatVerifyReport(report), json: report, exitCode: report.verified ? 0 : 1 };
   },

@@ -2,11 +2,13 @@
  * The containers/image lookaside tree GPG signatures go to (there is no place for them inside an
  * OCI layout): `<base>/<repository path>@<alg>=<hex>/signature-N`, the path rule of c/image's
  * docker/registries_d.go (repository path = the reference without registry, tag or digest), and the
- * check that `--lookaside` is a place we can write, made before any key is opened.
+ * check that `--lookaside` is a place we can write, made before any key is opened; and the reading
+ * side (`verify`): `signature-1`, `signature-2`, … up to the first number missing, as c/image reads them.
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readSmallFile } from '../../fs/read-small-file.js';
 import { parseDigest } from '../../digest.js';
 import { airsignError } from '../../errors.js';
 import type { DockerReference } from '../docker-reference.js';
@@ -48,4 +50,30 @@ export async function checkLookasideBase(base: string): Promise<void> {
     if (parent === at) return;
     at = parent;
   }
+}
+
+/** A signature file is at most this large (c/image's docker lookaside limit is 4 MiB too). */
+const MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
+/** Reading stops here even without a gap: far more signatures than any image carries. */
+const MAX_SIGNATURE_FILES = 1000;
+
+/**
+ * The signature files stored for `digest` signed as `reference`: `signature-1`, `signature-2`, …
+ * until the first number that does not exist (none when the directory is missing). A file that
+ * exists but cannot be read throws INPUT_NOT_FOUND naming it.
+ */
+export async function readLookasideSignatures(base: string, reference: DockerReference, digest: string): Promise<Array<{ path: string; bytes: Uint8Array }>> {
+  const directory = lookasideDirectory(base, reference, digest);
+  const found: Array<{ path: string; bytes: Uint8Array }> = [];
+  for (let n = 1; n <= MAX_SIGNATURE_FILES; n++) {
+    const path = join(directory, `signature-${n}`);
+    try {
+      found.push({ path, bytes: await readSmallFile(path, { maxBytes: MAX_SIGNATURE_BYTES, code: 'INPUT_NOT_FOUND', what: `GPG signature ${path}` }) });
+    } catch (error) {
+      const code = ((error as { cause?: NodeJS.ErrnoException }).cause)?.code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') break;
+      throw error;
+    }
+  }
+  return found;
 }

@@ -211,7 +211,7 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(noStore.code).toBe(2);
   });
 
-  it('--reference by tag or digest; the JSON names format, target and signer; --format cosign is refused for now', () => {
+  it('--reference by tag or digest; the JSON names format, target and signer; --format cosign needs --key and a cosign signature', () => {
     const layout = join(LAYOUTS, 'e2e-valid-signature');
     for (const reference of ['v1', 'sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9']) {
       const { code, report } = verify(layout, 'trustpolicy', e2eStore, ['--reference', reference]);
@@ -221,7 +221,10 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(verify(layout, 'trustpolicy', e2eStore, ['--reference', 'nope']).code).toBe(2);
     const cosign = runCli(['verify', layout, '--trust-policy', join(POLICIES, 'trustpolicy.json'), '--trust-store', e2eStore, '--format', 'cosign']);
     expect(cosign.code).toBe(2);
-    expect(cosign.stderr).toMatch(/not supported yet/);
+    expect(cosign.stderr).toMatch(/give --key/);
+    const withKey = runCli(['verify', layout, '--format', 'cosign', '--key', join(FIXTURES, 'sigstore', 'cosign.pub'), '--json']);
+    expect(withKey.code).toBe(1);
+    expect((JSON.parse(withKey.stdout) as Report).requirements[0]!.reason).toMatch(/^no cosign \.sig signature .* is associated with sha256:b8479de3/);
   });
 
   it('--identity picks the statement by registry scope', () => {

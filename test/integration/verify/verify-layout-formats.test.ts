@@ -1,0 +1,253 @@
+/**
+ * `airsign verify` on a layout signed in all five formats (notation, notation-cose, cosign,
+ * cosign-bundle, gpg) with one SoftHSM P-256 key: it passes with the public material (a PEM key or
+ * the key's pkcs11: URI without a PIN, the OpenPGP keyring and the lookaside, or a containers
+ * policy.json), and fails with exit 1 and a reason naming the problem for a wrong key, a wrong
+ * identity and a missing signature; missing material is exit 2 with its own code. Tools we did
+ * not write agree: skopeo standalone-verify on the GPG signature, @sigstore/verify on the bundle.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SigningRecord } from '../../../src/signing-record.js';
+import { runCli } from '../../helpers/cli.js';
+import { verifyBundleWithSigstoreJs } from '../../helpers/cosign-peers.js';
+import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
+import { readLayoutBlob } from '../../helpers/sign-checks.js';
+import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+
+const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
+const IDENTITY = 'registry.example.com/team/app:1.4';
+const ALL_FORMATS = ['notation', 'notation-cose', 'cosign', 'cosign-bundle', 'gpg'];
+
+interface Report {
+  verified: boolean;
+  identity?: string;
+  signatures: Array<{ format: string; signature: string; target?: string; signer?: string; verdict: string; reason: string; checks: Array<{ check: string; result: string; reason?: string }>; warnings: string[] }>;
+  requirements: Array<{ format: string; satisfied: boolean; reason: string; policy?: string }>;
+}
+
+let work: string;
+let hsm: SoftHsm;
+let chain: TestChain;
+let tar: string;
+let lookaside: string;
+let cosignPub: string;
+let otherPub: string;
+let keyring: string;
+let trustPolicy: string;
+let trustStore: string;
+let record: SigningRecord;
+let keyUri: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'airsign-verify-formats-'));
+  hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }]);
+  const publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256');
+  cosignPub = join(work, 'cosign.pub');
+  writeFileSync(cosignPub, publicKeyPem);
+  otherPub = join(work, 'other.pub');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(work, 'other.key')]);
+  execFileSync('openssl', ['pkey', '-in', join(work, 'other.key'), '-pubout', '-out', otherPub]);
+  chain = makeTestChain('ec-p256', { publicKeyPem });
+  keyUri = `pkcs11:token=airsign-test;object=ec-p256?module-path=${hsm.module}`;
+  const pinFile = join(work, 'pin');
+  writeFileSync(pinFile, hsm.pin);
+  const signingKey = `${keyUri}&pin-source=file:${pinFile}`;
+  keyring = join(work, 'pub.gpg');
+  const exported = runCli(['key', 'export', signingKey, '--as', 'openpgp', '--user-id', 'Release <release@example.com>', '-o', keyring], { env: hsm.env });
+  expect(exported.code, exported.stderr).toBe(0);
+
+  trustStore = join(work, 'truststore');
+  mkdirSync(join(trustStore, 'x509', 'ca', 'test'), { recursive: true });
+  copyFileSync(chain.rootPath, join(trustStore, 'x509', 'ca', 'test', 'root.pem'));
+  trustPolicy = join(work, 'trustpolicy.json');
+  writeFileSync(trustPolicy, JSON.stringify({
+    version: '1.0',
+    trustPolicies: [{ name: 'app', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:test'], trustedIdentities: ['*'] }],
+  }));
+
+  tar = join(work, 'single.tar');
+  copyFileSync(join(SAMPLES, 'single.tar'), tar);
+  lookaside = join(work, 'lookaside');
+  const signed = runCli(['sign', tar, '--key', signingKey, '--cert', chain.chainPath, '--identity', IDENTITY, '--lookaside', lookaside,
+    ...ALL_FORMATS.flatMap((f) => ['--format', f]), '--json'], { env: hsm.env });
+  expect(signed.code, signed.stderr).toBe(0);
+  record = JSON.parse(signed.stdout) as SigningRecord;
+  expect(record.signatures.map((s) => s.format).sort()).toEqual([...ALL_FORMATS].sort());
+}, 120_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(hsm.dir, { recursive: true, force: true });
+});
+
+function verify(args: string[], env: NodeJS.ProcessEnv = hsm.env): { code: number; report: Report; stderr: string } {
+  const r = runCli(['verify', ...args, '--json'], { env });
+  let report = undefined as unknown as Report;
+  if (r.code <= 1 && r.stdout !== '') report = JSON.parse(r.stdout) as Report;
+  return { code: r.code, report, stderr: r.stderr };
+}
+
+const notationArgs = () => ['--trust-policy', trustPolicy, '--trust-store', trustStore];
+const gpgArgs = () => ['--keyring', keyring, '--lookaside', lookaside];
+
+describe('a layout signed in all five formats', () => {
+  it('passes with every format\'s public material; each signature is valid and names its signer', () => {
+    const { code, report, stderr } = verify([tar, '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
+    expect(code, stderr).toBe(0);
+    expect(report.verified).toBe(true);
+    expect(report.requirements.map((r) => [r.format, r.satisfied])).toEqual([['notation', true], ['cosign', true], ['cosign-bundle', true], ['gpg', true]]);
+    expect(report.signatures.map((s) => s.format).sort()).toEqual(['cosign', 'cosign-bundle', 'gpg', 'notation', 'notation']);
+    for (const s of report.signatures) {
+      expect(s.verdict, `${s.format}: ${s.reason}`).toBe('valid');
+      expect(s.target ?? record.signatures[0]!.signedDescriptor.digest).toBe(record.signatures[0]!.signedDescriptor.digest);
+    }
+    expect(report.signatures.find((s) => s.format === 'cosign')!.signer).toBe(cosignPub);
+    const gpgRecord = record.signatures.find((s) => s.format === 'gpg')!;
+    expect(report.signatures.find((s) => s.format === 'gpg')!.signer).toBe(gpgRecord.openpgpFingerprint);
+    // The bundle names no reference: the identity is reported as not checked, never as passed.
+    const bundle = report.signatures.find((s) => s.format === 'cosign-bundle')!;
+    expect(bundle.checks.find((c) => c.check === 'identity')!.result).toBe('not-checked');
+  });
+
+  it('the default identity is the image\'s full name only when it has one; with --format the other formats are left out', () => {
+    const r = verify([tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.requirements.map((q) => q.format)).toEqual(['cosign', 'cosign-bundle']);
+  });
+
+  it('reads the cosign public key from the token by its pkcs11: URI, without a PIN', () => {
+    const env = { ...hsm.env, AIRSIGN_PKCS11_PIN: '', COSIGN_PKCS11_PIN: '' };
+    const r = verify([tar, '--identity', IDENTITY, '--key', keyUri, '--format', 'cosign', '--format', 'cosign-bundle'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.signatures.every((s) => s.verdict === 'valid' && s.signer === 'pkcs11:token=airsign-test;object=ec-p256')).toBe(true);
+  });
+
+  it('a wrong cosign key fails both cosign forms with exit 1, as @sigstore/verify does', () => {
+    const r = verify([tar, '--identity', IDENTITY, '--key', otherPub, '--format', 'cosign', '--format', 'cosign-bundle']);
+    expect(r.code).toBe(1);
+    expect(r.report.verified).toBe(false);
+    const reasons = Object.fromEntries(r.report.requirements.map((q) => [q.format, q]));
+    expect(reasons.cosign!.satisfied).toBe(false);
+    expect(reasons.cosign!.reason).toMatch(/^integrity: the cosign signature does not verify with the public key/);
+    expect(reasons['cosign-bundle']!.reason).toMatch(/^integrity: the bundle's DSSE signature does not verify with the public key/);
+    // Both keys given: the right one is enough.
+    expect(verify([tar, '--identity', IDENTITY, '--key', otherPub, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']).code).toBe(0);
+    // The peer: @sigstore/verify accepts the bundle with the right key and refuses it with the other.
+    const bundleRecord = record.signatures.find((s) => s.format === 'cosign-bundle')!;
+    const bundle = readLayoutBlob(tar, bundleRecord.signature.digest);
+    expect(verifyBundleWithSigstoreJs(bundle, readFileSync(cosignPub, 'utf8')).statement.subject[0]!.digest.sha256).toBe(bundleRecord.signedDescriptor.digest.slice(7));
+    expect(() => verifyBundleWithSigstoreJs(bundle, readFileSync(otherPub, 'utf8'))).toThrow();
+  });
+
+  it('a wrong identity: cosign .sig fails on its repository, GPG on the signed reference (skopeo standalone-verify agrees)', () => {
+    const other = verify([tar, '--identity', 'registry.example.com/team/other:1.4', '--key', cosignPub, '--format', 'cosign']);
+    expect(other.code).toBe(1);
+    expect(other.report.requirements[0]!.reason).toMatch(/^identity: the signature is for "registry\.example\.com\/team\/app:1\.4", which does not match "registry\.example\.com\/team\/other:1\.4" under matchRepository/);
+    // Same repository, another tag: the GPG signature is found (same lookaside path) but names 1.4.
+    const tag = verify([tar, '--identity', 'registry.example.com/team/app:1.5', ...gpgArgs(), '--format', 'gpg']);
+    expect(tag.code).toBe(1);
+    expect(tag.report.requirements[0]!.reason).toMatch(/^identity: the signature is for "registry\.example\.com\/team\/app:1\.4", which does not match "registry\.example\.com\/team\/app:1\.5" under matchRepoDigestOrExact/);
+
+    const home = gpgHome();
+    expect(gpg(home, ['--import', keyring]).code).toBe(0);
+    const [fingerprint] = gpgFingerprints(home);
+    const manifest = join(work, 'manifest.json');
+    const digest = record.signatures[0]!.signedDescriptor.digest;
+    writeFileSync(manifest, readLayoutBlob(tar, digest));
+    const file = record.signatures.find((s) => s.format === 'gpg')!.file!;
+    const skopeo = (identity: string) => spawnSync('skopeo', ['standalone-verify', manifest, identity, fingerprint!, file], { env: { ...process.env, GNUPGHOME: home }, encoding: 'utf8' }).status;
+    expect(skopeo(IDENTITY)).toBe(0);
+    expect(skopeo('registry.example.com/team/app:1.5')).not.toBe(0);
+  });
+
+  it('a missing signature fails with exit 1 naming what is missing', () => {
+    const emptyLookaside = join(work, 'empty-lookaside');
+    mkdirSync(emptyLookaside, { recursive: true });
+    const noGpg = verify([tar, '--identity', IDENTITY, '--keyring', keyring, '--lookaside', emptyLookaside, '--format', 'gpg']);
+    expect(noGpg.code).toBe(1);
+    expect(noGpg.report.requirements[0]!.reason).toMatch(/^no GPG signature for sha256:[0-9a-f]{64} as registry\.example\.com\/team\/app in the lookaside/);
+
+    // A tar signed with the bundle only, asked for the .sig form too.
+    const bundleOnly = join(work, 'bundle-only.tar');
+    copyFileSync(join(SAMPLES, 'single.tar'), bundleOnly);
+    const signed = runCli(['sign', bundleOnly, '--key', `${keyUri}&pin-value=${hsm.pin}`, '--format', 'cosign-bundle'], { env: hsm.env });
+    expect(signed.code, signed.stderr).toBe(0);
+    const r = verify([bundleOnly, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']);
+    expect(r.code).toBe(1);
+    expect(r.report.requirements.find((q) => q.format === 'cosign')!.reason).toMatch(/^no cosign \.sig signature \(tag sha256-[0-9a-f]{64}\.sig\) is associated with/);
+    expect(r.report.requirements.find((q) => q.format === 'cosign-bundle')!.satisfied).toBe(true);
+    // Without --format the formats found decide: only the bundle, which holds.
+    expect(verify([bundleOnly, '--key', cosignPub]).code).toBe(0);
+  });
+
+  it('missing material for a required format is exit 2 with its own code', () => {
+    const cases: Array<[string[], string]> = [
+      [[tar, '--identity', IDENTITY, ...notationArgs()], 'VERIFY_NEEDS_KEY'],
+      [[tar, '--identity', IDENTITY, '--key', cosignPub, '--lookaside', lookaside, '--format', 'gpg'], 'VERIFY_NEEDS_KEYRING'],
+      [[tar, '--identity', IDENTITY, '--keyring', keyring, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
+      [[tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle', '--format', 'notation'], 'VERIFY_NEEDS_TRUST_POLICY'],
+      [[tar, '--key', join(work, 'nope.pub'), '--format', 'cosign'], 'INPUT_NOT_FOUND'],
+    ];
+    for (const [args, code] of cases) {
+      const r = runCli(['verify', ...args], { env: hsm.env });
+      expect(r.code, `${code}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      const j = runCli(['verify', ...args, '--json'], { env: hsm.env });
+      expect((JSON.parse(j.stdout) as { error: { code: string } }).error.code, j.stdout).toBe(code);
+    }
+  });
+});
+
+describe('with a containers policy.json', () => {
+  function policy(name: string, docker: Record<string, unknown[]>): string {
+    const path = join(work, `${name}.json`);
+    writeFileSync(path, JSON.stringify({ default: [{ type: 'reject' }], transports: { docker } }));
+    return path;
+  }
+
+  it('signedBy (GPG from the lookaside) and sigstoreSigned (cosign .sig) for the identity\'s scope: passes', () => {
+    const p = policy('good', {
+      'registry.example.com/team': [
+        { type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring },
+        { type: 'sigstoreSigned', keyPath: cosignPub, signedIdentity: { type: 'matchRepository' } },
+      ],
+    });
+    const r = verify([tar, '--identity', IDENTITY, '--policy', p, '--lookaside', lookaside, '--format', 'gpg', '--format', 'cosign']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.requirements.map((q) => [q.format, q.satisfied, q.policy])).toEqual([
+      ['gpg', true, `${p} scope registry.example.com/team: signedBy`],
+      ['cosign', true, `${p} scope registry.example.com/team: sigstoreSigned`],
+    ]);
+    // Everything at once: Notation by its trust policy, the bundle by --key, the rest by the policy.
+    expect(verify([tar, '--identity', IDENTITY, '--policy', p, '--lookaside', lookaside, '--key', cosignPub, ...notationArgs()]).code).toBe(0);
+  });
+
+  it('the wrong key in signedBy, an exactReference to another tag, and reject fail with the policy\'s reason', () => {
+    const otherHome = gpgHome();
+    expect(gpg(otherHome, ['--quick-gen-key', '--passphrase', '', 'Other <other@example.com>', 'ed25519', 'sign', '1d']).code).toBe(0);
+    const otherKeyring = join(work, 'other.gpg');
+    writeFileSync(otherKeyring, execFileSync('gpg', ['--homedir', otherHome, '--export'], { env: { ...process.env, LC_ALL: 'C' } }));
+    const wrongKey = policy('wrong-key', { 'registry.example.com': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: otherKeyring }] });
+    const a = verify([tar, '--identity', IDENTITY, '--policy', wrongKey, '--lookaside', lookaside, '--format', 'gpg']);
+    expect(a.code).toBe(1);
+    expect(a.report.requirements[0]!.reason).toMatch(/^integrity: .*(unknown|not in the keyring|no key)/i);
+
+    const exact = policy('exact', { [IDENTITY]: [{ type: 'sigstoreSigned', keyPath: cosignPub, signedIdentity: { type: 'exactReference', dockerReference: 'registry.example.com/team/app:2.0' } }] });
+    const b = verify([tar, '--identity', IDENTITY, '--policy', exact, '--format', 'cosign']);
+    expect(b.code).toBe(1);
+    expect(b.report.requirements[0]!.reason).toMatch(/^identity: the signature is for "registry\.example\.com\/team\/app:1\.4", which does not match .* under signedIdentity exactReference registry\.example\.com\/team\/app:2\.0/);
+
+    const reject = policy('reject', {});
+    const c = verify([tar, '--identity', IDENTITY, '--policy', reject, '--format', 'cosign']);
+    expect(c.code).toBe(1);
+    expect(c.report.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false, reason: 'the policy rejects every image in scope default' });
+
+    const accept = policy('accept', { 'registry.example.com': [{ type: 'insecureAcceptAnything' }] });
+    expect(verify([tar, '--identity', IDENTITY, '--policy', accept, '--format', 'cosign']).code).toBe(0);
+  });
+});
