@@ -3,7 +3,9 @@
 # signature) comes to the floor of one hash pass, `openssl dgst -sha256`, over the same file in the
 # same run. Generates (or reuses) the deterministic sample of scripts/make-samples.mjs, signs a copy
 # with a fresh file key and self-signed certificate, then alternates openssl and verify N times
-# (warm page cache) and prints the median wall and CPU time of each and their ratio.
+# (warm page cache) and prints, for each, the median wall time, CPU time (user + sys of the child,
+# from /usr/bin/time: steadier than wall time on a shared machine) and peak RSS, and the wall and
+# CPU ratios of verify to openssl.
 #
 # Options (or environment): --dir DIR (AIRSIGN_BENCH_DIR, default .bench/), --size S (BENCH_SIZE,
 # default 2GiB), --runs N (BENCH_RUNS, default 3).
@@ -51,22 +53,27 @@ JSON
 file="$WORK/signed.tar"
 cat "$file" > /dev/null
 
-run() { # run NAME COMMAND... → appends "name wall cpu"
+run() { # run NAME COMMAND... → appends "name wall user sys peak-rss-KiB"
   local name=$1; shift
   local t0 t1
   t0=$(date +%s%N)
-  /usr/bin/time -f '%U %S' -o "$WORK/time" "$@" > /dev/null
+  /usr/bin/time -f '%U %S %M' -o "$WORK/time" "$@" > /dev/null
   t1=$(date +%s%N)
-  echo "$name $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time")" >> "$WORK/runs"
+  echo "$name $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $(cat "$WORK/time")" >> "$WORK/runs"
 }
 for i in $(seq 1 "$RUNS"); do
   run openssl openssl dgst -sha256 "$file"
   run verify "${AIRSIGN[@]}" verify "$file" --trust-policy "$WORK/policy.json" --trust-store "$WORK/store"
 done
+echo "bench-verify: openssl dgst -sha256 FILE  vs  airsign verify FILE --trust-policy policy.json --trust-store store (FILE = the sample signed with notation)"
 echo "bench-verify: $SIZE sample ($(stat -c %s "$file") bytes), median of $RUNS, load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPU(s), node $(node --version)"
 node -e '
   const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split(" "));
-  const med = (name, col) => { const v = rows.filter((r) => r[0] === name).map((r) => +r[col]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-  for (const name of ["openssl", "verify"]) console.log(`${name.padEnd(8)} wall ${med(name, 1).toFixed(3)} s   CPU ${med(name, 2).toFixed(2)} s`);
-  console.log(`ratio    wall ${(med("verify", 1) / med("openssl", 1)).toFixed(2)}x   CPU ${(med("verify", 2) / med("openssl", 2)).toFixed(2)}x`);
+  const of = (name) => rows.filter((r) => r[0] === name).map(([, wall, user, sys, rss]) => ({ wall: +wall, user: +user, sys: +sys, cpu: +user + +sys, rss: +rss }));
+  const med = (name, key) => { const v = of(name).map((r) => r[key]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  const max = (name, key) => Math.max(...of(name).map((r) => r[key]));
+  for (const name of ["openssl", "verify"]) {
+    console.log(`${name.padEnd(8)} wall ${med(name, "wall").toFixed(3)} s   CPU ${med(name, "cpu").toFixed(2)} s (user ${med(name, "user").toFixed(2)}, sys ${med(name, "sys").toFixed(2)})   peak RSS ${(max(name, "rss") / 1024).toFixed(1)} MiB   CPU per run: ${of(name).map((r) => r.cpu.toFixed(2)).join(" ")}`);
+  }
+  console.log(`ratio    wall ${(med("verify", "wall") / med("openssl", "wall")).toFixed(2)}x   CPU ${(med("verify", "cpu") / med("openssl", "cpu")).toFixed(2)}x   (target: within 1.15x of openssl)`);
 ' "$WORK/runs"

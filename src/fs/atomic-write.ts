@@ -3,16 +3,18 @@
  * half a file and a failure (disk full, an interrupt) leaves nothing at the target path and no
  * temp file. Every small file a command writes (records, keys, certificates, index.json of a
  * directory layout) goes through here; the layout writer uses the same temp names for its
- * streaming outputs.
+ * streaming outputs. Temp files a killed run (SIGKILL, power cut) left beside the target are
+ * swept first, so they do not pile up in a strip directory or next to a record.
  */
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
 import { checkOutputTarget } from './output-target.js';
 import { removePath, type PlatformFs } from './platform-fs.js';
 import { renameIntoPlace } from './rename-into-place.js';
-import { temporarySiblingPath, trackTemporary } from './temp-files.js';
+import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from './temp-files.js';
 
 export { temporarySiblingPath } from './temp-files.js';
 
@@ -27,6 +29,11 @@ export interface AtomicWriteOptions {
   beforeRename?: () => Promise<void>;
   /** The rename/remove calls and whose platform rules apply (default: node:fs, this process's platform). */
   platformFs?: PlatformFs;
+  /**
+   * Remove temp files that ended processes of this host left in the target's folder (default
+   * true; false where the caller has swept that folder already, e.g. once for many blobs).
+   */
+  sweepStale?: boolean;
 }
 
 /** Describes an fs failure in one line: "cannot write X: no space left on device". */
@@ -40,6 +47,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   if (options.exclusive === true && existsSync(path)) {
     throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
   }
+  if (options.sweepStale !== false) await sweepStaleTemps(dirname(path));
   const temp = temporarySiblingPath(path);
   let handle;
   try {

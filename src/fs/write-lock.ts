@@ -6,7 +6,7 @@
  * writer that ignores our locks cannot make us drop its work silently either.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { acquireLocks, type LockHolder } from './file-lock.js';
 import type { PlatformFs } from './platform-fs.js';
@@ -49,13 +49,29 @@ function same(a: Identity | undefined, b: Identity | undefined): boolean {
   return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }
 
+/**
+ * The one name of a path that may not exist yet: its real path, or its folder's real path and its
+ * own name. The lock file sits beside the path's last component, so two runs that reach one strip
+ * directory through a symbolic link and through its real name must resolve that link first, or
+ * each takes its own lock and both work on the directory at once. (An --output cannot be a link:
+ * output-target refuses it, and a linked folder above it does not move the lock file.)
+ */
+async function canonicalPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const real = await realpath(absolute).catch(() => undefined);
+  if (real !== undefined) return real;
+  const folder = await realpath(dirname(absolute)).catch(() => undefined);
+  return folder === undefined ? absolute : join(folder, basename(absolute));
+}
+
 /** Runs `work` holding the locks; `work` must call guard.checkUnchanged() just before replacing anything. */
 export async function withWriteLock<T>(options: WriteLockOptions, work: (guard: WriteGuard) => Promise<T>): Promise<T> {
   // A refused output costs nothing, and its message names the user's path, not the lock file.
   if (options.output !== undefined) await checkOutputTarget(options.output);
   const inPlace = options.output === undefined && options.source !== '-';
   const sourceReal = options.source === '-' ? undefined : await realpath(options.source).catch(() => undefined);
-  const targets: Array<string | { path: string; optional: boolean }> = (options.alsoLock ?? []).map((p) => ({ path: resolve(p), optional: true }));
+  const targets: Array<string | { path: string; optional: boolean }> = [];
+  for (const p of options.alsoLock ?? []) targets.push({ path: await canonicalPath(p), optional: true });
   if (options.output !== undefined) targets.push(resolve(options.output));
   else if (sourceReal !== undefined) targets.push(sourceReal);
   const lock = await acquireLocks(targets, {

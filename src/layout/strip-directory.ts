@@ -5,7 +5,7 @@
  * The record lets `repack` know what to put back and refuse a directory made from another image,
  * while the stripped tarball's index.json stays byte-identical to the original.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
@@ -46,7 +46,9 @@ export function encodeStripRecord(record: StripRecord): Uint8Array {
 /** Reads and validates `<dir>/airsign-strip.json` (STRIP_DIR_NOT_FOUND / STRIP_DIR_NO_RECORD / STRIP_DIR_BAD_RECORD). */
 export async function readStripRecord(directory: string): Promise<StripRecord> {
   try {
-    if (!(await lstat(directory)).isDirectory()) throw new Error('not a directory');
+    // Followed if it is a symbolic link: strip writes through one (a link to removable media), so
+    // repack must read through it too. The record itself must be a regular file (below).
+    if (!(await stat(directory)).isDirectory()) throw new Error('not a directory');
   } catch {
     throw airsignError('STRIP_DIR_NOT_FOUND', `${directory} is not a directory`);
   }

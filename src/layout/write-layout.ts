@@ -460,6 +460,11 @@ async function writeDirectoryInPlace(
   const root = layout.source.path;
   const created = new CreatedFiles(o.fs);
   try {
+    // Temp files of a killed run beside the blobs this run writes go first (index.json's folder is
+    // swept by its atomic write).
+    for (const alg of new Set([...plan.values()].filter((p) => p.kind !== 'layout').map((p) => parseDigest(p.digest).algorithm))) {
+      await sweepStaleTemps(join(root, 'blobs', alg));
+    }
     if (o.strippedTo !== undefined) {
       startStripProgress(o.progress, layout, o.stripped, o.strippedTo);
       await stripBlobs(layout, o.stripped, o.strippedTo, created, { progress: o.progress, signal: o.signal, directIo: o.directIo, fs: o.fs });
@@ -471,7 +476,7 @@ async function writeDirectoryInPlace(
       const dest = join(root, blobTarPath(p.digest));
       if (p.kind === 'bytes') {
         await mkdir(dirname(dest), { recursive: true });
-        await writeFileAtomic(dest, p.bytes, { mode: 0o444, platformFs: o.fs });
+        await writeFileAtomic(dest, p.bytes, { mode: 0o444, platformFs: o.fs, sweepStale: false });
       }
       else {
         const file = await openRandomAccess(p.path);

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
-import { readLookasideSignatures } from '../formats/gpg/lookaside.js';
+import { lookasideDirectory, readLookasideSignatures } from '../formats/gpg/lookaside.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
@@ -107,7 +107,14 @@ export async function verifyLayout(source: string, options: VerifyOptions = {}):
     ...(options.keyring === undefined ? {} : { keyring: parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring) }),
     ...(options.policy === undefined ? {} : { containersPolicy: parseContainersPolicy(await readInput(options.policy, 'the policy'), options.policy) }),
   };
-  return withLayout(source, options, (layout) => verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }, material));
+  return withLayout(source, options, async (layout) => {
+    try {
+      return await verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }, material);
+    } catch (e) {
+      if (!isAirsignError(e) || !GRAPH_INTEGRITY_CODES.has(e.code)) throw e;
+      return unreadableGraphReport(layout, options, e);
+    }
+  });
 }
 
 /** What the command line gave, read and parsed before the layout is opened. */
@@ -122,6 +129,35 @@ const MAX_POLICY_FILE = 4 * 1024 * 1024;
 
 async function readInput(path: string, what: string): Promise<Uint8Array> {
   return readSmallFile(path, { maxBytes: MAX_POLICY_FILE, code: 'INPUT_NOT_FOUND', what: `${what} ${path}` });
+}
+
+/**
+ * A manifest or index that fails its digest or size check, or one index.json lists that is not
+ * there, stops the graph walk. For verify that is tampering, not unusable input: the layout fails
+ * verification (exit 1) and the report names the blob, like a corrupt layer.
+ */
+const GRAPH_INTEGRITY_CODES = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'LAYOUT_MISSING_BLOB']);
+
+async function unreadableGraphReport(layout: Layout, options: VerifyOptions, error: Error): Promise<VerifyReport> {
+  const digest = /\b(?:sha256|sha512):[a-f0-9]+/.exec(error.message)?.[0] ?? 'unknown';
+  let target: PlainDescriptor;
+  try {
+    target = await chooseTarget(layout, options.reference);
+  } catch (e) {
+    if (!isAirsignError(e) || !GRAPH_INTEGRITY_CODES.has(e.code)) throw e;
+    // The target itself is corrupt or missing: name it as index.json lists it.
+    const listed = layout.index.manifests.find((d) => d.digest === digest);
+    target = listed ? plainDescriptor(listed) : { mediaType: 'unknown', digest, size: 0 };
+  }
+  return {
+    source: { ...layout.source },
+    target: { ...target, ...(options.reference === undefined ? {} : { reference: options.reference }) },
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
+    integrity: { blobsChecked: 0, bytesChecked: 0, failures: [{ digest, reason: error.message }], notPresent: [] },
+    signatures: [],
+    requirements: [],
+    verified: false,
+  };
 }
 
 async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
@@ -197,8 +233,8 @@ const ORDER: SignatureFormatName[] = ['notation', 'cosign', 'cosign-bundle', 'gp
 function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): VerificationKey[] {
   if (material.keys === undefined) {
     throw airsignError('VERIFY_NEEDS_KEY', format === 'cosign'
-      ? 'the image has cosign .sig signatures: give --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned, or leave cosign out with --format)'
-      : 'the image has cosign bundle signatures: give --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
+      ? 'verifying cosign .sig signatures needs --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned; or leave cosign out with --format)'
+      : 'verifying cosign bundle signatures needs --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
   }
   return material.keys;
 }
@@ -277,7 +313,11 @@ async function verifyContainersPolicy(
       ...(layer.attachment === undefined ? { integrityFailure: layer.integrityFailure ?? 'unreadable' } : { attachment: layer.attachment }),
     });
   }
-  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, options.now ? { now: options.now } : {});
+  const searched = {
+    gpg: `no signature-1 in ${options.lookaside === undefined ? 'the lookaside' : lookasideDirectory(options.lookaside, identity, target.digest)}`,
+    cosign: `no ${target.digest.replace(':', '-')}.sig tag in the layout`,
+  };
+  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, { searched, ...(options.now ? { now: options.now } : {}) });
   report.signatures.push(...result.signatures);
   return result.requirements.map((r) => ({
     format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',
@@ -373,6 +413,11 @@ async function chooseTarget(layout: Layout, reference: string | undefined): Prom
 async function checkBlobs(layout: Layout, graph: LayoutGraph): Promise<VerifyReport['integrity']> {
   const result: VerifyReport['integrity'] = { blobsChecked: 0, bytesChecked: 0, failures: [], notPresent: [] };
   for (const node of graph.nodes.values()) {
+    if (!node.present && node.role === 'config') {
+      // strip moves layers only; a layout without a manifest's config is incomplete, never stripped.
+      result.failures.push({ digest: node.descriptor.digest, reason: `config ${node.descriptor.digest} of a manifest is missing from the layout` });
+      continue;
+    }
     if (!node.present) {
       result.notPresent.push({ digest: node.descriptor.digest, role: node.role, size: node.descriptor.size });
       continue;

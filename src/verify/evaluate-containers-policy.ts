@@ -47,7 +47,7 @@ export async function evaluateContainersPolicy(
   image: DockerReference,
   manifest: Uint8Array,
   signatures: PolicySignatureInput[],
-  options: { now?: Date } = {},
+  options: { now?: Date; searched?: { gpg?: string; cosign?: string } } = {},
 ): Promise<ContainersPolicyResult> {
   const { scope, requirements } = requirementsFor(policy, image);
   const result: ContainersPolicyResult = { scope, requirements: [], signatures: [], verified: false };
@@ -64,7 +64,7 @@ export async function evaluateContainersPolicy(
         const format = requirement.type === 'signedBy' ? 'gpg' : 'cosign';
         const own = signatures.filter((s) => s.format === format);
         if (own.length === 0) {
-          result.requirements.push({ type: requirement.type, satisfied: false, reason: `a ${format === 'gpg' ? 'GPG' : 'cosign'} signature is required, but none was given` });
+          result.requirements.push({ type: requirement.type, satisfied: false, reason: `a ${format === 'gpg' ? 'GPG' : 'cosign'} signature is required, but none was ${options.searched?.[format] === undefined ? 'given' : `found (${options.searched[format]})`}` });
           break;
         }
         const verdicts = requirement.type === 'signedBy'

@@ -64,7 +64,8 @@ export function evaluateCosignBundle(facts: CosignBundleFacts, requirement: Cosi
   checks.push({ check: 'authenticity', result: 'passed' });
   const [algorithm, hex] = requirement.targetDigest.split(':') as [string, string];
   const digests = statement.subjects.map((s) => s[algorithm]).filter((d): d is string => typeof d === 'string');
-  const first = statement.subjects.map((s) => Object.entries(s).map(([a, h]) => `${a}:${String(h)}`)[0]).find((d) => d !== undefined);
+  // A digest value is whatever the statement's JSON holds: String() throws on {"toString":1}, JSON text does not.
+  const first = statement.subjects.map((s) => Object.entries(s).map(([a, h]) => `${a}:${typeof h === 'string' ? h : JSON.stringify(h)}`)[0]).find((d) => d !== undefined);
   const target = digests.includes(hex) ? requirement.targetDigest : first;
   if (digests.includes(hex)) checks.push({ check: 'digest', result: 'passed' });
   else checks.push({ check: 'digest', result: 'failed', reason: `the bundle's statement is for ${first ?? 'no digest'}, not the image ${requirement.targetDigest}` });

@@ -54,8 +54,8 @@ export async function checkLookasideBase(base: string): Promise<void> {
 
 /** A signature file is at most this large (c/image's docker lookaside limit is 4 MiB too). */
 const MAX_SIGNATURE_BYTES = 4 * 1024 * 1024;
-/** Reading stops here even without a gap: far more signatures than any image carries. */
-const MAX_SIGNATURE_FILES = 1000;
+/** Reading stops here even without a gap: far more signatures than any image carries (notation's cap too). */
+const MAX_SIGNATURE_FILES = 100;
 
 /**
  * The signature files stored for `digest` signed as `reference`: `signature-1`, `signature-2`, …

@@ -67,9 +67,8 @@ export function parseCoseEnvelope(bytes: Uint8Array, malformed: Malformed): Pars
   if (!(header instanceof Map)) return malformed('the COSE protected header is not a map');
 
   const alg: unknown = header.get(LABEL_ALG);
-  const algText = typeof alg === 'number' || typeof alg === 'bigint' || typeof alg === 'string' ? String(alg) : `(a CBOR ${alg === null ? 'null' : typeof alg})`;
   const algorithm = notationAlgorithmByCoseId(alg)
-    ?? malformed(`unsupported COSE algorithm ${algText} (Notation allows PS256/384/512 and ES256/384/512)`);
+    ?? malformed(`unsupported COSE algorithm ${describeCbor(alg as CborValue, String)} (Notation allows PS256/384/512 and ES256/384/512)`);
   const contentType = header.get(LABEL_CONTENT_TYPE);
   if (typeof contentType !== 'string') malformed('the COSE protected header has no text content type (label 3)');
   const critical = header.get(LABEL_CRIT);
@@ -78,7 +77,7 @@ export function parseCoseEnvelope(bytes: Uint8Array, malformed: Malformed): Pars
   }
   const scheme = header.get(Header.SigningScheme);
   if (scheme !== 'notary.x509' && scheme !== 'notary.x509.signingAuthority') {
-    malformed(`unsupported signing scheme ${JSON.stringify(scheme)}`);
+    malformed(`unsupported signing scheme ${describeCbor(scheme, JSON.stringify)}`);
   }
   const timeName = scheme === 'notary.x509' ? Header.SigningTime : Header.AuthenticSigningTime;
   const signingTime = epochTime(header.get(timeName)) ?? malformed(`the COSE protected header has no ${timeName} as tag 1 over integer seconds`);
@@ -113,7 +112,22 @@ export function parseCoseEnvelope(bytes: Uint8Array, malformed: Malformed): Pars
   };
 }
 
+/**
+ * A header value for a message: numbers and text as `quote` shows them, anything else by its kind.
+ * (JSON.stringify cannot be used on any CBOR value: it throws on a bigint.)
+ */
+function describeCbor(value: CborValue, quote: (value: string | number) => string): string {
+  if (typeof value === 'string' || typeof value === 'number') return quote(value);
+  if (typeof value === 'bigint') return String(value);
+  const kind = value === null ? 'null' : value === undefined ? 'undefined' : value instanceof Uint8Array ? 'byte string'
+    : Array.isArray(value) ? 'array' : value instanceof Map ? 'map' : value instanceof CborTag ? `tag ${value.tag}` : typeof value;
+  return `(a CBOR ${kind})`;
+}
+
 function epochTime(value: CborValue): Date | undefined {
   if (!(value instanceof CborTag) || value.tag !== 1 || typeof value.value !== 'number' || !Number.isSafeInteger(value.value)) return undefined;
-  return new Date(value.value * 1000);
+  // Beyond ±8.64e12 seconds a Date is invalid, and an invalid signing time compares false with
+  // everything: the certificate validity check would pass for any certificate.
+  const date = new Date(value.value * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }

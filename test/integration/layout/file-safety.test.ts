@@ -1,13 +1,15 @@
 /**
- * What the commands do with the files around them: in-place signing through a symbolic link,
- * outputs that are links or devices, a repack output inside the strip directory, a strip record
- * that is not a regular file, error texts in words (never errno codes or temp names), a refused
- * strip that leaves no directory, stale temp files of a killed run, and full disks (exit 2).
+ * What the commands do with the files around them: in-place signing through a symbolic link, a
+ * strip directory behind a symbolic link, outputs that are links or devices, a repack output
+ * inside the strip directory, a strip record that is not a regular file, error texts in words
+ * (never errno codes or temp names), a refused strip that leaves no directory, stale temp files of
+ * a killed run, and full disks (exit 2).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { runCli } from '../../helpers/cli.js';
@@ -50,6 +52,22 @@ describe('in place through a symbolic link', () => {
     expect(readlinkSync(join(dir, 'link.tar'))).toBe('image.tar');
     expect(readLayoutIndex(join(dir, 'image.tar')).manifests).toHaveLength(2);
     expect(listDir(dir)).toEqual(['image.tar', 'link.tar']);
+  });
+});
+
+describe('a strip directory reached through a symbolic link', () => {
+  it('strip writes through the link, and a second strip and repack read through it', () => {
+    const dir = fresh('strip-dir-link');
+    const before = sha256File(join(dir, 'image.tar'));
+    mkdirSync(join(dir, 'real-layers'));
+    symlinkSync('real-layers', join(dir, 'layers'));
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    const again = runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped2.tar')]);
+    expect(again.code, again.stderr).toBe(0);
+    const r = runCli(['repack', join(dir, 'stripped.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'full.tar')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha256File(join(dir, 'full.tar'))).toBe(before);
+    expect(readlinkSync(join(dir, 'layers'))).toBe('real-layers');
   });
 });
 
@@ -128,6 +146,21 @@ describe('stale temp files', () => {
     expect(sign(join(dir, 'image.tar')).code).toBe(0);
     expect(listDir(dir)).toEqual([foreign, 'image.tar']);
   });
+
+  it('signing a layout directory in place removes a killed run\'s temp files beside index.json and in blobs/', () => {
+    const dir = join(work, 'stale-dir');
+    mkdirSync(dir);
+    expect(spawnSync('tar', ['-xf', join(SAMPLES, 'single.tar'), '-C', dir]).status).toBe(0);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(join(dir, `.index.json.airsign-${HOST_TAG}-${dead}-12345678.tmp`), '{"half');
+    writeFileSync(join(dir, 'blobs', 'sha256', `.${'ab'.repeat(32)}.airsign-${HOST_TAG}-${dead}-12345678.tmp`), 'half a blob');
+    const before = { root: listDir(dir), blobs: listDir(join(dir, 'blobs', 'sha256')).filter((n) => !n.startsWith('.')) };
+    expect(sign(dir).code).toBe(0);
+    expect(listDir(dir)).toEqual(before.root.filter((n) => !n.startsWith('.')));
+    const blobs = listDir(join(dir, 'blobs', 'sha256'));
+    expect(blobs.filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(blobs.length).toBeGreaterThan(before.blobs.length);
+  });
 });
 
 describe('disk full is exit 2', () => {
@@ -169,5 +202,86 @@ describe('disk full is exit 2', () => {
     expectOneLineError(r, 2, `cannot write ${join(mountPoint, 'c.pem')}: no space left on device`);
     expect(readdirSync(mountPoint)).toEqual(['filler']);
     rmSync(join(mountPoint, 'filler'));
+  });
+
+  // strip, repack and sign on a full disk (bad-input.test.ts has repack --output and repack in place):
+  // one error line, exit 2, the error code in --json, no partial file anywhere, the input unchanged.
+  const emptyMount = () => {
+    for (const name of readdirSync(mountPoint)) rmSync(join(mountPoint, name), { recursive: true, force: true });
+  };
+  const fillMount = () => spawnSync('dd', ['if=/dev/zero', `of=${join(mountPoint, 'filler')}`, 'bs=4k'], { encoding: 'utf8' });
+  const AIRSIGN = join(SAMPLES, '../bin/airsign.js');
+  function expectFullDisk(args: string[], options: { code: string; input: string; stdin?: Buffer; tmpdir?: string }): void {
+    const before = sha256File(options.input);
+    const spawnOptions = { encoding: 'utf8' as const, ...(options.stdin ? { input: options.stdin } : {}), env: { ...process.env, ...(options.tmpdir ? { TMPDIR: options.tmpdir } : {}) } };
+    const r = spawnSync(process.execPath, [AIRSIGN, ...args], spawnOptions);
+    expectOneLineError({ code: r.status ?? -1, stderr: r.stderr }, 2, /no space left on device/);
+    const json = spawnSync(process.execPath, [AIRSIGN, ...args, '--json'], spawnOptions);
+    expect(json.status).toBe(2);
+    expect((JSON.parse(json.stdout) as { error: { code: string } }).error.code, json.stdout).toBe(options.code);
+    expect(sha256File(options.input), 'input changed').toBe(before);
+  }
+
+  it('strip with the strip directory, or the output, on a full disk', (ctx) => {
+    if (!mounted) ctx.skip();
+    emptyMount();
+    const dir = join(work, 'full-strip');
+    mkdirSync(dir);
+    // The 1 MiB of layers does not fit in 256 KiB: no directory, no layer file, no record, no output.
+    expectFullDisk(['strip', bigTar, '-d', join(mountPoint, 'layers'), '-o', join(dir, 'out.tar')], { code: 'OUTPUT_WRITE_FAILED', input: bigTar });
+    expect(readdirSync(mountPoint)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+    // The stripped tar (a few KiB) on a disk full to the last block: the layer files written meanwhile go again.
+    fillMount();
+    expectFullDisk(['strip', bigTar, '-d', join(dir, 'layers'), '-o', join(mountPoint, 'out.tar')], { code: 'OUTPUT_WRITE_FAILED', input: bigTar });
+    expect(readdirSync(mountPoint)).toEqual(['filler']);
+    expect(readdirSync(dir)).toEqual([]);
+    emptyMount();
+  });
+
+  it('sign --output on a full disk, and sign and strip in place on a full disk', (ctx) => {
+    if (!mounted) ctx.skip();
+    emptyMount();
+    expectFullDisk(['sign', bigTar, '--output', join(mountPoint, 'out.tar'), '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation'], {
+      code: 'OUTPUT_WRITE_FAILED',
+      input: bigTar,
+    });
+    expect(readdirSync(mountPoint)).toEqual([]);
+    // In place: the input fits, its replacement does not.
+    const input = join(mountPoint, 'image.tar');
+    copyFileSync(join(SAMPLES, 'single.tar'), input);
+    fillMount();
+    expectFullDisk(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'cosign'], { code: 'OUTPUT_WRITE_FAILED', input });
+    const layers = join(work, 'full-inplace-strip-layers');
+    expectFullDisk(['strip', input, '-d', layers], { code: 'OUTPUT_WRITE_FAILED', input });
+    expect(existsSync(layers), 'the strip directory it made').toBe(false);
+    expect(readdirSync(mountPoint).sort()).toEqual(['filler', 'image.tar']);
+    emptyMount();
+  });
+
+  it('strip and repack of stdin, and sign of a .tar.gz, with $TMPDIR on a full disk', (ctx) => {
+    if (!mounted) ctx.skip();
+    emptyMount();
+    const dir = join(work, 'full-tmpdir');
+    mkdirSync(dir);
+    const layers = join(dir, 'layers');
+    const stripped = join(dir, 'stripped.tar');
+    expect(runCli(['strip', bigTar, '-d', layers, '-o', stripped]).code).toBe(0);
+    const gzipped = join(work, 'one-mib.tar.gz');
+    writeFileSync(gzipped, gzipSync(readFileSync(bigTar)));
+    const cases: Array<{ args: string[]; input: string }> = [
+      { args: ['strip', '-', '-d', join(dir, 'layers2'), '-o', join(dir, 'out.tar')], input: bigTar },
+      // sign does not read stdin, but a .tar.gz is spooled the same way.
+      { args: ['sign', gzipped, '-o', join(dir, 'out.tar'), '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation'], input: gzipped },
+      // A stripped tar is small: fill the disk so that it does not fit either.
+      { args: ['repack', '-', '-d', layers, '-o', join(dir, 'out.tar')], input: stripped },
+    ];
+    for (const c of cases) {
+      if (c.input === stripped) fillMount();
+      expectFullDisk(c.args, { code: 'OUTPUT_WRITE_FAILED', input: c.input, ...(c.args[1] === '-' ? { stdin: readFileSync(c.input) } : {}), tmpdir: mountPoint });
+      expect(readdirSync(mountPoint).filter((n) => n !== 'filler'), `${c.args[0]}: left in $TMPDIR`).toEqual([]);
+      expect(readdirSync(dir).sort(), `${c.args[0]}: left beside the output`).toEqual(['layers', 'stripped.tar']);
+    }
+    emptyMount();
   });
 });

@@ -221,7 +221,7 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(verify(layout, 'trustpolicy', e2eStore, ['--reference', 'nope']).code).toBe(2);
     const cosign = runCli(['verify', layout, '--trust-policy', join(POLICIES, 'trustpolicy.json'), '--trust-store', e2eStore, '--format', 'cosign']);
     expect(cosign.code).toBe(2);
-    expect(cosign.stderr).toMatch(/give --key/);
+    expect(cosign.stderr).toMatch(/verifying cosign .sig signatures needs --key/);
     const withKey = runCli(['verify', layout, '--format', 'cosign', '--key', join(FIXTURES, 'sigstore', 'cosign.pub'), '--json']);
     expect(withKey.code).toBe(1);
     expect((JSON.parse(withKey.stdout) as Report).requirements[0]!.reason).toMatch(/^no cosign \.sig signature .* is associated with sha256:b8479de3/);

@@ -45,7 +45,9 @@ let keyUri: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'airsign-verify-formats-'));
-  hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }]);
+  hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }, { type: 'rsa:2048', id: '02', label: 'rsa-nopub' }] }]);
+  // An RSA key pair whose public object is gone: its public key is read from the private key, after a login.
+  execFileSync('pkcs11-tool', ['--module', hsm.module, '--token-label', 'airsign-test', '--login', '--pin', hsm.pin, '--delete-object', '--type', 'pubkey', '--label', 'rsa-nopub'], { env: hsm.env, stdio: 'pipe' });
   const publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256');
   cosignPub = join(work, 'cosign.pub');
   writeFileSync(cosignPub, publicKeyPem);
@@ -114,17 +116,48 @@ describe('a layout signed in all five formats', () => {
     expect(bundle.checks.find((c) => c.check === 'identity')!.result).toBe('not-checked');
   });
 
-  it('the default identity is the image\'s full name only when it has one; with --format the other formats are left out', () => {
+  it('a stripped tar verifies the same: signatures checked, the layers reported as not present', () => {
+    const stripped = join(work, 'stripped.tar');
+    const strip = runCli(['strip', tar, '--directory', join(work, 'layers'), '--output', stripped]);
+    expect(strip.code, strip.stderr).toBe(0);
+    const r = verify([stripped, '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report.requirements.every((q) => q.satisfied)).toBe(true);
+    expect((r.report as unknown as { integrity: { notPresent: Array<{ role: string }> } }).integrity.notPresent.map((n) => n.role)).toContain('layer');
+  });
+
+  it('with --format the other formats are left out; without --identity the image\'s full name in the layout is the identity', () => {
     const r = verify([tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report.requirements.map((q) => q.format)).toEqual(['cosign', 'cosign-bundle']);
+    // The sample is named docker.io/library/app:1.4, which is not what was signed: GPG looks there and finds nothing.
+    const g = verify([tar, ...gpgArgs(), '--format', 'gpg']);
+    expect(g.code).toBe(1);
+    expect(g.report.identity).toBe('docker.io/library/app:1.4');
+    expect(g.report.requirements.find((q) => q.format === 'gpg')!.reason).toMatch(/^no GPG signature for sha256:[0-9a-f]{64} as docker\.io\/library\/app in the lookaside/);
   });
 
-  it('reads the cosign public key from the token by its pkcs11: URI, without a PIN', () => {
+  it('reads the cosign public key from the token by its pkcs11: URI, without a PIN; a key with no public object needs one', () => {
     const env = { ...hsm.env, AIRSIGN_PKCS11_PIN: '', COSIGN_PKCS11_PIN: '' };
     const r = verify([tar, '--identity', IDENTITY, '--key', keyUri, '--format', 'cosign', '--format', 'cosign-bundle'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report.signatures.every((s) => s.verdict === 'valid' && s.signer === 'pkcs11:token=airsign-test;object=ec-p256')).toBe(true);
+    const noPub = keyUri.replace('object=ec-p256', 'object=rsa-nopub');
+    const refused = runCli(['verify', tar, '--key', noPub, '--format', 'cosign', '--json'], { env });
+    expect(refused.code).toBe(3);
+    expect((JSON.parse(refused.stdout) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'PKCS11_PUBLIC_KEY_NOT_FOUND', message: expect.stringMatching(/give the PIN/) as unknown });
+    // With a PIN it is read from the key pair after a login; it did not sign this image, so the verdict says so.
+    const pinFile = join(work, 'pin');
+    const withPin = verify([tar, '--key', noPub, '--pin-file', pinFile, '--format', 'cosign'], env);
+    expect(withPin.code, withPin.stderr).toBe(1);
+    expect(withPin.report.requirements[0]!.reason).toMatch(/^integrity: the cosign signature does not verify with the public key/);
+    expect(withPin.stderr).not.toContain(hsm.pin);
+  });
+
+  it('--keyring cannot be combined with --policy (the policy names the GPG keys)', () => {
+    const r = runCli(['verify', tar, '--policy', trustPolicy, '--keyring', keyring, '--json']);
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe('USAGE');
   });
 
   it('a wrong cosign key fails both cosign forms with exit 1, as @sigstore/verify does', () => {
@@ -186,19 +219,22 @@ describe('a layout signed in all five formats', () => {
   });
 
   it('missing material for a required format is exit 2 with its own code', () => {
+    const signedByPolicy = join(work, 'signed-by.json');
+    writeFileSync(signedByPolicy, JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }] }));
     const cases: Array<[string[], string]> = [
       [[tar, '--identity', IDENTITY, ...notationArgs()], 'VERIFY_NEEDS_KEY'],
       [[tar, '--identity', IDENTITY, '--key', cosignPub, '--lookaside', lookaside, '--format', 'gpg'], 'VERIFY_NEEDS_KEYRING'],
       [[tar, '--identity', IDENTITY, '--keyring', keyring, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
       [[tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle', '--format', 'notation'], 'VERIFY_NEEDS_TRUST_POLICY'],
       [[tar, '--key', join(work, 'nope.pub'), '--format', 'cosign'], 'INPUT_NOT_FOUND'],
+      [[tar, '--identity', IDENTITY, '--policy', signedByPolicy, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
+      [[tar, '--identity', 'not a reference', '--key', cosignPub, '--format', 'cosign'], 'IDENTITY_INVALID'],
     ];
     for (const [args, code] of cases) {
-      const r = runCli(['verify', ...args], { env: hsm.env });
+      const r = runCli(['verify', ...args, '--json'], { env: hsm.env });
       expect(r.code, `${code}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
-      const j = runCli(['verify', ...args, '--json'], { env: hsm.env });
-      expect((JSON.parse(j.stdout) as { error: { code: string } }).error.code, j.stdout).toBe(code);
+      expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code, r.stdout).toBe(code);
     }
   });
 });
@@ -246,6 +282,16 @@ describe('with a containers policy.json', () => {
     const c = verify([tar, '--identity', IDENTITY, '--policy', reject, '--format', 'cosign']);
     expect(c.code).toBe(1);
     expect(c.report.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false, reason: 'the policy rejects every image in scope default' });
+
+    // Nothing to find: the reason says where the signatures were looked for.
+    const both = policy('both', { 'registry.example.com': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }, { type: 'sigstoreSigned', keyPath: cosignPub }] });
+    const emptyLookaside = join(work, 'policy-empty-lookaside');
+    const d = verify([join(SAMPLES, 'single.tar'), '--identity', IDENTITY, '--policy', both, '--lookaside', emptyLookaside]);
+    expect(d.code).toBe(1);
+    expect(d.report.requirements.map((q) => q.reason)).toEqual([
+      `a GPG signature is required, but none was found (no signature-1 in ${join(emptyLookaside, 'team', `app@${record.signatures[0]!.signedDescriptor.digest.replace(':', '=')}`)})`,
+      `a cosign signature is required, but none was found (no ${record.signatures[0]!.signedDescriptor.digest.replace(':', '-')}.sig tag in the layout)`,
+    ]);
 
     const accept = policy('accept', { 'registry.example.com': [{ type: 'insecureAcceptAnything' }] });
     expect(verify([tar, '--identity', IDENTITY, '--policy', accept, '--format', 'cosign']).code).toBe(0);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,21 @@ describe('withWriteLock', () => {
       expect(existsSync(lockPathFor(input))).toBe(false);
       writeFileSync(input, 'changed, but not ours to replace');
       await guard.checkUnchanged();
+    });
+  });
+});
+
+describe('one lock per file, whatever name reaches it', () => {
+  it('a strip directory reached through a symbolic link takes the same lock as its real path', async () => {
+    const real = join(work, 'real-layers');
+    mkdirSync(real);
+    symlinkSync(real, join(work, 'link-layers'));
+    writeFileSync(join(work, 'd.tar'), 'tar');
+    writeFileSync(join(work, 'e.tar'), 'tar');
+    await withWriteLock({ source: join(work, 'd.tar'), alsoLock: [real] }, async () => {
+      await expect(withWriteLock({ source: join(work, 'e.tar'), alsoLock: [join(work, 'link-layers')], lockWaitMs: 0 }, async () => {})).rejects.toMatchObject({
+        code: 'LAYOUT_LOCKED',
+      });
     });
   });
 });

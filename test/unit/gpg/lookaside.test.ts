@@ -1,10 +1,10 @@
-/** The lookaside path rule (c/image docker/registries_d.go) and the --lookaside checks. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+/** The lookaside path rule (c/image docker/registries_d.go), the --lookaside checks, and reading signature-N back. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseDockerReference } from '../../../src/formats/docker-reference.js';
-import { checkLookasideBase, lookasideDirectory } from '../../../src/formats/gpg/lookaside.js';
+import { checkLookasideBase, lookasideDirectory, readLookasideSignatures } from '../../../src/formats/gpg/lookaside.js';
 
 const HEX = 'ab'.repeat(32);
 
@@ -31,5 +31,29 @@ describe('checkLookasideBase', () => {
     writeFileSync(file, 'x');
     await expect(checkLookasideBase(file)).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', message: `--lookaside ${file} is a file, not a directory` });
     await expect(checkLookasideBase(join(file, 'sub'))).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', kind: 'input' });
+  });
+});
+
+describe('readLookasideSignatures', () => {
+  const made: string[] = [];
+  afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const ref = parseDockerReference('registry.example.com/team/app:1');
+  it('reads signature-1, signature-2, … up to the first missing number; none without the directory', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
+    made.push(base);
+    expect(await readLookasideSignatures(base, ref, `sha256:${HEX}`)).toEqual([]);
+    const dir = lookasideDirectory(base, ref, `sha256:${HEX}`);
+    mkdirSync(dir, { recursive: true });
+    for (const n of [1, 2, 4]) writeFileSync(join(dir, `signature-${n}`), `sig ${n}`);
+    const found = await readLookasideSignatures(base, ref, `sha256:${HEX}`);
+    expect(found.map((f) => [f.path, Buffer.from(f.bytes).toString()])).toEqual([[join(dir, 'signature-1'), 'sig 1'], [join(dir, 'signature-2'), 'sig 2']]);
+  });
+
+  it('a signature-N that exists but is not a readable file is an input error naming it', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
+    made.push(base);
+    const dir = lookasideDirectory(base, ref, `sha256:${HEX}`);
+    mkdirSync(join(dir, 'signature-1'), { recursive: true });
+    await expect(readLookasideSignatures(base, ref, `sha256:${HEX}`)).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND', message: expect.stringContaining('signature-1') as unknown });
   });
 });
