@@ -22,6 +22,7 @@ export type { VerifySignatureOptions, VerifySignatureReport } from './operations
 export type { SignatureVerdict, CheckOutcome, CheckName, CheckResult, Verdict, SignatureFormatName } from './verify/verdict.js';
 export type { OpenLayoutOptions } from './layout/open-layout.js';
 export type { WriteLayoutOptions } from './layout/write-layout.js';
+export type { PlatformFs, RemoveOptions } from './fs/platform-fs.js';
 export { readStripRecord, STRIP_RECORD_FILE } from './layout/strip-directory.js';
 export type { StripRecord } from './layout/strip-directory.js';
 export type { SigningRecord, SignatureRecord } from './signing-record.js';

@@ -4,9 +4,10 @@
  * scripts and audits read it.
  */
 import { randomBytes } from 'node:crypto';
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { checkOutputTarget } from './fs/output-target.js';
+import { removePath, type PlatformFs } from './fs/platform-fs.js';
 import { basename, dirname, join } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
 import { airsignError } from './errors.js';
@@ -92,7 +93,7 @@ export async function checkRecordPath(path: string): Promise<void> {
   } catch {
     throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: its directory does not exist or is not writable`);
   }
-  await unlink(probe).catch(() => undefined);
+  await removePath(probe).catch(() => undefined);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw airsignError('SIGN_RECORD_PATH', `cannot write the record ${path}: it is a directory`);
   // A link or a device is refused now, before anything is signed, not after.
@@ -100,6 +101,6 @@ export async function checkRecordPath(path: string): Promise<void> {
 }
 
 /** Writes the record as pretty JSON, atomically (temp file, fsync, rename). */
-export async function writeSigningRecord(path: string, record: SigningRecord): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { what: `the record ${path}` });
+export async function writeSigningRecord(path: string, record: SigningRecord, platformFs?: PlatformFs): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { what: `the record ${path}`, ...(platformFs === undefined ? {} : { platformFs }) });
 }

@@ -7,11 +7,12 @@
  * swept first, so they do not pile up in a strip directory or next to a record.
  */
 import { existsSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
 import { checkOutputTarget } from './output-target.js';
+import { removePath, type PlatformFs } from './platform-fs.js';
 import { renameIntoPlace } from './rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from './temp-files.js';
 
@@ -26,6 +27,8 @@ export interface AtomicWriteOptions {
   what?: string;
   /** Called after the temp file is complete and durable, just before the rename (may throw to cancel). */
   beforeRename?: () => Promise<void>;
+  /** The rename/remove calls and whose platform rules apply (default: node:fs, this process's platform). */
+  platformFs?: PlatformFs;
   /**
    * Remove temp files that ended processes of this host left in the target's folder (default
    * true; false where the caller has swept that folder already, e.g. once for many blobs).
@@ -63,10 +66,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
     }
     await options.beforeRename?.();
-    await renameIntoPlace(temp, path);
+    await renameIntoPlace(temp, path, options.platformFs);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    // rm, not unlink: on Windows a 0o444 temp is read-only, which unlink refuses.
+    await removePath(temp, options.platformFs).catch(() => undefined);
     if (isAirsignError(error) || (error as Error)?.name === 'AbortError') throw error;
     throw outputWriteError(what, error);
   } finally {

@@ -8,11 +8,13 @@
  * with LAYOUT_LOCKED naming the holder.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { fsErrorText } from './fs-error-text.js';
+import { NODE_FS, removePath, type PlatformFs } from './platform-fs.js';
+import { renameIntoPlace } from './rename-into-place.js';
 import { HOST_TAG, processIsAlive, temporarySiblingPath, trackTemporary } from './temp-files.js';
 
 /** How long a second run waits for the lock by default. */
@@ -31,6 +33,8 @@ export interface LockOptions {
    * paths only read, such as a strip directory on a DVD that `repack` reads from.
    */
   optional?: boolean;
+  /** The rename/remove calls and whose platform rules apply (default: node:fs, this process's platform). */
+  platformFs?: PlatformFs;
 }
 
 /** Folders where a lock file cannot be created: nobody else can write there either. */
@@ -84,17 +88,17 @@ async function isStale(lockPath: string, holder: LockHolder | 'unreadable'): Pro
  * Breaks a stale lock without removing a fresh one another process took meanwhile: move it aside
  * (atomic), and remove it only if it is still the stale one; otherwise put it back.
  */
-async function breakStale(lockPath: string, stale: LockHolder | 'unreadable'): Promise<void> {
+async function breakStale(lockPath: string, stale: LockHolder | 'unreadable', fs: PlatformFs): Promise<void> {
   const aside = temporarySiblingPath(lockPath);
   try {
-    await rename(lockPath, aside);
+    await renameIntoPlace(lockPath, aside, fs);
   } catch {
     return;
   }
   const moved = await readHolder(aside);
   const same = stale === 'unreadable' ? moved === 'unreadable' : typeof moved === 'object' && moved.token === stale.token;
   if (!same) await link(aside, lockPath).catch(() => {});
-  await rm(aside, { force: true });
+  await removePath(aside, fs);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -115,6 +119,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 /** Takes the lock guarding `path`; waits while another live process holds it. */
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<FileLock> {
   const lockPath = lockPathFor(path);
+  const fs = options.platformFs ?? NODE_FS;
   const me: LockHolder = { pid: process.pid, host: HOST_TAG, hostname: hostname(), token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + (options.waitMs ?? DEFAULT_LOCK_WAIT_MS);
   let waited = false;
@@ -134,14 +139,14 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
         path: lockPath,
         release: async () => {
           const holder = await readHolder(lockPath);
-          if (typeof holder === 'object' && holder.token === me.token) await rm(lockPath, { force: true });
+          if (typeof holder === 'object' && holder.token === me.token) await removePath(lockPath, fs);
           untrack();
         },
       };
     } catch (error) {
       if (created) {
         // Created but not written (a full disk): remove it, and say so in words (exit 2, not 70).
-        await rm(lockPath, { force: true }).catch(() => {});
+        await removePath(lockPath, fs).catch(() => {});
         throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot write ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }
       const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -153,7 +158,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     const holder = await readHolder(lockPath);
     if (holder === 'missing') continue;
     if (await isStale(lockPath, holder)) {
-      await breakStale(lockPath, holder);
+      await breakStale(lockPath, holder, fs);
       continue;
     }
     if (Date.now() >= deadline) {

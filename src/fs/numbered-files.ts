@@ -7,9 +7,11 @@
  * create of `<stem>-N` instead (still never two writers on one number; a reader may briefly see a
  * short file). What one call wrote can be taken back with {@link removeNumberedFiles}.
  */
-import { link, mkdir, open, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { temporarySiblingPath } from './atomic-write.js';
+import { removePath } from './platform-fs.js';
+import { renameIntoPlace } from './rename-into-place.js';
 
 export interface NumberedFile {
   directory: string;
@@ -87,7 +89,7 @@ async function writeNewFile(path: string, bytes: Uint8Array, mode: number): Prom
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
+    await removePath(path).catch(() => undefined);
     throw error;
   }
 }
@@ -119,7 +121,7 @@ async function writeOne(file: NumberedFile, mode: number, linkFile: (existing: s
     }
     if (hardLinks) throw tooMany(file);
   } finally {
-    await unlink(temp).catch(() => undefined);
+    await removePath(temp).catch(() => undefined);
   }
   // No hard links here: create `<stem>-N` exclusively and write it in place.
   for (let n = 1; n <= MAX_NUMBER; n++) {
@@ -151,7 +153,7 @@ async function syncDirectory(directory: string): Promise<void> {
  */
 export async function removeNumberedFiles(written: WrittenNumberedFiles): Promise<void> {
   for (const path of [...written.files].reverse()) {
-    await unlink(path).catch(() => undefined);
+    await removePath(path).catch(() => undefined);
     const match = /^(.*)-(\d+)$/.exec(path);
     if (match === null) continue;
     const [, prefix, number] = match;
@@ -162,9 +164,9 @@ export async function removeNumberedFiles(written: WrittenNumberedFiles): Promis
     // links, rename while the gap is still free.
     const from = `${prefix}-${last}`;
     const linked = await link(from, path).then(() => true, (error: NodeJS.ErrnoException) => error.code);
-    if (linked === true) await unlink(from).catch(() => undefined);
+    if (linked === true) await removePath(from).catch(() => undefined);
     else if (typeof linked === 'string' && NO_HARD_LINKS.has(linked) && !(await stat(path).then(() => true, () => false))) {
-      await rename(from, path).catch(() => undefined);
+      await renameIntoPlace(from, path).catch(() => undefined);
     }
   }
   for (const dir of [...written.createdDirectories].reverse()) await rmdir(dir).catch(() => undefined);

@@ -11,9 +11,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { removePath } from './platform-fs.js';
 
 /** 8 hex digits naming this host in temp and lock file names. */
 export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
@@ -94,7 +95,7 @@ export async function sweepStaleTemps(directory: string): Promise<string[]> {
   for (const name of names) {
     const owner = temporaryFileOwner(name);
     if (owner === undefined || owner.host !== HOST_TAG || processIsAlive(owner.pid)) continue;
-    await rm(join(directory, name), { force: true, recursive: true }).then(
+    await removePath(join(directory, name), undefined, { recursive: true }).then(
       () => removed.push(name),
       () => {},
     );

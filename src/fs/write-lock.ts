@@ -9,6 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { acquireLocks, type LockHolder } from './file-lock.js';
+import type { PlatformFs } from './platform-fs.js';
 import { checkOutputTarget } from './output-target.js';
 
 export interface WriteLockOptions {
@@ -22,6 +23,8 @@ export interface WriteLockOptions {
   lockWaitMs?: number | undefined;
   onLockWait?: ((holder: LockHolder, path: string) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** The rename/remove calls of the lock files and whose platform rules apply (default: node:fs). */
+  platformFs?: PlatformFs | undefined;
 }
 
 export interface WriteGuard {
@@ -75,6 +78,7 @@ export async function withWriteLock<T>(options: WriteLockOptions, work: (guard: 
     ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
     ...(options.onLockWait === undefined ? {} : { onWait: (holder: LockHolder) => options.onLockWait!(holder, options.output ?? options.source) }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.platformFs === undefined ? {} : { platformFs: options.platformFs }),
   });
   try {
     // A directory layout changes through its index.json; a tar is replaced whole.

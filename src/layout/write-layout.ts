@@ -9,9 +9,14 @@
  * process killed outright leaves files the next run in the same place removes.
  * Replacing the input in place writes the file a symbolic link points to, never the link.
  * A directory layout without --output is updated in place: blobs temp+rename, then index.json.
+ * A layer file that strip finds already in its directory with the right size and content is kept,
+ * not rewritten (a second strip into the same directory writes no layer again).
+ * Windows (options.platformFs.platform, default this process's): the input is closed before the
+ * rename that replaces anything (Windows cannot replace a file that is open), and every rename and
+ * removal goes through rename-into-place.ts / platform-fs.ts (read-only attribute, retries).
  */
-import { chmod, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { digestOf, parseDigest } from '../digest.js';
 import { airsignError, isAirsignError } from '../errors.js';
@@ -21,6 +26,7 @@ import { TarWriter } from '../tar/tar-writer.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { fsErrorText, isDiskFull } from '../fs/fs-error-text.js';
 import { checkOutputTarget } from '../fs/output-target.js';
+import { NODE_FS, removePath, type PlatformFs } from '../fs/platform-fs.js';
 import { renameIntoPlace } from '../fs/rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
 import { forEachConcurrently } from '../concurrency.js';
@@ -60,6 +66,11 @@ export interface WriteLayoutOptions {
   beforeReplace?: () => Promise<void>;
   /** Write large files with direct I/O where the file system allows it (default true). */
   directIo?: boolean;
+  /**
+   * The calls that replace and remove files, and whose platform rules apply (default: node:fs and
+   * this process's platform). Tests run the Windows rules on Linux through it.
+   */
+  platformFs?: PlatformFs;
 }
 
 /** The WriteLayoutOptions among an operation's options (so each operation passes on just these). */
@@ -69,6 +80,7 @@ export function writeOptionsOf(options: WriteLayoutOptions): WriteLayoutOptions 
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.directIo === undefined ? {} : { directIo: options.directIo }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.platformFs === undefined ? {} : { platformFs: options.platformFs }),
   };
 }
 
@@ -114,7 +126,7 @@ async function writeVerifiedFile(
   expected: { digest: string; size: number },
   what: string,
   dest: string,
-  o: { progress?: Progress | undefined; chunkSize?: number; signal?: AbortSignal | undefined; directIo?: boolean | undefined },
+  o: { progress?: Progress | undefined; chunkSize?: number; signal?: AbortSignal | undefined; directIo?: boolean | undefined; fs: PlatformFs },
 ): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   const temp = temporarySiblingPath(dest);
@@ -130,10 +142,10 @@ async function writeVerifiedFile(
       });
       await output.finish();
       o.signal?.throwIfAborted();
-      await renameIntoPlace(temp, dest);
+      await renameIntoPlace(temp, dest, o.fs);
     } catch (error) {
       await output.abort();
-      await rm(temp, { force: true });
+      await removePath(temp, o.fs).catch(() => {});
       throw error;
     }
   } finally {
@@ -141,22 +153,53 @@ async function writeVerifiedFile(
   }
 }
 
+/** Errors by which a file already at a blob's path turns out not to hold that blob. */
+const NOT_THE_BLOB = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'TAR_TRUNCATED']);
+
+/**
+ * Whether `path` is a regular file holding exactly `expected` (size first, then every byte hashed):
+ * such a file is kept, not rewritten. Read errors other than a mismatch, and cancellation, throw.
+ */
+async function holdsBlob(path: string, expected: { digest: string; size: number }, o: { chunkSize: number; signal?: AbortSignal | undefined }): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile() || info.size !== expected.size) return false;
+  const file = await openRandomAccess(path).catch(() => undefined);
+  if (file === undefined) return false;
+  try {
+    await copyVerified({ file, offset: 0, size: file.size }, expected, path, async () => {}, { chunkSize: o.chunkSize, ...(o.signal ? { signal: o.signal } : {}) });
+    return true;
+  } catch (error) {
+    if (isAirsignError(error) && NOT_THE_BLOB.has(error.code)) return false;
+    throw error;
+  } finally {
+    await file.close();
+  }
+}
+
 /**
  * Moves blobs out to `<directory>/<alg>/<encoded>`, verified, two at a time: separate files let the
  * disk work on two writes at once (each copy with half-size chunks, so memory stays that of one copy
- * whether the image has one layer or many).
+ * whether the image has one layer or many). A file already there that holds the blob is kept (a
+ * rerun rewrites nothing, and on Windows never has to replace a read-only file); one that does not
+ * (wrong size, corrupted) is replaced.
  * Adds each file it creates to `created` (for clean-up on failure).
  */
-async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, progress?: Progress, signal?: AbortSignal, directIo?: boolean): Promise<void> {
+async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, o: { progress?: Progress | undefined; signal?: AbortSignal | undefined; directIo?: boolean | undefined; fs: PlatformFs }): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
+  const chunkSize = COPY_CHUNK / concurrency;
   for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) await sweepStaleTemps(join(directory, alg));
   await forEachConcurrently(digests, concurrency, async (digest) => {
-    signal?.throwIfAborted();
+    o.signal?.throwIfAborted();
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
+    const expected = { digest, size: layout.blobSize(digest)! };
+    if (existed && (await holdsBlob(dest, expected, { chunkSize, signal: o.signal }))) {
+      o.progress?.advance(expected.size);
+      return;
+    }
     const range = await layout.blobRange(digest);
     try {
-      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress, chunkSize: COPY_CHUNK / concurrency, signal, directIo });
+      await writeVerifiedFile(range, { digest, size: range.size }, `blob ${digest}`, dest, { progress: o.progress, chunkSize, signal: o.signal, directIo: o.directIo, fs: o.fs });
     } finally {
       await range.release();
     }
@@ -171,6 +214,8 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
 class CreatedFiles {
   private readonly files = new Map<string, () => void>();
 
+  constructor(private readonly fs: PlatformFs) {}
+
   add(path: string): void {
     this.files.set(path, trackTemporary(path));
   }
@@ -183,7 +228,7 @@ class CreatedFiles {
 
   async remove(): Promise<void> {
     for (const [path, untrack] of this.files) {
-      await rm(path, { force: true }).catch(() => {});
+      await removePath(path, this.fs).catch(() => {});
       untrack();
     }
     this.files.clear();
@@ -197,8 +242,13 @@ function wrongBlob(error: unknown, digest: string, directory: string): unknown {
   return error;
 }
 
+/**
+ * Writes `layout` with `changes` (see the module comment). On win32 the layout is closed before the
+ * rename that replaces the target: do not read it after this call.
+ */
 export async function writeLayout(layout: Layout, changes: LayoutChanges, options: WriteLayoutOptions = {}): Promise<WriteLayoutResult> {
   const progress = options.progress;
+  const fs = options.platformFs ?? NODE_FS;
   const strip = changes.stripBlobsTo?.digests ?? new Set<string>();
   for (const digest of strip) {
     if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
@@ -254,6 +304,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
       signal: options.signal,
       beforeReplace: options.beforeReplace,
       directIo: options.directIo,
+      fs,
     });
   }
   if (options.output === undefined && layout.source.kind !== 'tar') {
@@ -268,7 +319,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const tarBytes = [...plan.values()].reduce((n, p) => n + (p.kind === 'bytes' ? p.bytes.length : p.size), 0);
 
   const signal = options.signal;
-  const createdStripFiles = new CreatedFiles();
+  const createdStripFiles = new CreatedFiles(fs);
   let writer: TarWriter | undefined;
   const temp = temporarySiblingPath(target);
   const untrackTemp = trackTemporary(temp);
@@ -276,7 +327,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     // 1. strip: layers out to the directory, verified (the bar names the directory: that is where the bytes go).
     if (changes.stripBlobsTo) {
       startStripProgress(progress, layout, stripped, changes.stripBlobsTo.directory);
-      await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, progress, signal, options.directIo);
+      await stripBlobs(layout, stripped, changes.stripBlobsTo.directory, createdStripFiles, { progress, signal, directIo: options.directIo, fs });
     }
     // 2. the tar, entries sorted by name as buildx writes them.
     signal?.throwIfAborted();
@@ -316,18 +367,20 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     // A replaced file keeps its permissions.
     const previous = await stat(target).catch(() => undefined);
     if (previous?.isFile()) await chmod(temp, previous.mode & 0o7777);
-    // Windows cannot rename over a file that is still open: release the input we replace.
     await options.beforeReplace?.();
     signal?.throwIfAborted();
-    if (process.platform === 'win32' && resolve(target) === resolve(await realpath(layout.source.path).catch(() => layout.source.path))) await layout.close();
-    await renameIntoPlace(temp, target);
+    // Windows cannot rename over a file that is open. Whether the target is the input cannot be
+    // told from path strings there (case, 8.3 names, junctions, subst drives), so the input is
+    // always closed first: everything has been read by now.
+    if (fs.platform === 'win32') await layout.close();
+    await renameIntoPlace(temp, target, fs);
     createdStripFiles.keep();
     progress?.done();
     return { output: shown, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
   } catch (error) {
     progress?.done();
     await writer?.abort();
-    await rm(temp, { force: true }).catch(() => {});
+    await removePath(temp, fs).catch(() => {});
     await createdStripFiles.remove();
     throw outputError(error, shown);
   } finally {
@@ -401,10 +454,11 @@ async function writeDirectoryInPlace(
     signal: AbortSignal | undefined;
     beforeReplace: (() => Promise<void>) | undefined;
     directIo: boolean | undefined;
+    fs: PlatformFs;
   },
 ): Promise<WriteLayoutResult> {
   const root = layout.source.path;
-  const created = new CreatedFiles();
+  const created = new CreatedFiles(o.fs);
   try {
     // Temp files of a killed run beside the blobs this run writes go first (index.json's folder is
     // swept by its atomic write).
@@ -413,7 +467,7 @@ async function writeDirectoryInPlace(
     }
     if (o.strippedTo !== undefined) {
       startStripProgress(o.progress, layout, o.stripped, o.strippedTo);
-      await stripBlobs(layout, o.stripped, o.strippedTo, created, o.progress, o.signal, o.directIo);
+      await stripBlobs(layout, o.stripped, o.strippedTo, created, { progress: o.progress, signal: o.signal, directIo: o.directIo, fs: o.fs });
       o.progress?.done();
     }
     for (const p of plan.values()) {
@@ -422,12 +476,12 @@ async function writeDirectoryInPlace(
       const dest = join(root, blobTarPath(p.digest));
       if (p.kind === 'bytes') {
         await mkdir(dirname(dest), { recursive: true });
-        await writeFileAtomic(dest, p.bytes, { mode: 0o444, sweepStale: false });
+        await writeFileAtomic(dest, p.bytes, { mode: 0o444, platformFs: o.fs, sweepStale: false });
       }
       else {
         const file = await openRandomAccess(p.path);
         try {
-          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, { progress: o.progress, signal: o.signal, directIo: o.directIo });
+          await writeVerifiedFile({ file, offset: 0, size: file.size }, p.desc, p.path, dest, { progress: o.progress, signal: o.signal, directIo: o.directIo, fs: o.fs });
         } catch (error) {
           throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
         } finally {
@@ -438,16 +492,17 @@ async function writeDirectoryInPlace(
     }
     await o.beforeReplace?.();
     o.signal?.throwIfAborted();
-    if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644 });
+    if (o.changed) await writeFileAtomic(join(root, 'index.json'), o.indexBytes, { mode: 0o644, platformFs: o.fs });
     created.keep();
   } catch (error) {
     o.progress?.done();
     await created.remove();
     throw outputError(error, root);
   }
+  // The new layout is in place: a blob that cannot be removed now is only unreferenced, not an error.
   for (const digest of [...o.stripped, ...o.dropped]) {
     const path = directoryBlobPath(layout, digest);
-    if (path) await rm(path, { force: true });
+    if (path) await removePath(path, o.fs).catch(() => {});
   }
   return { output: root, kind: 'directory', bytes: 0, blobs: plan.size, added: o.added, inserted: o.inserted, stripped: o.stripped };
 }

@@ -3,7 +3,7 @@
  * encrypted format with its `.pub` beside it (private key first; the private key is removed again
  * when the public key cannot be written, so a failure leaves neither).
  */
-import { unlink } from 'node:fs/promises';
+import { removePath } from '../fs/platform-fs.js';
 import { airsignError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { PASSPHRASE_ENV } from '../keys/file-key.js';
@@ -71,7 +71,7 @@ export async function generateKeyFiles(type: GenerateKeyType, options: GenerateK
     try {
       await writeFileAtomic(pubPath, pair.publicKeyPem, { mode: 0o644, exclusive });
     } catch (error) {
-      await unlink(options.output).catch(() => undefined);
+      await removePath(options.output).catch(() => undefined);
       throw error;
     }
   }

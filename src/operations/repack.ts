@@ -93,7 +93,7 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions, g
  */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
   await checkOutputOutsideDirectory(options.output, options.directory);
-  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, (guard) =>
     withLayout(source, options, (layout) => repackOpenLayout(layout, options, guard)),
   );
 }

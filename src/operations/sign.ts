@@ -115,7 +115,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 
   // The lock is held from before the layout is read until it is replaced: a second run on the same
   // tar waits and then signs the tar that already carries the first run's signature.
-  return withWriteLock({ source, output: options.output, lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, async (guard) => {
+  return withWriteLock({ source, output: options.output, lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, async (guard) => {
     const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
     try {
       const { targets, notes, image } = await chooseTargets(layout, options);
@@ -177,7 +177,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         signatures,
         notes,
       });
-      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record);
+      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record, options.platformFs);
       const output = options.output ?? source;
       return {
         record,

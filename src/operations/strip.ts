@@ -4,11 +4,12 @@
  * signatures). index.json is not changed. A strip record in the directory tells `repack` what to
  * put back.
  */
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
+import { removePath } from '../fs/platform-fs.js';
 import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { digestOf } from '../digest.js';
 import { airsignError } from '../errors.js';
@@ -114,7 +115,10 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
         // tar replaces anything: a record always describes files that are all there.
         beforeReplace: async () => {
           await guard?.checkUnchanged();
-          await writeFileAtomic(recordPath, encodeStripRecord(record), { beforeRename: async () => options.signal?.throwIfAborted() });
+          await writeFileAtomic(recordPath, encodeStripRecord(record), {
+            beforeRename: async () => options.signal?.throwIfAborted(),
+            ...(options.platformFs === undefined ? {} : { platformFs: options.platformFs }),
+          });
         },
       },
     );
@@ -129,9 +133,9 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
       outputBytes: written.bytes,
     };
   } catch (error) {
-    if (!hadRecord) await rm(recordPath, { force: true }).catch(() => {});
+    if (!hadRecord) await removePath(recordPath, options.platformFs).catch(() => {});
     // A refused strip leaves no directory it created (only empty <alg>/ folders are left by then).
-    if (madeDirectory !== undefined) await rm(madeDirectory, { recursive: true, force: true }).catch(() => {});
+    if (madeDirectory !== undefined) await removePath(madeDirectory, options.platformFs, { recursive: true }).catch(() => {});
     throw error;
   }
 }
@@ -142,7 +146,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
-  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal }, (guard) =>
+  return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, (guard) =>
     withLayout(source, options, (layout) => stripOpenLayout(layout, options, guard)),
   );
 }

@@ -8,7 +8,7 @@
  * a regular uncompressed file is not spooled at all (see open-layout).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import { airsignError, isAirsignError } from '../errors.js';
 import { BLOCK } from './tar-header.js';
 import { TarScanner, roundUp } from './tar-scanner.js';
 import { errnoOf, fsErrorText } from '../fs/fs-error-text.js';
+import { removePath } from '../fs/platform-fs.js';
 import { spoolFolderPrefix, sweepStaleTemps, trackTemporary } from '../fs/temp-files.js';
 
 export interface Spooled {
@@ -44,7 +45,7 @@ export async function spoolToTempFile(source: Readable, options: SpoolOptions): 
   // Registered so that an interrupted process removes it (the CLI's signal handler).
   const untrack = trackTemporary(dir);
   const cleanup = async () => {
-    await rm(dir, { recursive: true, force: true });
+    await removePath(dir, undefined, { recursive: true });
     untrack();
   };
   let tar: Readable | undefined;

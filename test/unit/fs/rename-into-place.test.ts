@@ -5,7 +5,10 @@
  * one plain rename.
  */
 import { describe, expect, it } from 'vitest';
-import { renameIntoPlace, WIN32_RENAME_DELAYS_MS, type RenameFs } from '../../../src/fs/rename-into-place.js';
+import type { PlatformFs } from '../../../src/fs/platform-fs.js';
+import { renameIntoPlace, WIN32_RENAME_DELAYS_MS } from '../../../src/fs/rename-into-place.js';
+
+type RenameFs = Pick<PlatformFs, 'rename' | 'stat' | 'chmod'>;
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code });
@@ -46,17 +49,22 @@ function windowsFs(files: Record<string, number>, transient = 0, open = new Set<
 
 const noSleep = { sleep: () => Promise.resolve() };
 
+/** The PlatformFs renameIntoPlace gets: `fs`'s calls, the given platform and sleep. */
+function on(platform: NodeJS.Platform, fs: RenameFs, sleep: PlatformFs['sleep'] = noSleep.sleep): PlatformFs {
+  return { platform, rename: fs.rename, stat: fs.stat, chmod: fs.chmod, rm: () => Promise.reject(new Error('not used')), sleep };
+}
+
 describe('renameIntoPlace on win32 (simulated)', () => {
   it('replaces a read-only file: the attribute is cleared first; the new file keeps its own mode', async () => {
     const fs = windowsFs({ 'blob.tmp': 0o100444, blob: 0o100444 });
-    await renameIntoPlace('blob.tmp', 'blob', { platform: 'win32', fs, ...noSleep });
+    await renameIntoPlace('blob.tmp', 'blob', on('win32', fs));
     expect([...fs.files]).toEqual([['blob', 0o100444]]);
   });
 
   it('retries transient EBUSY/EPERM with backoff and succeeds', async () => {
     const fs = windowsFs({ 'a.tmp': 0o100644 }, 5);
     const waits: number[] = [];
-    await renameIntoPlace('a.tmp', 'a', { platform: 'win32', fs, sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
+    await renameIntoPlace('a.tmp', 'a', on('win32', fs, (ms) => { waits.push(ms); return Promise.resolve(); }));
     expect(fs.files.get('a')).toBe(0o100644);
     expect(waits).toEqual(WIN32_RENAME_DELAYS_MS.slice(0, 5));
     expect(WIN32_RENAME_DELAYS_MS.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000);
@@ -64,7 +72,7 @@ describe('renameIntoPlace on win32 (simulated)', () => {
 
   it('gives up after the backoff on a target that stays open, and puts the read-only attribute back', async () => {
     const fs = windowsFs({ 'b.tmp': 0o100444, b: 0o100444 }, 0, new Set(['b']));
-    await expect(renameIntoPlace('b.tmp', 'b', { platform: 'win32', fs, ...noSleep })).rejects.toMatchObject({ code: 'EPERM' });
+    await expect(renameIntoPlace('b.tmp', 'b', on('win32', fs))).rejects.toMatchObject({ code: 'EPERM' });
     expect(fs.renames).toBe(WIN32_RENAME_DELAYS_MS.length + 1);
     expect(fs.files.get('b')! & 0o7777).toBe(0o444);
     expect(fs.files.has('b.tmp')).toBe(true);
@@ -72,7 +80,7 @@ describe('renameIntoPlace on win32 (simulated)', () => {
 
   it('does not retry other errors', async () => {
     const fs = windowsFs({});
-    await expect(renameIntoPlace('missing', 'x', { platform: 'win32', fs, ...noSleep })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(renameIntoPlace('missing', 'x', on('win32', fs))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(fs.renames).toBe(1);
   });
 });
@@ -80,7 +88,7 @@ describe('renameIntoPlace on win32 (simulated)', () => {
 describe('renameIntoPlace elsewhere', () => {
   it('is one rename: no attribute change, no retry', async () => {
     const fs = windowsFs({ 'c.tmp': 0o100644 }, 1);
-    await expect(renameIntoPlace('c.tmp', 'c', { platform: 'linux', fs, ...noSleep })).rejects.toMatchObject({ code: 'EBUSY' });
+    await expect(renameIntoPlace('c.tmp', 'c', on('linux', fs))).rejects.toMatchObject({ code: 'EBUSY' });
     expect(fs.renames).toBe(1);
   });
 });
