@@ -293,15 +293,28 @@ function parseToken(token: Uint8Array): ParsedToken {
     hashedMessage: octets(tstInfo.messageImprint.hashedMessage),
     nonce: tstInfo.nonce === undefined ? undefined : integerValue(tstInfo.nonce),
     genTime,
-    accuracyMs: tstInfo.accuracy === undefined
-      ? 0
-      : (tstInfo.accuracy.seconds ?? 0) * 1000 + (tstInfo.accuracy.millis ?? 0) + Math.ceil((tstInfo.accuracy.micros ?? 0) / 1000),
+    accuracyMs: timeStampAccuracyMs(genTime, tstInfo.accuracy),
     serialNumber: integerValue(tstInfo.serialNumber).toString(16),
     policy: tstInfo.policy,
     certificates: (signedData.certificates ?? []).map((cert) => new Uint8Array(cert)),
     eContent: Uint8Array.from(eContent),
     signerInfos: [...signedData.signerInfos],
   };
+}
+
+/**
+ * TSTInfo's accuracy in milliseconds (RFC 3161 2.4.2; absent: 0). Refused when genTime ± accuracy
+ * leaves the range of a Date: an invalid Date compares false with everything and would pass every
+ * validity-window check.
+ */
+export function timeStampAccuracyMs(genTime: Date, accuracy: { seconds?: number; millis?: number; micros?: number } | undefined): number {
+  if (accuracy === undefined) return 0;
+  const ms = (accuracy.seconds ?? 0) * 1000 + (accuracy.millis ?? 0) + Math.ceil((accuracy.micros ?? 0) / 1000);
+  const inRange = (t: number) => !Number.isNaN(new Date(t).getTime());
+  if (!Number.isSafeInteger(ms) || ms < 0 || !inRange(genTime.getTime() - ms) || !inRange(genTime.getTime() + ms)) {
+    throw new Error('the accuracy is out of range');
+  }
+  return ms;
 }
 
 /** An INTEGER's content octets (two's complement, as asn1-schema hands them over) as a bigint. */
