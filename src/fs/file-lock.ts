@@ -150,7 +150,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
         throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot write ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (options.optional === true && UNWRITABLE.has(code)) return { path: lockPath, release: async () => {} };
+      // An optional lock on a path whose folder does not exist guards nothing (a reader fails on the
+      // missing path itself, with its own message).
+      if (options.optional === true && (UNWRITABLE.has(code) || code === 'ENOENT')) return { path: lockPath, release: async () => {} };
       if (code !== 'EEXIST') {
         throw airsignError('OUTPUT_WRITE_FAILED', `cannot lock ${path}: cannot create ${lockPath}: ${fsErrorText(error)}`, { cause: error, details: { path, lockPath } });
       }

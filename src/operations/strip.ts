@@ -4,8 +4,8 @@
  * signatures). index.json is not changed. A strip record in the directory tells `repack` what to
  * put back.
  */
-import { lstat, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { lstat, mkdir, rmdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
@@ -146,6 +146,35 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
+  // The directory's lock file sits in its parent folder: make that first (a new a/b/layers), and
+  // take it away again if the strip is refused.
+  const parent = dirname(resolve(options.directory));
+  let madeParent: string | undefined;
+  try {
+    madeParent = await mkdir(parent, { recursive: true });
+  } catch (error) {
+    throw airsignError('STRIP_DIR_UNUSABLE', `cannot create directory ${dirname(options.directory)}: ${fsErrorText(error)}`, { cause: error });
+  }
+  try {
+    return await lockAndStrip(source, options);
+  } catch (error) {
+    if (madeParent !== undefined) await removeEmptyFolders(parent, dirname(madeParent));
+    throw error;
+  }
+}
+
+/** Removes `from` and its parents while they are empty, stopping at `stop`. */
+async function removeEmptyFolders(from: string, stop: string): Promise<void> {
+  for (let folder = from; folder !== stop && folder !== dirname(folder); folder = dirname(folder)) {
+    try {
+      await rmdir(folder);
+    } catch {
+      return;
+    }
+  }
+}
+
+function lockAndStrip(source: string, options: StripOptions): Promise<StripResult> {
   return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, (guard) =>
     withLayout(source, options, (layout) => stripOpenLayout(layout, options, guard)),
   );

@@ -124,6 +124,32 @@ describe('error text in words', () => {
   });
 });
 
+describe('a strip directory whose folders do not exist yet', () => {
+  it('strip makes a/b/layers (its lock sits in a/b), repack puts the layers back; a missing one is named plainly', () => {
+    const dir = fresh('nested');
+    const layers = join(dir, 'a', 'b', 'layers');
+    const strip = runCli(['strip', join(dir, 'image.tar'), '-d', layers, '-o', join(dir, 'meta.tar')]);
+    expect(strip.code, strip.stderr).toBe(0);
+    expect(existsSync(join(layers, 'airsign-strip.json'))).toBe(true);
+    const repack = runCli(['repack', join(dir, 'meta.tar'), '-d', layers, '-o', join(dir, 'full.tar')]);
+    expect(repack.code, repack.stderr).toBe(0);
+    expect(sha256File(join(dir, 'full.tar'))).toBe(sha256File(join(dir, 'image.tar')));
+    const missing = runCli(['repack', join(dir, 'meta.tar'), '-d', join(dir, 'x', 'y', 'layers'), '-o', join(dir, 'full2.tar')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).not.toContain('cannot lock');
+    expect(listDir(dir).sort()).toEqual(['a', 'full.tar', 'image.tar', 'meta.tar']);
+  });
+
+  it('a refused strip takes away the folders it made for the directory', () => {
+    const dir = fresh('nested-refused');
+    copyFileSync(join(dir, 'image.tar'), join(dir, 'meta.tar'));
+    expect(runCli(['strip', join(dir, 'meta.tar'), '-d', join(dir, 'first')]).code).toBe(0);
+    // meta.tar is stripped now: a second strip into new folders is refused and leaves none of them.
+    expect(runCli(['strip', join(dir, 'meta.tar'), '-d', join(dir, 'p', 'q', 'layers')]).code).toBe(2);
+    expect(existsSync(join(dir, 'p'))).toBe(false);
+  });
+});
+
 describe('the strip record', () => {
   it('is refused when it is not a regular file (a link to /dev/zero is not read)', () => {
     const dir = fresh('record-zero');
