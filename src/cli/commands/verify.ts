@@ -25,7 +25,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
   describe: 'Verify an image offline: every blob present, and its signatures against your policy files',
   builder: (yargs) => withKeyOptions(yargs
     .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped), .tar.gz, layout directory, or - for stdin' })
-    .option('reference', { type: 'string', describe: 'Image to verify: tag, registry/repo:tag or digest (default: the only image)' })
+    .option('reference', { alias: 'r', type: 'string', describe: 'Image to verify: tag, registry/repo:tag or digest (default: the only image)' })
     .option('identity', {
       type: 'string',
       describe: 'registry/repo[:tag] the image is published as (default: its full name in the layout): picks the trust policy statement and the policy.json scope, names the GPG lookaside directory, and must match the signed identity',
