@@ -98,15 +98,25 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Every path under `dir` (relative), sorted. */
+/**
+ * Every path under `dir` (relative), sorted. It is also called while a run writes into `dir`
+ * (to find its temp files), so an entry may vanish between listing and looking at it: the type
+ * comes from the listing itself (no stat) and a folder that is gone by the time it is read is empty.
+ */
 function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const entry of entries) {
+      const p = join(d, entry.name);
       out.push(relative(dir, p));
-      if (statSync(p).isDirectory()) walk(p);
+      if (entry.isDirectory()) walk(p);
     }
   };
   walk(dir);
@@ -276,13 +286,24 @@ function run(c: KillCase, args: string[], killAt?: (alive: () => boolean) => Pro
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   let exited = false;
-  const done = new Promise<Outcome>((resolve) =>
+  // A failure while waiting for the kill point fails this run (not an unhandled rejection).
+  let killPointFailure: Error | undefined;
+  const done = new Promise<Outcome>((resolve, reject) =>
     child.on('close', (code, signal) => {
       exited = true;
-      resolve({ code, signal, stderr, pid: child.pid!, ms: Date.now() - started });
+      if (killPointFailure !== undefined) reject(killPointFailure);
+      else resolve({ code, signal, stderr, pid: child.pid!, ms: Date.now() - started });
     }),
   );
-  if (killAt) void killAt(() => !exited).then(() => child.kill('SIGKILL'));
+  if (killAt) {
+    killAt(() => !exited).then(
+      () => child.kill('SIGKILL'),
+      (error: unknown) => {
+        killPointFailure = error instanceof Error ? error : new Error(String(error));
+        child.kill('SIGKILL');
+      },
+    );
+  }
   return done;
 }
 
