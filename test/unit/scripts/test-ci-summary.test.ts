@@ -14,10 +14,10 @@ const SCRIPT = fileURLToPath(new URL('../../../scripts/test-ci-summary.mjs', imp
 const tmp = mkdtempSync(join(tmpdir(), 'airsign-ci-summary-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function summary(results: object | undefined, failedChecks: string): { code: number; lines: string[] } {
+function summary(results: object | undefined, failedChecks: string, vitestStatus = 0): { code: number; lines: string[] } {
   const path = join(tmp, `r-${Math.random().toString(16).slice(2)}.json`);
   if (results !== undefined) writeFileSync(path, JSON.stringify(results));
-  const r = spawnSync(process.execPath, [SCRIPT, path], { encoding: 'utf8', env: { ...process.env, FAILED_CHECKS: failedChecks } });
+  const r = spawnSync(process.execPath, [SCRIPT, path], { encoding: 'utf8', env: { ...process.env, FAILED_CHECKS: failedChecks, VITEST_STATUS: String(vitestStatus) } });
   return { code: r.status ?? -1, lines: r.stdout.trimEnd().split('\n') };
 }
 
@@ -42,6 +42,12 @@ describe('test-ci summary', () => {
   it('a test file that failed to load counts as a failure', () => {
     const r = summary({ ...green, numFailedTestSuites: 1, success: false, testResults: [{ status: 'failed', assertionResults: [] }] }, '');
     expect(r.lines.slice(-2)).toEqual(['1 test file(s) failed to load', '7 passed, 1 failed']);
+    expect(r.code).toBe(1);
+  });
+
+  it('an unhandled error with every test passed counts as a failure, named', () => {
+    const r = summary(green, '', 1); // vitest exits 1; its JSON report still says success
+    expect(r.lines.slice(-2)).toEqual(['vitest failed the run for an error outside any test (unhandled error or rejection, printed above)', '7 passed, 1 failed']);
     expect(r.code).toBe(1);
   });
 
