@@ -8,11 +8,12 @@
  * Then two in-place `sign` runs on one tar, started together, must both leave their signature.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { airsignTempFiles, tree } from '../../helpers/live-files.js';
 import { readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 
@@ -44,26 +45,9 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Every path under `dir` (relative), sorted. */
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      out.push(relative(dir, p));
-      if (statSync(p).isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 /** The largest airsign temp file under `dir`, or -1 when there is none. */
 function largestTemp(dir: string): number {
-  let size = -1;
-  for (const p of tree(dir)) if (/\.airsign-[0-9a-f]{8}-\d+-[0-9a-f]+\.tmp$/.test(p)) size = Math.max(size, statSync(join(dir, p)).size);
-  return size;
+  return Math.max(-1, ...airsignTempFiles(dir).map((t) => t.size));
 }
 
 async function until(condition: () => boolean, child: ChildProcess, timeoutMs = 30_000): Promise<void> {

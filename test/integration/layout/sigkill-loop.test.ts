@@ -17,10 +17,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
+import { airsignTempFiles, AIRSIGN_TEMP_NAME, tree } from '../../helpers/live-files.js';
 import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
@@ -97,31 +98,6 @@ afterAll(() => {
   );
   rmSync(work, { recursive: true, force: true });
 });
-
-/**
- * Every path under `dir` (relative), sorted. It is also called while a run writes into `dir`
- * (to find its temp files), so an entry may vanish between listing and looking at it: the type
- * comes from the listing itself (no stat) and a folder that is gone by the time it is read is empty.
- */
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    for (const entry of entries) {
-      const p = join(d, entry.name);
-      out.push(relative(dir, p));
-      if (entry.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /** Files under `dir` with their SHA-256. */
 function snapshot(dir: string): Map<string, string> {
@@ -248,7 +224,6 @@ function finalState(c: KillCase, dir: string): 'untouched' | 'done' {
   return 'done';
 }
 
-const TEMP = /^\.(.+)\.airsign-([0-9a-f]{8})-(\d+)-[0-9a-f]+\.tmp$/;
 const LOCK = /^\.(.+)\.airsign\.lock$/;
 const KNOWN = /^(in\.tar|out\.tar|layers|layers\/sha256|layers\/sha256\/[0-9a-f]{64}|layers\/airsign-strip\.json)$/;
 
@@ -258,7 +233,7 @@ function leftovers(dir: string, killed: Set<number>): string[] {
   for (const p of tree(dir)) {
     if (KNOWN.test(p)) continue;
     const name = p.split('/').pop()!;
-    const temp = TEMP.exec(name);
+    const temp = AIRSIGN_TEMP_NAME.exec(name);
     if (temp && temp[2] === HOST_TAG && killed.has(Number(temp[3]))) found.push(p);
     else if (LOCK.test(name)) {
       const text = readFileSync(join(dir, p), 'utf8');
@@ -313,15 +288,6 @@ async function until(condition: () => boolean, alive: () => boolean): Promise<vo
   while (alive() && !condition()) await sleep(1);
 }
 
-function tempFiles(dir: string): Array<{ path: string; size: number }> {
-  const out: Array<{ path: string; size: number }> = [];
-  for (const p of tree(dir)) {
-    if (!TEMP.test(p.split('/').pop()!)) continue;
-    const size = statSync(join(dir, p), { throwIfNoEntry: false })?.size;
-    if (size !== undefined) out.push({ path: p, size });
-  }
-  return out;
-}
 
 /** Draws a kill point: a mode and a function that waits for it. */
 function killPoint(c: KillCase, dir: string): { mode: Mode; describe: string; wait: (alive: () => boolean) => Promise<void> } {
@@ -333,7 +299,7 @@ function killPoint(c: KillCase, dir: string): { mode: Mode; describe: string; wa
   }
   if (mode === 'write phase') {
     const ms = Math.round(random() * Math.max(1, c.durationMs - c.firstTempMs));
-    return { mode, describe: `${mode}: ${ms} ms after the first temp file`, wait: async (alive) => (await until(() => tempFiles(dir).length > 0, alive), await sleep(ms)) };
+    return { mode, describe: `${mode}: ${ms} ms after the first temp file`, wait: async (alive) => (await until(() => airsignTempFiles(dir).length > 0, alive), await sleep(ms)) };
   }
   // The rename window: the temp file of the final output is complete (only the flush and the
   // rename are left), or, for strip, the record's temp file exists (layers done, tar next).
@@ -341,7 +307,7 @@ function killPoint(c: KillCase, dir: string): { mode: Mode; describe: string; wa
   const recordToo = c.command === 'strip' && random() < 0.5;
   const finalTemp = new RegExp(`^\\.${c.final.replace('.', '\\.')}\\.airsign-`);
   const ready = () =>
-    tempFiles(dir).some((t) => (finalTemp.test(t.path) && t.size >= c.finalSize) || (recordToo && t.path.startsWith('layers/.airsign-strip.json.airsign-')));
+    airsignTempFiles(dir).some((t) => (finalTemp.test(t.path) && t.size >= c.finalSize) || (recordToo && t.path.startsWith('layers/.airsign-strip.json.airsign-')));
   return { mode, describe: `${mode}${recordToo ? ' (or the record)' : ''} +${lateMs} ms`, wait: async (alive) => (await until(ready, alive), await sleep(lateMs)) };
 }
 
@@ -353,7 +319,7 @@ describe('SIGKILL at random points loses nothing', () => {
       let firstTemp = -1;
       const started = Date.now();
       const result = await run(c, argsOf(c, dir, 0), async (alive) => {
-        await until(() => tempFiles(dir).length > 0, alive);
+        await until(() => airsignTempFiles(dir).length > 0, alive);
         firstTemp = Date.now() - started;
         await until(() => false, alive);
       });
