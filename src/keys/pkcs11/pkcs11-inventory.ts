@@ -1,10 +1,9 @@
 /** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
-import { withTransientRetry } from './transient-retry.js';
 import { X509Certificate } from 'node:crypto';
 import type { KeyType } from '../../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
-import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
+import { findTokenAndLogIn, getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
 import { pkcs11Uri } from './pkcs11-uri.js';
 
 export interface Pkcs11TokenListing {
@@ -76,17 +75,8 @@ export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = {}): Pk
 export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
   const path = resolveModulePath(modulePath, options.env ?? {});
   const module = getPkcs11Module(path);
-  const token = await withTransientRetry(
-    'find token',
-    () => {
-      const found = module.token(selector);
-      found.flags();
-      return found;
-    },
-    { beforeRetry: () => module.reinitialize() },
-  );
   const login = options.login ?? (hasPinSource(options) || options.promptSecret !== undefined);
-  if (login) await token.ensureLogin(options);
+  const token = await findTokenAndLogIn(module, selector, login ? { pin: options } : {});
   const lib = token.module.lib;
   const keyUri = (label: string | null, id: Buffer) =>
     pkcs11Uri({ token: token.label, ...(id.length > 0 ? { id: new Uint8Array(id) } : {}), ...(label === null ? {} : { object: label }), modulePath: path }).toString();

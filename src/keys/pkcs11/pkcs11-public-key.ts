@@ -7,9 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
 import { openPkcs11Key, type OpenPkcs11KeyOptions } from './pkcs11-key.js';
-import { getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
+import { findTokenAndLogIn, getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri } from './pkcs11-uri.js';
-import { withTransientRetry } from './transient-retry.js';
 
 export interface Pkcs11PublicKey {
   /** The key's URI without module path or PIN. */
@@ -27,12 +26,7 @@ export async function readPkcs11PublicKey(uri: string, options: OpenPkcs11KeyOpt
   }
   const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, options.env ?? {}));
   const selector = { ...(parsed.token === undefined ? {} : { label: parsed.token }), ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }) };
-  const token = await withTransientRetry('find token', () => {
-    const found = module.token(selector);
-    found.session();
-    found.flags();
-    return found;
-  }, { beforeRetry: () => module.reinitialize(), ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
+  const token = await findTokenAndLogIn(module, selector, { openSession: true, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
   const description = pkcs11Uri({
     token: token.label,
     ...(parsed.id === undefined ? {} : { id: parsed.id }),

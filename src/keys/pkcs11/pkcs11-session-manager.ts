@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { airsignError } from '../../errors.js';
+import { airsignError, isAirsignError } from '../../errors.js';
 import { readSecretFile, resolveSecret, type SecretSources } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
@@ -52,6 +52,7 @@ function padTrim(text: string): string {
 
 export class Pkcs11Token {
   #session: Handle | undefined;
+  #flags: number | undefined;
   #loggedIn = false;
   #login: Promise<void> | undefined;
 
@@ -86,8 +87,11 @@ export class Pkcs11Token {
     return this.#session;
   }
 
-  /** Logs in once (the PIN is asked for at most once per token per process). */
-  ensureLogin(pin: PinOptions): Promise<void> {
+  /**
+   * Logs in once per process. `pin` is where the PIN comes from, or a function giving it (so a login
+   * retried on a token found again asks for the PIN only once: see findTokenAndLogIn).
+   */
+  ensureLogin(pin: PinOptions | (() => Promise<string>)): Promise<void> {
     if (this.#loggedIn) return Promise.resolve();
     this.#login ??= this.#doLogin(pin).finally(() => {
       this.#login = undefined;
@@ -95,19 +99,28 @@ export class Pkcs11Token {
     return this.#login;
   }
 
-  /** The token's current CKF_* flags (C_GetTokenInfo). */
+  /** The token's current CKF_* flags (C_GetTokenInfo); remembered for the login. */
   flags(): number {
     try {
-      return this.module.p11.C_GetTokenInfo(this.slot).flags;
+      this.#flags = this.module.p11.C_GetTokenInfo(this.slot).flags;
+      return this.#flags;
     } catch (error) {
       throw pkcs11Error(error, { operation: 'read token info', token: this.label });
     }
   }
 
-  async #doLogin(pinOptions: PinOptions): Promise<void> {
+  /** True when the token reports a wrong user PIN entered since its last login, or the PIN locked. */
+  wrongPinReported(): boolean {
+    const { lib } = this.module;
+    return ((this.#flags ?? this.flags()) & (lib.CKF_USER_PIN_COUNT_LOW | lib.CKF_USER_PIN_FINAL_TRY | lib.CKF_USER_PIN_LOCKED)) !== 0;
+  }
+
+  async #doLogin(pinSource: PinOptions | (() => Promise<string>)): Promise<void> {
     const { p11, lib } = this.module;
     const session = this.session();
-    const flags = this.flags();
+    // The flags read when the token was found are milliseconds old; reading them again would be one
+    // more C_GetTokenInfo for a concurrent rewrite of the token store to fail.
+    const flags = this.#flags ?? this.flags();
     if (!(flags & lib.CKF_LOGIN_REQUIRED)) {
       this.#loggedIn = true;
       return;
@@ -117,7 +130,7 @@ export class Pkcs11Token {
         details: { token: this.label },
       });
     }
-    const pin = await resolvePin(pinOptions, this.label);
+    const pin = typeof pinSource === 'function' ? await pinSource() : await resolvePin(pinSource, this.label);
     try {
       p11.C_Login(session, lib.CKU_USER, pin);
     } catch (error) {
@@ -258,10 +271,6 @@ export class Pkcs11Module {
     return token;
   }
 
-  /**
-   * Closes every session and runs C_Finalize + C_Initialize, so the module reads its token store
-   * again (SoftHSM scans its token files at C_Initialize). Used between retries of token discovery.
-   */
   /** Closes every token session and runs C_Finalize (ignored when the module is not initialized). */
   #closeAndFinalize(): void {
     for (const token of new Set(this.#tokens.values())) token.close();
@@ -273,6 +282,11 @@ export class Pkcs11Module {
     }
   }
 
+  /**
+   * Closes every session and runs C_Finalize + C_Initialize, so the module reads its token store
+   * again (SoftHSM scans its token files at C_Initialize). Used between retries of a token's discovery
+   * and login; every Pkcs11Token found before is closed.
+   */
   reinitialize(): void {
     this.#closeAndFinalize();
     try {
@@ -394,17 +408,6 @@ export async function openTokenForUri(
     ...(parsed.token === undefined ? {} : { label: parsed.token }),
     ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
   };
-  // Discovery, token info and the session are retried on transient answers; the login is not.
-  const token = await withTransientRetry(
-    'find token',
-    () => {
-      const found = module.token(selector);
-      found.session();
-      found.flags();
-      return found;
-    },
-    { beforeRetry: () => module.reinitialize(), ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) },
-  );
   const pin: PinOptions = {
     env,
     ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }),
@@ -412,6 +415,64 @@ export async function openTokenForUri(
     ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
     ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
   };
-  await token.ensureLogin(pin);
+  const token = await findTokenAndLogIn(module, selector, { pin, openSession: true, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
   return { module, token };
+}
+
+/** How findTokenAndLogIn finds and logs in. */
+export interface FindTokenOptions {
+  /** Where the PIN comes from; without it the token is found but not logged in. */
+  pin?: PinOptions;
+  /** Open the token's session while finding it (a failure there is retried the same way). */
+  openSession?: boolean;
+  /** Called before each retry (the CLI prints it with --debug). */
+  onRetry?: (event: Pkcs11RetryEvent) => void;
+}
+
+/**
+ * Finds a token and, given a PIN source, logs in, riding out a token store that another process is
+ * rewriting (see transient-retry.ts). Discovery, token info and the session are retried after
+ * re-initializing the module. A login answered the same way (SoftHSM: CKR_GENERAL_ERROR because it
+ * could not read the token's flags, before it looked at the PIN; 1 of 32 concurrent CI jobs) is
+ * retried on the token found again, but only while that token reports no wrong PIN entered since its
+ * last login, so a module that counted the attempt anyway is never asked twice. The PIN is asked for
+ * once. CKR_PIN_INCORRECT is not transient: never retried.
+ */
+export async function findTokenAndLogIn(module: Pkcs11Module, selector: TokenSelector, options: FindTokenOptions = {}): Promise<Pkcs11Token> {
+  const report = options.onRetry === undefined ? {} : { onRetry: options.onRetry };
+  const find = () =>
+    withTransientRetry(
+      'find token',
+      () => {
+        const found = module.token(selector);
+        if (options.openSession === true) found.session();
+        found.flags();
+        return found;
+      },
+      { beforeRetry: () => module.reinitialize(), ...report },
+    );
+  let token = await find();
+  const pinOptions = options.pin;
+  if (pinOptions === undefined) return token;
+  let pin: Promise<string> | undefined;
+  const pinOnce = () => (pin ??= resolvePin(pinOptions, token.label));
+  let wrongPinReported = false;
+  try {
+    await withTransientRetry('login', () => token.ensureLogin(pinOnce), {
+      beforeRetry: async () => {
+        module.reinitialize();
+        token = await find();
+        wrongPinReported = token.wrongPinReported();
+        return !wrongPinReported;
+      },
+      ...report,
+    });
+  } catch (error) {
+    if (!wrongPinReported || !isAirsignError(error)) throw error;
+    throw airsignError(error.code, `${error.message}; not tried again: the token reports a wrong PIN entered since its last login`, {
+      details: error.details,
+      cause: error.cause,
+    });
+  }
+  return token;
 }

@@ -4,10 +4,13 @@
  * at that moment sees no such token, or gets CKR_GENERAL_ERROR from C_GetTokenInfo. With many CI
  * jobs signing on one token at once this is common (pkcs11-tool alone fails 20 of 32 that way).
  *
- * Only token discovery, token info and session opening are retried, after re-initializing the
- * module so it reads its token store again; a login is never retried, so a wrong PIN costs exactly
- * one attempt. Bounded: a few attempts with growing, jittered delays (about 5 s in all, enough for a
- * token store rewritten by a process slowed down on a loaded CI host).
+ * Token discovery, token info and session opening are retried, after re-initializing the module so
+ * it reads its token store again. A login is retried only for the same store-rewrite answers (SoftHSM
+ * answers CKR_GENERAL_ERROR when it cannot read the token's flags, before it looks at the PIN) and
+ * only while the token, found again, reports no wrong PIN entered (see findTokenAndLogIn); a wrong
+ * PIN (CKR_PIN_INCORRECT) is never retried, so it costs exactly one attempt. Bounded: a few attempts
+ * with growing, jittered delays (about 5 s in all, enough for a token store rewritten by a process
+ * slowed down on a loaded CI host).
  */
 import { isAirsignError } from '../../errors.js';
 
@@ -33,8 +36,11 @@ export interface TransientRetryOptions {
   baseDelayMs?: number;
   /** Called before each wait. */
   onRetry?: (event: Pkcs11RetryEvent) => void;
-  /** Runs before each new attempt (e.g. re-initialize the module). */
-  beforeRetry?: () => void;
+  /**
+   * Runs after the wait, before each new attempt (e.g. re-initialize the module); returning false
+   * gives up with the last failure (the step found it unsafe to try again).
+   */
+  beforeRetry?: () => void | boolean | Promise<void | boolean>;
   /** Waits; tests replace it (default setTimeout). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -47,14 +53,14 @@ export function isTransientPkcs11Failure(error: unknown): boolean {
   return error.code === 'PKCS11_ERROR' && typeof ckr === 'string' && TRANSIENT_CKR.has(ckr);
 }
 
-/** Runs `step`, retrying transient failures (see the file comment); rethrows the last failure. */
-export async function withTransientRetry<T>(operation: string, step: () => T, options: TransientRetryOptions = {}): Promise<T> {
+/** Runs `step` (sync or async), retrying transient failures (see the file comment); rethrows the last failure. */
+export async function withTransientRetry<T>(operation: string, step: () => T | Promise<T>, options: TransientRetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 8;
   const base = options.baseDelayMs ?? 40;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
-      return step();
+      return await step();
     } catch (error) {
       if (attempt >= attempts || !isTransientPkcs11Failure(error)) throw error;
       const delayMs = Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
@@ -62,7 +68,7 @@ export async function withTransientRetry<T>(operation: string, step: () => T, op
       const ckr = typeof details.ckr === 'string' ? ` ${details.ckr}` : '';
       options.onRetry?.({ operation, attempt, delayMs, reason: `${code}${ckr}` });
       await sleep(delayMs);
-      options.beforeRetry?.();
+      if ((await options.beforeRetry?.()) === false) throw error;
     }
   }
 }

@@ -2,10 +2,12 @@
  * Many CI jobs signing on one HSM at once: 32 `airsign sign` processes started together against one
  * SoftHSM token. SoftHSM re-reads its token files in every process, and a process starting while
  * another rewrites them sees no token or CKR_GENERAL_ERROR (pkcs11-tool fails most of 32 that
- * way); airsign retries discovery, so every job must succeed. A wrong PIN is still tried once only.
+ * way); airsign retries discovery, and a login answered CKR_GENERAL_ERROR while the token reports
+ * no wrong PIN, so every job must succeed. A wrong PIN is still tried once only.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +74,9 @@ describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
     busy = false;
     const churnRuns = await churn;
     const failed = results.filter((r) => r.code !== 0);
-    const retries = results.reduce((n, r) => n + (r.stderr.match(/debug: find token: attempt/g)?.length ?? 0), 0);
-    console.log(`${JOBS} concurrent sign jobs: ${failed.length} failed, ${retries} retries, wall ${wall} ms (one job alone: ${single} ms), ${churnRuns} pkcs11-tool runs alongside`);
+    const count = (re: RegExp) => results.reduce((n, r) => n + (r.stderr.match(re)?.length ?? 0), 0);
+    const retries = `${count(/debug: find token: attempt/g)} find-token and ${count(/debug: login: attempt/g)} login retries`;
+    console.log(`${JOBS} concurrent sign jobs: ${failed.length} failed, ${retries}, wall ${wall} ms (one job alone: ${single} ms), ${churnRuns} pkcs11-tool runs alongside`);
     // The error line (with --debug the stack follows it) and the retries that came before it.
     expect(failed.map((r) => r.stderr.split('\n').filter((l) => /error|debug: .*attempt/.test(l)).join(' | ')), 'failed jobs').toEqual([]);
   }, 240_000);
@@ -102,6 +105,62 @@ describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
       expect(code, stderr).toBe(0);
     } finally {
       if (existsSync(hidden)) renameSync(hidden, tokens);
+    }
+  });
+
+  /**
+   * A sign whose PIN comes from a FIFO: once airsign opens it (the token is found, the login is
+   * next) the token store is hidden, so SoftHSM cannot read the token's flags at C_Login and answers
+   * CKR_GENERAL_ERROR; the store comes back when airsign reports that failed login attempt.
+   */
+  async function signWithStoreHiddenAtLogin(name: string): Promise<{ code: number | null; stderr: string }> {
+    const [tokenDir] = readdirSync(join(dir, 'hsm', 'tokens'));
+    const tokens = join(dir, 'hsm', 'tokens', tokenDir!);
+    const hidden = join(dir, 'hidden-token');
+    const fifo = join(dir, `${name}.pin`);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const child = spawn(process.execPath, [
+      AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+      '--format', 'notation', '--output', join(dir, `${name}.tar`), '--pin-file', fifo, '--debug',
+    ], { env: hsm.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const restore = () => existsSync(hidden) && renameSync(hidden, tokens);
+    const closed = new Promise<number | null>((done) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/debug: login: attempt 1 failed|error:/.test(stderr)) restore();
+      });
+      child.on('close', done);
+    });
+    try {
+      const writer = await open(fifo, 'w'); // resolves once airsign opens the PIN file for reading
+      renameSync(tokens, hidden);
+      await writer.writeFile(`${hsm.pin}\n`);
+      await writer.close();
+      return { code: await closed, stderr };
+    } finally {
+      restore();
+      rmSync(fifo, { force: true });
+    }
+  }
+
+  it('a login answered CKR_GENERAL_ERROR (token store mid-rewrite) is retried and succeeds, deterministically', async () => {
+    const r = await signWithStoreHiddenAtLogin('login-retry');
+    expect(r.stderr).toMatch(/debug: login: attempt 1 failed \(PKCS11_ERROR CKR_GENERAL_ERROR\); retrying in \d+ ms/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('but not once the token reports a wrong PIN entered (CKF_USER_PIN_COUNT_LOW): that attempt may have counted', async () => {
+    const pkcs11Tool = (pin: string) =>
+      spawnSync('pkcs11-tool', ['--module', hsm.module, '--token-label', 'ci', '--login', '--pin', pin, '--list-objects'], { env: hsm.env, encoding: 'utf8' });
+    expect(pkcs11Tool('0000').status).not.toBe(0); // a wrong PIN: SoftHSM sets CKF_USER_PIN_COUNT_LOW
+    try {
+      const r = await signWithStoreHiddenAtLogin('login-no-retry');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('error: PKCS#11 login failed on token "ci": CKR_GENERAL_ERROR; not tried again: the token reports a wrong PIN entered since its last login');
+      expect(r.stderr).not.toMatch(/debug: login: attempt 2/);
+    } finally {
+      expect(pkcs11Tool(hsm.pin).status).toBe(0); // the right PIN clears the flag for the other tests
     }
   });
 

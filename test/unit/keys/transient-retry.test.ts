@@ -16,7 +16,7 @@ describe('withTransientRetry', () => {
       const next = failures.shift();
       if (next) throw next;
       return 'token';
-    }, { sleep: noSleep, onRetry: (e) => events.push(e), beforeRetry: () => reinitialized++ });
+    }, { sleep: noSleep, onRetry: (e) => events.push(e), beforeRetry: () => { reinitialized++; } });
     expect(value).toBe('token');
     expect(reinitialized).toBe(2);
     expect(events.map((e) => [e.attempt, e.reason])).toEqual([[1, 'PKCS11_TOKEN_NOT_FOUND'], [2, 'PKCS11_ERROR CKR_GENERAL_ERROR']]);
@@ -34,6 +34,32 @@ describe('withTransientRetry', () => {
     let calls = 0;
     await expect(withTransientRetry('find token', () => { calls++; throw noToken(); }, { sleep: noSleep, attempts: 4 })).rejects.toMatchObject({ code: 'PKCS11_TOKEN_NOT_FOUND' });
     expect(calls).toBe(4);
+  });
+
+  it('gives up with the failure when beforeRetry (after the wait) says it is unsafe to try again', async () => {
+    let calls = 0;
+    let asked = 0;
+    const failTwice = () => {
+      if (++calls <= 2) throw general();
+      return 'logged in';
+    };
+    expect(await withTransientRetry('login', failTwice, { sleep: noSleep, beforeRetry: () => (asked++, true) })).toBe('logged in');
+    expect([calls, asked]).toEqual([3, 2]);
+    calls = 0;
+    asked = 0;
+    // e.g. the token now reports CKF_USER_PIN_COUNT_LOW: that attempt may have counted.
+    await expect(withTransientRetry('login', failTwice, { sleep: noSleep, beforeRetry: () => Promise.resolve((asked++, false)) })).rejects.toMatchObject({ details: { ckr: 'CKR_GENERAL_ERROR' } });
+    expect([calls, asked]).toEqual([1, 1]);
+  });
+
+  it('awaits an async step, so its rejection is retried like a throw', async () => {
+    let calls = 0;
+    const value = await withTransientRetry('login', async () => {
+      await Promise.resolve();
+      if (++calls === 1) throw general();
+      return calls;
+    }, { sleep: noSleep });
+    expect(value).toBe(2);
   });
 
   it('classifies only store-rewrite answers as transient', () => {
