@@ -5,6 +5,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import type { OpenKeyOptions } from '../keys/open-key.js';
+import type { CommandContext } from './command.js';
 
 export type KeyOptionName = 'key' | 'cert' | 'module' | 'pin-file' | 'password-file';
 
@@ -59,9 +60,16 @@ export function withKeyOptions<T>(yargs: Argv<T>, spec: KeyOptionsSpec = {}): Ar
   return built.group(names, KEY_OPTIONS_GROUP);
 }
 
-/** openKey's options from the group's values (the key itself is args.key). */
-export function openKeyOptionsFrom(args: KeyArgs): Omit<OpenKeyOptions, 'env' | 'interactive'> {
+/**
+ * openKey's options from the group's values (the key itself is args.key) and the run: where secrets
+ * come from, and with --debug each PKCS#11 retry logged.
+ */
+export function openKeyOptionsFrom(args: KeyArgs, context: Pick<CommandContext, 'secrets' | 'debug' | 'log'>): Omit<OpenKeyOptions, 'interactive'> {
   return {
+    ...context.secrets,
+    ...(context.debug
+      ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
+      : {}),
     ...(args.cert === undefined ? {} : { certificatePath: args.cert }),
     ...(args.module === undefined ? {} : { modulePath: args.module }),
     ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),

@@ -45,10 +45,9 @@ const certCreateCommand = defineCommand({
     await finalizeHsmOnExit(args.key, args['issuer-key']);
     if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
     warnAboutKeySpecs(context, [args.key, args['issuer-key']]);
-    const { passwordFile, ...tokenOptions } = openKeyOptionsFrom(args);
-    const keyOptions = { ...context.secrets, ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };
+    const { passwordFile, ...tokenOptions } = openKeyOptionsFrom(args, context);
+    const keyOptions = { ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };
     const issuerKeyOptions = {
-      ...context.secrets,
       ...tokenOptions,
       ...(args['issuer-password-file'] === undefined ? {} : { passwordFile: args['issuer-password-file'] }),
     };

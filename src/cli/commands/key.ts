@@ -121,7 +121,7 @@ const exportCommand = defineCommand({
       ...(args.userId === undefined ? {} : { userId: args.userId }),
       ...(args.armor === undefined ? {} : { armor: args.armor }),
       ...(args.output === undefined ? {} : { output: args.output }),
-      keyOptions: { ...context.secrets, ...openKeyOptionsFrom(args) },
+      keyOptions: openKeyOptionsFrom(args, context),
     });
     if (result.output !== undefined) {
       return { text: `Wrote ${result.format} public key of ${result.key} (${result.keyType}) to ${result.output}`, json: result };

@@ -1,6 +1,6 @@
 // `airsign repack <tar> --directory <dir>`: put stripped layer blobs back, verified.
 import { defineCommand } from '../command.js';
-import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
+import { LOCK_WAIT_OPTION, writeRunOptions } from '../write-options.js';
 import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../human-size.js';
 import { repackLayout } from '../../operations/repack.js';
@@ -24,11 +24,7 @@ export const repackCommand = defineCommand({
       directory: args.directory,
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
-      progress: context.progress,
-      signal: context.signal,
-      onLockWait: context.onLockWait,
-      ...lockWaitMs(args.lockWait),
-      directIo: context.directIo,
+      ...writeRunOptions(context, args.lockWait),
       stdin: process.stdin,
     });
     return {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
+import { LOCK_WAIT_OPTION, writeRunOptions } from '../write-options.js';
 import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
 import { listOption } from '../list-option.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
@@ -99,13 +99,7 @@ export const signCommand = defineCommand<SignArgs>({
     if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);
     const result = await signLayout(args.input, {
       key: args.key,
-      keyOptions: {
-        ...context.secrets,
-        ...openKeyOptionsFrom(args),
-        ...(context.debug
-          ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
-          : {}),
-      },
+      keyOptions: openKeyOptionsFrom(args, context),
       formats,
       registry: runRegistry,
       ...(args.reference === undefined ? {} : { reference: args.reference }),
@@ -118,11 +112,7 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.tsa === undefined ? {} : { tsaUrl: args.tsa, tsaOptions }),
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
-      progress: context.progress,
-      signal: context.signal,
-      onLockWait: context.onLockWait,
-      ...lockWaitMs(args.lockWait),
-      directIo: context.directIo,
+      ...writeRunOptions(context, args.lockWait),
     });
     if (result.identity !== undefined && result.record.identity !== undefined) {
       context.log(`signed identity ${result.identity.reference}${result.identity.source === 'image-name' ? ' (the image\'s name in the layout; override with --identity)' : ''}`);

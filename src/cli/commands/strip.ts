@@ -1,6 +1,6 @@
 // `airsign strip <tar> --directory <dir>`: move layer blobs out, keep a metadata-only layout.
 import { defineCommand } from '../command.js';
-import { LOCK_WAIT_OPTION, lockWaitMs } from '../lock-wait-option.js';
+import { LOCK_WAIT_OPTION, writeRunOptions } from '../write-options.js';
 import { layoutArg } from './layout-arg.js';
 import { humanSize } from '../human-size.js';
 import { stripLayout } from '../../operations/strip.js';
@@ -25,11 +25,7 @@ export const stripCommand = defineCommand({
       directory: args.directory,
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.reference === undefined ? {} : { reference: args.reference }),
-      progress: context.progress,
-      signal: context.signal,
-      onLockWait: context.onLockWait,
-      ...lockWaitMs(args.lockWait),
-      directIo: context.directIo,
+      ...writeRunOptions(context, args.lockWait),
       stdin: process.stdin,
     });
     return {

@@ -62,13 +62,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       ...(args.trustPolicy === undefined ? {} : { trustPolicy: args.trustPolicy }),
       ...(args.trustStore === undefined ? {} : { trustStore: args.trustStore }),
       ...(args.key === undefined ? {} : { keys: args.key }),
-      keyOptions: {
-        ...context.secrets,
-        ...openKeyOptionsFrom({ ...args, key: undefined }),
-        ...(context.debug
-          ? { onPkcs11Retry: (e) => context.log(`debug: ${e.operation}: attempt ${e.attempt} failed (${e.reason}); retrying in ${e.delayMs} ms`) }
-          : {}),
-      },
+      keyOptions: openKeyOptionsFrom({ ...args, key: undefined }, context),
       ...(args.keyring === undefined ? {} : { keyring: args.keyring }),
       ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }),
       ...(args.policy === undefined ? {} : { policy: args.policy }),
