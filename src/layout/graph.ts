@@ -6,7 +6,8 @@
 import { assertDescriptor, type Descriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType, MediaType } from '../media-types.js';
-import { isObject, parseLayoutJson } from './layout-json.js';
+import { parseLayoutJson } from './layout-json.js';
+import { isJsonObject } from '../json-object.js';
 import type { Layout } from './open-layout.js';
 
 export const OciArtifactManifest = 'application/vnd.oci.artifact.manifest.v1+json';
@@ -79,7 +80,7 @@ interface Edges {
 
 function edgesOf(mediaType: string, value: unknown): Edges {
   const edges: Edges = { items: [] };
-  if (!isObject(value)) return edges;
+  if (!isJsonObject(value)) return edges;
   const list = (field: string): Descriptor[] => {
     const raw = value[field];
     if (raw === undefined || raw === null) return [];
@@ -119,14 +120,14 @@ const IMAGE_CONFIG_TYPES = new Set<string>([MediaType.OciConfig, MediaType.Docke
 /** Facts about a manifest's content that decide its role. */
 export function manifestFacts(bytes: Uint8Array, mediaType: string): { artifactType?: string; subject?: Descriptor; isSignature: boolean; isAttestation: boolean } {
   const value = parseLayoutJson(bytes, `manifest (${mediaType})`);
-  if (!isObject(value)) return { isSignature: false, isAttestation: false };
+  if (!isJsonObject(value)) return { isSignature: false, isAttestation: false };
   let artifactType = typeof value.artifactType === 'string' ? value.artifactType : undefined;
-  const config = isObject(value.config) ? value.config : undefined;
+  const config = isJsonObject(value.config) ? value.config : undefined;
   if (artifactType === undefined && config && typeof config.mediaType === 'string' && !IMAGE_CONFIG_TYPES.has(config.mediaType) && config.mediaType !== MediaType.OciEmpty) {
     artifactType = config.mediaType;
   }
   const layers = Array.isArray(value.layers) ? value.layers : [];
-  const cosignLayers = layers.length > 0 && layers.every((l) => isObject(l) && l.mediaType === MediaType.CosignSimpleSigning);
+  const cosignLayers = layers.length > 0 && layers.every((l) => isJsonObject(l) && l.mediaType === MediaType.CosignSimpleSigning);
   let subject: Descriptor | undefined;
   if (value.subject !== undefined) {
     assertDescriptor(value.subject, 'subject');
@@ -208,7 +209,7 @@ export async function walkLayout(layout: Layout): Promise<LayoutGraph> {
       const bytes = await layout.readBlob(d);
       const value = parseLayoutJson(bytes, `manifest ${digest}`);
       edges = edgesOf(d.mediaType, value);
-      if (isObject(value) && typeof value.artifactType === 'string') node.artifactType = value.artifactType;
+      if (isJsonObject(value) && typeof value.artifactType === 'string') node.artifactType = value.artifactType;
       if (!isIndexMediaType(d.mediaType)) {
         const facts = manifestFacts(bytes, d.mediaType);
         if (facts.artifactType !== undefined) node.artifactType = facts.artifactType;

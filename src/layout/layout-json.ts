@@ -6,6 +6,7 @@
  * matches case-insensitively — `{"manifests":[A],"MANIFESTS":[B]}` is B to Go and A to JSON.parse.
  */
 import { airsignError } from '../errors.js';
+import { isJsonObject } from '../json-object.js';
 
 export const MAX_JSON_DEPTH = 64;
 export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -81,7 +82,7 @@ function assertCanonicalFieldNames(root: unknown, what: string): void {
       for (const item of value as unknown[]) stack.push(item);
       continue;
     }
-    if (!isObject(value)) continue;
+    if (!isJsonObject(value)) continue;
     for (const key of Object.keys(value)) {
       const canonical = FIELDS.get(goFold(key));
       if (canonical !== undefined && canonical !== key) {
@@ -93,6 +94,3 @@ function assertCanonicalFieldNames(root: unknown, what: string): void {
   }
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -21,7 +21,8 @@ import { fromDescriptor, openRandomAccess, readFully, type RandomAccessFile } fr
 import { indexTar, type TarEntry } from '../tar/tar-index.js';
 import { spoolToTempFile, fileStream } from '../tar/spool.js';
 import { parseImageIndex, type ImageIndex } from './image-index.js';
-import { DEFAULT_MAX_JSON_BYTES, isObject, parseLayoutJson } from './layout-json.js';
+import { DEFAULT_MAX_JSON_BYTES, parseLayoutJson } from './layout-json.js';
+import { isJsonObject } from '../json-object.js';
 
 export type LayoutSourceKind = 'tar' | 'directory' | 'gzip' | 'stdin';
 
@@ -161,7 +162,7 @@ function blobNameToDigest(path: string): string | undefined {
 
 function parseOciLayout(bytes: Uint8Array, what: string): void {
   const value = parseLayoutJson(bytes, what, MAX_OCI_LAYOUT_BYTES);
-  if (!isObject(value) || typeof value.imageLayoutVersion !== 'string') {
+  if (!isJsonObject(value) || typeof value.imageLayoutVersion !== 'string') {
     throw airsignError('LAYOUT_BAD_OCI_LAYOUT', `${what} has no imageLayoutVersion`);
   }
   if (!value.imageLayoutVersion.startsWith('1.')) {

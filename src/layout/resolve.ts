@@ -6,7 +6,8 @@ import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descr
 import { airsignError, isAirsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType } from '../media-types.js';
 import { cosignTagOf, isAttestationDescriptor, manifestFacts, MAX_GRAPH_DEPTH, OciArtifactManifest } from './graph.js';
-import { isObject, parseLayoutJson } from './layout-json.js';
+import { parseLayoutJson } from './layout-json.js';
+import { isJsonObject } from '../json-object.js';
 import type { Layout } from './open-layout.js';
 
 export interface ResolvedChild {
@@ -67,7 +68,7 @@ async function isReferrerEntry(layout: Layout, d: Descriptor): Promise<boolean> 
     const bytes = await layout.readBlob(d);
     if (isIndexMediaType(d.mediaType)) {
       const v = parseLayoutJson(bytes, 'index');
-      return isObject(v) && v.subject !== undefined;
+      return isJsonObject(v) && v.subject !== undefined;
     }
     const facts = manifestFacts(bytes, d.mediaType);
     return facts.subject !== undefined || facts.isSignature;
@@ -140,7 +141,7 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
   const resolved: ResolvedImage = { descriptor: d, plain: plainDescriptor(d), manifestBytes, kind };
   if (kind === 'index') {
     const value = parseLayoutJson(manifestBytes, `index ${d.digest}`);
-    const list = isObject(value) && Array.isArray(value.manifests) ? (value.manifests as Descriptor[]) : [];
+    const list = isJsonObject(value) && Array.isArray(value.manifests) ? (value.manifests as Descriptor[]) : [];
     resolved.children = list.map((c) => ({ descriptor: c, present: layout.hasBlob(c.digest), isAttestation: isAttestationDescriptor(c) }));
   }
   return resolved;
@@ -164,7 +165,7 @@ async function findChild(layout: Layout, digest: string): Promise<Descriptor | u
       if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) throw error;
       continue;
     }
-    if (!isObject(value) || !Array.isArray(value.manifests)) continue;
+    if (!isJsonObject(value) || !Array.isArray(value.manifests)) continue;
     for (const c of value.manifests as Descriptor[]) {
       if (c.digest === digest) return c;
       if (isIndexMediaType(c.mediaType)) queue.push({ d: c, level: level + 1 });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { readSmallFile } from '../fs/read-small-file.js';
-import { isObject, parseLayoutJson } from './layout-json.js';
+import { parseLayoutJson } from './layout-json.js';
+import { isJsonObject } from '../json-object.js';
 
 /** Name of the record stripLayout writes into its directory (what repackLayout reads). */
 export const STRIP_RECORD_FILE = 'airsign-strip.json';
@@ -59,7 +60,7 @@ export async function readStripRecord(directory: string): Promise<StripRecord> {
   const bytes = await readSmallFile(recordPath, { maxBytes: MAX_STRIP_RECORD_BYTES, code: 'STRIP_DIR_BAD_RECORD' });
   const value = parseLayoutJson(bytes, recordPath, MAX_STRIP_RECORD_BYTES);
   const bad = (why: string) => airsignError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} is invalid: ${why}`);
-  if (!isObject(value) || value.type !== STRIP_RECORD_TYPE) throw bad(`type is not ${STRIP_RECORD_TYPE}`);
+  if (!isJsonObject(value) || value.type !== STRIP_RECORD_TYPE) throw bad(`type is not ${STRIP_RECORD_TYPE}`);
   if (!Array.isArray(value.blobs)) throw bad('no blobs list');
   try {
     assertDescriptor(value.image, 'image');

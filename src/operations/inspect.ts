@@ -9,6 +9,7 @@ import { Annotation, MediaType } from '../media-types.js';
 import { reachableNodes, walkLayout, type GraphNode, type LayoutGraph, type NodeRole } from '../layout/graph.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries } from '../layout/resolve.js';
+import { isJsonObject } from '../json-object.js';
 
 export interface InspectNode {
   digest: string;
@@ -228,9 +229,6 @@ async function readJson(layout: Layout, d: { mediaType: string; digest: string; 
   return JSON.parse(new TextDecoder().decode(await layout.readBlob(d, MAX_SIGNATURE_JSON)));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 async function listCosignSignatures(layout: Layout, graph: LayoutGraph): Promise<CosignSignatureListing[]> {
   const out: CosignSignatureListing[] = [];
@@ -244,17 +242,17 @@ async function listCosignSignatures(layout: Layout, graph: LayoutGraph): Promise
     } catch {
       continue;
     }
-    const layers = isRecord(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
+    const layers = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
     for (const layer of layers) {
-      if (!isRecord(layer) || layer.mediaType !== MediaType.CosignSimpleSigning || typeof layer.digest !== 'string' || typeof layer.size !== 'number') continue;
-      const annotations = isRecord(layer.annotations) ? layer.annotations : {};
+      if (!isJsonObject(layer) || layer.mediaType !== MediaType.CosignSimpleSigning || typeof layer.digest !== 'string' || typeof layer.size !== 'number') continue;
+      const annotations = isJsonObject(layer.annotations) ? layer.annotations : {};
       const listing: CosignSignatureListing = { tag: t.tag, manifest: t.digest, layer: layer.digest, hasSignature: typeof annotations['dev.cosignproject.cosign/signature'] === 'string' };
       try {
         if (!layout.hasBlob(layer.digest)) throw new Error('the payload is not in the layout');
         const payload = await readJson(layout, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
-        const critical = isRecord(payload) && isRecord(payload.critical) ? payload.critical : {};
-        const identity = isRecord(critical.identity) ? critical.identity['docker-reference'] : undefined;
-        const image = isRecord(critical.image) ? critical.image['docker-manifest-digest'] : undefined;
+        const critical = isJsonObject(payload) && isJsonObject(payload.critical) ? payload.critical : {};
+        const identity = isJsonObject(critical.identity) ? critical.identity['docker-reference'] : undefined;
+        const image = isJsonObject(critical.image) ? critical.image['docker-manifest-digest'] : undefined;
         if (typeof identity === 'string') listing.identity = identity;
         if (typeof image === 'string') listing.signedDigest = image;
         if (typeof critical.type === 'string') listing.type = critical.type;
@@ -276,19 +274,19 @@ async function listSigstoreBundles(layout: Layout, graph: LayoutGraph): Promise<
       const listing: SigstoreBundleListing = { manifest: digest, subject };
       try {
         const manifest = await readJson(layout, node.descriptor);
-        const layer: unknown = isRecord(manifest) && Array.isArray(manifest.layers) ? (manifest.layers as unknown[])[0] : undefined;
-        if (!isRecord(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || typeof layer.mediaType !== 'string') throw new Error('no bundle layer');
+        const layer: unknown = isJsonObject(manifest) && Array.isArray(manifest.layers) ? (manifest.layers as unknown[])[0] : undefined;
+        if (!isJsonObject(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number' || typeof layer.mediaType !== 'string') throw new Error('no bundle layer');
         if (!layout.hasBlob(layer.digest)) throw new Error('the bundle is not in the layout');
         const bundle = await readJson(layout, { mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
-        const material = isRecord(bundle) && isRecord(bundle.verificationMaterial) ? bundle.verificationMaterial : {};
-        if (isRecord(material.publicKey) && typeof material.publicKey.hint === 'string') listing.publicKeyHint = material.publicKey.hint;
-        const envelope = isRecord(bundle) && isRecord(bundle.dsseEnvelope) ? bundle.dsseEnvelope : undefined;
+        const material = isJsonObject(bundle) && isJsonObject(bundle.verificationMaterial) ? bundle.verificationMaterial : {};
+        if (isJsonObject(material.publicKey) && typeof material.publicKey.hint === 'string') listing.publicKeyHint = material.publicKey.hint;
+        const envelope = isJsonObject(bundle) && isJsonObject(bundle.dsseEnvelope) ? bundle.dsseEnvelope : undefined;
         if (envelope && typeof envelope.payload === 'string') {
           const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as unknown;
-          if (isRecord(statement)) {
+          if (isJsonObject(statement)) {
             if (typeof statement.predicateType === 'string') listing.predicateType = statement.predicateType;
             if (Array.isArray(statement.subject)) {
-              listing.statementSubjects = statement.subject.flatMap((s) => (isRecord(s) && isRecord(s.digest) ? Object.entries(s.digest).map(([alg, hex]) => `${alg}:${String(hex)}`) : []));
+              listing.statementSubjects = statement.subject.flatMap((s) => (isJsonObject(s) && isJsonObject(s.digest) ? Object.entries(s.digest).map(([alg, hex]) => `${alg}:${String(hex)}`) : []));
             }
           }
         }

@@ -10,7 +10,8 @@ import { isAirsignError } from '../errors.js';
 import type { SigstoreAttachment } from '../formats/cosign/verify-sigstore-attachment.js';
 import type { DockerReference } from '../formats/docker-reference.js';
 import type { GraphNode } from '../layout/graph.js';
-import { isObject, parseLayoutJson } from '../layout/layout-json.js';
+import { parseLayoutJson } from '../layout/layout-json.js';
+import { isJsonObject } from '../json-object.js';
 import type { Layout } from '../layout/open-layout.js';
 import { MediaType } from '../media-types.js';
 import type { VerificationKey } from '../keys/read-verification-keys.js';
@@ -41,7 +42,7 @@ export async function readCosignSigLayers(layout: Layout, nodes: GraphNode[]): P
     let layers: unknown[];
     try {
       const manifest = parseLayoutJson(await layout.readBlob(plainDescriptor(node.descriptor)), `signature manifest ${digest}`);
-      layers = isObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
+      layers = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
     } catch (e) {
       if (!isAirsignError(e)) throw e;
       out.push({ name: digest, integrityFailure: e.message });
@@ -50,11 +51,11 @@ export async function readCosignSigLayers(layout: Layout, nodes: GraphNode[]): P
     if (layers.length === 0) out.push({ name: digest, integrityFailure: `the signature manifest ${digest} has no layers` });
     for (const [i, layer] of layers.slice(0, MAX_SIG_LAYERS).entries()) {
       const name = `${digest} layer ${i + 1}`;
-      if (!isObject(layer) || typeof layer.mediaType !== 'string' || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
+      if (!isJsonObject(layer) || typeof layer.mediaType !== 'string' || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
         out.push({ name, integrityFailure: `layer ${i + 1} of ${digest} is not a descriptor` });
         continue;
       }
-      const annotations = isObject(layer.annotations) ? layer.annotations : {};
+      const annotations = isJsonObject(layer.annotations) ? layer.annotations : {};
       if (Object.values(annotations).some((v) => typeof v !== 'string')) {
         out.push({ name, integrityFailure: `layer ${i + 1} of ${digest} has annotations that are not strings` });
         continue;
@@ -119,9 +120,9 @@ export async function cosignBundleVerdicts(layout: Layout, nodes: GraphNode[], c
     let bytes: Uint8Array;
     try {
       const manifest = parseLayoutJson(await layout.readBlob(plainDescriptor(node.descriptor)), `bundle referrer ${digest}`);
-      const layers: unknown[] = isObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
-      const layer = layers.find((l) => isObject(l) && l.mediaType === MediaType.SigstoreBundleV03);
-      if (!isObject(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
+      const layers: unknown[] = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
+      const layer = layers.find((l) => isJsonObject(l) && l.mediaType === MediaType.SigstoreBundleV03);
+      if (!isJsonObject(layer) || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
         verdicts.push(evaluateCosignBundle({ signature: digest, integrityFailure: `the referrer ${digest} has no ${MediaType.SigstoreBundleV03} layer` }, requirement));
         continue;
       }

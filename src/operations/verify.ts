@@ -24,7 +24,8 @@ import { cosignBundleVerdicts, cosignSigVerdicts, readCosignSigLayers } from './
 import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
-import { isObject, parseLayoutJson } from '../layout/layout-json.js';
+import { parseLayoutJson } from '../layout/layout-json.js';
+import { isJsonObject } from '../json-object.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries, resolveImage } from '../layout/resolve.js';
 import { Annotation, MediaType } from '../media-types.js';
@@ -361,8 +362,8 @@ async function notationFacts(layout: Layout, node: GraphNode): Promise<NotationS
   const signature = node.descriptor.digest;
   try {
     const manifest = parseLayoutJson(await layout.readBlob(plainDescriptor(node.descriptor)), `signature manifest ${signature}`);
-    const layers = isObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
-    if (layers.length !== 1 || !isObject(layers[0])) {
+    const layers = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
+    if (layers.length !== 1 || !isJsonObject(layers[0])) {
       return { signature, integrityFailure: `signature manifest ${signature} must have exactly one envelope layer` };
     }
     const layer = layers[0] as unknown as PlainDescriptor;

@@ -8,6 +8,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
+import { isJsonObject, parseJsonObject } from '../json-object.js';
 import { referencesMatch } from './reference-match.js';
 
 export type SignedIdentityRule =
@@ -33,13 +34,7 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
   const bad = (message: string): never => {
     throw airsignError('POLICY_INVALID', `${path} is not a valid containers policy: ${message}`);
   };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    return bad(`not JSON (${(e as Error).message})`);
-  }
-  if (!isRecord(doc)) return bad('not a JSON object');
+  const doc = parseJsonObject(bytes, bad);
   for (const key of Object.keys(doc)) if (key !== 'default' && key !== 'transports') bad(`unknown field "${key}"`);
   const base = dirname(resolve(path));
   const requirements = (value: unknown, where: string): PolicyRequirement[] => {
@@ -48,10 +43,10 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
   };
   const policy: ContainersPolicy = { default: requirements(doc.default, '"default"'), docker: new Map() };
   if (doc.transports !== undefined) {
-    if (!isRecord(doc.transports)) return bad('"transports" must be an object');
+    if (!isJsonObject(doc.transports)) return bad('"transports" must be an object');
     const docker = doc.transports.docker;
     if (docker !== undefined) {
-      if (!isRecord(docker)) return bad('transports.docker must be an object');
+      if (!isJsonObject(docker)) return bad('transports.docker must be an object');
       for (const [scope, list] of Object.entries(docker)) {
         if (scope !== '' && !validDockerScope(scope)) bad(`transports.docker scope "${scope}" is not a registry, namespace, repository or reference`);
         policy.docker.set(scope, requirements(list, `transports.docker["${scope}"]`));
@@ -62,7 +57,7 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
 }
 
 function parseRequirement(value: unknown, where: string, base: string, bad: (m: string) => never): PolicyRequirement {
-  if (!isRecord(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
+  if (!isJsonObject(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
   const type = value.type;
   const only = (fields: string[]) => {
     for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${type}) has unknown field "${key}"`);
@@ -120,7 +115,7 @@ function keySources(value: Record<string, unknown>, one: string, many: string, d
 
 function parseIdentity(value: unknown, where: string, bad: (m: string) => never): SignedIdentityRule {
   if (value === undefined) return { type: 'matchRepoDigestOrExact' };
-  if (!isRecord(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
+  if (!isJsonObject(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
   const type = value.type;
   const only = (fields: string[]) => {
     for (const key of Object.keys(value)) if (!fields.includes(key)) bad(`${where} (${type}) has unknown field "${key}"`);
@@ -226,6 +221,3 @@ export function describeIdentityRule(rule: SignedIdentityRule): string {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -5,6 +5,7 @@
  * evaluator only asks "what happens to check X under this statement".
  */
 import { airsignError } from '../errors.js';
+import { isJsonObject, parseJsonObject } from '../json-object.js';
 
 export type VerificationLevel = 'strict' | 'permissive' | 'audit' | 'skip';
 export type ValidationType = 'integrity' | 'authenticity' | 'authenticTimestamp' | 'expiry' | 'revocation';
@@ -49,19 +50,13 @@ export function parseNotationTrustPolicy(bytes: Uint8Array, what = 'the trust po
   const bad = (message: string): never => {
     throw airsignError('TRUST_POLICY_INVALID', `${what} is invalid: ${message}`);
   };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    return bad(`not JSON (${(e as Error).message})`);
-  }
-  if (!isRecord(doc)) return bad('not a JSON object');
+  const doc = parseJsonObject(bytes, bad);
   if (doc.version !== '1.0') bad(`version ${JSON.stringify(doc.version)} is not supported (expected "1.0")`);
   if (!Array.isArray(doc.trustPolicies) || doc.trustPolicies.length === 0) return bad('trustPolicies must be a non-empty array');
   const names = new Set<string>();
   const scopes = new Set<string>();
   const statements = doc.trustPolicies.map((raw, i): TrustPolicyStatement => {
-    if (!isRecord(raw)) return bad(`trust policy statement ${i + 1} is not an object`);
+    if (!isJsonObject(raw)) return bad(`trust policy statement ${i + 1} is not an object`);
     const name = raw.name;
     if (typeof name !== 'string' || name.trim() === '') return bad(`trust policy statement ${i + 1} has no name`);
     if (names.has(name)) bad(`multiple trust policy statements use the same name "${name}"`);
@@ -75,14 +70,14 @@ export function parseNotationTrustPolicy(bytes: Uint8Array, what = 'the trust po
       scopes.add(scope);
     }
     const sv = raw.signatureVerification;
-    if (!isRecord(sv)) return bad(`${where}: signatureVerification is missing`);
+    if (!isJsonObject(sv)) return bad(`${where}: signatureVerification is missing`);
     const level = sv.level;
     if (level !== 'strict' && level !== 'permissive' && level !== 'audit' && level !== 'skip') {
       return bad(`${where}: signatureVerification level ${JSON.stringify(level)} is not strict, permissive, audit or skip`);
     }
     const actions = { ...LEVEL_ACTIONS[level] };
     if (sv.override !== undefined) {
-      if (!isRecord(sv.override)) return bad(`${where}: override must be an object`);
+      if (!isJsonObject(sv.override)) return bad(`${where}: override must be an object`);
       if (level === 'skip') bad(`${where}: the skip level cannot have overrides`);
       for (const [check, action] of Object.entries(sv.override)) {
         if (check === 'integrity') bad(`${where}: integrity validation cannot be overridden`);
@@ -193,6 +188,3 @@ function stringList(value: unknown, what: string, bad: (message: string) => neve
   return value as string[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -7,7 +7,8 @@
  */
 import { descriptorFromBytes, type Descriptor, type PlainDescriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
-import { isObject, parseLayoutJson } from '../../layout/layout-json.js';
+import { parseLayoutJson } from '../../layout/layout-json.js';
+import { isJsonObject } from '../../json-object.js';
 import { MediaType } from '../../media-types.js';
 import { GoMap, goJson } from '../notation/go-json.js';
 
@@ -75,17 +76,17 @@ export function parseCosignSigManifest(entry: Descriptor, bytes: Uint8Array): Co
   } catch {
     return fail('it is not valid JSON');
   }
-  if (!isObject(value)) return fail('it is not a JSON object');
+  if (!isJsonObject(value)) return fail('it is not a JSON object');
   if (value.schemaVersion !== 2) fail('schemaVersion is not 2');
   if (value.mediaType !== undefined && value.mediaType !== MediaType.OciManifest) fail(`its mediaType is ${JSON.stringify(value.mediaType)}`);
   if (value.subject !== undefined) fail('it has a subject (it is a referrer, not a tag-based signature)');
   const config = value.config;
-  if (!isObject(config) || (config.mediaType !== MediaType.OciConfig && config.mediaType !== COSIGN_ARTIFACT_SIG_CONFIG)) fail('its config is not an image config');
+  if (!isJsonObject(config) || (config.mediaType !== MediaType.OciConfig && config.mediaType !== COSIGN_ARTIFACT_SIG_CONFIG)) fail('its config is not an image config');
   if (!Array.isArray(value.layers) || value.layers.length === 0) return fail('it has no layers');
   return value.layers.map((layer, i) => {
-    if (!isObject(layer) || layer.mediaType !== MediaType.CosignSimpleSigning) return fail(`layer ${i} is not ${MediaType.CosignSimpleSigning}`);
+    if (!isJsonObject(layer) || layer.mediaType !== MediaType.CosignSimpleSigning) return fail(`layer ${i} is not ${MediaType.CosignSimpleSigning}`);
     const annotations = layer.annotations;
-    if (!isObject(annotations) || typeof annotations[COSIGN_SIGNATURE_ANNOTATION] !== 'string' || Object.values(annotations).some((v) => typeof v !== 'string')) {
+    if (!isJsonObject(annotations) || typeof annotations[COSIGN_SIGNATURE_ANNOTATION] !== 'string' || Object.values(annotations).some((v) => typeof v !== 'string')) {
       return fail(`layer ${i} has no ${COSIGN_SIGNATURE_ANNOTATION} annotation`);
     }
     if (typeof layer.digest !== 'string' || typeof layer.size !== 'number') return fail(`layer ${i} is not a descriptor`);

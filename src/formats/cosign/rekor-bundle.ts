@@ -8,6 +8,7 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { decodePemBlocks } from '../../pem.js';
+import { isJsonObject } from '../../json-object.js';
 
 export interface RekorBundleSubject {
   payload: Uint8Array;
@@ -29,7 +30,7 @@ export function verifyRekorBundle(bundleJson: string | undefined, rekorKeys: Key
   } catch {
     return bad('not JSON');
   }
-  if (!isRecord(bundle) || typeof bundle.SignedEntryTimestamp !== 'string' || !isRecord(bundle.Payload)) return bad('SignedEntryTimestamp or Payload is missing');
+  if (!isJsonObject(bundle) || typeof bundle.SignedEntryTimestamp !== 'string' || !isJsonObject(bundle.Payload)) return bad('SignedEntryTimestamp or Payload is missing');
   const p = bundle.Payload;
   if (typeof p.body !== 'string' || !Number.isSafeInteger(p.integratedTime) || !Number.isSafeInteger(p.logIndex) || typeof p.logID !== 'string') {
     return bad('Payload must hold body, integratedTime, logIndex and logID');
@@ -53,11 +54,11 @@ export function verifyRekorBundle(bundleJson: string | undefined, rekorKeys: Key
   } catch {
     return bad('the logged entry is not JSON');
   }
-  const spec = isRecord(entry) && entry.kind === 'hashedrekord' && entry.apiVersion === '0.0.1' && isRecord(entry.spec) ? entry.spec : undefined;
+  const spec = isJsonObject(entry) && entry.kind === 'hashedrekord' && entry.apiVersion === '0.0.1' && isJsonObject(entry.spec) ? entry.spec : undefined;
   if (spec === undefined) return bad('the logged entry is not a hashedrekord v0.0.1 entry');
-  const hash = isRecord(spec.data) && isRecord(spec.data.hash) ? spec.data.hash : undefined;
-  const sig = isRecord(spec.signature) ? spec.signature : undefined;
-  const pub = sig && isRecord(sig.publicKey) ? sig.publicKey : undefined;
+  const hash = isJsonObject(spec.data) && isJsonObject(spec.data.hash) ? spec.data.hash : undefined;
+  const sig = isJsonObject(spec.signature) ? spec.signature : undefined;
+  const pub = sig && isJsonObject(sig.publicKey) ? sig.publicKey : undefined;
   if (hash?.algorithm !== 'sha256' || typeof hash.value !== 'string') return bad('the logged entry has no sha256 hash');
   if (hash.value !== createHash('sha256').update(subject.payload).digest('hex')) bad('the logged entry is for another payload');
   if (typeof sig?.content !== 'string' || !Buffer.from(sig.content, 'base64').equals(Buffer.from(subject.signatureBase64, 'base64'))) {
@@ -76,6 +77,3 @@ export function verifyRekorBundle(bundleJson: string | undefined, rekorKeys: Key
   return p.integratedTime as number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

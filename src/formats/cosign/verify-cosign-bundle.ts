@@ -9,6 +9,7 @@ import { verify, type KeyObject } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
 import { dssePae } from './sigstore-bundle.js';
+import { isJsonObject, parseJsonObject } from '../../json-object.js';
 
 export interface VerifiedCosignBundle {
   /** The DSSE payload (an in-toto statement for cosign). */
@@ -32,30 +33,24 @@ export function verifyCosignBundle(bytes: Uint8Array, keys: KeyObject[]): Verifi
   const bad = (message: string): never => {
     throw airsignError('SIGSTORE_BUNDLE_INVALID', `the Sigstore bundle is not valid: ${message}`);
   };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    return bad('not JSON');
-  }
-  if (!isRecord(doc)) return bad('not a JSON object');
+  const doc = parseJsonObject(bytes, bad);
   if (typeof doc.mediaType !== 'string' || !doc.mediaType.startsWith('application/vnd.dev.sigstore.bundle')) {
     bad(`mediaType ${JSON.stringify(doc.mediaType)} is not a Sigstore bundle media type`);
   }
   const material = doc.verificationMaterial;
-  if (!isRecord(material)) return bad('verificationMaterial is missing');
+  if (!isJsonObject(material)) return bad('verificationMaterial is missing');
   if (material.certificate !== undefined || material.x509CertificateChain !== undefined) {
     bad('it is certificate-based (keyless); only public-key bundles are checked offline');
   }
-  if (!isRecord(material.publicKey)) return bad('verificationMaterial has no publicKey');
+  if (!isJsonObject(material.publicKey)) return bad('verificationMaterial has no publicKey');
   if (doc.messageSignature !== undefined) bad('it holds a message signature, not a DSSE envelope (cosign signs images with DSSE)');
   const envelope = doc.dsseEnvelope;
-  if (!isRecord(envelope)) return bad('dsseEnvelope is missing');
+  if (!isJsonObject(envelope)) return bad('dsseEnvelope is missing');
   if (typeof envelope.payload !== 'string' || !BASE64.test(envelope.payload)) return bad('the DSSE payload is not base64');
   if (typeof envelope.payloadType !== 'string') return bad('the DSSE payloadType is missing');
   if (!Array.isArray(envelope.signatures) || envelope.signatures.length !== 1) return bad('the DSSE envelope must hold exactly one signature');
   const entry: unknown = envelope.signatures[0];
-  if (!isRecord(entry) || typeof entry.sig !== 'string' || entry.sig === '' || !BASE64.test(entry.sig)) return bad('the DSSE signature is not base64');
+  if (!isJsonObject(entry) || typeof entry.sig !== 'string' || entry.sig === '' || !BASE64.test(entry.sig)) return bad('the DSSE signature is not base64');
   if (envelope.payloadType !== MediaType.InToto) bad(`the DSSE payloadType is ${JSON.stringify(envelope.payloadType)}, not ${MediaType.InToto}`);
   const payload = new Uint8Array(Buffer.from(envelope.payload, 'base64'));
   const pae = dssePae(envelope.payloadType, payload);
@@ -73,10 +68,7 @@ export function verifyCosignBundle(bytes: Uint8Array, keys: KeyObject[]): Verifi
       : `the bundle's DSSE signature does not verify with any of the ${keys.length} public keys`);
   }
   const list = (value: unknown) => (Array.isArray(value) ? value.length : 0);
-  const timestamps = isRecord(material.timestampVerificationData) ? list(material.timestampVerificationData.rfc3161Timestamps) : 0;
+  const timestamps = isJsonObject(material.timestampVerificationData) ? list(material.timestampVerificationData.rfc3161Timestamps) : 0;
   return { payload, payloadType: envelope.payloadType, keyIndex, tlogEntries: list(material.tlogEntries), timestamps };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

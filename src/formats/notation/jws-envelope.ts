@@ -10,6 +10,7 @@ import { goJson, goJsonSorted } from './go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { formatRfc3339, parseRfc3339 } from '../../rfc3339.js';
+import { isJsonObject } from '../../json-object.js';
 
 export interface EnvelopeBuildInput {
   algorithm: NotationAlgorithmInfo;
@@ -65,7 +66,7 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
   } catch {
     return malformed('the JWS envelope is not JSON (Notation uses the JWS JSON serialization)');
   }
-  if (!isObject(top)) return malformed('the JWS envelope is not a JSON object');
+  if (!isJsonObject(top)) return malformed('the JWS envelope is not a JSON object');
   for (const field of ['payload', 'protected', 'signature'] as const) {
     if (typeof top[field] !== 'string') malformed(`the JWS envelope has no "${field}" string`);
   }
@@ -80,9 +81,9 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
   } catch {
     return malformed('the protected header is not JSON');
   }
-  if (!isObject(header)) return malformed('the protected header is not a JSON object');
+  if (!isJsonObject(header)) return malformed('the protected header is not a JSON object');
   const unprotected = top.header;
-  if (!isObject(unprotected)) return malformed('the JWS envelope has no unprotected "header" object');
+  if (!isJsonObject(unprotected)) return malformed('the JWS envelope has no unprotected "header" object');
 
   const algorithm = notationAlgorithmByName(header.alg) ?? malformed(`unsupported signature algorithm ${JSON.stringify(header.alg)} (Notation allows PS256/384/512 and ES256/384/512)`);
   if (typeof header.cty !== 'string') malformed('the protected header has no "cty"');
@@ -124,8 +125,4 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
     ...(timestampToken === undefined ? {} : { timestampToken }),
     pssSalt: 'any',
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { airsignError } from '../../errors.js';
+import { isJsonObject } from '../../json-object.js';
 
 export const GPG_SIGNATURE_TYPE = 'atomic container signature';
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
@@ -41,7 +42,7 @@ export function parseSimpleSigningPayload(bytes: Uint8Array, type: string): Simp
   const top = exactObject(doc, ['critical', 'optional'], 'the payload', invalid);
   const result: Partial<SimpleSigningPayload> = {};
   if (top.optional !== null) {
-    if (!isRecord(top.optional)) return invalid('"optional" is not an object');
+    if (!isJsonObject(top.optional)) return invalid('"optional" is not an object');
     if (top.optional.creator !== undefined) {
       if (typeof top.optional.creator !== 'string') invalid('optional.creator is not a string');
       result.creator = top.optional.creator as string;
@@ -85,21 +86,21 @@ function schema1Payload(manifest: Uint8Array): Uint8Array {
   } catch {
     return manifest; // not JSON: hashed as given (it will not match a signed digest by chance)
   }
-  if (!isRecord(doc) || doc.schemaVersion !== 1 || doc.signatures === undefined) return manifest;
+  if (!isJsonObject(doc) || doc.schemaVersion !== 1 || doc.signatures === undefined) return manifest;
   const fail = (): never => {
     throw airsignError('SIMPLE_SIGNING_DIGEST_MISMATCH', 'the manifest is a signed schema 1 manifest whose signatures cannot be read, so its digest cannot be computed');
   };
   if (!Array.isArray(doc.signatures) || doc.signatures.length === 0) return fail();
   let payload: Uint8Array | undefined;
   for (const sig of doc.signatures) {
-    if (!isRecord(sig) || typeof sig.protected !== 'string') return fail();
+    if (!isJsonObject(sig) || typeof sig.protected !== 'string') return fail();
     let header: unknown;
     try {
       header = JSON.parse(Buffer.from(sig.protected, 'base64url').toString('utf8'));
     } catch {
       return fail();
     }
-    if (!isRecord(header) || typeof header.formatLength !== 'number' || typeof header.formatTail !== 'string') return fail();
+    if (!isJsonObject(header) || typeof header.formatLength !== 'number' || typeof header.formatTail !== 'string') return fail();
     if (header.formatLength < 0 || header.formatLength > manifest.length) return fail();
     const tail = Buffer.from(header.formatTail, 'base64url');
     const candidate = Buffer.concat([manifest.subarray(0, header.formatLength), tail]);
@@ -110,7 +111,7 @@ function schema1Payload(manifest: Uint8Array): Uint8Array {
 }
 
 function exactObject(value: unknown, keys: string[], what: string, invalid: (m: string) => never): Record<string, unknown> {
-  if (!isRecord(value)) return invalid(`${what} is not an object`);
+  if (!isJsonObject(value)) return invalid(`${what} is not an object`);
   const actual = Object.keys(value);
   for (const key of keys) if (!(key in value)) invalid(`${what} has no "${key}"`);
   const extra = actual.find((k) => !keys.includes(k));
@@ -147,6 +148,3 @@ function duplicateKey(text: string): string | undefined {
   return undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

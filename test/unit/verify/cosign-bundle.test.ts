@@ -48,7 +48,7 @@ describe('cosign bundle verdicts', () => {
     const envelope = two.dsseEnvelope as { signatures: unknown[] };
     envelope.signatures.push(envelope.signatures[0]);
     expect(verdict(two).reason).toMatch(/exactly one signature/);
-    expect(evaluateCosignBundle(cosignBundleFacts(Buffer.from('not json'), 'x', [publicKey], ['k']), { targetDigest: DIGEST }).reason).toBe('integrity: the Sigstore bundle is not valid: not JSON');
+    expect(evaluateCosignBundle(cosignBundleFacts(Buffer.from('not json'), 'x', [publicKey], ['k']), { targetDigest: DIGEST }).reason).toMatch(/^integrity: the Sigstore bundle is not valid: not JSON \(/);
   });
 
   it('an identity asked for is reported as not checked (the statement names none); tlog entries likewise', () => {
