@@ -20,50 +20,13 @@ while [ $# -gt 0 ]; do
     *) echo "bench-formats: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-for tool in openssl node softhsm2-util pkcs11-tool p11tool; do
-  command -v "$tool" >/dev/null || { echo "bench-formats: $tool not found (scripts/install-test-deps.sh installs the peers)" >&2; exit 2; }
-done
-SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
-[ -f "$SOFTHSM_MODULE" ] || SOFTHSM_MODULE=/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-WORK="$DIR/formats-work"
-rm -rf "$WORK"
-mkdir -p "$WORK"
-trap 'rm -rf "$WORK"' EXIT
-
-echo "bench-formats: building dist/" >&2
-npx tsc -p tsconfig.build.json
-AIRSIGN=(node "$ROOT/bin/airsign.js")
-
-wall() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >"$WORK/last.log" 2>&1 || { echo "bench-formats: failed: $*" >&2; cat "$WORK/last.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
-}
-median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
-
-export SOFTHSM2_CONF="$WORK/softhsm2.conf"
-mkdir -p "$WORK/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK/tokens" > "$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label bench --so-pin 5678 --pin 1234 >/dev/null
-pkcs11-tool --module "$SOFTHSM_MODULE" --token-label bench --login --pin 1234 --keypairgen --key-type EC:prime256v1 --id 01 --label signer --usage-sign >/dev/null 2>&1
-GNUTLS_PIN=1234 p11tool --provider "$SOFTHSM_MODULE" --login --export-pubkey "pkcs11:token=bench;object=signer;type=public" > "$WORK/signer.pub" 2>/dev/null
-(
-  cd "$WORK"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key 2>/dev/null
-  openssl req -x509 -new -key root.key -subj "/C=US/ST=WA/O=bench/CN=bench root" -days 30 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out root.pem 2>/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out dummy.key 2>/dev/null
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' > leaf.ext
-  openssl req -new -key dummy.key -subj "/C=US/ST=WA/O=bench/CN=bench signer" -out leaf.csr 2>/dev/null
-  openssl x509 -req -in leaf.csr -force_pubkey signer.pub -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null
-  cat leaf.pem root.pem > chain.pem
-)
+BENCH_NAME=bench-formats
+source scripts/bench-lib.sh
+bench_require openssl node softhsm2-util pkcs11-tool p11tool
+bench_work "$DIR" formats-work
+bench_build
+bench_softhsm_signer
 sleep 1 # the certificates' notBefore is "now"
-KEY_URI="pkcs11:token=bench;object=signer?module-path=$SOFTHSM_MODULE&pin-value=1234"
 
 cp samples/multi.tar "$WORK/multi.tar"
 "${AIRSIGN[@]}" strip "$WORK/multi.tar" --directory "$WORK/layers" >/dev/null
@@ -80,12 +43,12 @@ if printf '%s\n' "${ALL[@]}" | grep -qx gpg; then EXTRA+=(--lookaside "$WORK/loo
 one=(); all=()
 for i in $(seq 1 "$RUNS"); do
   cp "$WORK/multi.tar" "$WORK/a.tar"; cp "$WORK/multi.tar" "$WORK/b.tar"; rm -rf "$WORK/lookaside"
-  one+=("$(wall "${AIRSIGN[@]}" sign "$WORK/a.tar" --key "$KEY_URI" --cert "$WORK/chain.pem" --recursive --format notation)")
-  all+=("$(wall "${AIRSIGN[@]}" sign "$WORK/b.tar" --key "$KEY_URI" --cert "$WORK/chain.pem" --recursive "${ALL_ARGS[@]}" "${EXTRA[@]}")")
+  one+=("$(wall "${AIRSIGN[@]}" sign "$WORK/a.tar" --key "$KEY_URI" --cert "$WORK/hsm-chain.pem" --recursive --format notation)")
+  all+=("$(wall "${AIRSIGN[@]}" sign "$WORK/b.tar" --key "$KEY_URI" --cert "$WORK/hsm-chain.pem" --recursive "${ALL_ARGS[@]}" "${EXTRA[@]}")")
 done
-sigs_one=$(grep -c ' over ' <("${AIRSIGN[@]}" sign "$WORK/multi.tar" --key "$KEY_URI" --cert "$WORK/chain.pem" --recursive --format notation --output "$WORK/c.tar"))
+sigs_one=$(grep -c ' over ' <("${AIRSIGN[@]}" sign "$WORK/multi.tar" --key "$KEY_URI" --cert "$WORK/hsm-chain.pem" --recursive --format notation --output "$WORK/c.tar"))
 rm -rf "$WORK/lookaside"
-sigs_all=$(grep -c ' over ' <("${AIRSIGN[@]}" sign "$WORK/multi.tar" --key "$KEY_URI" --cert "$WORK/chain.pem" --recursive "${ALL_ARGS[@]}" "${EXTRA[@]}" --output "$WORK/d.tar" 2>/dev/null))
+sigs_all=$(grep -c ' over ' <("${AIRSIGN[@]}" sign "$WORK/multi.tar" --key "$KEY_URI" --cert "$WORK/hsm-chain.pem" --recursive "${ALL_ARGS[@]}" "${EXTRA[@]}" --output "$WORK/d.tar" 2>/dev/null))
 m1=$(printf '%s\n' "${one[@]}" | median)
 m2=$(printf '%s\n' "${all[@]}" | median)
 echo "stripped multi-platform sample, --recursive, SoftHSM P-256, $RUNS alternated runs each:"

@@ -28,55 +28,20 @@ while [ $# -gt 0 ]; do
     *) echo "bench-sign: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-for tool in /usr/bin/time openssl node softhsm2-util pkcs11-tool p11tool; do
-  command -v "$tool" >/dev/null || { echo "bench-sign: $tool not found (scripts/install-test-deps.sh installs the peers)" >&2; exit 2; }
-done
-SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
-[ -f "$SOFTHSM_MODULE" ] || SOFTHSM_MODULE=/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so
+BENCH_NAME=bench-sign
+source scripts/bench-lib.sh
+bench_require /usr/bin/time openssl node softhsm2-util pkcs11-tool p11tool
+bench_work "$DIR" sign-work
+bench_build
 
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-WORK="$DIR/sign-work"
-rm -rf "$WORK"
-mkdir -p "$WORK"
-trap 'rm -rf "$WORK"' EXIT
-
-echo "bench-sign: building dist/" >&2
-npx tsc -p tsconfig.build.json
-AIRSIGN=(node "$ROOT/bin/airsign.js")
-
-# wall SECONDS of a command (stdout/stderr to a log); fails loudly
-wall() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >"$WORK/last.log" 2>&1 || { echo "bench-sign: failed: $*" >&2; cat "$WORK/last.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
-}
-median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
-
-# ---- a SoftHSM token with a P-256 key and a Notation-valid chain ----
-export SOFTHSM2_CONF="$WORK/softhsm2.conf"
-mkdir -p "$WORK/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK/tokens" > "$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label bench --so-pin 5678 --pin 1234 >/dev/null
-pkcs11-tool --module "$SOFTHSM_MODULE" --token-label bench --login --pin 1234 --keypairgen --key-type EC:prime256v1 --id 01 --label signer --usage-sign >/dev/null 2>&1
-GNUTLS_PIN=1234 p11tool --provider "$SOFTHSM_MODULE" --login --export-pubkey "pkcs11:token=bench;object=signer;type=public" > "$WORK/signer.pub" 2>/dev/null
+# ---- a SoftHSM token with a P-256 key and a Notation-valid chain; a file key with its own ----
+bench_softhsm_signer
 (
   cd "$WORK"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key 2>/dev/null
-  openssl req -x509 -new -key root.key -subj "/C=US/ST=WA/O=bench/CN=bench root" -days 30 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out root.pem 2>/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out file.key 2>/dev/null
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' > leaf.ext
-  openssl req -new -key file.key -subj "/C=US/ST=WA/O=bench/CN=bench signer" -out leaf.csr 2>/dev/null
-  openssl x509 -req -in leaf.csr -force_pubkey signer.pub -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile leaf.ext -out hsm-leaf.pem 2>/dev/null
   openssl x509 -req -in leaf.csr -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile leaf.ext -out file-leaf.pem 2>/dev/null
-  cat hsm-leaf.pem root.pem > hsm-chain.pem
   cat file-leaf.pem root.pem > file-chain.pem
 )
 sleep 1 # the certificates' notBefore is "now"
-KEY_URI="pkcs11:token=bench;object=signer?module-path=$SOFTHSM_MODULE&pin-value=1234"
 
 # ---- 1. stripped single-platform sample, both Notation formats, SoftHSM ----
 N1=${RUNS:-5}
@@ -99,12 +64,7 @@ echo "  ratio sign / node -e '': $(awk -v a="$SIGN_MED" -v b="$NODE_MED" 'BEGIN 
 
 # ---- 2. one-shot signing of the big sample ----
 N2=${RUNS:-3}
-BIG="$DIR/sample-$SIZE.tar"
-if [ ! -f "$BIG.done" ] || [ ! -f "$BIG" ]; then
-  echo "bench-sign: generating $BIG" >&2
-  node scripts/make-samples.mjs --size "$SIZE" --output "$BIG" --tag big
-  touch "$BIG.done"
-fi
+BIG=$(bench_sample "$SIZE")
 BYTES=$(stat -c %s "$BIG")
 openssl dgst -sha256 "$BIG" >/dev/null # warm the page cache like every following step
 dgst_times=(); big_times=(); rss=()

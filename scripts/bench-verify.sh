@@ -24,24 +24,12 @@ while [ $# -gt 0 ]; do
     *) echo "bench-verify: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-for tool in /usr/bin/time openssl node; do
-  command -v "$tool" >/dev/null || { echo "bench-verify: $tool not found" >&2; exit 2; }
-done
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-npx tsc -p tsconfig.build.json
-AIRSIGN=(node "$ROOT/bin/airsign.js")
-
-sample="$DIR/sample-$SIZE.tar"
-stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $SIZE"
-if [ ! -f "$sample" ] || [ "$(cat "$sample.done" 2>/dev/null)" != "$stamp" ]; then
-  echo "bench-verify: generating $sample" >&2
-  rm -f "$sample" "$sample.done"
-  node scripts/make-samples.mjs --size "$SIZE" --output "$sample" --tag big >&2
-  echo "$stamp" > "$sample.done"
-fi
-WORK=$(mktemp -d "$DIR/verify.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+BENCH_NAME=bench-verify
+source scripts/bench-lib.sh
+bench_require /usr/bin/time openssl node
+bench_work "$DIR" verify-work
+bench_build
+sample=$(bench_sample "$SIZE")
 "${AIRSIGN[@]}" key generate --type ecdsa-p256 --output "$WORK/key.pem" >/dev/null
 "${AIRSIGN[@]}" cert create --key "$WORK/key.pem" --subject "C=US,ST=WA,O=airsign bench,CN=bench" --output "$WORK/cert.pem" >/dev/null
 "${AIRSIGN[@]}" sign "$sample" --key "$WORK/key.pem" --cert "$WORK/cert.pem" --format notation --output "$WORK/signed.tar" >/dev/null

@@ -45,9 +45,9 @@ done
 case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs must be a positive integer" >&2; exit 2 ;; esac
 [ "$RUNS" -ge 1 ] || { echo "bench: --runs must be a positive integer" >&2; exit 2; }
 
-for tool in /usr/bin/time openssl skopeo node; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool not found (scripts/install-test-deps.sh installs the peers)" >&2; exit 2; }
-done
+BENCH_NAME=bench
+source scripts/bench-lib.sh
+bench_require /usr/bin/time openssl skopeo node
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -105,15 +105,8 @@ check() {
 drop() { [ "$KEEP" = 1 ] || rm -f "$WORK/$1.tar"; }
 
 for size in $SIZES; do
-  sample="$DIR/sample-$size.tar"
   # Reuse a sample made earlier by the same generator version (it is deterministic).
-  stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $size"
-  if [ ! -f "$sample" ] || [ "$(cat "$sample.done" 2>/dev/null)" != "$stamp" ]; then
-    echo "bench: generating $sample" >&2
-    rm -f "$sample" "$sample.done"
-    node scripts/make-samples.mjs --size "$size" --output "$sample" --tag big >&2
-    echo "$stamp" > "$sample.done"
-  fi
+  sample=$(bench_sample "$size")
   bytes=$(stat -c %s "$sample")
   rm -rf "$WORK"
   mkdir -p "$WORK"
