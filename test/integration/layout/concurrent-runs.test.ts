@@ -20,25 +20,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { seedFrom, seededRandom } from '../../helpers/seeded-random.js';
 
 /** Rounds of 6 simultaneous runs (5 to 8 s a round on the loaded 2-core machine). */
 const ROUNDS = Number(process.env.AIRSIGN_CONCURRENT_ROUNDS ?? 6);
-const SEED = Number(process.env.AIRSIGN_CONCURRENT_SEED ?? (Date.now() ^ (process.pid << 8)) >>> 0);
+const SEED = seedFrom(process.env.AIRSIGN_CONCURRENT_SEED);
 /** Largest random delay between the starts of one round's runs. */
 const STAGGER_MS = 60;
 const MAKE_SAMPLES = new URL('../../../scripts/make-samples.mjs', import.meta.url).pathname;
 
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(SEED);
+const random = seededRandom(SEED);
 
 let work: string;
 let original: string;

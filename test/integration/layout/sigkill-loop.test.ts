@@ -25,27 +25,17 @@ import { airsignTempFiles, AIRSIGN_TEMP_NAME, tree } from '../../helpers/live-fi
 import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
+import { seedFrom, seededRandom } from '../../helpers/seeded-random.js';
 
 /** Kills in all, spread over the seven cases (1.5 to 2.5 s each, with the rerun, on the loaded 2-core machine). */
 const ITERATIONS = Number(process.env.AIRSIGN_KILL_LOOP_ITERATIONS ?? 28);
-const SEED = Number(process.env.AIRSIGN_KILL_LOOP_SEED ?? (Date.now() ^ (process.pid << 8)) >>> 0);
+const SEED = seedFrom(process.env.AIRSIGN_KILL_LOOP_SEED);
 /** Share of reruns that are themselves killed first (leftovers of two dead runs at once). */
 const KILL_AGAIN = 0.25;
 const SAMPLE_SIZE = '16MiB';
 const MAKE_SAMPLES = new URL('../../../scripts/make-samples.mjs', import.meta.url).pathname;
 
-/** mulberry32: small, seedable, good enough to spread kill points. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(SEED);
+const random = seededRandom(SEED);
 
 let work: string;
 /** The TMPDIR of every run: a spool folder left here would be a leftover. */
