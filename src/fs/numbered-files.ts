@@ -10,7 +10,7 @@
 import { link, mkdir, open, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { temporarySiblingPath } from './atomic-write.js';
-import { removePath } from './platform-fs.js';
+import { NODE_FS, removePath, type PlatformFs } from './platform-fs.js';
 import { renameIntoPlace } from './rename-into-place.js';
 
 export interface NumberedFile {
@@ -35,20 +35,23 @@ export interface NumberedFilesOptions {
   mode?: number;
   /** The hard-link call (tests stand in a file system without hard links). */
   link?: (existing: string, target: string) => Promise<void>;
+  /** Whose rules the removals and the rename follow (default node:fs, this process's platform). */
+  platformFs?: PlatformFs;
 }
 
 /** Writes every file or none: on a failure, what this call wrote is removed and the error rethrown. */
 export async function writeNumberedFiles(files: readonly NumberedFile[], options: NumberedFilesOptions = {}): Promise<WrittenNumberedFiles> {
   const written: WrittenNumberedFiles = { files: [], createdDirectories: [] };
   const mode = options.mode ?? 0o644;
+  const fs = options.platformFs ?? NODE_FS;
   try {
     for (const file of files) {
       await makeDirectories(file.directory, written.createdDirectories);
-      written.files.push(await writeOne(file, mode, options.link ?? link));
+      written.files.push(await writeOne(file, mode, options.link ?? link, fs));
     }
     return written;
   } catch (error) {
-    await removeNumberedFiles(written);
+    await removeNumberedFiles(written, fs);
     throw error;
   }
 }
@@ -79,7 +82,7 @@ async function makeDirectories(directory: string, created: string[]): Promise<vo
 }
 
 /** Writes `bytes` to a new file `path` ('wx': fails with EEXIST if it exists), fsynced; removed again on failure. */
-async function writeNewFile(path: string, bytes: Uint8Array, mode: number): Promise<void> {
+async function writeNewFile(path: string, bytes: Uint8Array, mode: number, fs: PlatformFs): Promise<void> {
   const handle = await open(path, 'wx', mode);
   try {
     let done = 0;
@@ -89,7 +92,7 @@ async function writeNewFile(path: string, bytes: Uint8Array, mode: number): Prom
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await removePath(path).catch(() => undefined);
+    await removePath(path, fs).catch(() => undefined);
     throw error;
   }
 }
@@ -98,9 +101,9 @@ function tooMany(file: NumberedFile): Error {
   return Object.assign(new Error(`${file.directory} already holds ${MAX_NUMBER} ${file.stem} files`), { code: 'EEXIST' });
 }
 
-async function writeOne(file: NumberedFile, mode: number, linkFile: (existing: string, target: string) => Promise<void>): Promise<string> {
+async function writeOne(file: NumberedFile, mode: number, linkFile: (existing: string, target: string) => Promise<void>, fs: PlatformFs): Promise<string> {
   const temp = temporarySiblingPath(join(file.directory, file.stem));
-  await writeNewFile(temp, file.bytes, mode);
+  await writeNewFile(temp, file.bytes, mode, fs);
   let hardLinks = true;
   try {
     for (let n = 1; n <= MAX_NUMBER; n++) {
@@ -116,30 +119,30 @@ async function writeOne(file: NumberedFile, mode: number, linkFile: (existing: s
         }
         throw error;
       }
-      await syncDirectory(file.directory);
+      await syncDirectory(file.directory, fs);
       return target;
     }
     if (hardLinks) throw tooMany(file);
   } finally {
-    await removePath(temp).catch(() => undefined);
+    await removePath(temp, fs).catch(() => undefined);
   }
   // No hard links here: create `<stem>-N` exclusively and write it in place.
   for (let n = 1; n <= MAX_NUMBER; n++) {
     const target = join(file.directory, `${file.stem}-${n}`);
     try {
-      await writeNewFile(target, file.bytes, mode);
+      await writeNewFile(target, file.bytes, mode, fs);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw error;
     }
-    await syncDirectory(file.directory);
+    await syncDirectory(file.directory, fs);
     return target;
   }
   throw tooMany(file);
 }
 
-async function syncDirectory(directory: string): Promise<void> {
-  if (process.platform === 'win32') return;
+async function syncDirectory(directory: string, fs: PlatformFs): Promise<void> {
+  if (fs.platform === 'win32') return; // a directory cannot be opened for fsync there
   const handle = await open(directory, 'r').catch(() => undefined);
   if (handle === undefined) return;
   await handle.sync().catch(() => undefined);
@@ -151,9 +154,9 @@ async function syncDirectory(directory: string): Promise<void> {
  * removed `<stem>-N` has higher numbers after it (another run's), the highest one is moved into
  * the gap so none becomes invisible. Directories this call created are removed when empty.
  */
-export async function removeNumberedFiles(written: WrittenNumberedFiles): Promise<void> {
+export async function removeNumberedFiles(written: WrittenNumberedFiles, fs: PlatformFs = NODE_FS): Promise<void> {
   for (const path of [...written.files].reverse()) {
-    await removePath(path).catch(() => undefined);
+    await removePath(path, fs).catch(() => undefined);
     const match = /^(.*)-(\d+)$/.exec(path);
     if (match === null) continue;
     const [, prefix, number] = match;
@@ -164,9 +167,9 @@ export async function removeNumberedFiles(written: WrittenNumberedFiles): Promis
     // links, rename while the gap is still free.
     const from = `${prefix}-${last}`;
     const linked = await link(from, path).then(() => true, (error: NodeJS.ErrnoException) => error.code);
-    if (linked === true) await removePath(from).catch(() => undefined);
+    if (linked === true) await removePath(from, fs).catch(() => undefined);
     else if (typeof linked === 'string' && NO_HARD_LINKS.has(linked) && !(await stat(path).then(() => true, () => false))) {
-      await renameIntoPlace(from, path).catch(() => undefined);
+      await renameIntoPlace(from, path, fs).catch(() => undefined);
     }
   }
   for (const dir of [...written.createdDirectories].reverse()) await rmdir(dir).catch(() => undefined);

@@ -23,6 +23,7 @@ import { supersededBlobs } from '../layout/superseded-blobs.js';
 import { imageIdentity, orasCopyCommand } from './sign-identity.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { checkOutputTarget } from '../fs/output-target.js';
+import type { PlatformFs } from '../fs/platform-fs.js';
 import { withWriteLock, type RunControlOptions } from '../fs/write-lock.js';
 import { walkLayout } from '../layout/graph.js';
 import { openLayout } from '../layout/open-layout.js';
@@ -160,14 +161,14 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         setAnnotations: edits.map((e) => ({ digest: e.digest, annotations: e.setAnnotations })),
       });
       const dropBlobs = await supersededBlobs(layout, indexBytes, replaced);
-      const external = await writeExternalFiles(externalFiles);
+      const external = await writeExternalFiles(externalFiles, options.platformFs);
       try {
         // Only files outside the layout (GPG alone) and no --output: the layout stays as it is.
         if (entries.length > 0 || blobs.length > 0 || options.output !== undefined) {
           await writeLayout(layout, { addBlobs: blobs.map((bytes) => ({ bytes })), indexBytes, dropBlobs }, { ...writeOptionsOf(options), beforeReplace: () => guard.checkUnchanged() });
         }
       } catch (error) {
-        await removeNumberedFiles(external);
+        await removeNumberedFiles(external, options.platformFs);
         throw error;
       }
       const record = createSigningRecord({
@@ -195,10 +196,10 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
 
 /** Writes the formats' files outside the layout (all or none) and puts each path in its record. */
-async function writeExternalFiles(files: readonly ExternalFile[]): Promise<WrittenNumberedFiles> {
+async function writeExternalFiles(files: readonly ExternalFile[], platformFs: PlatformFs | undefined): Promise<WrittenNumberedFiles> {
   let written: WrittenNumberedFiles;
   try {
-    written = await writeNumberedFiles(files);
+    written = await writeNumberedFiles(files, platformFs === undefined ? {} : { platformFs });
   } catch (error) {
     // Name the directory the failing call touched (errno errors carry the path), else the first.
     const failed = (error as NodeJS.ErrnoException).path;

@@ -19,10 +19,11 @@ import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { PlatformFs } from '../../../src/fs/platform-fs.js';
 import { WIN32_RENAME_DELAYS_MS } from '../../../src/fs/rename-into-place.js';
 import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
+import { openKey } from '../../../src/keys/open-key.js';
 import { repackLayout } from '../../../src/operations/repack.js';
 import { signLayout, type SignOptions } from '../../../src/operations/sign.js';
 import { stripLayout } from '../../../src/operations/strip.js';
-import { cryptoKeyBackend, makeTestChain } from '../../helpers/sign-fixtures.js';
+import { makeTestChain } from '../../helpers/sign-fixtures.js';
 import { windowsFs } from '../../helpers/windows-fs.js';
 
 const SAMPLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
@@ -46,17 +47,22 @@ function memoising(inner: KeyBackend): KeyBackend {
       if (!cache.has(k)) cache.set(k, await inner.sign(message, scheme));
       return cache.get(k)!;
     },
-    signDigest: inner.signDigest.bind(inner),
+    async signDigest(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>) {
+      const k = `digest:${JSON.stringify(scheme)}:${Buffer.from(digest).toString('hex')}`;
+      if (!cache.has(k)) cache.set(k, await inner.signDigest(digest, scheme));
+      return cache.get(k)!;
+    },
     close: async () => {},
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'airsign-win-sim-'));
+  // The file key backend (whole-message and digest signing: GPG signs a digest).
   const chain = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
-  key = memoising(cryptoKeyBackend(chain.keyPath, chain.chain));
+  key = memoising(await openKey(chain.keyPath, { certificatePath: chain.chainPath }));
   const other = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
-  otherKey = memoising(cryptoKeyBackend(other.keyPath, other.chain));
+  otherKey = memoising(await openKey(other.keyPath, { certificatePath: other.chainPath }));
 });
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
@@ -91,9 +97,11 @@ function signOptions(o: Partial<SignOptions>): SignOptions {
 
 /**
  * Everything a signing host does, in one folder: strip a read-only tar in place, strip a second
- * copy into the same directory (one read-only layer file there damaged: it must be replaced), sign the stripped tar (Notation JWS and COSE, a record replacing a
- * read-only one), repack it in place; and sign a layout directory with cosign by two keys (the
- * second replaces the `.sig` manifest, so its superseded read-only blobs are removed).
+ * copy into the same directory (one read-only layer file there damaged: it must be replaced), sign
+ * the stripped tar (Notation JWS and COSE, a record replacing a read-only one; then GPG twice, so
+ * the lookaside gets signature-1 and signature-2 through its temp file and hard link), repack it in
+ * place; and sign a layout directory with cosign by two keys (the second replaces the `.sig`
+ * manifest, so its superseded read-only blobs are removed).
  */
 async function hostRun(root: string, platformFs: PlatformFs | undefined): Promise<void> {
   mkdirSync(root);
@@ -111,6 +119,8 @@ async function hostRun(root: string, platformFs: PlatformFs | undefined): Promis
   const record = join(root, 'record.json');
   writeFileSync(record, '{}\n', { mode: 0o444 });
   await signLayout(tar, signOptions({ formats: ['notation', 'notation-cose'], recordPath: record, ...o }));
+  const gpg = { registry: defaultFormatRegistry({ gpg: { lookaside: join(root, 'lookaside') } }), formats: ['gpg'], identity: 'reg.example/app:1' };
+  for (const k of [key, otherKey]) await signLayout(tar, signOptions({ key: k, ...gpg, ...o }));
   await repackLayout(tar, { directory: layers, ...o });
   const dir = join(root, 'dir');
   mkdirSync(dir);
@@ -187,6 +197,20 @@ describe('strip, sign and repack on Windows (simulated)', () => {
       expect(await codeOf(repackLayout(tar, { directory: layers, output: join(root, 'out.tar'), platformFs: win }))).toBe('NO_ERROR');
       expect(win.log.transient).toBe(1);
       expect(sha(join(root, 'out.tar'))).toBe(sha(SAMPLE));
+    });
+
+    it('the GPG lookaside: the temp file behind signature-N is removed only with rm retries (win32)', async () => {
+      const root = mkdtempSync(join(work, 'lookaside-'));
+      const tar = tarWith(root, 'image.tar', 0o644);
+      const lookaside = join(root, 'lookaside');
+      const gpg = { registry: defaultFormatRegistry({ gpg: { lookaside } }), formats: ['gpg'], identity: 'reg.example/app:1' };
+      const win = windowsFs({ transientRemoveFailures: 3 });
+      expect(await codeOf(signLayout(tar, signOptions({ ...gpg, platformFs: win })))).toBe('NO_ERROR');
+      expect(leftovers(root)).toEqual([]);
+      const linux = windowsFs({ platform: 'linux', transientRemoveFailures: 3 });
+      expect(await codeOf(signLayout(tar, signOptions({ ...gpg, key: otherKey, platformFs: linux })))).toBe('NO_ERROR');
+      expect(leftovers(root).filter((p) => /\.signature\.airsign-[0-9a-f]{8}-\d+-[0-9a-f]+\.tmp$/.test(p))).toHaveLength(1);
+      expect(files(lookaside).map((p) => p.split('/').pop()).filter((n) => n.startsWith('signature-'))).toEqual(['signature-1', 'signature-2']);
     });
 
     it('a failed write removes its temp file and lock only with rm retries (win32); without them held ones stay', async () => {
