@@ -210,7 +210,7 @@ describe('strip, sign and repack on Windows (simulated)', () => {
       const linux = windowsFs({ platform: 'linux', transientRemoveFailures: 3 });
       expect(await codeOf(signLayout(tar, signOptions({ ...gpg, key: otherKey, platformFs: linux })))).toBe('NO_ERROR');
       expect(leftovers(root).filter((p) => /\.signature\.airsign-[0-9a-f]{8}-\d+-[0-9a-f]+\.tmp$/.test(p))).toHaveLength(1);
-      expect(files(lookaside).map((p) => p.split('/').pop()).filter((n) => n.startsWith('signature-'))).toEqual(['signature-1', 'signature-2']);
+      expect(files(lookaside).map((p) => p.split('/').pop()!).filter((n) => n.startsWith('signature-'))).toEqual(['signature-1', 'signature-2']);
     });
 
     it('a failed write removes its temp file and lock only with rm retries (win32); without them held ones stay', async () => {
