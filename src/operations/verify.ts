@@ -9,18 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
-import { lookasideDirectory, readLookasideSignatures } from '../formats/gpg/lookaside.js';
-import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
+import type { KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
-import { readVerificationKeys, type VerificationKey } from '../keys/read-verification-keys.js';
-import { parseContainersPolicy, requirementsFor, type ContainersPolicy } from '../verify/containers-policy.js';
-import { evaluateContainersPolicy, type PolicySignatureInput } from '../verify/evaluate-containers-policy.js';
-import { evaluateSimpleSigningSignature } from '../verify/evaluate-simple-signing.js';
-import { referencesMatch } from '../verify/reference-match.js';
-import { gpgSignatureFacts } from '../verify/simple-signing-facts.js';
+import type { VerificationKey } from '../keys/read-verification-keys.js';
+import type { ContainersPolicy } from '../verify/containers-policy.js';
 import { imageIdentity } from './sign-identity.js';
-import { cosignBundleVerdicts, cosignSigVerdicts, readCosignSigLayers } from './verify-cosign.js';
 import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
@@ -104,9 +98,9 @@ export async function verifyLayout(source: string, options: VerifyOptions = {}):
   }
   const material: Material = {
     ...(identity === undefined ? {} : { identity }),
-    ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await readVerificationKeys(options.keys, options.keyOptions) }),
-    ...(options.keyring === undefined ? {} : { keyring: parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring) }),
-    ...(options.policy === undefined ? {} : { containersPolicy: parseContainersPolicy(await readInput(options.policy, 'the policy'), options.policy) }),
+    ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await (await import('../keys/read-verification-keys.js')).readVerificationKeys(options.keys, options.keyOptions) }),
+    ...(options.keyring === undefined ? {} : { keyring: (await import('../formats/openpgp/keyring.js')).parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring) }),
+    ...(options.policy === undefined ? {} : { containersPolicy: (await import('../verify/containers-policy.js')).parseContainersPolicy(await readInput(options.policy, 'the policy'), options.policy) }),
   };
   return withLayout(source, options, async (layout) => {
     try {
@@ -207,12 +201,14 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parse
         break;
       case 'cosign': {
         const keys = needKeys(material, 'cosign');
+        const { cosignSigVerdicts, readCosignSigLayers } = await import('./verify-cosign.js');
         const verdicts = cosignSigVerdicts(await readCosignSigLayers(layout, nodes), { manifest, target, keys, ...(material.identity ? { identity: material.identity } : {}) });
         report.requirements.push(requirementOf('cosign', verdicts, `no cosign .sig signature (tag ${target.digest.replace(':', '-')}.sig) is associated with ${target.digest}`, report));
         break;
       }
       case 'cosign-bundle': {
         const keys = needKeys(material, 'cosign-bundle');
+        const { cosignBundleVerdicts } = await import('./verify-cosign.js');
         const verdicts = await cosignBundleVerdicts(layout, nodes, { target, keys, ...(material.identity ? { identity: material.identity } : {}) });
         report.requirements.push(requirementOf('cosign-bundle', verdicts, `no cosign bundle referrer is associated with ${target.digest}`, report));
         break;
@@ -223,7 +219,12 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parse
     }
   }
   if (policy !== undefined) {
-    report.requirements.push(...await verifyContainersPolicy(policy, options, identity, target, manifest, await readCosignSigLayers(layout, found.filter((s) => s.format === 'cosign').map((s) => s.node)), report));
+    const { readCosignSigLayers } = await import('./verify-cosign.js');
+    const sigLayers = await readCosignSigLayers(layout, found.filter((s) => s.format === 'cosign').map((s) => s.node));
+    const { containersPolicyRequirements } = await import('./verify-gpg.js');
+    const result = await containersPolicyRequirements(policy, options, identity, target, manifest, sigLayers);
+    report.signatures.push(...result.signatures);
+    report.requirements.push(...result.requirements);
   }
   report.verified = report.integrity.failures.length === 0 && report.requirements.every((r) => r.satisfied);
   return report;
@@ -240,23 +241,10 @@ function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): Verif
   return material.keys;
 }
 
-/** One requirement from its signatures' verdicts: holds when one is valid. */
-function requirementOf(format: SignatureFormatName, verdicts: SignatureVerdict[], none: string, report: VerifyReport): VerifyRequirement {
-  report.signatures.push(...verdicts);
-  if (verdicts.length === 0) return { format, satisfied: false, reason: none };
-  const good = verdicts.find((v) => v.verdict === 'valid');
-  if (good !== undefined) return { format, satisfied: true, reason: `signature ${good.signature} is valid${good.signer ? ` (signer ${good.signer})` : ''}` };
-  return { format, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${format} signatures is valid: ${verdicts[0]!.reason}` };
-}
-
 /**
- * The image reference signatures are matched against: the identity, or, when it names neither tag
- * nor digest, the repository at the image digest (so matchRepoDigestOrExact asks for the repository).
+ * The GPG requirement: the lookaside's signatures of the target under the keyring (the checking code
+ * is loaded only here, so a Notation-only verify does not load the OpenPGP code).
  */
-function imageReference(identity: DockerReference, target: PlainDescriptor): DockerReference {
-  return identity.tag !== undefined || identity.digest !== undefined ? identity : parseDockerReference(`${identity.name}@${target.digest}`);
-}
-
 async function verifyGpg(options: VerifyOptions, material: Material, identity: DockerReference | undefined, target: PlainDescriptor, manifest: Uint8Array, report: VerifyReport): Promise<VerifyRequirement> {
   if (material.keyring === undefined) {
     throw airsignError('VERIFY_NEEDS_KEYRING', 'verifying GPG signatures needs --keyring <pubring.gpg|key.asc> (or --policy with signedBy)');
@@ -267,65 +255,18 @@ async function verifyGpg(options: VerifyOptions, material: Material, identity: D
   if (identity === undefined) {
     throw airsignError('IDENTITY_REQUIRED', 'verifying GPG signatures needs --identity <registry/repo[:tag]>: it names the lookaside directory and the signed identity (the image has no full name to default to)');
   }
-  const image = imageReference(identity, target);
-  const keyring = material.keyring;
-  const files = await readLookasideSignatures(options.lookaside, identity, target.digest);
-  const accepted = keyring.map((k) => k.primary.fingerprint);
-  const verdicts = files.map((file) => {
-    const verdict: SignatureVerdict & { payload?: unknown } = evaluateSimpleSigningSignature(gpgSignatureFacts(file.bytes, file.path, keyring, options.now), {
-      manifest,
-      image,
-      identity: { describe: 'matchRepoDigestOrExact', matches: (signed) => referencesMatch('matchRepoDigestOrExact', image, signed) },
-      acceptedSigners: accepted,
-    });
-    delete verdict.payload;
-    return verdict;
-  });
+  const { gpgVerdicts } = await import('./verify-gpg.js');
+  const verdicts = await gpgVerdicts(options.lookaside, material.keyring, identity, target, manifest, options.now);
   return requirementOf('gpg', verdicts, `no GPG signature for ${target.digest} as ${identity.name} in the lookaside ${options.lookaside} (no signature-1 there)`, report);
 }
 
-/** Every requirement of the policy scope that applies to the identity (containers/image IsRunningImageAllowed). */
-async function verifyContainersPolicy(
-  policy: ContainersPolicy,
-  options: VerifyOptions,
-  identity: DockerReference | undefined,
-  target: PlainDescriptor,
-  manifest: Uint8Array,
-  sigLayers: Awaited<ReturnType<typeof readCosignSigLayers>>,
-  report: VerifyReport,
-): Promise<VerifyRequirement[]> {
-  if (identity === undefined) {
-    throw airsignError('IDENTITY_REQUIRED', '--policy needs --identity <registry/repo[:tag]>: it picks the policy scope (the image has no full name to default to)');
-  }
-  const image = imageReference(identity, target);
-  const { requirements } = requirementsFor(policy, image);
-  const signatures: PolicySignatureInput[] = [];
-  if (requirements.some((r) => r.type === 'signedBy')) {
-    if (options.lookaside === undefined) {
-      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give --lookaside <dir> where they are stored`);
-    }
-    for (const file of await readLookasideSignatures(options.lookaside, identity, target.digest)) signatures.push({ format: 'gpg', name: file.path, bytes: file.bytes });
-  }
-  for (const layer of sigLayers) {
-    signatures.push({
-      format: 'cosign',
-      name: layer.name,
-      bytes: new Uint8Array(),
-      ...(layer.attachment === undefined ? { integrityFailure: layer.integrityFailure ?? 'unreadable' } : { attachment: layer.attachment }),
-    });
-  }
-  const searched = {
-    gpg: `no signature-1 in ${options.lookaside === undefined ? 'the lookaside' : lookasideDirectory(options.lookaside, identity, target.digest)}`,
-    cosign: `no ${target.digest.replace(':', '-')}.sig tag in the layout`,
-  };
-  const result = await evaluateContainersPolicy(policy, image, manifest, signatures, { searched, ...(options.now ? { now: options.now } : {}) });
-  report.signatures.push(...result.signatures);
-  return result.requirements.map((r) => ({
-    format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',
-    satisfied: r.satisfied,
-    reason: r.reason,
-    policy: `${options.policy ?? 'policy.json'} scope ${result.scope}: ${r.type}`,
-  }));
+/** One requirement from its signatures' verdicts: holds when one is valid. */
+function requirementOf(format: SignatureFormatName, verdicts: SignatureVerdict[], none: string, report: VerifyReport): VerifyRequirement {
+  report.signatures.push(...verdicts);
+  if (verdicts.length === 0) return { format, satisfied: false, reason: none };
+  const good = verdicts.find((v) => v.verdict === 'valid');
+  if (good !== undefined) return { format, satisfied: true, reason: `signature ${good.signature} is valid${good.signer ? ` (signer ${good.signer})` : ''}` };
+  return { format, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${format} signatures is valid: ${verdicts[0]!.reason}` };
 }
 
 async function verifyNotation(

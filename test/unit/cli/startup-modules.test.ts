@@ -3,7 +3,7 @@
  * (issues 2 and 4), so the layout commands must not load signing, ASN.1, PKCS#11 or help-rendering
  * code, and `sign` with a file key must not load PKCS#11, TSA or COSE code.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,20 @@ describe('CLI start-up: modules loaded per command', () => {
     expect(r.code).toBe(0);
     expect(r.modules.some((m) => m.endsWith('/dist/formats/notation/jws-envelope.js'))).toBe(true);
     expectNone(r.modules, [...HELP_ONLY, /pkcs11/, /\/dist\/timestamp\//, /cose-envelope/, /\/dist\/formats\/cbor/, /@peculiar\/asn1-(cms|tsp)/]);
+  });
+
+  it('verify of a Notation signature loads no cosign, OpenPGP/GPG, containers-policy or key-file code', () => {
+    // The tar signed by the test above, its certificate as the trust store's CA.
+    const store = join(dir, 'store', 'x509', 'ca', 'startup');
+    mkdirSync(store, { recursive: true });
+    copyFileSync(join(dir, 'cert.pem'), join(store, 'cert.pem'));
+    const policy = join(dir, 'trustpolicy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'p', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:startup'], trustedIdentities: ['*'] }] }));
+    const r = loadsOf(['verify', join(dir, 'signed.tar'), '--trust-policy', policy, '--trust-store', join(dir, 'store')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.modules.some((m) => m.endsWith('/dist/formats/notation/verify-envelope.js'))).toBe(true);
+    expectNone(r.modules, [...HELP_ONLY, /pkcs11/, /\/dist\/formats\/(cosign|openpgp|gpg|simple-signing)\//, /\/dist\/verify\/(containers-policy|evaluate-containers-policy|evaluate-cosign-bundle|evaluate-simple-signing)\.js/, /\/dist\/operations\/verify-(cosign|gpg)\.js/, /\/dist\/keys\/(open-key|file-key|cosign-key-file)\.js/]);
   });
 
   it('--version alone loads no command; --help still loads the help renderer', () => {
