@@ -3,6 +3,7 @@
 // each step. Plain Node, so it runs the same on Linux, macOS and Windows: no bash, no root, no HSM,
 // no network. The bundled sample is never modified.
 //   inspect → strip (layers out, metadata-only tar) → sign (Notation JWS + COSE) → repack → inspect
+//   → verify (every blob, and both signatures under a Notation trust policy and trust store)
 // With SoftHSM installed (softhsm2-util on PATH and its module at a usual place, or
 // AIRSIGN_DEMO_SOFTHSM_MODULE), the key lives on a throw-away token; otherwise a generated file key.
 // AIRSIGN_DEMO_KEEP=1 keeps the work folder; AIRSIGN_DEMO_FILE_KEY=1 uses a file key even with SoftHSM.
@@ -74,6 +75,21 @@ async function demo() {
   step('5. inspect the repacked tar', 'airsign inspect app.tar');
   airsign('inspect', 'app.tar');
 
+  // The gate before anything leaves the host: every blob's digest and size, and both signatures
+  // under the user's own Notation trust policy and trust store (here: trust the demo certificate).
+  step(
+    '6. verify: every blob, and both Notation signatures under your trust policy and trust store',
+    'airsign verify app.tar --trust-policy trustpolicy.json --trust-store truststore',
+  );
+  mkdirSync(join(work, 'truststore', 'x509', 'ca', 'demo'), { recursive: true });
+  copyFileSync(join(work, 'signer.pem'), join(work, 'truststore', 'x509', 'ca', 'demo', 'signer.pem'));
+  const policy = {
+    version: '1.0',
+    trustPolicies: [{ name: 'demo', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:demo'], trustedIdentities: ['*'] }],
+  };
+  writeFileSync(join(work, 'trustpolicy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+  airsign('verify', 'app.tar', '--trust-policy', 'trustpolicy.json', '--trust-store', 'truststore');
+
   const repackedBlobs = await blobDigests(app);
   const lost = [...originalBlobs].filter((digest) => !repackedBlobs.has(digest));
   if (lost.length > 0) throw new Error(`the repacked tar lost blobs of the original: ${lost.join(', ')}`);
@@ -105,7 +121,8 @@ async function softHsmKey() {
 
 function fileKey() {
   airsign('key', 'generate', '--type', 'ecdsa-p256', '--output', 'signer.key');
-  console.log('demo: SoftHSM not installed: signing with a file key (signer.key)');
+  const why = process.env.AIRSIGN_DEMO_FILE_KEY === '1' ? 'AIRSIGN_DEMO_FILE_KEY=1' : 'SoftHSM not installed';
+  console.log(`demo: ${why}: signing with a file key (signer.key)`);
   return { spec: 'signer.key', extra: [] };
 }
 

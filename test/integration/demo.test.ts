@@ -33,6 +33,7 @@ describe('npm run demo', () => {
     const { code, out } = runDemo({});
     expect(out).toContain('demo: SoftHSM found');
     expect(out).toMatch(/demo: done\. The repacked, signed tar has every original blob plus \d+ new ones/);
+    expect(out).toMatch(/Signature notation sha256:[0-9a-f]{64}: VALID[\s\S]*Verified\./); // step 6, airsign verify
     expect(out).not.toContain('1234'); // the demo PIN is never printed
     expect(code).toBe(0);
   });
@@ -41,6 +42,7 @@ describe('npm run demo', () => {
     const { code, out } = runDemo({ AIRSIGN_DEMO_FILE_KEY: '1' });
     expect(out).toContain('signing with a file key');
     expect(out).toContain('demo: done.');
+    expect(out).toContain('Verified.');
     expect(code).toBe(0);
   });
 
