@@ -17,6 +17,7 @@
  */
 import fc from 'fast-check';
 import { ERROR_CODES, isAirsignError } from '../../src/errors.js';
+import { concat } from './raw-tar.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are what we look for
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
@@ -137,12 +138,12 @@ export function applyByteEdits(input: Uint8Array, edits: readonly ByteEdit[]): U
         break;
       case 'insert': {
         const at = e.at % (n + 1);
-        bytes = join(bytes.subarray(0, at), e.bytes, bytes.subarray(at));
+        bytes = concat([bytes.subarray(0, at), e.bytes, bytes.subarray(at)]);
         break;
       }
       case 'delete': {
         const at = e.at % (n + 1);
-        bytes = join(bytes.subarray(0, at), bytes.subarray(at + e.length));
+        bytes = concat([bytes.subarray(0, at), bytes.subarray(at + e.length)]);
         break;
       }
       case 'int': {
@@ -155,22 +156,12 @@ export function applyByteEdits(input: Uint8Array, edits: readonly ByteEdit[]): U
         if (n === 0) break;
         const from = e.from % n;
         const to = e.to % (n + 1);
-        bytes = join(bytes.subarray(0, to), bytes.subarray(from, from + e.length), bytes.subarray(to));
+        bytes = concat([bytes.subarray(0, to), bytes.subarray(from, from + e.length), bytes.subarray(to)]);
         break;
       }
     }
   }
   return bytes;
-}
-
-function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
