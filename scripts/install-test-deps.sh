@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers (SoftHSM2, pkcs11-tool, p11tool,
-# skopeo, gpg, docker-registry, Python jwcrypto/cbor2/cryptography, GNU time, Go 1.19 for the
+# skopeo, gpg, docker-registry, Python jwcrypto/cbor2/cryptography, GNU time, zsh and fish for the completion scripts, Go 1.19 for the
 # archive/tar differential test). Idempotent: skips apt entirely when everything is present.
 # Needs root or passwordless sudo to install.
 set -euo pipefail
@@ -9,6 +9,7 @@ PACKAGES=(
   skopeo gnupg docker-registry
   python3-jwcrypto python3-cryptography python3-cbor2 python3-nacl
   openssl time
+  zsh fish
   golang-1.19-go
 )
 missing=()

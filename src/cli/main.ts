@@ -29,7 +29,11 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   'verify-signature': async () => (await import('./commands/verify-signature.js')).verifySignatureCommand,
   key: async () => (await import('./commands/key.js')).keyCommand,
   cert: async () => (await import('./commands/cert.js')).certCommand,
+  completion: async () => (await import('./commands/completion.js')).completionCommand,
 };
+
+/** Every command's name, in the order `--help` lists them (the tests walk every command's help from it). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 /** Subcommands of the commands that have them (test/unit/cli-harness.test.ts checks them against --help). */
 export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { key: ['list', 'export', 'generate'], cert: ['create'] };
@@ -131,6 +135,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document on stdout' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
     .version(VERSION)
+    // Answers \`--get-yargs-completions <words>\` for the scripts \`airsign completion <shell>\` prints
+    // (yargs' own script command is registered under a name nobody types, and hidden).
+    .completion('__yargs-completion-script', false)
     .help()
     .alias('help', 'h')
     .strict()

@@ -67,7 +67,7 @@ export const signCommand = defineCommand<SignArgs>({
       "$0 sign image.tar --module /usr/lib/softhsm/libsofthsm2.so \\\n--key 'pkcs11:token=release;object=signer' --pin-file pin.txt \\\n--format notation,notation-cose --record rec.json",
       'Sign with an HSM key in two formats (one login) and keep a record',
     ],
-    ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation \\\n--recursive -r app:1.0', 'Sign a multi-platform index and each platform manifest'],
+    ['$0 sign multi.tar --key key.pem --cert chain.pem --format notation \\\n--recursive -r app:1.4', 'Sign a multi-platform index and each platform manifest'],
     [
       "$0 sign app.tar --key 'pkcs11:token=release;object=signer' \\\n--format cosign,cosign-bundle --identity registry.example/team/app:1.4",
       'cosign .sig and v3 bundle signatures naming the pull reference',

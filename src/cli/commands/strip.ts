@@ -18,7 +18,7 @@ export const stripCommand = defineCommand({
   examples: [
     ['$0 strip image.tar --directory layers', 'Strip image.tar in place; layers go to ./layers'],
     ['$0 strip image.tar -d layers -o meta.tar', 'Keep image.tar, write the stripped tar to meta.tar'],
-    ['$0 strip multi.tar -d layers -r app:1.0', 'Pick one image of several'],
+    ['$0 strip multi.tar -d layers -r app:1.4', 'Pick one image of several'],
   ],
   run: async (args, context) => {
     const result = await stripLayout(layoutArg(args.layout), {

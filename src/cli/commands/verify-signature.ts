@@ -34,9 +34,18 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
     })
     .option('policy', { type: 'string', describe: 'A containers policy.json (signedBy / sigstoreSigned with signedIdentity rules) instead of --keyring/--key/--match' }) as unknown as Argv<VerifySignatureArgs>,
   examples: [
-    ['$0 verify-signature --format gpg --manifest manifest.json --identity registry.example/app:1.0 --signature signature-1 --keyring pubring.gpg', 'Check a GPG simple signature'],
-    ['$0 verify-signature --format gpg --manifest manifest.json --identity registry.example/app:1.0 --signature signature-1 --policy /etc/containers/policy.json', 'Decide with a containers policy'],
-    ['$0 verify-signature --format cosign --manifest manifest.json --identity registry.example/app --signature signature-1 --key cosign.pub --match matchRepository', 'Check a cosign signature (cosign signs repositories, not tags)'],
+    [
+      '$0 verify-signature --format gpg --manifest manifest.json \\\n--identity registry.example/app:1.4 --signature signature-1 \\\n--keyring pubring.gpg',
+      'Check a GPG simple signature',
+    ],
+    [
+      '$0 verify-signature --format gpg --manifest manifest.json \\\n--identity registry.example/app:1.4 --signature signature-1 \\\n--policy /etc/containers/policy.json',
+      'Decide with a containers policy',
+    ],
+    [
+      '$0 verify-signature --format cosign --manifest manifest.json \\\n--identity registry.example/app --signature signature-1 --key cosign.pub \\\n--match matchRepository',
+      'Check a cosign signature (cosign signs repositories, not tags)',
+    ],
   ],
   run: async (args) => {
     const report = await verifySignatureFile({

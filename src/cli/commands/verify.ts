@@ -46,10 +46,13 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     describe: { 'pin-file': 'File holding the token PIN, only needed when a pkcs11: --key has no public key object or certificate on the token' },
   }) as unknown as Argv<VerifyArgs>,
   examples: [
-    ['$0 verify image.tar --trust-policy trustpolicy.json --trust-store ~/.config/notation/truststore', 'Check blobs and Notation signatures'],
-    ['$0 verify stripped.tar --identity registry.example/app:1.0 --trust-policy tp.json --trust-store ts --json', 'A stripped tar: signatures checked, layers reported as not present'],
-    ['$0 verify image.tar --identity registry.example/app:1.0 --key cosign.pub --keyring pubring.gpg --lookaside sigstore/', 'cosign (.sig and bundle) and GPG signatures'],
-    ['$0 verify pulled/ --identity registry.example/app:1.0 --policy /etc/containers/policy.json --lookaside sigstore/ --format gpg --format cosign', 'Decide GPG and cosign .sig with a containers policy'],
+    ['$0 verify image.tar --trust-policy trustpolicy.json \\\n--trust-store ~/.config/notation/truststore', 'Check blobs and Notation signatures'],
+    ['$0 verify stripped.tar --identity registry.example/app:1.4 \\\n--trust-policy tp.json --trust-store ts --json', 'A stripped tar: signatures checked, layers reported as not present'],
+    ['$0 verify image.tar --identity registry.example/app:1.4 \\\n--key cosign.pub --keyring pubring.gpg --lookaside sigstore/', 'cosign (.sig and bundle) and GPG signatures'],
+    [
+      '$0 verify pulled/ --identity registry.example/app:1.4 \\\n--policy /etc/containers/policy.json --lookaside sigstore/ \\\n--format gpg --format cosign',
+      'Decide GPG and cosign .sig with a containers policy',
+    ],
   ],
   run: async (args, context) => {
     warnAboutKeySpecs(context, args.key ?? []);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_LINE_MAX } from '../../../src/cli/command.js';
-import { SUBCOMMANDS } from '../../../src/cli/main.js';
+import { COMMAND_NAMES, SUBCOMMANDS } from '../../../src/cli/main.js';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
@@ -170,7 +170,14 @@ describe('usage errors', () => {
 });
 
 describe('--help', () => {
-  const HELPS = [[], ['inspect'], ['strip'], ['repack'], ['sign'], ['key'], ['key', 'list'], ['key', 'export'], ['key', 'generate'], ['cert'], ['cert', 'create']];
+  // Every command and subcommand the CLI registers, so a new one cannot be left out.
+  const HELPS = [[], ...COMMAND_NAMES.flatMap((name) => [[name], ...(SUBCOMMANDS[name] ?? []).map((sub) => [name, sub])])];
+
+  it('the list of helps covers every command', () => {
+    const commands = ok(runCli(['--help'])).stdout.split('\nCommands:\n')[1]!.split('\n\n')[0]!;
+    const listed = [...commands.matchAll(/^ {2}airsign ([\w-]+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual([...COMMAND_NAMES]);
+  });
 
   it('marks the required options', () => {
     const required = (args: string[], option: string): boolean => {
@@ -197,6 +204,15 @@ describe('--help', () => {
     for (const line of lines) {
       expect(line.length, line).toBeLessThanOrEqual(EXAMPLE_LINE_MAX + 2);
       expect(line, 'a description line or a command line').toMatch(/^ {2}(# |airsign |[A-Z0-9_]+=\S* airsign |--|-\w |docker )/);
+    }
+  });
+
+  it.each(HELPS.map((args) => [args.join(' ')]))('airsign %s --help: each example pastes as one command (every line but its last ends in a backslash)', (command) => {
+    const section = /\nExamples:\n([\s\S]*?)(?:\n\n(?! {2})|$)/.exec(ok(runCli([...command.split(' ').filter(Boolean), '--help'])).stdout)![1]!;
+    const blocks = section.split('\n\n').map((b) => b.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')));
+    for (const lines of blocks.filter((b) => b.length > 0)) {
+      for (const line of lines.slice(0, -1)) expect(line, lines.join('\n')).toMatch(/ \\$/);
+      expect(lines.at(-1), lines.join('\n')).not.toMatch(/\\$/);
     }
   });
 
