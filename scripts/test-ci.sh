@@ -6,6 +6,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh || exit 1
+# The oras cp -r stand-in (built from oras-go source that the workplace ships beside the clone, in
+# its shared folder) lets the registry tests push and pull through a real registry (docker-registry
+# on 127.0.0.1). Without it those tests are skipped, and this says why.
+WORKPLACE_SHARED="$(cd .. && pwd)/shared"
+if [ -n "${AIRSIGN_ORASCHECK:-}" ]; then
+  echo "test-ci: orascheck from AIRSIGN_ORASCHECK=$AIRSIGN_ORASCHECK"
+elif [ -f "$WORKPLACE_SHARED/tools/orascheck/build.sh" ]; then
+  if ORAS_BIN=$(bash "$WORKPLACE_SHARED/tools/orascheck/build.sh" 2>/tmp/orascheck-build.log); then
+    export AIRSIGN_ORASCHECK="$ORAS_BIN"
+    echo "test-ci: orascheck at $AIRSIGN_ORASCHECK"
+  else
+    echo "test-ci: orascheck did not build (see /tmp/orascheck-build.log): the registry tests (oras cp -r) will be skipped" >&2
+  fi
+else
+  echo "test-ci: no $WORKPLACE_SHARED/tools/orascheck beside the clone and no AIRSIGN_ORASCHECK: the registry tests (oras cp -r) will be skipped" >&2
+fi
 npm ci --no-audit --no-fund || exit 1
 npm run build || exit 1
 failed_checks=()

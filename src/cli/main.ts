@@ -59,7 +59,7 @@ export function helpCommandFor(argv: string[]): string {
  * dashes, the unknown word named): "Missing required argument: key" → "missing required option
  * --key"; "Did you mean sign?" → "unknown command "sgn"; did you mean sign?".
  */
-export function usageText(message: string, argv: readonly string[]): string {
+export function usageText(message: string, argv: readonly string[], required: readonly string[] = []): string {
   const text = oneLine(message).replace(/\.$/, '');
   const missing = /^Missing required arguments?: (.+)$/.exec(text);
   if (missing !== null) {
@@ -67,7 +67,11 @@ export function usageText(message: string, argv: readonly string[]): string {
     return `missing required option${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
   }
   const positional = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(text);
-  if (positional !== null) return `missing an argument (got ${positional[1]!}, need at least ${positional[2]!})`;
+  if (positional !== null) {
+    const missingNames = required.slice(Number(positional[1]));
+    if (missingNames.length === 0) return `missing an argument (got ${positional[1]!}, need at least ${positional[2]!})`;
+    return `missing the argument${missingNames.length > 1 ? 's' : ''} ${missingNames.map((name) => `<${name}>`).join(' ')}`;
+  }
   const suggestion = /^Did you mean (.+)\?$/.exec(text);
   const word = argv.find((arg) => !arg.startsWith('-'));
   if (suggestion !== null && word !== undefined) return `unknown command "${word}"; did you mean ${suggestion[1]!}?`;
@@ -85,9 +89,20 @@ async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
   return Promise.all(load.map((loader) => loader()));
 }
 
+/** The required positional arguments (`<layout>`) of the command named in argv, in order. */
+function requiredPositionals(argv: readonly string[], commands: readonly AnyCommand[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  for (const command of commands) {
+    const spec = typeof command.command === 'string' ? command.command : (command.command?.[0] ?? '');
+    if (spec.split(' ')[0] !== named) continue;
+    return [...spec.matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
+  }
+  return [];
+}
+
 class UsageError extends AirsignError {
-  constructor(message: string, argv: readonly string[]) {
-    super('USAGE', usageText(message, argv));
+  constructor(message: string, argv: readonly string[], required: readonly string[] = []) {
+    super('USAGE', usageText(message, argv, required));
   }
 }
 
@@ -148,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       // yargs passes an Error for a throw in a builder or handler, a string for a .check() failure.
       if (error instanceof Error) throw error;
-      throw new UsageError(message ?? 'invalid command line', argv);
+      throw new UsageError(message ?? 'invalid command line', argv, requiredPositionals(argv, commands));
     });
   for (const command of commands) parser = parser.command(command);
   skipHelpCache(parser);
