@@ -79,16 +79,14 @@ async function demo() {
   // under the user's own Notation trust policy and trust store (here: trust the demo certificate).
   step(
     '6. verify: every blob, and both Notation signatures under your trust policy and trust store',
-    'airsign verify app.tar --trust-policy trustpolicy.json --trust-store truststore',
+    'airsign verify app.tar --identity docker.io/library/app:1.4 --trust-policy trustpolicy.json --trust-store truststore',
   );
-  mkdirSync(join(work, 'truststore', 'x509', 'ca', 'demo'), { recursive: true });
-  copyFileSync(join(work, 'signer.pem'), join(work, 'truststore', 'x509', 'ca', 'demo', 'signer.pem'));
-  const policy = {
-    version: '1.0',
-    trustPolicies: [{ name: 'demo', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:demo'], trustedIdentities: ['*'] }],
-  };
-  writeFileSync(join(work, 'trustpolicy.json'), `${JSON.stringify(policy, null, 2)}\n`);
-  airsign('verify', 'app.tar', '--trust-policy', 'trustpolicy.json', '--trust-store', 'truststore');
+  // samples/trustpolicy.json trusts the demo signer's subject for docker.io/library/app, through the
+  // trust store "ca:airsign-demo" (laid out as samples/truststore/README.md says).
+  copyFileSync(join(ROOT, 'samples', 'trustpolicy.json'), join(work, 'trustpolicy.json'));
+  mkdirSync(join(work, 'truststore', 'x509', 'ca', 'airsign-demo'), { recursive: true });
+  copyFileSync(join(work, 'signer.pem'), join(work, 'truststore', 'x509', 'ca', 'airsign-demo', 'signer.pem'));
+  airsign('verify', 'app.tar', '--identity', 'docker.io/library/app:1.4', '--trust-policy', 'trustpolicy.json', '--trust-store', 'truststore');
 
   const repackedBlobs = await blobDigests(app);
   const lost = [...originalBlobs].filter((digest) => !repackedBlobs.has(digest));
