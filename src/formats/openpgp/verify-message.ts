@@ -2,11 +2,13 @@
  * Verifies an OpenPGP signed message (what `gpg --sign` writes and GPG simple signing stores): the
  * packets, optionally compressed, are a one-pass signature, one literal data packet and exactly one
  * signature (or the old form: the signature, then the data) — the shapes gpgme verifies, with the
- * one signature containers/image requires. Returns facts — the signed content and who signed it — only when a signature is
+ * one signature containers/image requires — or a cleartext signed message (`gpg --clearsign`),
+ * which gpgme verifies too. Returns facts — the signed content and who signed it — only when a signature is
  * good: made by a key in the keyring (a subkey counts as its primary, if bound for signing), not
  * expired, not by a revoked or expired key. Every rejection is a verification error.
  */
 import { airsignError } from '../../errors.js';
+import { isCleartextSigned, readCleartextSigned } from './cleartext.js';
 import type { KeyringKey } from './keyring.js';
 import { decompress, dearmorIfArmored, readPackets, type Packet } from './packet-reader.js';
 import { parseSignature, signatureProblem, type ParsedPublicKey, type ParsedSignature } from './signature-check.js';
@@ -36,10 +38,25 @@ const PACKET_NAMES: Record<number, string> = { 2: 'signature', 4: 'one-pass sign
  */
 export function verifyOpenPgpMessage(data: Uint8Array, keyring: KeyringKey[], options: VerifyMessageOptions = {}): VerifiedOpenPgpMessage {
   const what = 'the signature';
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (isCleartextSigned(data)) {
+    const { content, signaturePackets } = readCleartextSigned(data);
+    const sig = parseSignature(onlySignature(readPackets(signaturePackets, 'OPENPGP_MESSAGE_MALFORMED', what)), 'OPENPGP_MESSAGE_MALFORMED', what);
+    if (sig.type !== 0x01) throw airsignError('OPENPGP_MESSAGE_MALFORMED', `a cleartext signed message needs a text signature (type 0x01), not type 0x${sig.type.toString(16)}`);
+    return checkOne(sig, content, keyring, now);
+  }
   const { literal, signature } = messageParts(readPackets(dearmorIfArmored(data, 'OPENPGP_MESSAGE_MALFORMED', what), 'OPENPGP_MESSAGE_MALFORMED', what), 0);
   const content = literalContent(literal);
-  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
   return checkOne(parseSignature(signature, 'OPENPGP_MESSAGE_MALFORMED', what), content, keyring, now);
+}
+
+/** The signature block of a cleartext message: exactly one signature packet. */
+function onlySignature(packets: Packet[]): Uint8Array {
+  const meaningful = packets.filter((p) => p.tag !== 10);
+  const other = meaningful.find((p) => p.tag !== 2);
+  if (other !== undefined) throw airsignError('OPENPGP_MESSAGE_MALFORMED', `the cleartext signature block holds a packet of type ${other.tag}`);
+  if (meaningful.length !== 1) throw airsignError('OPENPGP_MESSAGE_MALFORMED', `the cleartext signature block holds ${meaningful.length} signatures; a simple signature holds exactly one (as gpgme and containers/image require)`);
+  return meaningful[0]!.body;
 }
 
 function messageParts(packets: Packet[], depth: number): { literal: Uint8Array; signature: Uint8Array } {

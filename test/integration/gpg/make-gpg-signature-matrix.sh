@@ -56,6 +56,17 @@ for algo in ed25519 rsa2048 brainpoolP384r1 dsa2048; do
   sign "$algo-bzip2" "${!f}" --compress-algo bzip2
 done
 sign ed25519-armor "$FPR_ed25519" --armor
+sign ed25519-textmode "$FPR_ed25519" --textmode
+for algo in ed25519 rsa2048; do
+  f=FPR_$algo
+  "${G[@]}" -u "${!f}" --clearsign -o "$algo-clearsign.sig" payload.json 2>/dev/null
+  add "$algo-clearsign" "${!f}" "$algo-clearsign.sig"
+done
+# Cleartext: one character of the text changed; trailing blanks added (not signed, so still good).
+sed '4s/"creator":"matrix"/"creator":"matriy"/' ed25519-clearsign.sig > clearsign-tampered.sig
+add clearsign-tampered "$FPR_ed25519" clearsign-tampered.sig
+sed '4s/$/ \t /' ed25519-clearsign.sig > clearsign-trailing-blanks.sig
+add clearsign-trailing-blanks "$FPR_ed25519" clearsign-trailing-blanks.sig
 sign rsa2048-sha1 "$FPR_rsa2048" --digest-algo SHA1
 sign rsa2048-sha512 "$FPR_rsa2048" --digest-algo SHA512
 sign nistp256-sha512 "$FPR_nistp256" --digest-algo SHA512

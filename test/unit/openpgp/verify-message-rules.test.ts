@@ -42,6 +42,23 @@ describe('OpenPGP verification as gpgme decides it', () => {
     expect(m.primaryFingerprint).toBe(cases.get(name)!.fingerprint);
   });
 
+  it('verifies a cleartext signed message (gpg --clearsign) as gpgme does', () => {
+    const clear = readFileSync(join(DIR, 'ed25519-clearsign.sig'), 'utf8');
+    const lines = clear.split('\n');
+    const check = (text: string) => verifyOpenPgpMessage(new TextEncoder().encode(text), keyring);
+    expect(new TextDecoder().decode(check(clear).content)).toBe(payload);
+    // Trailing blanks are not signed; a changed character is; an unescaped dash line is not cleartext.
+    expect(check(lines.map((l, i) => (i === 3 ? `${l} \t ` : l)).join('\n')).primaryFingerprint).toBe(cases.get('ed25519-clearsign')!.fingerprint);
+    expect(() => check(clear.replace('"creator":"matrix"', '"creator":"matriy"'))).toThrow(/changed/);
+    expect(() => check(lines.map((l, i) => (i === 3 ? `-${l}` : l)).join('\n'))).toThrow(/dash that is not escaped/);
+  });
+
+  it('refuses a truncated BZip2 message as corrupt', () => {
+    const bz = readFileSync(join(DIR, cases.get('ed25519-bzip2')!.file));
+    // gpg writes the compressed packet with an indeterminate length (0xa3): the cut falls inside the bzip2 stream.
+    expect(() => verifyOpenPgpMessage(new Uint8Array(bz.subarray(0, bz.length - 20)), keyring)).toThrow(/compressed data is corrupt/);
+  });
+
   it('refuses two signatures in one message', () => {
     expect(refusal('two-signatures')).toMatchObject({ code: 'OPENPGP_MESSAGE_MALFORMED', message: expect.stringMatching(/holds 2 signatures/) });
     expect(refusal('onepass-literal-two-signatures').message).toMatch(/holds 2 signatures/);
