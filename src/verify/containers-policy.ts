@@ -4,11 +4,17 @@
  * specific scope first: the reference, its repository, each parent namespace, `*.domain` wildcards,
  * the transport default, the global default) and the `signedIdentity` rules that say which signed
  * references an image accepts. Key material is named here and read by the caller.
+ *
+ * The whole file is read as strictly as containers/image reads it (unknown or repeated fields, bad
+ * requirements in any transport: the policy is refused). Requirements airsign does not implement
+ * (`signedBaseLayer`, `signedBy` with a keyType other than GPGKeys, `sigstoreSigned` with `fulcio`
+ * or `pki`) are read and kept as `unimplemented`: they reject the image only in their own scope —
+ * containers/image itself rejects every image under the first two.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
-import { isJsonObject, parseJsonObject } from '../json-object.js';
+import { duplicateJsonKey, isJsonObject, parseJsonObject } from '../json-object.js';
 import { referencesMatch } from './reference-match.js';
 
 export type SignedIdentityRule =
@@ -21,7 +27,9 @@ export type PolicyRequirement =
   | { type: 'insecureAcceptAnything' }
   | { type: 'reject' }
   | { type: 'signedBy'; keyPaths: string[]; keyData: Uint8Array[]; signedIdentity: SignedIdentityRule }
-  | { type: 'sigstoreSigned'; keyPaths: string[]; keyData: Uint8Array[]; rekorPublicKeyPaths: string[]; rekorPublicKeyData: Uint8Array[]; signedIdentity: SignedIdentityRule };
+  | { type: 'sigstoreSigned'; keyPaths: string[]; keyData: Uint8Array[]; rekorPublicKeyPaths: string[]; rekorPublicKeyData: Uint8Array[]; signedIdentity: SignedIdentityRule }
+  /** A valid requirement airsign cannot check (`what` names it); it is never satisfied. */
+  | { type: 'unimplemented'; what: string; reason: string };
 
 export interface ContainersPolicy {
   default: PolicyRequirement[];
@@ -35,7 +43,10 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
     throw airsignError('POLICY_INVALID', `${path} is not a valid containers policy: ${message}`);
   };
   const doc = parseJsonObject(bytes, bad);
+  const duplicate = duplicateJsonKey(new TextDecoder().decode(bytes));
+  if (duplicate !== undefined) bad(`the key "${duplicate}" appears twice in one object`);
   for (const key of Object.keys(doc)) if (key !== 'default' && key !== 'transports') bad(`unknown field "${key}"`);
+  if (doc.default === undefined) bad('"default" is missing');
   const base = dirname(resolve(path));
   const requirements = (value: unknown, where: string): PolicyRequirement[] => {
     if (!Array.isArray(value) || value.length === 0) return bad(`${where} must be a non-empty array of requirements`);
@@ -44,17 +55,19 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
   const policy: ContainersPolicy = { default: requirements(doc.default, '"default"'), docker: new Map() };
   if (doc.transports !== undefined) {
     if (!isJsonObject(doc.transports)) return bad('"transports" must be an object');
-    const docker = doc.transports.docker;
-    if (docker !== undefined) {
-      if (!isJsonObject(docker)) return bad('transports.docker must be an object');
-      for (const [scope, list] of Object.entries(docker)) {
-        if (scope !== '' && !validDockerScope(scope)) bad(`transports.docker scope "${scope}" is not a registry, namespace, repository or reference`);
-        policy.docker.set(scope, requirements(list, `transports.docker["${scope}"]`));
+    // Every transport's requirements must be valid (containers/image reads them all); only docker's are used.
+    for (const [transport, scopes] of Object.entries(doc.transports)) {
+      if (!isJsonObject(scopes)) return bad(`transports.${transport} must be an object`);
+      for (const [scope, list] of Object.entries(scopes)) {
+        const parsed = requirements(list, `transports.${transport}["${scope}"]`);
+        if (transport === 'docker') policy.docker.set(scope, parsed);
       }
     }
   }
   return policy;
 }
+
+const KEY_TYPES = ['GPGKeys', 'signedByGPGKeys', 'X509Certificates', 'signedByX509CAs'];
 
 function parseRequirement(value: unknown, where: string, base: string, bad: (m: string) => never): PolicyRequirement {
   if (!isJsonObject(value) || typeof value.type !== 'string') return bad(`${where} has no "type"`);
@@ -69,48 +82,74 @@ function parseRequirement(value: unknown, where: string, base: string, bad: (m: 
       return { type: value.type };
     case 'signedBy': {
       only(['type', 'keyType', 'keyPath', 'keyPaths', 'keyData', 'signedIdentity']);
-      if (value.keyType !== 'GPGKeys') bad(`${where}: keyType ${JSON.stringify(value.keyType)} is not supported (only "GPGKeys")`);
-      const keys = keySources(value, 'keyPath', 'keyPaths', 'keyData', where, base, bad);
-      if (keys.keyPaths.length + keys.keyData.length === 0) bad(`${where}: exactly one of keyPath, keyPaths and keyData is required`);
-      return { type: 'signedBy', ...keys, signedIdentity: parseIdentity(value.signedIdentity, `${where}.signedIdentity`, bad) };
+      if (typeof value.keyType !== 'string' || !KEY_TYPES.includes(value.keyType)) bad(`${where}: keyType ${JSON.stringify(value.keyType)} is not one of ${KEY_TYPES.join(', ')}`);
+      const keys = keySources(value, ['keyPath', 'keyPaths', 'keyData'], where, base, bad);
+      if (keys.count !== 1) bad(`${where}: exactly one of keyPath, keyPaths and keyData is required`);
+      const signedIdentity = parseIdentity(value.signedIdentity, `${where}.signedIdentity`, bad);
+      if (value.keyType !== 'GPGKeys') {
+        return { type: 'unimplemented', what: `signedBy with keyType ${value.keyType}`, reason: 'airsign does not implement it, and containers/image rejects every image under it' };
+      }
+      return { type: 'signedBy', keyPaths: keys.paths, keyData: keys.data, signedIdentity };
     }
+    case 'signedBaseLayer':
+      only(['type', 'baseLayerIdentity']);
+      if (value.baseLayerIdentity === undefined) bad(`${where}: baseLayerIdentity is required`);
+      parseIdentity(value.baseLayerIdentity, `${where}.baseLayerIdentity`, bad);
+      return { type: 'unimplemented', what: 'signedBaseLayer', reason: 'airsign does not implement it, and containers/image rejects every image under it' };
     case 'sigstoreSigned': {
-      only(['type', 'keyPath', 'keyPaths', 'keyData', 'rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', 'signedIdentity', 'fulcio', 'pki']);
-      if (value.fulcio !== undefined || value.pki !== undefined) bad(`${where}: fulcio and pki certificates are not supported offline yet (use a public key)`);
-      const keys = keySources(value, 'keyPath', 'keyPaths', 'keyData', where, base, bad);
-      if (keys.keyPaths.length + keys.keyData.length === 0) bad(`${where}: one of keyPath, keyPaths and keyData is required`);
-      const rekor = keySources(value, 'rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', where, base, bad);
-      return {
-        type: 'sigstoreSigned',
-        ...keys,
-        rekorPublicKeyPaths: rekor.keyPaths,
-        rekorPublicKeyData: rekor.keyData,
-        signedIdentity: parseIdentity(value.signedIdentity, `${where}.signedIdentity`, bad),
-      };
+      only(['type', 'keyPath', 'keyPaths', 'keyData', 'keyDatas', 'fulcio', 'pki', 'rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', 'rekorPublicKeyDatas', 'signedIdentity']);
+      const keys = keySources(value, ['keyPath', 'keyPaths', 'keyData', 'keyDatas'], where, base, bad);
+      for (const field of ['fulcio', 'pki'] as const) {
+        if (value[field] !== undefined && !isJsonObject(value[field])) bad(`${where}.${field} must be an object`);
+      }
+      const certificates = (value.fulcio === undefined ? 0 : 1) + (value.pki === undefined ? 0 : 1);
+      if (keys.count + certificates !== 1) bad(`${where}: exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki is required`);
+      const rekor = keySources(value, ['rekorPublicKeyPath', 'rekorPublicKeyPaths', 'rekorPublicKeyData', 'rekorPublicKeyDatas'], where, base, bad);
+      if (rekor.count > 1) bad(`${where}: at most one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas may be given`);
+      if (value.fulcio !== undefined && rekor.count === 0) bad(`${where}: fulcio needs a Rekor public key`);
+      if (value.pki !== undefined && rekor.count > 0) bad(`${where}: pki does not take a Rekor public key`);
+      const signedIdentity = parseIdentity(value.signedIdentity, `${where}.signedIdentity`, bad);
+      if (certificates > 0) {
+        return { type: 'unimplemented', what: `sigstoreSigned with ${value.fulcio !== undefined ? 'fulcio' : 'pki'} certificates`, reason: 'airsign does not check certificate-based sigstore signatures offline yet (use a public key)' };
+      }
+      return { type: 'sigstoreSigned', keyPaths: keys.paths, keyData: keys.data, rekorPublicKeyPaths: rekor.paths, rekorPublicKeyData: rekor.data, signedIdentity };
     }
     default:
       return bad(`${where}: unknown requirement type "${value.type}"`);
   }
 }
 
-function keySources(value: Record<string, unknown>, one: string, many: string, data: string, where: string, base: string, bad: (m: string) => never) {
-  const given = [one, many, data].filter((k) => value[k] !== undefined);
-  if (given.length > 1) bad(`${where}: ${given.join(' and ')} cannot be used together`);
-  const keyPaths: string[] = [];
-  const keyData: Uint8Array[] = [];
+/** The key sources among `fields` ([path, paths, data, datas?]): how many were given, the paths (resolved) and the decoded data. */
+function keySources(value: Record<string, unknown>, fields: string[], where: string, base: string, bad: (m: string) => never) {
+  const [one, many, data, datas] = fields as [string, string, string, string | undefined];
+  const paths: string[] = [];
+  const decoded: Uint8Array[] = [];
+  const base64 = (v: unknown, name: string): Uint8Array => {
+    if (typeof v !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) return bad(`${where}.${name} must be base64`);
+    return new Uint8Array(Buffer.from(v, 'base64'));
+  };
+  const list = (v: unknown, name: string): unknown[] => {
+    if (!Array.isArray(v)) return bad(`${where}.${name} must be an array`);
+    if (v.length === 0) bad(`${where}.${name} contains no entries`);
+    return v;
+  };
   if (value[one] !== undefined) {
     if (typeof value[one] !== 'string' || value[one] === '') bad(`${where}.${one} must be a path`);
-    keyPaths.push(value[one]);
+    paths.push(value[one]);
   }
   if (value[many] !== undefined) {
-    if (!Array.isArray(value[many]) || value[many].length === 0 || !value[many].every((p: unknown) => typeof p === 'string' && p !== '')) bad(`${where}.${many} must be a non-empty array of paths`);
-    keyPaths.push(...(value[many] as string[]));
+    for (const p of list(value[many], many)) {
+      if (typeof p !== 'string' || p === '') bad(`${where}.${many} must hold paths`);
+      paths.push(p);
+    }
   }
-  if (value[data] !== undefined) {
-    if (typeof value[data] !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value[data])) bad(`${where}.${data} must be base64`);
-    keyData.push(new Uint8Array(Buffer.from(value[data], 'base64')));
-  }
-  return { keyPaths: keyPaths.map((p) => (isAbsolute(p) ? p : resolve(base, p))), keyData };
+  if (value[data] !== undefined) decoded.push(base64(value[data], data));
+  if (datas !== undefined && value[datas] !== undefined) for (const d of list(value[datas], datas)) decoded.push(base64(d, datas));
+  return {
+    count: fields.filter((f) => value[f] !== undefined).length,
+    paths: paths.map((p) => (isAbsolute(p) ? p : resolve(base, p))),
+    data: decoded,
+  };
 }
 
 function parseIdentity(value: unknown, where: string, bad: (m: string) => never): SignedIdentityRule {
@@ -141,8 +180,8 @@ function parseIdentity(value: unknown, where: string, bad: (m: string) => never)
     case 'remapIdentity': {
       only(['type', 'prefix', 'signedPrefix']);
       for (const field of ['prefix', 'signedPrefix'] as const) {
-        if (typeof value[field] !== 'string' || !validDockerScope(value[field]) || (value[field]).includes('*')) {
-          bad(`${where}.${field} must be a registry, namespace or repository`);
+        if (typeof value[field] !== 'string' || !validRemapPrefix(value[field])) {
+          bad(`${where}.${field} must be a registry, or a repository or namespace with its registry (no tag or digest)`);
         }
       }
       return { type: 'remapIdentity', prefix: value.prefix as string, signedPrefix: value.signedPrefix as string };
@@ -174,10 +213,9 @@ function scopesOf(image: DockerReference): string[] {
   return [...new Set(scopes)];
 }
 
-/** A registry (with port), namespace, repository or reference, or a `*.domain` wildcard (loosely, as written). */
-function validDockerScope(scope: string): boolean {
-  if (scope.startsWith('*.')) return /^\*\.[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/.test(scope);
-  return /^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@[a-z0-9]+:[a-f0-9]+)?$/.test(scope);
+/** A remapIdentity prefix as containers/image validates it: a registry (with port), or a name that starts with one. */
+function validRemapPrefix(prefix: string): boolean {
+  return /^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix);
 }
 
 /** Whether a signature naming `signed` satisfies `rule` for `image` (containers/image policy_reference_match.go). */
@@ -198,14 +236,19 @@ export function identityMatches(rule: SignedIdentityRule, image: DockerReference
   }
 }
 
+/**
+ * remapIdentity (policy_reference_match.go): the prefix is compared with the image's *name* and
+ * must be all of it or end at a `/` (a tag or digest is never part of the match); the matching
+ * reference is rewritten and must already be in normalised form (ParseNamed). The image is
+ * returned unchanged when the prefix does not match; undefined when the rewrite is not a reference.
+ */
 function remap(image: DockerReference, prefix: string, signedPrefix: string): DockerReference | undefined {
-  const text = image.text;
-  const matches = text.length === prefix.length ? text === prefix
-    : text.length > prefix.length && text.startsWith(prefix) && [':', '/', '@'].includes(text[prefix.length]!);
+  const name = image.name;
+  const matches = name === prefix || (name.length > prefix.length && name.startsWith(prefix) && name[prefix.length] === '/');
   if (!matches) return image;
-  const rewritten = tryParseDockerReference(signedPrefix + text.slice(prefix.length));
-  // ParseNamed: the rewritten reference must already be in normalised form.
-  return rewritten !== undefined && rewritten.text === signedPrefix + text.slice(prefix.length) ? rewritten : undefined;
+  const rewrittenText = signedPrefix + image.text.slice(prefix.length);
+  const rewritten = tryParseDockerReference(rewrittenText);
+  return rewritten !== undefined && rewritten.text === rewrittenText ? rewritten : undefined;
 }
 
 export function describeIdentityRule(rule: SignedIdentityRule): string {

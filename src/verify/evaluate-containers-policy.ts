@@ -59,6 +59,9 @@ export async function evaluateContainersPolicy(
       case 'reject':
         result.requirements.push({ type: requirement.type, satisfied: false, reason: `the policy rejects every image in scope ${scope}` });
         break;
+      case 'unimplemented':
+        result.requirements.push({ type: requirement.type, satisfied: false, reason: `scope ${scope} requires ${requirement.what}: ${requirement.reason}, so no image in this scope can be accepted` });
+        break;
       case 'signedBy':
       case 'sigstoreSigned': {
         const format = requirement.type === 'signedBy' ? 'gpg' : 'cosign';

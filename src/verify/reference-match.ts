@@ -9,7 +9,8 @@ import type { DockerReference } from '../formats/docker-reference.js';
  * How a signed reference must relate to the image's (containers/image policy rules):
  * - `equal`: the two normalised references are identical (skopeo standalone-verify);
  * - `matchExact`: the image reference has a tag or digest and both are identical;
- * - `matchRepoDigestOrExact`: a tagged image reference needs identity; a digest-only one, the same repository;
+ * - `matchRepoDigestOrExact`: a tagged image reference needs identity; a digest-only one, the same
+ *   repository; a signed reference without tag or digest never matches;
  * - `matchRepository`: the same repository, whatever the tags.
  */
 export type ReferenceMatchRule = 'equal' | 'matchExact' | 'matchRepoDigestOrExact' | 'matchRepository';
@@ -21,6 +22,8 @@ export function referencesMatch(rule: ReferenceMatchRule, image: DockerReference
     case 'matchExact':
       return (image.tag !== undefined || image.digest !== undefined) && image.text === signed.text;
     case 'matchRepoDigestOrExact':
+      // The signed reference must be exact (containers/image: IsNameOnly(signature) → false).
+      if (signed.tag === undefined && signed.digest === undefined) return false;
       // A tag wins over a digest (containers/image switches on NamedTagged first).
       if (image.tag !== undefined) return image.text === signed.text;
       if (image.digest !== undefined) return image.name === signed.name;

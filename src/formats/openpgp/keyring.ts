@@ -23,6 +23,8 @@ export interface KeyringKey {
   primary: ParsedPublicKey;
   userIds: string[];
   revoked: boolean;
+  /** False when the newest valid self-certification gives key flags without "sign" (gpg: "wrong key usage"). */
+  canSign: boolean;
   expiresAt?: number;
   subkeys: KeyringSubkey[];
 }
@@ -48,7 +50,7 @@ export function parseKeyring(data: Uint8Array, what: string): KeyringKey[] {
       case 6:
         finish();
         current = {
-          key: { primary: parsePublicKey(packet.body, 'OPENPGP_KEYRING_INVALID', what), userIds: [], revoked: false, subkeys: [] },
+          key: { primary: parsePublicKey(packet.body, 'OPENPGP_KEYRING_INVALID', what), userIds: [], revoked: false, canSign: true, subkeys: [] },
           userIdSigs: [],
           directSigs: [],
           subkeySigs: new Map(),
@@ -116,6 +118,8 @@ function resolveKey(
     if (newest === undefined || (sig.creationTime ?? 0) > (newest.creationTime ?? 0)) newest = sig;
   }
   if (newest?.keyExpirationSeconds) key.expiresAt = primary.creationTime + newest.keyExpirationSeconds;
+  // No key-flags subpacket (v3 certifications, old keys): the algorithm decides, and we only verify with signing algorithms.
+  key.canSign = newest?.keyFlags === undefined || (newest.keyFlags & 0x02) !== 0;
   for (const [sub, sigs] of subkeySigs) {
     const data = [primaryData, keyHashData(sub.key)];
     sub.revoked = sigs.some((sig) => sig.type === SUBKEY_REVOCATION && bySelf(sig) && signatureVerifies(sig, primary, data));

@@ -1,11 +1,12 @@
 /**
  * Reads OpenPGP packets (RFC 4880 §4 / RFC 9580 §4): old- and new-format headers, every length
  * form (including partial body lengths and the old indeterminate length), and compressed data
- * packets (ZIP and ZLIB; uncompressed). Bounded: a packet may not claim more bytes than remain,
+ * packets (ZIP, ZLIB and BZip2 — the last with the seek-bzip package; uncompressed). Bounded: a packet may not claim more bytes than remain,
  * and decompression stops at a fixed size. Errors are AirsignErrors with the code the caller picks
  * (a malformed signature is a rejected signature; a malformed keyring is bad input).
  */
 import { inflateRawSync, inflateSync } from 'node:zlib';
+import Bunzip from 'seek-bzip';
 import { airsignError, type ErrorCode } from '../../errors.js';
 import { concatBytes } from './packets.js';
 
@@ -91,13 +92,51 @@ export function decompress(body: Uint8Array, code: ErrorCode, what: string): Uin
         return new Uint8Array(inflateRawSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
       case 2:
         return new Uint8Array(inflateSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
+      case 3:
+        return bunzip2(data);
       default:
-        throw airsignError(code, `${what}: compression algorithm ${algorithm} is not supported (ZIP and ZLIB are)`);
+        throw airsignError(code, `${what}: compression algorithm ${algorithm} is not supported (ZIP, ZLIB and BZip2 are)`);
     }
   } catch (e) {
     if (e instanceof Error && 'kind' in e) throw e;
     throw airsignError(code, `${what}: the compressed data is corrupt (${(e as Error).message})`, { cause: e });
   }
+}
+
+/** BZip2 (RFC 4880 §9.3, algorithm 3), bounded like the others; a truncated stream is corrupt. */
+function bunzip2(data: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let chunk = new Uint8Array(4096);
+  let used = 0;
+  let total = 0;
+  const output = {
+    writeByte(byte: number) {
+      if (++total > MAX_DECOMPRESSED) throw new Error(`more than ${MAX_DECOMPRESSED} bytes`);
+      if (used === chunk.length) {
+        chunks.push(chunk);
+        chunk = new Uint8Array(chunk.length * 2);
+        used = 0;
+      }
+      chunk[used++] = byte;
+    },
+  };
+  let pos = 0;
+  const readByte = (): number => {
+    if (pos >= data.length) throw new Error('the data ends early');
+    return data[pos++]!;
+  };
+  const input = {
+    readByte,
+    read(buffer: Uint8Array, offset: number, length: number): number {
+      for (let i = 0; i < length; i++) buffer[offset + i] = readByte();
+      return length;
+    },
+    seek: (to: number) => { pos = to; },
+    eof: () => pos >= data.length,
+  };
+  Bunzip.decode(input, output);
+  chunks.push(chunk.subarray(0, used));
+  return concatBytes(...chunks);
 }
 
 /** An MPI at `pos`: its magnitude and the position after it. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import { isJsonObject } from '../../json-object.js';
+import { duplicateJsonKey, isJsonObject } from '../../json-object.js';
 
 export const GPG_SIGNATURE_TYPE = 'atomic container signature';
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
@@ -37,7 +37,7 @@ export function parseSimpleSigningPayload(bytes: Uint8Array, type: string): Simp
   } catch {
     return invalid('not JSON');
   }
-  const duplicate = duplicateKey(text);
+  const duplicate = duplicateJsonKey(text);
   if (duplicate !== undefined) invalid(`duplicate key "${duplicate}"`);
   const top = exactObject(doc, ['critical', 'optional'], 'the payload', invalid);
   const result: Partial<SimpleSigningPayload> = {};
@@ -119,32 +119,4 @@ function exactObject(value: unknown, keys: string[], what: string, invalid: (m: 
   return value;
 }
 
-/** The first key repeated within one object of the JSON text `text` (already known to be valid JSON). */
-function duplicateKey(text: string): string | undefined {
-  const stack: Array<{ keys: Set<string>; expectKey: boolean } | undefined> = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '{') stack.push({ keys: new Set(), expectKey: true });
-    else if (c === '[') stack.push(undefined);
-    else if (c === '}' || c === ']') stack.pop();
-    else if (c === ',') {
-      const top = stack[stack.length - 1];
-      if (top) top.expectKey = true;
-    } else if (c === ':') {
-      const top = stack[stack.length - 1];
-      if (top) top.expectKey = false;
-    } else if (c === '"') {
-      let j = i + 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const top = stack[stack.length - 1];
-      if (top?.expectKey) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (top.keys.has(key)) return key;
-        top.keys.add(key);
-      }
-      i = j;
-    }
-  }
-  return undefined;
-}
 

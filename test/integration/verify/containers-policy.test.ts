@@ -107,7 +107,7 @@ describe('policy input errors (exit 2)', () => {
   it.each([
     ['an unknown requirement', { default: [{ type: 'trustMe' }] }, /unknown requirement type "trustMe"/],
     ['signedBy without keys', { default: [{ type: 'signedBy', keyType: 'GPGKeys' }] }, /keyPath, keyPaths and keyData/],
-    ['a bad keyType', { default: [{ type: 'signedBy', keyType: 'X509Certificates', keyPath: '/x' }] }, /keyType/],
+    ['a bad keyType', { default: [{ type: 'signedBy', keyType: 'X509Certificate', keyPath: '/x' }] }, /keyType/],
     ['an empty default', { default: [] }, /non-empty array/],
     ['exactReference without a tag', { default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: join(CI, 'gpg/public-key.gpg'), signedIdentity: { type: 'exactReference', dockerReference: 'a.io/b' } }] }, /tag or digest/],
   ])('%s', (_name, doc, message) => {
