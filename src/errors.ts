@@ -157,6 +157,7 @@ export const ERROR_CODES = {
   TSA_WEAK_ALGORITHM: 'input',
   USAGE: 'input',
   USER_ID_REQUIRED: 'input',
+  VERIFY_NEEDS_INPUT: 'input',
   VERIFY_NEEDS_KEY: 'input',
   VERIFY_NEEDS_KEYRING: 'input',
   VERIFY_NEEDS_LOOKASIDE: 'input',

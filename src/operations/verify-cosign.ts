@@ -105,6 +105,11 @@ export function cosignSigVerdicts(layers: CosignSigLayerRead[], check: CosignChe
       },
     );
     delete verdict.payload;
+    if (identity === undefined) {
+      // cosign verify compares the digest only; say that the signed identity was not compared.
+      const skipped = verdict.checks.find((c) => c.check === 'identity' && c.result === 'skipped');
+      if (skipped !== undefined) verdict.warnings.push(`identity: not compared (no --identity given); ${skipped.reason ?? ''}`.replace(/; $/, ''));
+    }
     return verdict;
   });
 }

@@ -54,14 +54,11 @@ export async function gpgVerdicts(
 export async function containersPolicyRequirements(
   policy: ContainersPolicy,
   options: Pick<VerifyOptions, 'lookaside' | 'policy' | 'now'>,
-  identity: DockerReference | undefined,
+  identity: DockerReference,
   target: PlainDescriptor,
   manifest: Uint8Array,
   sigLayers: CosignSigLayerRead[],
-): Promise<{ signatures: SignatureVerdict[]; requirements: VerifyRequirement[] }> {
-  if (identity === undefined) {
-    throw airsignError('IDENTITY_REQUIRED', '--policy needs --identity <registry/repo[:tag]>: it picks the policy scope (the image has no full name to default to)');
-  }
+): Promise<{ scope: string; signatures: SignatureVerdict[]; requirements: VerifyRequirement[] }> {
   const image = imageReference(identity, target);
   const { requirements } = requirementsFor(policy, image);
   const signatures: PolicySignatureInput[] = [];
@@ -85,12 +82,13 @@ export async function containersPolicyRequirements(
   };
   const result = await evaluateContainersPolicy(policy, image, manifest, signatures, { searched, ...(options.now ? { now: options.now } : {}) });
   return {
+    scope: result.scope,
     signatures: result.signatures,
     requirements: result.requirements.map((r) => ({
       format: r.type === 'signedBy' ? 'gpg' : r.type === 'sigstoreSigned' ? 'cosign' : 'containers-policy',
       satisfied: r.satisfied,
-      reason: r.reason,
-      policy: `${options.policy ?? 'policy.json'} scope ${result.scope}: ${r.type}`,
+      reason: r.satisfied || r.type !== 'reject' ? r.reason : `${r.reason} (the identity used: ${image.text})`,
+      policy: `${typeof options.policy === 'string' ? options.policy : 'policy.json'} scope ${result.scope}: ${r.type}`,
     })),
   };
 }

@@ -5,16 +5,16 @@
  * turns facts and the user's policy files into verdicts. Passes only when every blob present is
  * intact and every format's requirement holds.
  */
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
-import { airsignError, isAirsignError } from '../errors.js';
+import { airsignError, isAirsignError, type ErrorCode } from '../errors.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import type { KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
 import type { VerificationKey } from '../keys/read-verification-keys.js';
 import type { ContainersPolicy } from '../verify/containers-policy.js';
-import { imageIdentity } from './sign-identity.js';
 import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
@@ -24,58 +24,91 @@ import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-
 import { imageEntries, resolveImage } from '../layout/resolve.js';
 import { Annotation, MediaType } from '../media-types.js';
 import { evaluateNotationSignature, type NotationSignatureFacts } from '../verify/evaluate-notation.js';
-import { parseNotationTrustPolicy, statementFor, type NotationTrustPolicy } from '../verify/notation-trust-policy.js';
-import { openNotationTrustStore } from '../verify/notation-trust-store.js';
-import type { SignatureFormatName, SignatureVerdict } from '../verify/verdict.js';
+import { parseNotationTrustPolicy, statementFor, type NotationTrustPolicy, type TrustPolicyStatement } from '../verify/notation-trust-policy.js';
+import { openNotationTrustStore, type NotationTrustStore } from '../verify/notation-trust-store.js';
+import { SIGNATURE_FORMAT_NAMES, type SignatureFormatName, type SignatureVerdict } from '../verify/verdict.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
 
 export interface VerifyOptions extends OpenLayoutOptions {
   /** Which image: tag, name or digest (default: the only image). */
   reference?: string;
-  /** `registry/repo[:tag]` the image is known as; picks the trust policy statement. */
+  /**
+   * `registry/repo[:tag][@digest]` the image is published as, normalized once as a docker
+   * reference: picks the trust policy statement and the policy.json scope, names the GPG lookaside
+   * directory, and is what signed identities must match. Never taken from the layout's own names.
+   * A digest in it must be the verified image's.
+   */
   identity?: string;
-  /** Formats whose signatures are required (default: every format that signed the image). */
-  formats?: SignatureFormatName[];
-  /** Path of a Notation trust policy (trustpolicy.oci.json format). */
-  trustPolicy?: string;
-  /** Path of a Notation trust store directory. */
-  trustStore?: string;
-  /** cosign public keys: PEM files or `pkcs11:` URIs (any one may have signed). */
-  keys?: string[];
+  /**
+   * Formats whose signatures are required besides those the trust material requires (the names
+   * `sign --format` writes: notation, notation-cose, cosign, cosign-bundle, gpg).
+   */
+  formats?: string[];
+  /**
+   * A Notation trust policy (trustpolicy.oci.json format): its path, or the document itself (the
+   * parsed JSON object, checked as a file is); requires a Notation signature.
+   */
+  trustPolicy?: string | Record<string, unknown>;
+  /**
+   * A Notation trust store: its directory, or the certificates (DER) of each store by
+   * `type:name` (`{ 'ca:release': [der] }`).
+   */
+  trustStore?: string | Record<string, Uint8Array[]>;
+  /**
+   * cosign public keys: PEM files or `pkcs11:` URIs, or public KeyObjects (any one may have
+   * signed); require a cosign signature.
+   */
+  keys?: Array<string | KeyObject>;
   /** How to reach a `pkcs11:` key (module, PIN sources) — only when the token shows no public object. */
   keyOptions?: OpenKeyOptions;
-  /** GPG: a public keyring (binary or armored); every key in it is accepted. */
-  keyring?: string;
+  /** GPG: a public keyring (binary or armored), its path or its bytes; every key in it is accepted; requires a GPG signature. */
+  keyring?: string | Uint8Array;
   /** GPG: the lookaside directory holding `<repo>@<alg>=<hex>/signature-N`. */
   lookaside?: string;
-  /** A containers policy.json deciding GPG (`signedBy`) and cosign `.sig` (`sigstoreSigned`). */
-  policy?: string;
+  /**
+   * A containers policy.json deciding GPG (`signedBy`) and cosign `.sig` (`sigstoreSigned`): its
+   * path, or the document itself (relative key paths in it are then relative to the working directory).
+   */
+  policy?: string | Record<string, unknown>;
+  /** Accept absent layer blobs (a stripped tar); any other absent blob of the image still fails. */
+  stripped?: boolean;
   /** Time of verification (default now); for tests. */
   now?: Date;
 }
 
+/** What a requirement is about: a format, the containers policy's own verdict, or the identity's digest. */
+export type RequirementName = SignatureFormatName | 'containers-policy' | 'identity';
+
 export interface VerifyRequirement {
   /** The format the requirement is about; `containers-policy` for insecureAcceptAnything/reject. */
-  format: SignatureFormatName | 'containers-policy';
+  format: RequirementName;
   satisfied: boolean;
   reason: string;
   /** The trust policy statement used (Notation), or `<policy.json> scope <scope>: <type>`. */
   policy?: string;
+  /** What made it required: an option (`--trust-policy`, `--key`, `--format gpg`, ...). */
+  requiredBy?: string;
 }
 
 export interface VerifyReport {
   source: { kind: string; path: string };
   target: { digest: string; mediaType: string; size: number; reference?: string };
+  /** The normalized --identity every decision used (absent when none was given). */
   identity?: string;
   integrity: {
     blobsChecked: number;
     bytesChecked: number;
+    /** Corrupt blobs, and blobs the verified image references but the layout lacks. */
     failures: Array<{ digest: string; reason: string }>;
-    /** Blobs the layout references but does not hold (layers of a stripped tar). */
+    /** Absent blobs that were accepted: layers with --stripped, blobs of other images. */
     notPresent: Array<{ digest: string; role: string; size: number }>;
+    /** True when absent layers were accepted (--stripped). */
+    stripped?: boolean;
   };
   signatures: SignatureVerdict[];
   requirements: VerifyRequirement[];
+  /** Plain-words remarks: nothing required by the user's policy, signatures left unchecked. */
+  notes: string[];
   verified: boolean;
 }
 
@@ -85,39 +118,141 @@ const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
 const MAX_SIGNATURES = 100;
 
 /**
- * Verifies the image in layout `source` offline: every blob present (digest and size) and its
- * signatures under the given policy files. Resolves to the report (`verified` says whether every
- * requirement holds); throws AirsignError for unusable input.
+ * Verifies the image in layout `source` offline: every blob of the image (digest and size; absent
+ * ones fail unless --stripped accepts absent layers) and its signatures under the given trust
+ * material. Resolves to the report (`verified` says whether every requirement holds); throws
+ * AirsignError for unusable input, before the layout is opened.
  */
 export async function verifyLayout(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  // Policy files, keys and the identity first: unusable input is reported before any work.
+  // The identity, the formats and the policy files first: unusable input is reported before any work.
   const identity = options.identity === undefined ? undefined : parseDockerReference(options.identity);
-  const policy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
+  const formats = checkFormatNames(options.formats ?? []);
+  const trustPolicy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
   if (options.policy !== undefined && options.keyring !== undefined) {
     throw airsignError('USAGE', '--keyring cannot be combined with --policy (the policy\'s signedBy names the GPG keys)');
   }
+  const statement = trustPolicy === undefined ? undefined : notationStatement(trustPolicy, identity);
+  throwMissingInputs(missingInputs(options, formats, trustPolicy, statement, identity));
   const material: Material = {
+    formats,
     ...(identity === undefined ? {} : { identity }),
-    ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await (await import('../keys/read-verification-keys.js')).readVerificationKeys(options.keys, options.keyOptions) }),
-    ...(options.keyring === undefined ? {} : { keyring: (await import('../formats/openpgp/keyring.js')).parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring) }),
-    ...(options.policy === undefined ? {} : { containersPolicy: (await import('../verify/containers-policy.js')).parseContainersPolicy(await readInput(options.policy, 'the policy'), options.policy) }),
+    ...(statement === undefined ? {} : { statement }),
+    ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await verificationKeys(options.keys, options.keyOptions) }),
+    ...(options.keyring === undefined ? {} : { keyring: await keyringOf(options.keyring) }),
+    ...(options.policy === undefined ? {} : { containersPolicy: await containersPolicyOf(options.policy) }),
   };
   return withLayout(source, options, async (layout) => {
     try {
-      return await verifyOpenLayout(layout, { ...options, ...(policy ? { parsedPolicy: policy } : {}) }, material);
+      return await verifyOpenLayout(layout, options, material);
     } catch (e) {
       if (!isAirsignError(e) || !GRAPH_INTEGRITY_CODES.has(e.code)) throw e;
-      return unreadableGraphReport(layout, options, e);
+      return unreadableGraphReport(layout, options, identity, e);
     }
   });
 }
 
 /** What the command line gave, read and parsed before the layout is opened. */
 interface Material {
+  formats: SignatureFormatName[];
   identity?: DockerReference;
+  /** The trust policy statement for the identity (or the only, wildcard, statement). */
+  statement?: TrustPolicyStatement;
   keys?: VerificationKey[];
   keyring?: KeyringKey[];
   containersPolicy?: ContainersPolicy;
+}
+
+function checkFormatNames(names: readonly string[]): SignatureFormatName[] {
+  const out: SignatureFormatName[] = [];
+  for (const name of names) {
+    if (!(SIGNATURE_FORMAT_NAMES as readonly string[]).includes(name)) {
+      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${SIGNATURE_FORMAT_NAMES.join(', ')})`, { details: { field: 'formats', value: name } });
+    }
+    if (!out.includes(name as SignatureFormatName)) out.push(name as SignatureFormatName);
+  }
+  return out;
+}
+
+/**
+ * The trust policy statement for the identity's repository. Without an identity only a policy
+ * whose one statement is `*` can be used (missingInputs asks for --identity otherwise).
+ */
+function notationStatement(policy: NotationTrustPolicy, identity: DockerReference | undefined): TrustPolicyStatement | undefined {
+  if (identity === undefined) return onlyWildcard(policy) ? policy.statements[0] : undefined;
+  try {
+    return statementFor(policy, identity.name);
+  } catch (e) {
+    if (isAirsignError(e) && e.code === 'VERIFY_NO_TRUST_POLICY') {
+      throw airsignError('VERIFY_NO_TRUST_POLICY', `${e.message} (the identity used: ${identity.text})`, { details: { identity: identity.text, scope: identity.name } });
+    }
+    throw e;
+  }
+}
+
+function onlyWildcard(policy: NotationTrustPolicy): boolean {
+  return policy.statements.length === 1 && policy.statements[0]!.registryScopes.length === 1 && policy.statements[0]!.registryScopes[0] === '*';
+}
+
+/** One input a required check cannot run without. */
+interface MissingInput {
+  /** The VerifyOptions field. */
+  field: keyof VerifyOptions;
+  /** How the CLI names it, with what it takes. */
+  flag: string;
+  /** Which check needs it. */
+  why: string;
+  code: ErrorCode;
+}
+
+/** Every input the required checks need and did not get, in one list (nothing is checked before). */
+function missingInputs(
+  options: VerifyOptions,
+  formats: SignatureFormatName[],
+  trustPolicy: NotationTrustPolicy | undefined,
+  statement: TrustPolicyStatement | undefined,
+  identity: DockerReference | undefined,
+): MissingInput[] {
+  const missing: MissingInput[] = [];
+  const add = (m: MissingInput) => { if (!missing.some((x) => x.field === m.field)) missing.push(m); };
+  const identityFor = (why: string) => add({ field: 'identity', flag: '--identity <registry/repo[:tag]>', why, code: 'IDENTITY_REQUIRED' });
+  const nothing = options.trustPolicy === undefined && (options.keys ?? []).length === 0 && options.keyring === undefined
+    && options.lookaside === undefined && options.policy === undefined && formats.length === 0;
+  if (nothing) {
+    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json> with --trust-store <dir> (Notation), --key <cosign.pub> (cosign), --keyring <pubring.gpg> with --lookaside <dir> and --identity (GPG), or --policy <policy.json> with --identity', why: 'verify decides only with your own trust material', code: 'VERIFY_NEEDS_INPUT' });
+    return missing;
+  }
+  const notation = formats.filter((f) => f === 'notation' || f === 'notation-cose');
+  if (notation.length > 0 && trustPolicy === undefined) {
+    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json>', why: `--format ${notation.join(', ')}`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
+  }
+  if (trustPolicy !== undefined) {
+    if (identity === undefined && statement === undefined) identityFor('the trust policy has scoped statements; the identity picks one');
+    if ((statement === undefined || statement.level !== 'skip') && options.trustStore === undefined) {
+      add({ field: 'trustStore', flag: '--trust-store <dir>', why: statement === undefined ? 'the trust policy' : `trust policy statement "${statement.name}"`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
+    }
+  }
+  const hasKeys = (options.keys ?? []).length > 0;
+  const cosign = formats.filter((f) => f === 'cosign-bundle' || (f === 'cosign' && options.policy === undefined));
+  if (cosign.length > 0 && !hasKeys) add({ field: 'keys', flag: '--key <cosign.pub|pkcs11:URI>', why: `--format ${cosign.join(', ')}${cosign.includes('cosign') ? ' (or --policy with sigstoreSigned)' : ''}`, code: 'VERIFY_NEEDS_KEY' });
+  const gpg = options.policy === undefined && (formats.includes('gpg') || options.keyring !== undefined || options.lookaside !== undefined);
+  if (gpg) {
+    const why = formats.includes('gpg') ? '--format gpg' : options.keyring !== undefined ? '--keyring' : '--lookaside';
+    if (options.keyring === undefined) add({ field: 'keyring', flag: '--keyring <pubring.gpg|key.asc>', why: `${why} (GPG signatures; or --policy with signedBy)`, code: 'VERIFY_NEEDS_KEYRING' });
+    if (options.lookaside === undefined) add({ field: 'lookaside', flag: '--lookaside <dir>', why: `${why} (GPG signatures are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N)`, code: 'VERIFY_NEEDS_LOOKASIDE' });
+    if (identity === undefined) identityFor('GPG: it names the lookaside directory and the signed identity');
+  }
+  if (options.policy !== undefined && identity === undefined) identityFor('--policy: it picks the policy.json scope');
+  return missing;
+}
+
+function throwMissingInputs(missing: MissingInput[]): void {
+  if (missing.length === 0) return;
+  const details = { missing: missing.map((m) => m.field) };
+  if (missing.length === 1) {
+    const m = missing[0]!;
+    throw airsignError(m.code, `verify needs ${m.flag}: ${m.why}`, { details });
+  }
+  throw airsignError('VERIFY_NEEDS_INPUT', `verify needs ${missing.map((m) => `${m.flag} (${m.why})`).join('; ')}`, { details });
 }
 
 const MAX_POLICY_FILE = 4 * 1024 * 1024;
@@ -133,7 +268,7 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
  */
 const GRAPH_INTEGRITY_CODES = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'LAYOUT_MISSING_BLOB']);
 
-async function unreadableGraphReport(layout: Layout, options: VerifyOptions, error: Error): Promise<VerifyReport> {
+async function unreadableGraphReport(layout: Layout, options: VerifyOptions, identity: DockerReference | undefined, error: Error): Promise<VerifyReport> {
   const digest = /\b(?:sha256|sha512):[a-f0-9]+/.exec(error.message)?.[0] ?? 'unknown';
   let target: PlainDescriptor;
   try {
@@ -147,15 +282,58 @@ async function unreadableGraphReport(layout: Layout, options: VerifyOptions, err
   return {
     source: { ...layout.source },
     target: { ...target, ...(options.reference === undefined ? {} : { reference: options.reference }) },
-    ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(identity === undefined ? {} : { identity: identity.text }),
     integrity: { blobsChecked: 0, bytesChecked: 0, failures: [{ digest, reason: error.message }], notPresent: [] },
     signatures: [],
     requirements: [],
+    notes: [],
     verified: false,
   };
 }
 
-async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
+/** Keys given as paths or URIs are read; KeyObjects are taken as they are (public keys only). */
+async function verificationKeys(keys: Array<string | KeyObject>, keyOptions: OpenKeyOptions | undefined): Promise<VerificationKey[]> {
+  const specs = keys.filter((k): k is string => typeof k === 'string');
+  const read = specs.length === 0 ? [] : await (await import('../keys/read-verification-keys.js')).readVerificationKeys(specs, keyOptions);
+  let next = 0;
+  return keys.map((k, i) => {
+    if (typeof k === 'string') return read[next++]!;
+    if (k.type !== 'public') throw airsignError('KEY_PUBLIC_KEY_INVALID', `key ${i + 1} is a ${k.type} key; verification takes a public key`, { details: { field: 'keys', index: i } });
+    return { name: `public key ${i + 1}`, key: k };
+  });
+}
+
+async function keyringOf(keyring: string | Uint8Array): Promise<KeyringKey[]> {
+  const { parseKeyring } = await import('../formats/openpgp/keyring.js');
+  return typeof keyring === 'string' ? parseKeyring(await readInput(keyring, 'the keyring'), keyring) : parseKeyring(keyring, 'the keyring');
+}
+
+async function containersPolicyOf(policy: string | Record<string, unknown>): Promise<ContainersPolicy> {
+  const { parseContainersPolicy } = await import('../verify/containers-policy.js');
+  return typeof policy === 'string'
+    ? parseContainersPolicy(await readInput(policy, 'the policy'), policy)
+    : parseContainersPolicy(new TextEncoder().encode(JSON.stringify(policy)), 'policy.json');
+}
+
+/** A trust store given as certificates by `type:name`: each one parsed as a certificate first. */
+function inMemoryTrustStore(stores: Record<string, Uint8Array[]>): NotationTrustStore {
+  for (const [store, certificates] of Object.entries(stores)) {
+    for (const [i, der] of certificates.entries()) {
+      try {
+        new X509Certificate(der);
+      } catch (e) {
+        throw airsignError('TRUST_STORE_INVALID', `certificate ${i + 1} of trust store ${store} is not a DER X.509 certificate`, { cause: e, details: { field: 'trustStore', store } });
+      }
+    }
+  }
+  return {
+    certificates: (type, name) => Promise.resolve((stores[`${type}:${name}`] ?? []).map((der, i) => ({ der, file: `${type}:${name} certificate ${i + 1}` }))),
+  };
+}
+
+async function readTrustPolicy(input: string | Record<string, unknown>): Promise<NotationTrustPolicy> {
+  if (typeof input !== 'string') return parseNotationTrustPolicy(new TextEncoder().encode(JSON.stringify(input)), 'the trust policy');
+  const path = input;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -165,163 +343,206 @@ async function readTrustPolicy(path: string): Promise<NotationTrustPolicy> {
   return parseNotationTrustPolicy(bytes, path);
 }
 
-async function verifyOpenLayout(layout: Layout, options: VerifyOptions & { parsedPolicy?: NotationTrustPolicy }, material: Material): Promise<VerifyReport> {
+/** One requirement before it is checked: its name, the formats whose valid signature meets it, and why it is required. */
+interface PlannedRequirement {
+  name: SignatureFormatName;
+  accepts: SignatureFormatName[];
+  requiredBy: string;
+}
+
+/**
+ * What the trust material and --format require (a policy.json's scope adds its own later):
+ * --trust-policy a Notation signature (unless its statement skips), --key a cosign one (.sig or
+ * bundle), --keyring/--lookaside a GPG one, each --format its format.
+ */
+function plannedRequirements(options: VerifyOptions, material: Material): PlannedRequirement[] {
+  const out: PlannedRequirement[] = [];
+  const { formats } = material;
+  const withPolicy = options.policy !== undefined;
+  for (const format of formats) {
+    // With --policy, gpg and cosign .sig are checked below, against the policy's verdicts.
+    if (withPolicy && (format === 'gpg' || format === 'cosign')) continue;
+    out.push({ name: format, accepts: [format], requiredBy: `--format ${format}` });
+  }
+  if (material.statement !== undefined && material.statement.level !== 'skip' && !formats.some((f) => f === 'notation' || f === 'notation-cose')) {
+    out.push({ name: 'notation', accepts: ['notation', 'notation-cose'], requiredBy: '--trust-policy' });
+  }
+  if (material.keys !== undefined && !formats.some((f) => f === 'cosign' || f === 'cosign-bundle')) {
+    out.push(withPolicy
+      ? { name: 'cosign-bundle', accepts: ['cosign-bundle'], requiredBy: '--key (with --policy deciding cosign .sig)' }
+      : { name: 'cosign', accepts: ['cosign', 'cosign-bundle'], requiredBy: '--key' });
+  }
+  if (!withPolicy && material.keyring !== undefined && !formats.includes('gpg')) out.push({ name: 'gpg', accepts: ['gpg'], requiredBy: '--keyring' });
+  return out;
+}
+
+async function verifyOpenLayout(layout: Layout, options: VerifyOptions, material: Material): Promise<VerifyReport> {
   const graph = await walkLayout(layout);
-  const chosen = await chooseTarget(layout, options.reference);
-  const target = plainDescriptor(chosen);
-  // The identity: --identity, else the image's full name in the layout (as sign defaults it).
-  const implied = material.identity === undefined ? imageIdentity(layout, chosen)?.reference : undefined;
-  const identity = material.identity ?? (implied === undefined ? undefined : parseDockerReference(implied));
+  const target = plainDescriptor(await chooseTarget(layout, options.reference));
+  const identity = material.identity;
   const report: VerifyReport = {
     source: { ...layout.source },
     target: { ...target, ...(options.reference === undefined ? {} : { reference: options.reference }) },
     ...(identity === undefined ? {} : { identity: identity.text }),
-    integrity: await checkBlobs(layout, graph),
+    integrity: await checkBlobs(layout, graph, target.digest, options.stripped === true),
     signatures: [],
     requirements: [],
+    notes: [],
     verified: false,
   };
+  if (identity?.digest !== undefined && identity.digest !== target.digest) {
+    report.requirements.push({
+      format: 'identity',
+      satisfied: false,
+      requiredBy: '--identity',
+      reason: `--identity ${identity.text} names digest ${identity.digest}, but the verified image is ${target.digest}`,
+    });
+  }
 
   const found = signaturesOf(graph, target.digest);
-  const present = new Set<SignatureFormatName>(found.map((s) => s.format));
-  // GPG signatures live outside the layout: required when their material is given (or named by --format).
-  if (options.lookaside !== undefined || options.keyring !== undefined) present.add('gpg');
-  const policy = material.containersPolicy;
-  // With --policy, GPG and cosign .sig signatures are judged by the policy's requirements.
-  const formats = (options.formats ?? [...present]).filter((f) => policy === undefined || (f !== 'gpg' && f !== 'cosign'));
-  if (formats.length === 0 && policy === undefined) {
-    report.requirements.push({ format: 'notation', satisfied: false, reason: `no signature is associated with ${target.digest}` });
-  }
   const manifest = await layout.readBlob(target);
-  for (const format of ORDER.filter((f) => formats.includes(f))) {
-    const nodes = found.filter((s) => s.format === format).slice(0, MAX_SIGNATURES).map((s) => s.node);
-    switch (format) {
-      case 'notation':
-        report.requirements.push(await verifyNotation(layout, nodes, target, options, report));
-        break;
-      case 'cosign': {
-        const keys = needKeys(material, 'cosign');
-        const { cosignSigVerdicts, readCosignSigLayers } = await import('./verify-cosign.js');
-        const verdicts = cosignSigVerdicts(await readCosignSigLayers(layout, nodes), { manifest, target, keys, ...(material.identity ? { identity: material.identity } : {}) });
-        report.requirements.push(requirementOf('cosign', verdicts, `no cosign .sig signature (tag ${target.digest.replace(':', '-')}.sig) is associated with ${target.digest}`, report));
-        break;
-      }
-      case 'cosign-bundle': {
-        const keys = needKeys(material, 'cosign-bundle');
-        const { cosignBundleVerdicts } = await import('./verify-cosign.js');
-        const verdicts = await cosignBundleVerdicts(layout, nodes, { target, keys, ...(material.identity ? { identity: material.identity } : {}) });
-        report.requirements.push(requirementOf('cosign-bundle', verdicts, `no cosign bundle referrer is associated with ${target.digest}`, report));
-        break;
-      }
-      case 'gpg':
-        report.requirements.push(await verifyGpg(options, material, identity, target, manifest, report));
-        break;
+  const nodesOf = (format: 'notation' | 'cosign' | 'cosign-bundle') => found.filter((s) => s.format === format).slice(0, MAX_SIGNATURES).map((s) => s.node);
+  const verdicts: SignatureVerdict[] = [];
+  const checked = new Set<string>();
+  let acceptedWithoutSignature = false;
+
+  if (material.statement !== undefined) {
+    checked.add('notation');
+    verdicts.push(...await notationVerdicts(layout, nodesOf('notation'), target, material.statement, options));
+    if (material.statement.level === 'skip') {
+      acceptedWithoutSignature = true;
+      report.notes.push(`no Notation signature was required: trust policy statement "${material.statement.name}" skips verification${identity ? ` for ${identity.name}` : ''}`);
     }
   }
-  if (policy !== undefined) {
+  if (material.keys !== undefined) {
+    const { cosignSigVerdicts, cosignBundleVerdicts, readCosignSigLayers } = await import('./verify-cosign.js');
+    const check = { target, keys: material.keys, ...(identity ? { identity } : {}) };
+    if (options.policy === undefined) {
+      checked.add('cosign');
+      verdicts.push(...cosignSigVerdicts(await readCosignSigLayers(layout, nodesOf('cosign')), { ...check, manifest }));
+    }
+    checked.add('cosign-bundle');
+    verdicts.push(...await cosignBundleVerdicts(layout, nodesOf('cosign-bundle'), check));
+  }
+  if (material.keyring !== undefined && options.lookaside !== undefined && identity !== undefined) {
+    checked.add('gpg');
+    const { gpgVerdicts } = await import('./verify-gpg.js');
+    verdicts.push(...await gpgVerdicts(options.lookaside, material.keyring, identity, target, manifest, options.now));
+  }
+  report.signatures.push(...verdicts);
+  for (const planned of plannedRequirements(options, material)) {
+    report.requirements.push(requirementOf(planned, verdicts, noneFound(planned, target, identity, options), material));
+  }
+
+  const policy = material.containersPolicy;
+  if (policy !== undefined && identity !== undefined) {
+    checked.add('cosign');
+    checked.add('gpg');
     const { readCosignSigLayers } = await import('./verify-cosign.js');
-    const sigLayers = await readCosignSigLayers(layout, found.filter((s) => s.format === 'cosign').map((s) => s.node));
+    const sigLayers = await readCosignSigLayers(layout, nodesOf('cosign'));
     const { containersPolicyRequirements } = await import('./verify-gpg.js');
     const result = await containersPolicyRequirements(policy, options, identity, target, manifest, sigLayers);
     report.signatures.push(...result.signatures);
     report.requirements.push(...result.requirements);
+    // --format gpg / cosign: a valid signature of that format, whatever the scope allows.
+    for (const format of material.formats.filter((f) => f === 'gpg' || f === 'cosign')) {
+      if (result.requirements.some((r) => r.format === format && r.satisfied)) continue;
+      const good = result.signatures.find((v) => v.format === format && v.verdict === 'valid');
+      report.requirements.push(good !== undefined
+        ? { format, satisfied: true, requiredBy: `--format ${format}`, reason: `signature ${good.signature} is valid under the policy` }
+        : { format, satisfied: false, requiredBy: `--format ${format}`, reason: result.signatures.some((v) => v.format === format)
+          ? `no ${format} signature is valid under the policy's scope ${result.scope} for ${identity.text}`
+          : `--format ${format} requires a ${format} signature, and the policy's scope ${result.scope} (for ${identity.text}) accepted none` });
+    }
+    if (result.requirements.every((r) => r.format === 'containers-policy') && material.formats.length === 0 && result.requirements.every((r) => r.satisfied)) {
+      acceptedWithoutSignature = true;
+      report.notes.push(`no signature was required: your policy's scope ${result.scope} accepts ${identity.text} without one (insecureAcceptAnything)`);
+    }
   }
-  report.verified = report.integrity.failures.length === 0 && report.requirements.every((r) => r.satisfied);
+
+  const unchecked = [...new Set(found.map((s) => s.format))].filter((f) => !checked.has(f));
+  for (const format of unchecked) report.notes.push(`${format} signatures are present but were not checked (no trust material for them given)`);
+  if (report.signatures.length === 0 && !report.requirements.every((r) => r.satisfied)) {
+    report.notes.unshift(`no signatures found for ${target.digest}${identity ? ` as ${identity.text}` : ''}`);
+  }
+  // Nothing required passes only when the user's own policy said so (a skip statement, a scope that accepts anything).
+  report.verified = report.integrity.failures.length === 0 && report.requirements.every((r) => r.satisfied)
+    && (report.requirements.length > 0 || acceptedWithoutSignature);
   return report;
 }
 
-const ORDER: SignatureFormatName[] = ['notation', 'cosign', 'cosign-bundle', 'gpg'];
-
-function needKeys(material: Material, format: 'cosign' | 'cosign-bundle'): VerificationKey[] {
-  if (material.keys === undefined) {
-    throw airsignError('VERIFY_NEEDS_KEY', format === 'cosign'
-      ? 'verifying cosign .sig signatures needs --key <cosign.pub|pkcs11:URI> (or --policy with sigstoreSigned; or leave cosign out with --format)'
-      : 'verifying cosign bundle signatures needs --key <cosign.pub|pkcs11:URI> (or leave cosign-bundle out with --format)');
+/** Why a requirement found no signature to judge. */
+function noneFound(planned: PlannedRequirement, target: PlainDescriptor, identity: DockerReference | undefined, options: VerifyOptions): string {
+  switch (planned.name) {
+    case 'notation':
+    case 'notation-cose': {
+      const kind = planned.accepts.length > 1 ? 'Notation' : planned.name === 'notation' ? 'Notation (JWS)' : 'Notation (COSE)';
+      return `no ${kind} signature is associated with ${target.digest}`;
+    }
+    case 'cosign':
+      return planned.accepts.includes('cosign-bundle')
+        ? `no cosign signature (.sig tag ${target.digest.replace(':', '-')}.sig or bundle referrer) is associated with ${target.digest}`
+        : `no cosign .sig signature (tag ${target.digest.replace(':', '-')}.sig) is associated with ${target.digest}`;
+    case 'cosign-bundle':
+      return `no cosign bundle referrer is associated with ${target.digest}`;
+    case 'gpg':
+      return `no GPG signature for ${target.digest} as ${identity?.name ?? '?'} in the lookaside ${options.lookaside ?? '?'} (no signature-1 there)`;
   }
-  return material.keys;
 }
 
-/**
- * The GPG requirement: the lookaside's signatures of the target under the keyring (the checking code
- * is loaded only here, so a Notation-only verify does not load the OpenPGP code).
- */
-async function verifyGpg(options: VerifyOptions, material: Material, identity: DockerReference | undefined, target: PlainDescriptor, manifest: Uint8Array, report: VerifyReport): Promise<VerifyRequirement> {
-  if (material.keyring === undefined) {
-    throw airsignError('VERIFY_NEEDS_KEYRING', 'verifying GPG signatures needs --keyring <pubring.gpg|key.asc> (or --policy with signedBy)');
+/** One requirement from the verdicts: holds when one of the formats it accepts has a valid signature. */
+function requirementOf(planned: PlannedRequirement, all: SignatureVerdict[], none: string, material: Material): VerifyRequirement {
+  const verdicts = all.filter((v) => planned.accepts.includes(v.format));
+  const base = { format: planned.name, requiredBy: planned.requiredBy, ...(planned.accepts.some((f) => f.startsWith('notation')) && material.statement ? { policy: material.statement.name } : {}) };
+  if (planned.accepts.some((f) => f.startsWith('notation')) && material.statement?.level === 'skip') {
+    return { ...base, satisfied: false, reason: `${planned.requiredBy} requires a verified Notation signature, but trust policy statement "${material.statement.name}" skips verification` };
   }
-  if (options.lookaside === undefined) {
-    throw airsignError('VERIFY_NEEDS_LOOKASIDE', 'verifying GPG signatures needs --lookaside <dir>: they are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N');
-  }
-  if (identity === undefined) {
-    throw airsignError('IDENTITY_REQUIRED', 'verifying GPG signatures needs --identity <registry/repo[:tag]>: it names the lookaside directory and the signed identity (the image has no full name to default to)');
-  }
-  const { gpgVerdicts } = await import('./verify-gpg.js');
-  const verdicts = await gpgVerdicts(options.lookaside, material.keyring, identity, target, manifest, options.now);
-  return requirementOf('gpg', verdicts, `no GPG signature for ${target.digest} as ${identity.name} in the lookaside ${options.lookaside} (no signature-1 there)`, report);
-}
-
-/** One requirement from its signatures' verdicts: holds when one is valid. */
-function requirementOf(format: SignatureFormatName, verdicts: SignatureVerdict[], none: string, report: VerifyReport): VerifyRequirement {
-  report.signatures.push(...verdicts);
-  if (verdicts.length === 0) return { format, satisfied: false, reason: none };
+  if (verdicts.length === 0) return { ...base, satisfied: false, reason: none };
   const good = verdicts.find((v) => v.verdict === 'valid');
-  if (good !== undefined) return { format, satisfied: true, reason: `signature ${good.signature} is valid${good.signer ? ` (signer ${good.signer})` : ''}` };
-  return { format, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${format} signatures is valid: ${verdicts[0]!.reason}` };
+  if (good !== undefined) return { ...base, satisfied: true, reason: `signature ${good.signature} is valid${good.signer ? ` (signer ${good.signer})` : ''}` };
+  return { ...base, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${planned.name} signatures is valid: ${verdicts[0]!.reason}` };
 }
 
-async function verifyNotation(
-  layout: Layout,
-  nodes: GraphNode[],
-  target: PlainDescriptor,
-  options: VerifyOptions & { parsedPolicy?: NotationTrustPolicy },
-  report: VerifyReport,
-): Promise<VerifyRequirement> {
-  if (options.parsedPolicy === undefined) {
-    throw airsignError('VERIFY_NEEDS_TRUST_POLICY', 'verifying Notation signatures needs --trust-policy <trustpolicy.json> (and --trust-store <dir>)');
-  }
-  const statement = statementFor(options.parsedPolicy, scopeOf(options.identity));
-  if (statement.level !== 'skip' && options.trustStore === undefined) {
-    throw airsignError('VERIFY_NEEDS_TRUST_POLICY', `trust policy statement "${statement.name}" needs a trust store: give --trust-store <dir>`);
-  }
-  const store = options.trustStore === undefined ? undefined : await openNotationTrustStore(options.trustStore);
-  if (nodes.length === 0) return { format: 'notation', satisfied: false, policy: statement.name, reason: `no Notation signature is associated with ${target.digest}` };
+/** Every Notation signature of the target judged under `statement` (labelled notation or notation-cose by envelope). */
+async function notationVerdicts(layout: Layout, nodes: GraphNode[], target: PlainDescriptor, statement: TrustPolicyStatement, options: VerifyOptions): Promise<SignatureVerdict[]> {
+  if (nodes.length === 0) return [];
+  const store = options.trustStore === undefined ? undefined
+    : typeof options.trustStore === 'string' ? await openNotationTrustStore(options.trustStore) : inMemoryTrustStore(options.trustStore);
   const verdicts: SignatureVerdict[] = [];
   for (const node of nodes) {
-    const facts = await notationFacts(layout, node);
-    verdicts.push(await evaluateNotationSignature(facts, target, statement, store, options.now ? { now: options.now } : {}));
+    const { facts, cose } = await notationFacts(layout, node);
+    const verdict = await evaluateNotationSignature(facts, target, statement, store, options.now ? { now: options.now } : {});
+    verdicts.push(cose ? { ...verdict, format: 'notation-cose' } : verdict);
   }
-  report.signatures.push(...verdicts);
-  if (statement.level === 'skip') return { format: 'notation', satisfied: true, policy: statement.name, reason: verdicts[0]!.reason };
-  const good = verdicts.find((v) => v.verdict === 'valid');
-  return good !== undefined
-    ? { format: 'notation', satisfied: true, policy: statement.name, reason: `signature ${good.signature} is valid` }
-    : { format: 'notation', satisfied: false, policy: statement.name, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} Notation signatures is valid` };
+  return verdicts;
 }
 
 /** Reads a Notation signature manifest and checks its envelope; any failure is an integrity fact. */
-async function notationFacts(layout: Layout, node: GraphNode): Promise<NotationSignatureFacts> {
+async function notationFacts(layout: Layout, node: GraphNode): Promise<{ facts: NotationSignatureFacts; cose: boolean }> {
   const signature = node.descriptor.digest;
+  let cose = false;
   try {
     const manifest = parseLayoutJson(await layout.readBlob(plainDescriptor(node.descriptor)), `signature manifest ${signature}`);
     const layers = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
     if (layers.length !== 1 || !isJsonObject(layers[0])) {
-      return { signature, integrityFailure: `signature manifest ${signature} must have exactly one envelope layer` };
+      return { cose, facts: { signature, integrityFailure: `signature manifest ${signature} must have exactly one envelope layer` } };
     }
     const layer = layers[0] as unknown as PlainDescriptor;
     if (typeof layer.mediaType !== 'string' || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
-      return { signature, integrityFailure: 'the envelope layer descriptor is malformed' };
+      return { cose, facts: { signature, integrityFailure: 'the envelope layer descriptor is malformed' } };
     }
+    cose = layer.mediaType === MediaType.Cose;
     const bytes = await layout.readBlob(layer, MAX_ENVELOPE_BYTES);
     const envelope: VerifiedNotationEnvelope = verifyNotationEnvelope(layer.mediaType, bytes);
-    return { signature, envelope };
+    return { cose, facts: { signature, envelope } };
   } catch (e) {
     if (!isAirsignError(e)) throw e;
-    return { signature, integrityFailure: e.message };
+    return { cose, facts: { signature, integrityFailure: e.message } };
   }
 }
 
 interface FoundSignature {
-  format: SignatureFormatName;
+  format: 'notation' | 'cosign' | 'cosign-bundle';
   node: GraphNode;
 }
 
@@ -351,12 +572,25 @@ async function chooseTarget(layout: Layout, reference: string | undefined): Prom
   return (await resolveImage(layout, reference)).descriptor;
 }
 
-/** Streams every blob the layout holds through its digest and size check. */
-async function checkBlobs(layout: Layout, graph: LayoutGraph): Promise<VerifyReport['integrity']> {
-  const result: VerifyReport['integrity'] = { blobsChecked: 0, bytesChecked: 0, failures: [], notPresent: [] };
+/**
+ * Streams every blob the layout holds through its digest and size check. A blob the verified image
+ * references and the layout lacks is a failure, except a layer when `stripped`; absent blobs of
+ * other images are only listed.
+ */
+async function checkBlobs(layout: Layout, graph: LayoutGraph, targetDigest: string, stripped: boolean): Promise<VerifyReport['integrity']> {
+  const result: VerifyReport['integrity'] = { blobsChecked: 0, bytesChecked: 0, failures: [], notPresent: [], ...(stripped ? { stripped } : {}) };
+  const image = reachableFrom(graph, targetDigest);
   for (const node of graph.nodes.values()) {
+    const digest = node.descriptor.digest;
     if (!node.present) {
-      result.notPresent.push({ digest: node.descriptor.digest, role: node.role, size: node.descriptor.size });
+      if (image.has(digest) && !(stripped && node.role === 'layer')) {
+        result.failures.push({
+          digest,
+          reason: `the ${node.role} blob ${digest} (${node.descriptor.size} bytes) of the verified image is not in the layout${node.role === 'layer' ? ' (give --stripped to accept absent layers)' : ''}`,
+        });
+      } else {
+        result.notPresent.push({ digest, role: node.role, size: node.descriptor.size });
+      }
       continue;
     }
     await checkOne(layout, plainDescriptor(node.descriptor), result);
@@ -366,6 +600,19 @@ async function checkBlobs(layout: Layout, graph: LayoutGraph): Promise<VerifyRep
     await checkOne(layout, { mediaType: 'application/octet-stream', digest, size }, result);
   }
   return result;
+}
+
+/** The digests of the image: the target, and everything its indexes and manifests list (subject edges excluded). */
+function reachableFrom(graph: LayoutGraph, digest: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [digest];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(graph.nodes.get(next)?.children ?? []));
+  }
+  return seen;
 }
 
 async function checkOne(layout: Layout, desc: PlainDescriptor, result: VerifyReport['integrity']): Promise<void> {
@@ -378,32 +625,26 @@ async function checkOne(layout: Layout, desc: PlainDescriptor, result: VerifyRep
   }
 }
 
-/** `registry/repo[:tag|@digest]` → `registry/repo` (a trust policy registry scope). */
-export function scopeOf(identity: string | undefined): string | undefined {
-  if (identity === undefined) return undefined;
-  let name = identity;
-  const at = name.indexOf('@');
-  if (at >= 0) name = name.slice(0, at);
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  if (colon > slash) name = name.slice(0, colon);
-  return name;
-}
-
 /** The human report for `verify` without --json. */
 export function formatVerifyReport(report: VerifyReport): string {
   const lines: string[] = [];
   const i = report.integrity;
   lines.push(`Target    ${report.target.digest} (${report.target.mediaType})${report.identity ? ` as ${report.identity}` : ''}`);
-  lines.push(`Blobs     ${i.blobsChecked} checked (${i.bytesChecked} bytes), ${i.failures.length} corrupt, ${i.notPresent.length} not present`);
-  for (const f of i.failures) lines.push(`  CORRUPT ${f.digest}: ${f.reason}`);
+  lines.push(`Blobs     ${i.blobsChecked} checked (${i.bytesChecked} bytes), ${i.failures.length} failed, ${i.notPresent.length} not present${i.stripped ? ' (checked stripped: absent layers accepted)' : ''}`);
+  for (const f of i.failures) lines.push(`  FAILED ${f.digest}: ${f.reason}`);
   for (const n of i.notPresent) lines.push(`  not present: ${n.role} ${n.digest}`);
   for (const s of report.signatures) {
     lines.push(`Signature ${s.format} ${s.signature}: ${s.verdict.toUpperCase()}${s.signer ? ` (signer ${s.signer})` : ''}`);
     lines.push(`  ${s.reason}`);
     for (const w of s.warnings) lines.push(`  warning: ${w}`);
   }
-  for (const r of report.requirements) lines.push(`Requirement ${r.format}${r.policy ? ` (policy "${r.policy}")` : ''}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}`);
+  const noneFound = report.signatures.length === 0 && !report.verified;
+  for (const n of report.notes) lines.push(`Note      ${n.charAt(0).toUpperCase()}${n.slice(1)}`);
+  for (const r of report.requirements) {
+    const by = r.requiredBy ? ` [required by ${r.requiredBy}]` : '';
+    if (noneFound && !r.satisfied && r.format !== 'identity') lines.push(`  ${r.format}: ${r.reason}${by}`);
+    else lines.push(`Requirement ${r.format}${r.policy ? ` (policy "${r.policy}")` : ''}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}${by}`);
+  }
   lines.push(report.verified ? 'Verified.' : 'Verification FAILED.');
   return lines.join('\n');
 }

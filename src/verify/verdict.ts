@@ -3,8 +3,13 @@
  * and one verdict with its reason. Formats produce facts (src/formats/…); src/verify/ turns facts
  * and the user's policy into these verdicts.
  */
-/** `cosign` is the tag-based `.sig` form, `cosign-bundle` the v3 Sigstore bundle referrer. */
-export type SignatureFormatName = 'notation' | 'cosign' | 'cosign-bundle' | 'gpg';
+/**
+ * The format names `sign --format` writes and `verify --format` requires: `notation` is a Notation
+ * signature with a JWS envelope, `notation-cose` one with a COSE envelope, `cosign` the tag-based
+ * `.sig` form, `cosign-bundle` the v3 Sigstore bundle referrer, `gpg` simple signing in a lookaside.
+ */
+export const SIGNATURE_FORMAT_NAMES = ['notation', 'notation-cose', 'cosign', 'cosign-bundle', 'gpg'] as const;
+export type SignatureFormatName = (typeof SIGNATURE_FORMAT_NAMES)[number];
 
 export type CheckName =
   | 'integrity'

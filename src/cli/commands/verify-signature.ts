@@ -3,9 +3,12 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { formatVerifySignatureReport, verifySignatureFile } from '../../operations/verify-signature.js';
 import type { ReferenceMatchRule } from '../../verify/reference-match.js';
+import { SIGNATURE_FORMAT_NAMES } from '../../verify/verdict.js';
+import { airsignError } from '../../errors.js';
+import { splitList } from '../list-option.js';
 
 interface VerifySignatureArgs {
-  format: 'gpg' | 'cosign';
+  format: string;
   manifest: string;
   identity: string;
   signature: string;
@@ -20,13 +23,13 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
   command: 'verify-signature',
   describe: 'Check one GPG or cosign signature file against one manifest, out of band (as skopeo standalone-verify)',
   builder: (yargs) => yargs
-    .option('format', { type: 'string', choices: ['gpg', 'cosign'], demandOption: true, describe: 'Signature format' })
+    .option('format', { type: 'string', choices: [...SIGNATURE_FORMAT_NAMES], demandOption: true, describe: 'Signature format, named as sign --format names it: gpg (an OpenPGP simple signature) or cosign (a .sig layer as a sigstore-json file); Notation and bundle signatures are checked inside a layout by airsign verify' })
     .option('manifest', { type: 'string', demandOption: true, describe: 'The image manifest file (exact bytes)' })
     .option('identity', { type: 'string', demandOption: true, describe: 'Image reference the signature must name, e.g. registry.example/app:1.0' })
     .option('signature', { type: 'string', demandOption: true, describe: 'Signature file: an OpenPGP signed message (gpg) or a sigstore-json file (cosign)' })
     .option('keyring', { type: 'string', describe: 'gpg: public keyring (gpg --export, binary or armored)' })
-    .option('fingerprint', { type: 'string', array: true, describe: 'gpg: accepted primary key fingerprint, repeatable (default: every key in the keyring)' })
-    .option('key', { type: 'string', array: true, describe: 'cosign: PEM public key, repeatable (any one may have signed)' })
+    .option('fingerprint', { type: 'string', coerce: splitList, describe: 'gpg: accepted primary key fingerprint, repeatable or comma-separated (default: every key in the keyring)' })
+    .option('key', { type: 'string', coerce: splitList, describe: 'cosign: PEM public key, repeatable or comma-separated (any one may have signed)' })
     .option('match', {
       type: 'string',
       choices: ['equal', 'matchExact', 'matchRepoDigestOrExact', 'matchRepository'],
@@ -48,6 +51,9 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
     ],
   ],
   run: async (args) => {
+    if (args.format !== 'gpg' && args.format !== 'cosign') {
+      throw airsignError('USAGE', `verify-signature checks one gpg or cosign signature file; ${args.format} signatures are checked inside a layout: airsign verify <layout> --format ${args.format}`);
+    }
     const report = await verifySignatureFile({
       format: args.format,
       manifest: args.manifest,

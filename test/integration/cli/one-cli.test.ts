@@ -70,8 +70,10 @@ describe('the key option group', () => {
     expect(record.reference).toBe('1.4');
     expect(record.signatures[0]!.signedDescriptor.digest).toBe('sha256:34f45d4c39e6d71056b72570e663e6ce49803e8bf9dcc9670ad6f81b5bf5fee8');
     expect(ok(runCli(['inspect', out, '--json'])).stdout).toContain(record.signatures[0]!.signatureManifest!.digest);
-    // verify picks the image by -r too (the unsigned input: a failing report that names the image).
-    const verify = runCli(['verify', input, '-r', '1.4', '--json']);
+    // verify picks the image by -r too (the unsigned input under a policy that accepts anything: a report that names the image).
+    const acceptAll = join(dir, 'accept.json');
+    writeFileSync(acceptAll, '{"default":[{"type":"insecureAcceptAnything"}]}');
+    const verify = runCli(['verify', input, '-r', '1.4', '--policy', acceptAll, '--identity', 'registry.example/app:1.4', '--json']);
     expect((JSON.parse(verify.stdout) as { target: { digest: string } }).target.digest).toBe(record.signatures[0]!.signedDescriptor.digest);
   });
 

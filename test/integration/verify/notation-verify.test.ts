@@ -51,7 +51,7 @@ describe('notation e2e layouts: the verdicts notation reaches', () => {
     const { code, report } = verify(join(LAYOUTS, 'e2e'), 'trustpolicy', e2eStore);
     expect(code).toBe(1);
     expect(report.verified).toBe(false);
-    expect(report.requirements[0]!.reason).toMatch(/no signature is associated with sha256:b8479de3/);
+    expect(report.requirements[0]!.reason).toMatch(/no Notation signature is associated with sha256:b8479de3/);
   });
 
   it('e2e-valid-signature: valid (default policy, matching identity); invalid identity and an untrusted cert fail', () => {
@@ -172,15 +172,18 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(report.integrity.blobsChecked).toBeGreaterThanOrEqual(6);
   });
 
-  it('a stripped tar (layer gone): signatures checked, the layer reported as not present, exit 0', () => {
+  it('a stripped tar (layer gone) with --stripped: signatures checked, the layer reported as not present, exit 0; without --stripped exit 1', () => {
     const dir = copyLayout('e2e-valid-signature');
     const layer = layerOf(dir);
     rmSync(join(dir, 'blobs', 'sha256', layer.slice(7)));
     const tar = join(work, 'stripped.tar');
     execFileSync('tar', ['-cf', tar, '-C', dir, 'oci-layout', 'index.json', 'blobs']);
-    const { code, report } = verify(tar, 'trustpolicy', e2eStore);
+    const { code, report } = verify(tar, 'trustpolicy', e2eStore, ['--stripped']);
     expect(code).toBe(0);
     expect(report.integrity.notPresent).toEqual([expect.objectContaining({ digest: layer, role: 'layer' })]);
+    const complete = verify(tar, 'trustpolicy', e2eStore);
+    expect(complete.code).toBe(1);
+    expect(complete.report.integrity.failures).toEqual([{ digest: layer, reason: expect.stringMatching(/layer blob .* of the verified image is not in the layout \(give --stripped/) }]);
     expect(report.signatures[0]!.verdict).toBe('valid');
   });
 
@@ -221,7 +224,7 @@ describe('verify: integrity on a tar, a stripped tar and a tampered layout', () 
     expect(verify(layout, 'trustpolicy', e2eStore, ['--reference', 'nope']).code).toBe(2);
     const cosign = runCli(['verify', layout, '--trust-policy', join(POLICIES, 'trustpolicy.json'), '--trust-store', e2eStore, '--format', 'cosign']);
     expect(cosign.code).toBe(2);
-    expect(cosign.stderr).toMatch(/verifying cosign .sig signatures needs --key/);
+    expect(cosign.stderr).toMatch(/verify needs --key <cosign\.pub\|pkcs11:URI>: --format cosign/);
     const withKey = runCli(['verify', layout, '--format', 'cosign', '--key', join(FIXTURES, 'sigstore', 'cosign.pub'), '--json']);
     expect(withKey.code).toBe(1);
     expect((JSON.parse(withKey.stdout) as Report).requirements[0]!.reason).toMatch(/^no cosign \.sig signature .* is associated with sha256:b8479de3/);

@@ -20,7 +20,7 @@
  * (mostly start-up); layers of tens of KiB.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,9 +335,13 @@ interface TamperCase {
    * first format only, to keep the file's CLI runs (~0.4 s of CPU each) within budget.
    */
   formatIndependent?: true;
+  /** A stripped-tar row run without --stripped. */
+  notStripped?: true;
 }
 
 const DIGEST_MISMATCH = /content of blob sha256:\S+ does not match its digest/;
+const INCOMPLETE_CONFIG = /the config blob sha256:\S+ \(\d+ bytes\) of the verified image is not in the layout/;
+const INCOMPLETE_LAYER = /the layer blob sha256:\S+ \(\d+ bytes\) of the verified image is not in the layout \(give --stripped to accept absent layers\)/;
 
 /** What each format says when a signature names another image, and when none is found. */
 interface FormatReasons {
@@ -361,17 +365,18 @@ function layoutCases(r: FormatReasons): TamperCase[] {
       mutate: (f, i) => flipByte(f, i.a, 40) },
     { name: 'image manifest: edited, digests re-chained', code: 1, reason: r.otherImage,
       mutate: (f, i) => { editJsonBlob(f, i.a, (m) => { m.annotations = { evil: 'yes' }; }); } },
-    { formatIndependent: true, name: 'by design: the config blob dropped (reported as not present)', code: 0, reason: /Verified\..* \| not present: config sha256:/,
-      byDesign: 'the config digest is signed through the manifest, so nothing can be substituted; verify reports it as not present, as for layers (the sigstore fixture layouts rely on it)',
+    { formatIndependent: true, name: 'drop: the config blob (an incomplete image)', code: 1, reason: INCOMPLETE_CONFIG,
       mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).config.digest)) },
     { formatIndependent: true, name: 'drop: the image manifest blob', code: 1, reason: /manifest sha256:\S+ is listed but not in /,
       mutate: (f, i) => f.remove(blobName(i.a)) },
     { name: 'tag: 1.0 re-pointed to the unsigned image', code: 1, reason: r.noSignature,
       mutate: (f, i) => repointTag(f, '1.0', i.c) },
-    { formatIndependent: true, name: 'by design: a layer blob dropped (a stripped tar looks the same)', code: 0, reason: /Verified\..* \| not present: layer sha256:/,
-      byDesign: 'a tar without a layer is what strip writes; verify reports the layer as not present',
+    { formatIndependent: true, name: 'drop: a layer blob of a full tar (an incomplete image)', code: 1, reason: INCOMPLETE_LAYER,
       mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).layers[0]!.digest)) },
-    { name: 'stripped tar: control', on: 'stripped', code: 0, reason: /Verified\./ },
+    { name: 'stripped tar: control (--stripped)', on: 'stripped', code: 0, reason: /Verified\..* \| not present: layer sha256:/ },
+    { formatIndependent: true, name: 'stripped tar: without --stripped, the absent layers fail', on: 'stripped', notStripped: true, code: 1, reason: INCOMPLETE_LAYER },
+    { formatIndependent: true, name: 'stripped tar: config blob dropped, even with --stripped', on: 'stripped', code: 1, reason: INCOMPLETE_CONFIG,
+      mutate: (f, i) => f.remove(blobName(imageManifest(f, i.a).config.digest)) },
     { formatIndependent: true, name: 'stripped tar: config byte flipped', on: 'stripped', code: 1, reason: DIGEST_MISMATCH,
       mutate: (f, i) => flipByte(f, imageManifest(f, i.a).config.digest, 20) },
     { name: 'stripped tar: tag re-pointed to the unsigned image', on: 'stripped', code: 1, reason: r.noSignature,
@@ -386,7 +391,7 @@ function layoutCases(r: FormatReasons): TamperCase[] {
 
 const NOTATION_OTHER_IMAGE = /signature is for .* not for/;
 const NOTATION_CASES: TamperCase[] = [
-  ...layoutCases({ otherImage: NOTATION_OTHER_IMAGE, noSignature: /no signature is associated/ }),
+  ...layoutCases({ otherImage: NOTATION_OTHER_IMAGE, noSignature: /no Notation signature is associated/ }),
   { name: 'signature manifest: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
     mutate: (f, i) => flipByte(f, oneSignature(f, i.a).manifest, 30) },
   { name: 'envelope: one byte flipped', code: 1, reason: DIGEST_MISMATCH,
@@ -414,7 +419,7 @@ const NOTATION_CASES: TamperCase[] = [
   { name: 'identity: signed by another subject under the trusted root', base: 'impostor', code: 1, reason: /trustedIdentity: signing certificate .* does not match/ },
   { name: 'drop: the envelope blob', code: 1, reason: /integrity: blob sha256:\S+ \(application\/(jose\+json|cose)\) is not in /,
     mutate: (f, i) => f.remove(blobName(oneSignature(f, i.a).envelope)) },
-  { name: 'drop: the signature manifest\'s index.json entry', code: 1, reason: /no signature is associated/,
+  { name: 'drop: the signature manifest\'s index.json entry', code: 1, reason: /no Notation signature is associated/,
     mutate: (f, i) => { const own = oneSignature(f, i.a).manifest; editIndex(f, (index) => { index.manifests = index.manifests.filter((m) => m.digest !== own); }); } },
   { name: 'untrusted certificate: signed under a root not in the trust store', base: 'mallory', code: 1, reason: /authenticity: .*does not contain any trusted certificate/ },
   { name: 'untrusted key presenting the trusted chain (certificates swapped)', base: 'mallory', code: 1, reason: /integrity: .*signature/i,
@@ -558,6 +563,9 @@ async function waitUntil(ms: number): Promise<void> {
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
+/** A case waits for its format's signed bases (about 25 sign runs, three at a time, on a shared machine). */
+const CASE_TIMEOUT = 240_000;
+
 let keys: Keys;
 let images: Images;
 const signed: Record<string, Promise<Signed>> = {};
@@ -641,9 +649,18 @@ async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: (ca
     files.save(target);
   }
   await c.before?.(keys);
-  const r = await runCliAsync(['verify', target, '--reference', '1.0', '--identity', IDENTITY, ...verifyArgs(dir), '--json']);
+  const stripFlag = c.on === 'stripped' && c.notStripped !== true ? ['--stripped'] : [];
+  const r = await runCliAsync(['verify', target, '--reference', '1.0', '--identity', IDENTITY, ...stripFlag, ...verifyArgs(dir), '--json']);
+  const reasons = reasonsOf(r);
+  rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: reasons, ...(c.byDesign ? { byDesign: c.byDesign } : {}) });
+  rmSync(dir, { recursive: true, force: true });
+  return { code: r.code, reasons };
+}
+
+/** Everything a `verify --json` run said about why (the error, or failures, reasons, notes and the verdict), on one line. */
+function reasonsOf(r: { code: number; stdout: string; stderr: string }): string {
   let reasons = r.stderr.trim();
-  if (r.stdout.trim() !== '') {
+  if (r.stdout.trim() !== '' && r.stdout.trimStart().startsWith('{')) {
     const report = JSON.parse(r.stdout) as {
       error?: { code: string; message: string };
       verified: boolean;
@@ -651,6 +668,7 @@ async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: (ca
       integrity: { failures: Array<{ digest: string; reason: string }>; notPresent: Array<{ role: string; digest: string }> };
       signatures: Array<{ reason: string }>;
       requirements: Array<{ reason: string }>;
+      notes?: string[];
     };
     if (report.error !== undefined) {
       reasons = `${report.error.code}: ${report.error.message}`;
@@ -659,16 +677,15 @@ async function runCase(format: string, c: TamperCase, s: Signed, verifyArgs: (ca
         ...report.integrity.failures.map((x) => `${x.digest}: ${x.reason}`),
         ...report.signatures.filter(() => !report.verified).map((x) => x.reason),
         ...report.requirements.filter(() => !report.verified).map((x) => x.reason),
+        ...(report.notes ?? []).map((n) => `note: ${n}`),
         report.verified ? `Verified. target ${report.target.digest}` : '',
         ...report.integrity.notPresent.map((x) => `not present: ${x.role} ${x.digest}`),
       ])].filter(Boolean).join(' | ');
       // The exit code and the report agree.
       expect(report.verified).toBe(r.code === 0);
     }
-  }
-  rows.push({ format, name: c.name, expected: c.code, code: r.code, reason: reasons, ...(c.byDesign ? { byDesign: c.byDesign } : {}) });
-  rmSync(dir, { recursive: true, force: true });
-  return { code: r.code, reasons };
+  } else if (r.stdout.trim() !== '') reasons = `${r.stdout.trim().replace(/\n/g, ' | ')} ${reasons}`.trim();
+  return reasons;
 }
 
 const FORMATS = [
@@ -693,7 +710,141 @@ describe.each(FORMATS)('$format', ({ format, sign: signFormat, cases, args }) =>
     const s = await signed[signFormat]!;
     const { code, reasons } = await runCase(format, c, s, args);
     expect({ code, reasons }).toEqual({ code: c.code, reasons: expect.stringMatching(c.reason) });
+  }, CASE_TIMEOUT);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15: an attacker who controls the tar (and no key) must not talk the gate into "Verified."
+// by what the layout says about itself, by what is absent, or by raw text. Each row failed on the
+// code before the fix (exit 0, or a yargs error for the command-line rows).
+
+/** Sets `io.containerd.image.name` of `digest`'s index.json entry (the attacker names the image). */
+function renameImage(files: LayoutFiles, digest: string, name: string): void {
+  editIndex(files, (index) => {
+    const entry = index.manifests.find((m) => m.digest === digest)!;
+    entry.annotations = { ...entry.annotations, 'io.containerd.image.name': name };
   });
+}
+
+interface GateCase {
+  name: string;
+  /** The signed (or unsigned) tar the case starts from, and its lookaside directory. */
+  base: () => Promise<{ tar: string; lookaside?: string }>;
+  mutate?: (files: LayoutFiles, i: Images) => void;
+  /** The verify arguments after `verify`, given the case's tar and lookaside. */
+  args: (tar: string, lookaside: string) => string[];
+  code: 0 | 1 | 2;
+  reason: RegExp;
+  /** Human output instead of --json. */
+  text?: true;
+  /** Must not appear in what the run said. */
+  not?: RegExp;
+}
+
+const gateFiles: Record<string, string> = {};
+const gatePolicy = (name: string, docker: Record<string, unknown[]>): string => {
+  const path = join(work, `gate-${name}.json`);
+  writeFileSync(path, JSON.stringify({ default: [{ type: 'reject' }], transports: { docker } }));
+  return path;
+};
+const gateTrustPolicy = (name: string, statements: unknown[]): string => {
+  const path = join(work, `gate-tp-${name}.json`);
+  writeFileSync(path, JSON.stringify({ version: '1.0', trustPolicies: statements }));
+  return path;
+};
+const SKIP_EVERYTHING_ELSE = { name: 'everything-else', registryScopes: ['*'], signatureVerification: { level: 'skip' } };
+const strictStatement = (name: string, scope: string) => ({
+  name, registryScopes: [scope], signatureVerification: { level: 'strict' }, trustStores: ['ca:release'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=Airsign Test, CN=release'],
+});
+
+const unsignedBase = () => Promise.resolve({ tar: images.tar });
+const signedBase = (format: string, base: Base = 'good') => async () => {
+  const s = await signed[format]!;
+  return { tar: join(s.bases[base]!, 'image.tar'), lookaside: join(s.bases[base]!, 'lookaside') };
+};
+let stagingGpg: Promise<{ tar: string; lookaside: string }> | undefined;
+/** Image A signed in GPG for registry.example/team/staging:1 (not for the app). */
+const stagingBase = () => (stagingGpg ??= (async () => {
+  const dir = join(work, 'gpg-staging');
+  await sign(images.tar, dir, 'gpg', keys.release.key, undefined, '1.0', 'registry.example/team/staging:1');
+  return { tar: join(dir, 'image.tar'), lookaside: join(dir, 'lookaside') };
+})());
+
+const notationMaterial = (tp = keys.trustPolicy) => ['--trust-policy', tp, '--trust-store', keys.trustStore];
+const IDENTITY_REQUIRED = /IDENTITY_REQUIRED: verify needs --identity <registry\/repo\[:tag\]>/;
+
+const GATE_CASES: GateCase[] = [
+  { name: 'identity from the image: unsigned image names itself into an insecureAcceptAnything policy.json scope', base: unsignedBase,
+    mutate: (f, i) => renameImage(f, i.c, 'registry.example/team/open:6'),
+    args: (tar) => ['verify', tar, '--reference', '6', '--policy', gateFiles.openPolicy!], code: 2, reason: IDENTITY_REQUIRED },
+  { name: 'identity from the image: a GPG signature for team/staging, the tar renamed to staging', base: stagingBase,
+    mutate: (f, i) => renameImage(f, i.a, 'registry.example/team/staging:1'),
+    args: (tar, lookaside) => ['verify', tar, '--reference', '1.0', '--format', 'gpg', '--keyring', keys.releasePublic.openpgp, '--lookaside', lookaside], code: 2, reason: IDENTITY_REQUIRED },
+  { name: 'identity from the image: same tar, --identity given: the user\'s identity decides', base: stagingBase,
+    mutate: (f, i) => renameImage(f, i.a, 'registry.example/team/staging:1'),
+    args: (tar, lookaside) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, '--format', 'gpg', '--keyring', keys.releasePublic.openpgp, '--lookaside', lookaside],
+    code: 1, reason: /no GPG signature for sha256:\S+ as registry\.example\/team\/app in the lookaside/ },
+  { name: 'identity from the image: untrusted Notation signature, scoped statement + "*" skip, no --identity', base: signedBase('notation', 'mallory'),
+    args: (tar) => ['verify', tar, '--reference', '1.0', ...notationMaterial(gateFiles.scopedSkip)], code: 2, reason: IDENTITY_REQUIRED },
+  { name: 'digest-pinned identity: a scope pinned to image B\'s digest, image A verified', base: unsignedBase,
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', `registry.example/team/app@${images.b}`, '--policy', gateFiles.pinnedPolicy!],
+    code: 1, reason: /--identity registry\.example\/team\/app@sha256:\S+ names digest sha256:\S+, but the verified image is sha256:/ },
+  { name: 'scope on normalized text: --identity app:1 picks the strict docker.io/library/app statement', base: signedBase('notation', 'mallory'),
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', 'app:1', ...notationMaterial(gateFiles.hubStrict)],
+    code: 1, reason: /authenticity: .*does not contain any trusted certificate/ },
+  { name: 'format downgrade: --trust-policy and --key given, the Notation signature absent, a cosign .sig present', base: signedBase('cosign'),
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, ...notationMaterial(), '--key', keys.releasePublic.pem],
+    code: 1, reason: /no Notation signature is associated with sha256:/ },
+  { name: 'format downgrade: --format gpg --format cosign under an insecureAcceptAnything scope, unsigned', base: unsignedBase,
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, '--policy', gateFiles.acceptPolicy!, '--format', 'gpg', '--format', 'cosign'],
+    code: 1, reason: /--format gpg requires a gpg signature, and the policy's scope registry\.example\/team \(for registry\.example\/team\/app:1\.0\) accepted none/ },
+  { name: 'control: an insecureAcceptAnything scope and no --format passes, and says no signature was required', base: unsignedBase,
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, '--policy', gateFiles.acceptPolicy!],
+    code: 0, reason: /note: no signature was required: your policy's scope registry\.example\/team accepts registry\.example\/team\/app:1\.0 without one/ },
+  { name: 'one vocabulary: --key before the positional input, as cosign users type it', base: signedBase('cosign'),
+    args: (tar) => ['verify', '--key', keys.releasePublic.pem, tar, '--reference', '1.0', '--identity', IDENTITY], code: 0, reason: /Verified\./ },
+  { name: 'one vocabulary: --format notation-cose on a COSE signature', base: signedBase('notation-cose'),
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, '--format', 'notation-cose', ...notationMaterial()], code: 0, reason: /Verified\./ },
+  { name: 'one vocabulary: --format notation-cose on a JWS signature', base: signedBase('notation'),
+    args: (tar) => ['verify', tar, '--reference', '1.0', '--identity', IDENTITY, '--format', 'notation-cose', ...notationMaterial()],
+    code: 1, reason: /no Notation \(COSE\) signature is associated with sha256:/ },
+  { name: 'messages: an unsigned image says "no signatures found"', base: unsignedBase, text: true,
+    args: (tar) => ['verify', tar, '--reference', '6', '--identity', IDENTITY, ...notationMaterial()],
+    code: 1, reason: /Note +No signatures found for sha256:\S+ as registry\.example\/team\/app:1\.0/, not: /Requirement notation: NOT satisfied/ },
+  { name: 'messages: every missing input in one message', base: unsignedBase,
+    args: (tar) => ['verify', tar, '--format', 'gpg', '--trust-policy', gateFiles.scopedSkip!],
+    code: 2, reason: /VERIFY_NEEDS_INPUT: verify needs --identity .*--trust-store .*--keyring .*--lookaside /s },
+];
+
+describe('issue 15: the gate decides from what the user says', () => {
+  beforeAll(() => {
+    gateFiles.openPolicy = gatePolicy('open', { 'registry.example/team/open': [{ type: 'insecureAcceptAnything' }] });
+    gateFiles.acceptPolicy = gatePolicy('accept', { 'registry.example/team': [{ type: 'insecureAcceptAnything' }] });
+    gateFiles.pinnedPolicy = gatePolicy('pinned', { [`registry.example/team/app@${images.b}`]: [{ type: 'insecureAcceptAnything' }] });
+    gateFiles.scopedSkip = gateTrustPolicy('scoped-skip', [strictStatement('release', 'registry.example/team/app'), SKIP_EVERYTHING_ELSE]);
+    gateFiles.hubStrict = gateTrustPolicy('hub-strict', [strictStatement('hub', 'docker.io/library/app'), SKIP_EVERYTHING_ELSE]);
+  });
+
+  it.concurrent.each(GATE_CASES)('$name → exit $code', async (c) => {
+    const base = await c.base();
+    const dir = join(work, `gate-${++caseCount}`);
+    mkdirSync(dir);
+    const tar = join(dir, 'image.tar');
+    copyFileSync(base.tar, tar);
+    const lookaside = join(dir, 'lookaside');
+    if (base.lookaside !== undefined && existsSync(base.lookaside)) cpSync(base.lookaside, lookaside, { recursive: true });
+    if (c.mutate) {
+      const files = TarLayout.read(tar);
+      c.mutate(files, images);
+      files.save(tar);
+    }
+    const r = await runCliAsync([...c.args(tar, lookaside), ...(c.text ? [] : ['--json'])]);
+    const reasons = c.text ? `${r.stdout}${r.stderr}` : reasonsOf(r);
+    rows.push({ format: 'issue 15', name: c.name, expected: c.code, code: r.code, reason: reasons.replace(/\n/g, ' | ') });
+    rmSync(dir, { recursive: true, force: true });
+    expect({ code: r.code, reasons }).toEqual({ code: c.code, reasons: expect.stringMatching(c.reason) });
+    if (c.not) expect(reasons).not.toMatch(c.not);
+  }, CASE_TIMEOUT);
 });
 
 describe('the tamper helper itself', () => {

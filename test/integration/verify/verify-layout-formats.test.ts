@@ -27,7 +27,7 @@ interface Report {
   verified: boolean;
   identity?: string;
   signatures: Array<{ format: string; signature: string; target?: string; signer?: string; verdict: string; reason: string; checks: Array<{ check: string; result: string; reason?: string }>; warnings: string[] }>;
-  requirements: Array<{ format: string; satisfied: boolean; reason: string; policy?: string }>;
+  requirements: Array<{ format: string; satisfied: boolean; reason: string; policy?: string; requiredBy?: string }>;
 }
 
 let work: string;
@@ -102,8 +102,10 @@ describe('a layout signed in all five formats', () => {
     const { code, report, stderr } = verify([tar, '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
     expect(code, stderr).toBe(0);
     expect(report.verified).toBe(true);
-    expect(report.requirements.map((r) => [r.format, r.satisfied])).toEqual([['notation', true], ['cosign', true], ['cosign-bundle', true], ['gpg', true]]);
-    expect(report.signatures.map((s) => s.format).sort()).toEqual(['cosign', 'cosign-bundle', 'gpg', 'notation', 'notation']);
+    // Required by the trust material: a Notation signature (--trust-policy), a cosign one, .sig or bundle (--key), a GPG one (--keyring).
+    expect(report.requirements.map((r) => [r.format, r.satisfied, r.requiredBy])).toEqual([['notation', true, '--trust-policy'], ['cosign', true, '--key'], ['gpg', true, '--keyring']]);
+    // Signatures carry the names sign writes: notation (JWS) and notation-cose.
+    expect(report.signatures.map((s) => s.format).sort()).toEqual(['cosign', 'cosign-bundle', 'gpg', 'notation', 'notation-cose']);
     for (const s of report.signatures) {
       expect(s.verdict, `${s.format}: ${s.reason}`).toBe('valid');
       expect(s.target ?? record.signatures[0]!.signedDescriptor.digest).toBe(record.signatures[0]!.signedDescriptor.digest);
@@ -116,25 +118,29 @@ describe('a layout signed in all five formats', () => {
     expect(bundle.checks.find((c) => c.check === 'identity')!.result).toBe('not-checked');
   });
 
-  it('a stripped tar verifies the same: signatures checked, the layers reported as not present', () => {
+  it('a stripped tar verifies the same with --stripped: signatures checked, the layers reported as not present', () => {
     const stripped = join(work, 'stripped.tar');
     const strip = runCli(['strip', tar, '--directory', join(work, 'layers'), '--output', stripped]);
     expect(strip.code, strip.stderr).toBe(0);
-    const r = verify([stripped, '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
+    const r = verify([stripped, '--stripped', '--identity', IDENTITY, ...notationArgs(), '--key', cosignPub, ...gpgArgs()]);
     expect(r.code, r.stderr).toBe(0);
+    expect((r.report as unknown as { integrity: { stripped?: boolean } }).integrity.stripped).toBe(true);
     expect(r.report.requirements.every((q) => q.satisfied)).toBe(true);
     expect((r.report as unknown as { integrity: { notPresent: Array<{ role: string }> } }).integrity.notPresent.map((n) => n.role)).toContain('layer');
   });
 
-  it('with --format the other formats are left out; without --identity the image\'s full name in the layout is the identity', () => {
+  it('--format names what is required (repeatable or comma-separated); without --identity the layout\'s name is never used', () => {
     const r = verify([tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report.requirements.map((q) => q.format)).toEqual(['cosign', 'cosign-bundle']);
-    // The sample is named docker.io/library/app:1.4, which is not what was signed: GPG looks there and finds nothing.
-    const g = verify([tar, ...gpgArgs(), '--format', 'gpg']);
-    expect(g.code).toBe(1);
-    expect(g.report.identity).toBe('docker.io/library/app:1.4');
-    expect(g.report.requirements.find((q) => q.format === 'gpg')!.reason).toMatch(/^no GPG signature for sha256:[0-9a-f]{64} as docker\.io\/library\/app in the lookaside/);
+    expect(r.report.identity).toBeUndefined();
+    // cosign verify compares the digest only; without --identity the signed identity is reported as not compared.
+    expect(r.report.signatures.find((s) => s.format === 'cosign')!.warnings.join(' ')).toMatch(/identity: not compared \(no --identity given\)/);
+    expect(verify([tar, '--key', cosignPub, '--format', 'cosign,cosign-bundle']).report.requirements.map((q) => q.format)).toEqual(['cosign', 'cosign-bundle']);
+    // The sample names itself docker.io/library/app:1.4: GPG does not take that, it asks for --identity (exit 2).
+    const g = runCli(['verify', tar, ...gpgArgs(), '--format', 'gpg', '--json'], { env: hsm.env });
+    expect(g.code).toBe(2);
+    expect((JSON.parse(g.stdout) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'IDENTITY_REQUIRED', message: expect.stringMatching(/--identity/) as unknown });
   });
 
   it('reads the cosign public key from the token by its pkcs11: URI, without a PIN; a key with no public object needs one', () => {
@@ -214,7 +220,7 @@ describe('a layout signed in all five formats', () => {
     expect(r.code).toBe(1);
     expect(r.report.requirements.find((q) => q.format === 'cosign')!.reason).toMatch(/^no cosign \.sig signature \(tag sha256-[0-9a-f]{64}\.sig\) is associated with/);
     expect(r.report.requirements.find((q) => q.format === 'cosign-bundle')!.satisfied).toBe(true);
-    // Without --format the formats found decide: only the bundle, which holds.
+    // --key alone requires a cosign signature of either form: the bundle holds.
     expect(verify([bundleOnly, '--key', cosignPub]).code).toBe(0);
   });
 
@@ -222,7 +228,9 @@ describe('a layout signed in all five formats', () => {
     const signedByPolicy = join(work, 'signed-by.json');
     writeFileSync(signedByPolicy, JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }] }));
     const cases: Array<[string[], string]> = [
-      [[tar, '--identity', IDENTITY, ...notationArgs()], 'VERIFY_NEEDS_KEY'],
+      [[tar, '--identity', IDENTITY, ...notationArgs(), '--format', 'cosign'], 'VERIFY_NEEDS_KEY'],
+      [[tar], 'VERIFY_NEEDS_INPUT'],
+      [[tar, '--format', 'gpg', '--format', 'notation'], 'VERIFY_NEEDS_INPUT'],
       [[tar, '--identity', IDENTITY, '--key', cosignPub, '--lookaside', lookaside, '--format', 'gpg'], 'VERIFY_NEEDS_KEYRING'],
       [[tar, '--identity', IDENTITY, '--keyring', keyring, '--format', 'gpg'], 'VERIFY_NEEDS_LOOKASIDE'],
       [[tar, '--key', cosignPub, '--format', 'cosign', '--format', 'cosign-bundle', '--format', 'notation'], 'VERIFY_NEEDS_TRUST_POLICY'],
@@ -236,6 +244,11 @@ describe('a layout signed in all five formats', () => {
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code, r.stdout).toBe(code);
     }
+    // Every missing input in one message, and as option fields in the details.
+    const all = runCli(['verify', tar, '--format', 'gpg', '--format', 'notation', '--json']);
+    const error = (JSON.parse(all.stdout) as { error: { message: string; details: { missing: string[] } } }).error;
+    expect(error.details.missing).toEqual(['trustPolicy', 'keyring', 'lookaside', 'identity']);
+    for (const flag of ['--trust-policy', '--keyring', '--lookaside', '--identity']) expect(error.message).toContain(flag);
   });
 });
 
@@ -281,7 +294,7 @@ describe('with a containers policy.json', () => {
     const reject = policy('reject', {});
     const c = verify([tar, '--identity', IDENTITY, '--policy', reject, '--format', 'cosign']);
     expect(c.code).toBe(1);
-    expect(c.report.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false, reason: 'the policy rejects every image in scope default' });
+    expect(c.report.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false, reason: `the policy rejects every image in scope default (the identity used: ${IDENTITY})` });
 
     // Nothing to find: the reason says where the signatures were looked for.
     const both = policy('both', { 'registry.example.com': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }, { type: 'sigstoreSigned', keyPath: cosignPub }] });
@@ -294,6 +307,10 @@ describe('with a containers policy.json', () => {
     ]);
 
     const accept = policy('accept', { 'registry.example.com': [{ type: 'insecureAcceptAnything' }] });
-    expect(verify([tar, '--identity', IDENTITY, '--policy', accept, '--format', 'cosign']).code).toBe(0);
+    expect(verify([tar, '--identity', IDENTITY, '--policy', accept]).code).toBe(0);
+    // --format cosign requires a valid cosign signature, which a scope that checks none cannot give.
+    const accepted = verify([tar, '--identity', IDENTITY, '--policy', accept, '--format', 'cosign']);
+    expect(accepted.code).toBe(1);
+    expect(accepted.report.requirements.find((q) => q.format === 'cosign')!.reason).toMatch(/^--format cosign requires a cosign signature, and the policy's scope registry\.example\.com/);
   });
 });
