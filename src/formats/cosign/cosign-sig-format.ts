@@ -6,6 +6,7 @@
  * and the `.sig` entry get cosign's `kind` annotations so `cosign verify --local-image` finds them.
  */
 import { descriptorFromBytes, plainDescriptor, type Descriptor, type PlainDescriptor } from '../../descriptor.js';
+import { digestOf as digestOfBytes } from '../../digest.js';
 import { airsignError } from '../../errors.js';
 import { Annotation, isIndexMediaType, MediaType } from '../../media-types.js';
 import { formatRfc3339 } from '../../rfc3339.js';
@@ -61,6 +62,14 @@ export function createCosignSigFormat(): SignatureFormat {
       const duplicate = layers.find((l) => l.digest === payloadDescriptor.digest
         && signatureVerifies(context.key.spki, payload, Buffer.from(l.annotations[COSIGN_SIGNATURE_ANNOTATION]!, 'base64'), scheme));
 
+      // A layer whose payload blob is gone leaves a .sig that verify rejects: ours is put back (the
+      // payload is the same bytes), anyone else's cannot be, so the run stops.
+      const lost = layers.find((l) => l.digest !== payloadDescriptor.digest && !context.layout.hasBlob(l.digest));
+      if (lost !== undefined && existingEntry !== undefined) {
+        throw airsignError('COSIGN_SIG_MANIFEST_INVALID', `the existing ${tag} manifest ${existingEntry.digest} has a layer whose payload ${lost.digest} is not in the layout; remove the ${tag} entry or restore the blob`, {
+          details: { tag, digest: existingEntry.digest, missing: lost.digest },
+        });
+      }
       const imageKind = context.isTopLevel ? [{ digest: subject.digest, setAnnotations: { [COSIGN_KIND]: cosignImageKind(subject.mediaType) } }] : [];
       const recordOf = (signatureManifest: PlainDescriptor, existing: boolean): SignatureRecord => ({
         format: 'cosign',
@@ -78,9 +87,12 @@ export function createCosignSigFormat(): SignatureFormat {
         ...(existing ? { existing: true } : {}),
       });
       if (duplicate !== undefined && existingEntry !== undefined) {
-        // Already signed this way: leave the .sig manifest as it is (only the kind annotations may be new).
+        // Already signed this way: leave the .sig manifest as it is (only the kind annotations may be
+        // new), but put back its payload and (when the manifest is what we build) config if missing.
+        const rebuilt = buildCosignSigManifest(layers);
+        const configMissing = rebuilt.descriptor.digest === existingEntry.digest && !context.layout.hasBlob(digestOfBytes(rebuilt.configBytes));
         return {
-          blobs: [],
+          blobs: [...(context.layout.hasBlob(payloadDescriptor.digest) ? [] : [payload]), ...(configMissing ? [rebuilt.configBytes] : [])],
           indexEntries: [],
           indexEdits: [...imageKind, ...(context.isTopLevel ? [{ digest: existingEntry.digest, setAnnotations: { [COSIGN_KIND]: CosignKind.Sigs } }] : [])],
           records: [recordOf(plainDescriptor(existingEntry), true)],
