@@ -2,6 +2,7 @@
  * `repack`: puts stripped layer blobs back from a strip directory, verifying each digest and size,
  * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { refuseOutputInsideDirectoryInput } from '../fs/distinct-files.js';
@@ -10,7 +11,7 @@ import { airsignError } from '../errors.js';
 import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
-import { readStripRecord, refuseOutputInAnyStripDirectory, refuseOutputInStripDirectory, stripRecordPath, type StripRecord } from '../layout/strip-directory.js';
+import { readStripRecord, refuseOutputInAnyStripDirectory, refuseOutputInStripDirectory, refuseStripDirectoryOverlap, stripRecordPath, type StripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
 /** Options of repackLayout: the strip directory, which image, how to write the result, interrupts and concurrent runs. */
@@ -34,8 +35,12 @@ export interface RepackResult {
   outputBytes: number;
 }
 
-/** Refuses an --output inside the strip directory (it would become a blob file there, or be read as one) or inside a layout directory it reads. */
+/**
+ * Refuses a strip directory overlapping a layout directory, and an --output inside the strip
+ * directory (it would become a blob file there, or be read as one) or inside a layout directory it reads.
+ */
 async function checkOutput(source: string, output: string | undefined, directory: string): Promise<void> {
+  if (source !== '-' && (await stat(source).catch(() => undefined))?.isDirectory() === true) await refuseStripDirectoryOverlap(source, directory, true);
   await refuseOutputInStripDirectory(output, directory);
   await refuseOutputInAnyStripDirectory(output);
   await refuseOutputInsideDirectoryInput(output, source);

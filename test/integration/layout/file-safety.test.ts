@@ -351,6 +351,16 @@ describe('no command overwrites its own inputs (issue 16)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('sign --record naming --pin-file or a pkcs11: URI\'s pin-source file is refused before the token is opened (exit 2)', () => {
+    const dir = fresh('record-over-pin');
+    writeFileSync(join(dir, 'pin.txt'), '1234\n');
+    const before = snapshot(dir);
+    const uri = `pkcs11:token=none;object=none?pin-source=file:${join(dir, 'pin.txt')}`;
+    expectOneLineError(runCli(['sign', join(dir, 'image.tar'), '--key', uri, '--format', 'notation', '--record', join(dir, 'pin.txt')]), 2, /is also an input \(the pin-source/);
+    expectOneLineError(runCli(['sign', join(dir, 'image.tar'), '--key', 'pkcs11:token=none;object=none', '--pin-file', join(dir, 'pin.txt'), '--format', 'notation', '--record', join(dir, 'pin.txt')]), 2, /is also an input \(--pin-file/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('sign --output naming the key or the certificate is refused (exit 2)', () => {
     const dir = fresh('output-over-key');
     copyFileSync(ec.keyPath, join(dir, 'key.pem'));
@@ -532,16 +542,25 @@ describe('re-signing and index.json size (issue 16)', () => {
     const cosign = (...extra: string[]) => runCli(['sign', layout, '--key', ec.keyPath, '--format', 'cosign', '--identity', 'registry.example/app:1', '--json', ...extra]);
     const first = cosign();
     expect(first.code, first.stderr).toBe(0);
-    const payload = (JSON.parse(first.stdout) as { signatures: Array<{ signature: { digest: string } }> }).signatures[0]!.signature.digest;
-    const payloadPath = join(layout, 'blobs', 'sha256', payload.slice(7));
-    rmSync(payloadPath);
+    const signed = (JSON.parse(first.stdout) as { signatures: Array<{ signature: { digest: string }; signatureManifest: { digest: string } }> }).signatures[0]!;
+    const blobPath = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+    const config = (JSON.parse(readFileSync(blobPath(signed.signatureManifest.digest), 'utf8')) as { config: { digest: string } }).config.digest;
+    rmSync(blobPath(signed.signature.digest));
+    rmSync(blobPath(config));
     const again = cosign();
     expect(again.code, again.stderr).toBe(0);
-    expect(existsSync(payloadPath)).toBe(true);
+    expect(existsSync(blobPath(signed.signature.digest))).toBe(true);
+    expect(existsSync(blobPath(config))).toBe(true);
     const pub = join(work, 'cosign-missing-payload.pub');
     expect(runCli(['key', 'export', ec.keyPath, '-o', pub]).code).toBe(0);
     const verified = runCli(['verify', layout, '--format', 'cosign', '--key', pub, '--identity', 'registry.example/app:1']);
     expect(verified.code, verified.stderr).toBe(0);
+    // A signature over another payload whose blob is gone cannot be put back: the run stops.
+    const other = makeTestChain('ec-p384');
+    rmSync(blobPath(signed.signature.digest));
+    const before = snapshot(layout);
+    expectOneLineError(runCli(['sign', layout, '--key', other.keyPath, '--format', 'cosign', '--identity', 'registry.example/app:2']), 2, /has a layer whose payload .* is not in the layout/);
+    expect(snapshot(layout)).toEqual(before);
   });
 
   it('sign refuses before writing an index.json larger than its readers accept (exit 2)', () => {
