@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { PlainDescriptor } from './descriptor.js';
 import { airsignError } from './errors.js';
 import { VERSION } from './version.js';
+import { inputFileMode } from './fs/input-mode.js';
 
 export const SIGNING_RECORD_SCHEMA = 'airsign.signing-record.v1';
 
@@ -100,7 +101,17 @@ export async function checkRecordPath(path: string): Promise<void> {
   await checkOutputTarget(path, `the record ${path}`);
 }
 
-/** Writes the record as pretty JSON, atomically (temp file, fsync, rename). */
-export async function writeSigningRecord(path: string, record: SigningRecord, platformFs?: PlatformFs): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { what: `the record ${path}`, ...(platformFs === undefined ? {} : { platformFs }) });
+/**
+ * Writes the record as pretty JSON, atomically (temp file, fsync, rename). A record replacing a
+ * file keeps that file's mode; a new one gets the mode of the signed layout's input (`source`), so
+ * a record about a 0600 tar is 0600 too.
+ */
+export async function writeSigningRecord(path: string, record: SigningRecord, platformFs?: PlatformFs, source?: { kind: string; path: string }): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  const mode = existing?.isFile() === true ? existing.mode & 0o7777 : source === undefined ? undefined : await inputFileMode(source);
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, {
+    what: `the record ${path}`,
+    ...(mode === undefined ? {} : { mode }),
+    ...(platformFs === undefined ? {} : { platformFs }),
+  });
 }

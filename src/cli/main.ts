@@ -124,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),
       secrets: {
         env: process.env,
+        signal: interrupts.signal,
         ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}),
         ...((args as { secretTrailingSpace?: unknown }).secretTrailingSpace === true ? { trailingSpaceIsSecret: true } : {}),
       },

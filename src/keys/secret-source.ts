@@ -4,8 +4,10 @@
  * process.env and never prompts by itself. Secrets are returned to the caller only; they never go
  * into messages, error details or logs.
  */
-import { readFile } from 'node:fs/promises';
-import { airsignError } from '../errors.js';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { isatty } from 'node:tty';
+import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
 import type { ErrorCode } from '../errors.js';
 
@@ -24,6 +26,8 @@ export interface SecretSources {
   env?: NodeJS.ProcessEnv;
   /** Asked when no file or variable gives the secret (default: none, and the call fails instead). */
   promptSecret?: PromptSecret;
+  /** Ends a secret file read that waits (a FIFO nobody writes yet) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface SecretRequest extends SecretSources {
@@ -47,12 +51,85 @@ export function secretSourcesOf(options: SecretSources): SecretSources {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.promptSecret === undefined ? {} : { promptSecret: options.promptSecret }),
     ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
 }
 
 /** How readSecretFile reads: see {@link SecretSources.trailingSpaceIsSecret}. */
 export interface SecretFileOptions {
   trailingSpaceIsSecret?: boolean;
+  /** Ends a read that waits (a FIFO nobody writes yet, a terminal) with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** The largest secret file read: a PIN or passphrase is a line, not a file of any size. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+/** How often a FIFO or terminal without data is asked again. */
+const WAIT_POLL_MS = 25;
+
+/**
+ * Reads a secret file, bounded: a regular file of at most MAX_SECRET_FILE_BYTES, or a FIFO or
+ * terminal named explicitly (read up to its end, or for a terminal its first line, within the same
+ * bound); anything else (`/dev/zero`, a directory) is refused before a byte is read. A FIFO or
+ * terminal is opened and read without blocking, so a read that waits for a writer never holds a
+ * thread: the process can always end on a signal, and `signal` ends the wait.
+ */
+async function readBoundedSecret(path: string, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const fail = (why: string, cause?: unknown) =>
+    airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${why}`, { details: { path }, ...(cause === undefined ? {} : { cause }) });
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw fail(fsErrorText(error), error);
+  }
+  try {
+    const info = await handle.stat();
+    const terminal = info.isCharacterDevice() && isatty(handle.fd);
+    if (!info.isFile() && !info.isFIFO() && !terminal) throw fail('not a regular file, FIFO or terminal');
+    if (info.isFile() && info.size > MAX_SECRET_FILE_BYTES) throw fail(`larger than ${MAX_SECRET_FILE_BYTES} bytes`);
+    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    let done = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      let n: number;
+      try {
+        n = (await handle.read(buffer, done, buffer.length - done, info.isFile() ? done : null)).bytesRead;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw fail(fsErrorText(error), error);
+        n = -1; // a FIFO or terminal with nothing to read yet
+      }
+      if (n > 0) {
+        done += n;
+        if (done > MAX_SECRET_FILE_BYTES) throw fail(`larger than ${MAX_SECRET_FILE_BYTES} bytes`);
+        if (terminal && buffer.subarray(0, done).includes(0x0a)) break;
+        continue;
+      }
+      // End of file; but a FIFO no writer has opened yet also reads as empty: wait for one.
+      if (n === 0 && (info.isFile() || done > 0)) break;
+      await waitOrAbort(WAIT_POLL_MS, signal);
+    }
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
+  } catch (error) {
+    if (isAirsignError(error) || (error as Error)?.name === 'AbortError') throw error;
+    throw fail(fsErrorText(error), error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -60,17 +137,11 @@ export interface SecretFileOptions {
  * (Notepad) is dropped, UTF-16 LE/BE with a byte-order mark (PowerShell 5.1 `>`) is decoded, one
  * trailing line break (LF or CRLF) is stripped. Refused, so that no wrong secret reaches a token:
  * bytes that are not UTF-8, a NUL (UTF-16 without a byte-order mark), and trailing spaces or tabs
- * unless `trailingSpaceIsSecret`. Messages never quote the secret.
+ * unless `trailingSpaceIsSecret`; and, before reading, anything but a regular file of at most
+ * 64 KiB, a FIFO or a terminal (see readBoundedSecret). Messages never quote the secret.
  */
 export async function readSecretFile(path: string, what: string, options: SecretFileOptions = {}): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw airsignError('KEY_SECRET_FILE_UNREADABLE', `cannot read the ${what} file ${path}: ${fsErrorText(error)}`, {
-      details: { path },
-    });
-  }
+  const bytes = await readBoundedSecret(path, what, options.signal);
   return decodeSecretFile(bytes, `the ${what} file ${path}`, path, options);
 }
 
@@ -101,7 +172,10 @@ export function decodeSecretFile(bytes: Uint8Array, name: string, path: string, 
 /** Resolves a secret from file, `env` or `promptSecret`; throws `missingCode` when there is none. */
 export async function resolveSecret(request: SecretRequest): Promise<string> {
   if (request.file !== undefined) {
-    return readSecretFile(request.file, request.what, request.trailingSpaceIsSecret === true ? { trailingSpaceIsSecret: true } : {});
+    return readSecretFile(request.file, request.what, {
+      ...(request.trailingSpaceIsSecret === true ? { trailingSpaceIsSecret: true } : {}),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
   }
   const env = request.env ?? {};
   for (const name of request.envNames) {

@@ -88,7 +88,8 @@ export function openOptionsOf(options: OpenLayoutOptions): OpenLayoutOptions {
 }
 
 const BLOB_PATH = /^blobs\/([a-z0-9]+(?:[+._-][a-z0-9]+)*)\/([a-zA-Z0-9=_-]+)$/;
-const MAX_INDEX_BYTES = DEFAULT_MAX_JSON_BYTES;
+/** The largest index.json read (and so the largest one a writer may produce). */
+export const MAX_INDEX_BYTES = DEFAULT_MAX_JSON_BYTES;
 const MAX_OCI_LAYOUT_BYTES = 64 * 1024;
 const CHUNK = 1024 * 1024;
 
@@ -344,7 +345,7 @@ class DirectoryLayout extends BaseLayout {
       } catch {
         throw airsignError(missingCode, missingMessage);
       }
-      if (stat.isSymbolicLink()) throw airsignError('LAYOUT_LINK_ENTRY', `${path} is a symbolic link; layouts must hold regular files only`);
+      if (stat.isSymbolicLink()) throw linkEntry(path);
       if (!stat.isFile()) throw airsignError(missingCode, missingMessage);
       return stat;
     };
@@ -363,15 +364,17 @@ class DirectoryLayout extends BaseLayout {
       const stat = await lstat(join(this.root, name));
       if (stat.isFile()) this.extraFiles.push({ path: name, size: stat.size });
     }
-    let algorithms: string[];
-    try {
-      algorithms = await readdir(join(this.root, 'blobs'));
-    } catch {
-      algorithms = [];
-    }
+    // blobs/ and blobs/<alg>/ are never followed through a symbolic link: sign writes and strip
+    // removes files there, and must not do so in a folder outside the layout.
+    const blobsPath = join(this.root, 'blobs');
+    const blobsStat = await lstat(blobsPath).catch(() => undefined);
+    if (blobsStat?.isSymbolicLink()) throw linkEntry(blobsPath);
+    const algorithms = blobsStat?.isDirectory() ? await readdir(blobsPath) : [];
     for (const alg of algorithms) {
       const dir = join(this.root, 'blobs', alg);
-      if (!(await lstat(dir)).isDirectory()) continue;
+      const algStat = await lstat(dir);
+      if (algStat.isSymbolicLink()) throw linkEntry(dir);
+      if (!algStat.isDirectory()) continue;
       for (const encoded of await readdir(dir)) {
         if (encoded.startsWith('.')) continue; // our own temp files
         const digest = blobNameToDigest(`blobs/${alg}/${encoded}`);
@@ -399,6 +402,10 @@ class DirectoryLayout extends BaseLayout {
   }
 
   async close(): Promise<void> {}
+}
+
+function linkEntry(path: string) {
+  return airsignError('LAYOUT_LINK_ENTRY', `${path} is a symbolic link; layouts must hold regular files and folders only`, { details: { path } });
 }
 
 async function openDirectoryLayout(root: string): Promise<Layout> {

@@ -6,9 +6,10 @@
  * while the stripped tarball's index.json stays byte-identical to the original.
  */
 import { lstat, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { assertDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
+import { isInsideDirectory, resolveFuturePath } from '../fs/distinct-files.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import { parseLayoutJson } from './layout-json.js';
 import { isJsonObject } from '../json-object.js';
@@ -70,4 +71,53 @@ export async function readStripRecord(directory: string): Promise<StripRecord> {
   }
   if (value.reference !== undefined && typeof value.reference !== 'string') throw bad('reference is not a string');
   return value as unknown as StripRecord;
+}
+
+/**
+ * Refuses a `<dir>/<alg>/` folder that is a symbolic link (STRIP_DIR_LINK_ENTRY): strip writes and
+ * repack reads blob files only inside the directory named (the directory itself may be a link).
+ */
+export async function assertAlgorithmFolder(directory: string, algorithm: string): Promise<void> {
+  const path = join(directory, algorithm);
+  const info = await lstat(path).catch(() => undefined);
+  if (info?.isSymbolicLink()) {
+    throw airsignError('STRIP_DIR_LINK_ENTRY', `${path} is a symbolic link; a strip directory must hold its blob folders itself`, { details: { path } });
+  }
+}
+
+/** Refuses (OUTPUT_IN_STRIP_DIR) an output inside the strip directory `directory`. */
+export async function refuseOutputInStripDirectory(output: string | undefined, directory: string, what = '--output'): Promise<void> {
+  if (output === undefined) return;
+  if (await isInsideDirectory(output, directory)) {
+    throw airsignError('OUTPUT_IN_STRIP_DIR', `${what} ${output} is inside the strip directory ${directory}; write it elsewhere`, { details: { output, directory } });
+  }
+}
+
+/**
+ * Refuses (OUTPUT_IN_STRIP_DIR) an output that would land in a strip directory made by an earlier
+ * strip: its folder (or that folder's parent, for `<dir>/<alg>/<hex>`) holds airsign-strip.json.
+ */
+export async function refuseOutputInAnyStripDirectory(output: string | undefined, what = '--output'): Promise<void> {
+  if (output === undefined || output === '') return;
+  const folder = dirname(await resolveFuturePath(output));
+  for (const candidate of [folder, dirname(folder)]) {
+    if ((await lstat(stripRecordPath(candidate)).catch(() => undefined)) !== undefined) {
+      throw airsignError('OUTPUT_IN_STRIP_DIR', `${what} ${output} is inside the strip directory ${candidate}; write it elsewhere`, { details: { output, directory: candidate } });
+    }
+  }
+}
+
+/**
+ * Refuses (STRIP_DIR_OVERLAPS_LAYOUT) a strip directory that is, contains or lies inside the layout
+ * directory being stripped (links resolved); for a layout tar, one whose strip files (the record,
+ * `<alg>/` folders) would replace the tar itself.
+ */
+export async function refuseStripDirectoryOverlap(source: string, directory: string, sourceIsDirectory: boolean): Promise<void> {
+  const overlap = () => airsignError('STRIP_DIR_OVERLAPS_LAYOUT', `the strip directory ${directory} overlaps the layout ${source}; use a directory outside it`, { details: { directory, source } });
+  if (sourceIsDirectory) {
+    if ((await isInsideDirectory(directory, source)) || (await isInsideDirectory(source, directory))) throw overlap();
+    return;
+  }
+  const [tar, dir] = await Promise.all([resolveFuturePath(source), resolveFuturePath(directory)]);
+  if (tar === dir || tar === join(dir, STRIP_RECORD_FILE) || dirname(dirname(tar)) === dir) throw overlap();
 }

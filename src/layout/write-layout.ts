@@ -31,9 +31,10 @@ import { renameIntoPlace } from '../fs/rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
+import { inputFileMode } from '../fs/input-mode.js';
 import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
-import { directoryBlobPath, type Layout } from './open-layout.js';
-import { strippedBlobPath } from './strip-directory.js';
+import { directoryBlobPath, MAX_INDEX_BYTES, type Layout } from './open-layout.js';
+import { assertAlgorithmFolder, strippedBlobPath } from './strip-directory.js';
 
 export interface LayoutChanges {
   /** Small new blobs (envelopes, signature manifests); the digest (sha256) is computed here. */
@@ -187,7 +188,10 @@ async function holdsBlob(path: string, expected: { digest: string; size: number 
 async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, o: { progress?: Progress | undefined; signal?: AbortSignal | undefined; directIo?: boolean | undefined; fs: PlatformFs }): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
   const chunkSize = COPY_CHUNK / concurrency;
-  for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) await sweepStaleTemps(join(directory, alg));
+  for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) {
+    await assertAlgorithmFolder(directory, alg);
+    await sweepStaleTemps(join(directory, alg));
+  }
   await forEachConcurrently(digests, concurrency, async (digest) => {
     o.signal?.throwIfAborted();
     const dest = strippedBlobPath(directory, digest);
@@ -249,6 +253,12 @@ function wrongBlob(error: unknown, digest: string, directory: string): unknown {
 export async function writeLayout(layout: Layout, changes: LayoutChanges, options: WriteLayoutOptions = {}): Promise<WriteLayoutResult> {
   const progress = options.progress;
   const fs = options.platformFs ?? NODE_FS;
+  // Never write an index.json this tool's own readers (repack, verify, a second sign) refuse.
+  if (changes.indexBytes !== undefined && changes.indexBytes.length > MAX_INDEX_BYTES) {
+    throw airsignError('LAYOUT_INDEX_TOO_LARGE', `index.json would be ${changes.indexBytes.length} bytes, more than the ${MAX_INDEX_BYTES}-byte limit layouts are read with; nothing was written`, {
+      details: { bytes: changes.indexBytes.length, limit: MAX_INDEX_BYTES },
+    });
+  }
   const strip = changes.stripBlobsTo?.digests ?? new Set<string>();
   for (const digest of strip) {
     if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
@@ -269,6 +279,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const inserted: string[] = [];
   if (changes.insertBlobsFrom) {
     const { directory, expected } = changes.insertBlobsFrom;
+    for (const alg of new Set([...expected.keys()].map((d) => parseDigest(d).algorithm))) await assertAlgorithmFolder(directory, alg);
     for (const [digest, desc] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (plan.has(digest)) continue;
       const path = strippedBlobPath(directory, digest);
@@ -364,9 +375,10 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     await writer.finish();
     const bytes = writer.bytesWritten;
     writer = undefined;
-    // A replaced file keeps its permissions.
+    // A replaced file keeps its permissions; a new one gets the input's (a 0600 input stays private).
     const previous = await stat(target).catch(() => undefined);
-    if (previous?.isFile()) await chmod(temp, previous.mode & 0o7777);
+    const mode = previous?.isFile() ? previous.mode & 0o7777 : await inputFileMode(layout.source);
+    if (mode !== undefined) await chmod(temp, mode);
     await options.beforeReplace?.();
     signal?.throwIfAborted();
     // Windows cannot rename over a file that is open. Whether the target is the input cannot be

@@ -2,7 +2,10 @@
  * `airsign cert create` as a library operation: open the subject (and issuer) key, build and sign
  * the certificate, optionally put it on the token next to a PKCS#11 key, write PEM atomically.
  */
+import { existsSync } from 'node:fs';
 import { airsignError } from '../errors.js';
+import { refuseOverwritingInputs } from '../fs/distinct-files.js';
+import { keyInputFiles } from '../keys/key-input-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import { readSmallFile } from '../fs/read-small-file.js';
@@ -33,6 +36,8 @@ export interface CertCreateOptions {
   replace?: boolean;
   /** PEM output path. */
   output: string;
+  /** Replace an existing output file (default: refuse, OUTPUT_EXISTS). Never one of the inputs (the key files). */
+  force?: boolean;
   /** How to open the subject key (passphrase/PIN files, env, prompting). */
   keyOptions?: Omit<OpenKeyOptions, 'certificatePath'>;
   /** How to open the issuer key (defaults to keyOptions). */
@@ -93,6 +98,14 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
     throw airsignError('USAGE', '--replace only applies with --import');
   }
   await checkOutputTarget(options.output);
+  await refuseOverwritingInputs([{ path: options.output, what: '--output' }], [
+    ...keyInputFiles(keySpec, options.keyOptions ?? {}),
+    ...keyInputFiles(options.issuerKey, options.issuerKeyOptions ?? {}, 'the issuer key'),
+    ...(options.issuerCert === undefined ? [] : [{ path: options.issuerCert, what: '--issuer-cert' }]),
+  ]);
+  if (options.force !== true && existsSync(options.output)) {
+    throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use --force to replace it)`, { details: { path: options.output } });
+  }
   const issuerCertificate = options.issuerCert === undefined ? undefined : await readIssuerCertificate(options.issuerCert);
 
   const opened: KeyBackend[] = [];
@@ -121,6 +134,7 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
     let imported: string | undefined;
     await writeFileAtomic(options.output, encodePem('CERTIFICATE', der), {
       mode: 0o644,
+      exclusive: options.force !== true,
       ...(options.import === true ? { beforeRename: async () => void (imported = await importNextToKey(key, keySpec, options, der)) } : {}),
     });
     return {

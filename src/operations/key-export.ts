@@ -2,7 +2,11 @@
  * `key export` as a library operation: the public key of an HSM or file key as SPKI PEM (what
  * cosign verify --key takes) or as an OpenPGP transferable public key, to a file or returned.
  */
+import { existsSync } from 'node:fs';
 import { airsignError } from '../errors.js';
+import { refuseOverwritingInputs } from '../fs/distinct-files.js';
+import { checkOutputTarget } from '../fs/output-target.js';
+import { keyInputFiles } from '../keys/key-input-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { KeyBackend } from '../key-backend.js';
 import { exportPublicKeyPem, spkiFingerprint } from '../keys/export-public-key.js';
@@ -22,6 +26,8 @@ export interface ExportPublicKeyOptions {
   armor?: boolean;
   /** Write the key to this file (atomically, mode 0644); without it the key is returned as text. */
   output?: string;
+  /** Replace an existing output file (default: refuse, OUTPUT_EXISTS). Never the key's own files. */
+  force?: boolean;
   /** How to open `key` when it is a spec. */
   keyOptions?: OpenKeyOptions;
 }
@@ -52,6 +58,13 @@ export async function exportPublicKey(key: string | KeyBackend, options: ExportP
   }
   const armor = format === 'openpgp' ? (options.armor ?? (options.output === undefined || /\.asc$/i.test(options.output))) : true;
   if (options.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
+  if (options.output !== undefined) {
+    await refuseOverwritingInputs([{ path: options.output, what: '--output' }], keyInputFiles(typeof key === 'string' ? key : undefined, options.keyOptions ?? {}));
+    await checkOutputTarget(options.output);
+    if (options.force !== true && existsSync(options.output)) {
+      throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use --force to replace it)`, { details: { path: options.output } });
+    }
+  }
   const backend = typeof key === 'string' ? await openKey(key, options.keyOptions) : key;
   try {
     let data: string | Uint8Array;
@@ -69,7 +82,7 @@ export async function exportPublicKey(key: string | KeyBackend, options: ExportP
       ...(format === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
     };
     if (options.output !== undefined) {
-      await writeFileAtomic(options.output, data, { mode: 0o644 });
+      await writeFileAtomic(options.output, data, { mode: 0o644, exclusive: options.force !== true });
       return { ...result, output: options.output };
     }
     return { ...result, publicKey: data as string };

@@ -6,6 +6,7 @@
 import { removePath } from '../fs/platform-fs.js';
 import { airsignError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { refuseOverwritingInputs } from '../fs/distinct-files.js';
 import { PASSPHRASE_ENV } from '../keys/file-key.js';
 import { generateKeyPair, type GenerateKeyType } from '../keys/generate-key.js';
 import { resolveSecret, secretSourcesOf, type SecretSources } from '../keys/secret-source.js';
@@ -52,6 +53,10 @@ export function publicKeyPathFor(output: string): string {
 export async function generateKeyFiles(type: GenerateKeyType, options: GenerateKeyFilesOptions): Promise<GenerateKeyFilesResult> {
   const pubPath = options.cosign === true ? publicKeyPathFor(options.output) : undefined;
   if (pubPath === options.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
+  await refuseOverwritingInputs(
+    [{ path: options.output, what: '--output' }, ...(pubPath === undefined ? [] : [{ path: pubPath, what: 'the public key file' }])],
+    options.passwordFile === undefined ? [] : [{ path: options.passwordFile, what: '--password-file' }],
+  );
   let password: string | undefined;
   if (options.cosign === true) {
     password = await resolveSecret({

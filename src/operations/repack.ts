@@ -2,14 +2,16 @@
  * `repack`: puts stripped layer blobs back from a strip directory, verifying each digest and size,
  * and keeps everything the stripped layout gained meanwhile (new blobs, new index.json entries).
  */
-import { realpath } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
-import type { PlainDescriptor } from '../descriptor.js';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
+import { refuseOutputInsideDirectoryInput } from '../fs/distinct-files.js';
+import { reachableNodes, walkLayout } from '../layout/graph.js';
 import { airsignError } from '../errors.js';
 import { withWriteLock, type RunControlOptions, type WriteGuard } from '../fs/write-lock.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
-import { readStripRecord } from '../layout/strip-directory.js';
+import { readStripRecord, refuseOutputInAnyStripDirectory, refuseOutputInStripDirectory, refuseStripDirectoryOverlap, stripRecordPath, type StripRecord } from '../layout/strip-directory.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
 /** Options of repackLayout: the strip directory, which image, how to write the result, interrupts and concurrent runs. */
@@ -33,15 +35,35 @@ export interface RepackResult {
   outputBytes: number;
 }
 
-/** Refuses an --output inside the strip directory (it would become a blob file there, or be read as one). */
-async function checkOutputOutsideDirectory(output: string | undefined, directory: string): Promise<void> {
-  if (output === undefined) return;
-  const dir = await realpath(directory).catch(() => resolve(directory));
-  const parent = await realpath(resolve(output, '..')).catch(() => resolve(output, '..'));
-  const out = resolve(parent, resolve(output).split(sep).pop()!);
-  if (out === dir || out.startsWith(dir + sep)) {
-    throw airsignError('OUTPUT_IN_STRIP_DIR', `--output ${output} is inside the strip directory ${directory}; write it elsewhere`, { details: { output, directory } });
-  }
+/**
+ * Refuses a strip directory overlapping a layout directory, and an --output inside the strip
+ * directory (it would become a blob file there, or be read as one) or inside a layout directory it reads.
+ */
+async function checkOutput(source: string, output: string | undefined, directory: string): Promise<void> {
+  if (source !== '-' && (await stat(source).catch(() => undefined))?.isDirectory() === true) await refuseStripDirectoryOverlap(source, directory, true);
+  await refuseOutputInStripDirectory(output, directory);
+  await refuseOutputInAnyStripDirectory(output);
+  await refuseOutputInsideDirectoryInput(output, source);
+}
+
+/**
+ * The blobs of the record the image references (digest → the image's own descriptor): a record
+ * naming anything else (a hand-edited record planting a blob) or a size the image does not say is
+ * refused, so repack puts back exactly what strip took out of this image.
+ */
+async function referencedRecordBlobs(layout: Layout, record: StripRecord, directory: string): Promise<PlainDescriptor[]> {
+  const graph = await walkLayout(layout);
+  const referenced = new Map<string, PlainDescriptor>();
+  for (const node of reachableNodes(graph, record.image.digest)) referenced.set(node.descriptor.digest, plainDescriptor(node.descriptor));
+  return record.blobs.map((blob) => {
+    const known = referenced.get(blob.digest);
+    if (known === undefined || known.size !== blob.size) {
+      throw airsignError('STRIP_DIR_BAD_RECORD', `${stripRecordPath(directory)} names blob ${blob.digest}, which image ${record.image.digest} does not reference${known === undefined ? '' : ' with that size'}; it is not put back`, {
+        details: { digest: blob.digest },
+      });
+    }
+    return known;
+  });
 }
 
 /**
@@ -49,7 +71,7 @@ async function checkOutputOutsideDirectory(output: string | undefined, directory
  * (repackLayout does) and pass the guard, so a concurrent change is refused rather than lost.
  */
 export async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: WriteGuard): Promise<RepackResult> {
-  await checkOutputOutsideDirectory(options.output, options.directory);
+  await checkOutput(layout.source.path, options.output, options.directory);
   const record = await readStripRecord(options.directory);
   const reference = options.reference ?? record.reference;
   if (options.reference !== undefined) {
@@ -62,7 +84,7 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions, g
   }
   const expected = new Map<string, PlainDescriptor>();
   const alreadyPresent: string[] = [];
-  for (const blob of record.blobs) {
+  for (const blob of await referencedRecordBlobs(layout, record, options.directory)) {
     if (layout.hasBlob(blob.digest)) alreadyPresent.push(blob.digest);
     else expected.set(blob.digest, blob);
   }
@@ -92,7 +114,7 @@ export async function repackOpenLayout(layout: Layout, options: RepackOptions, g
  * (signatures, index entries). Default: replaces `source` atomically.
  */
 export async function repackLayout(source: string, options: RepackOptions): Promise<RepackResult> {
-  await checkOutputOutsideDirectory(options.output, options.directory);
+  await checkOutput(source, options.output, options.directory);
   return withWriteLock({ source, output: options.output, alsoLock: [resolve(options.directory)], lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, (guard) =>
     withLayout(source, options, (layout) => repackOpenLayout(layout, options, guard)),
   );

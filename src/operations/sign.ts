@@ -21,6 +21,7 @@ import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { supersededBlobs } from '../layout/superseded-blobs.js';
 import { imageIdentity, orasCopyCommand } from './sign-identity.js';
+import { checkSignOutputs } from './sign-output-checks.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import type { PlatformFs } from '../fs/platform-fs.js';
@@ -111,6 +112,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
     (options.tsaUrl === undefined ? undefined : (await import('../timestamp/tsa-client.js')).createTsaTimestamper(options.tsaUrl, options.tsaOptions));
   if (options.recordPath !== undefined) await checkRecordPath(options.recordPath);
   if (options.output !== undefined) await checkOutputTarget(options.output);
+  await checkSignOutputs(source, options);
   const givenIdentity = options.identity === undefined ? undefined : normalizeIdentity(options.identity);
   for (const format of formats) await format.preflight?.();
 
@@ -178,7 +180,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
         signatures,
         notes,
       });
-      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record, options.platformFs);
+      if (options.recordPath !== undefined) await writeSigningRecord(options.recordPath, record, options.platformFs, layout.source);
       const output = options.output ?? source;
       return {
         record,

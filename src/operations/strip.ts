@@ -4,7 +4,7 @@
  * signatures). index.json is not changed. A strip record in the directory tells `repack` what to
  * put back.
  */
-import { lstat, mkdir, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -16,7 +16,17 @@ import { airsignError } from '../errors.js';
 import { reachableNodes, walkLayout, type LayoutGraph } from '../layout/graph.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { resolveImage } from '../layout/resolve.js';
-import { encodeStripRecord, readStripRecord, stripRecordPath, STRIP_RECORD_TYPE, type StripRecord } from '../layout/strip-directory.js';
+import {
+  encodeStripRecord,
+  readStripRecord,
+  refuseOutputInAnyStripDirectory,
+  refuseOutputInStripDirectory,
+  refuseStripDirectoryOverlap,
+  stripRecordPath,
+  STRIP_RECORD_TYPE,
+  type StripRecord,
+} from '../layout/strip-directory.js';
+import { refuseOutputInsideDirectoryInput } from '../fs/distinct-files.js';
 import { writeLayout, writeOptionsOf, type WriteLayoutOptions } from '../layout/write-layout.js';
 
 /** Options of stripLayout: where the layers go, which image, how to write the result, interrupts and concurrent runs. */
@@ -70,6 +80,7 @@ function isForeign(d: Descriptor): boolean {
  * does) and pass the guard, so a concurrent change is refused rather than lost.
  */
 export async function stripOpenLayout(layout: Layout, options: StripOptions, guard?: WriteGuard): Promise<StripResult> {
+  await checkStripPaths(layout.source.path, layout.source.kind === 'directory', options);
   const image = await resolveImage(layout, options.reference);
   const graph = await walkLayout(layout);
   const what = layout.source.path;
@@ -146,6 +157,7 @@ export async function stripOpenLayout(layout: Layout, options: StripOptions, gua
  * (default: replaces `source` atomically). index.json is unchanged; repackLayout puts the layers back.
  */
 export async function stripLayout(source: string, options: StripOptions): Promise<StripResult> {
+  if (source !== '-') await checkStripPaths(source, (await stat(source).catch(() => undefined))?.isDirectory() === true, options);
   // The directory's lock file sits in its parent folder: make that first (a new a/b/layers), and
   // take it away again if the strip is refused.
   const parent = dirname(resolve(options.directory));
@@ -161,6 +173,18 @@ export async function stripLayout(source: string, options: StripOptions): Promis
     if (madeParent !== undefined) await removeEmptyFolders(parent, dirname(madeParent));
     throw error;
   }
+}
+
+/**
+ * Before anything is made: the strip directory must not overlap the layout (strip would remove the
+ * layer files it writes), and --output must not land in the strip directory, in another one, or in
+ * the layout directory it reads.
+ */
+async function checkStripPaths(source: string, sourceIsDirectory: boolean, options: StripOptions): Promise<void> {
+  if (source !== '-') await refuseStripDirectoryOverlap(source, options.directory, sourceIsDirectory);
+  await refuseOutputInStripDirectory(options.output, options.directory);
+  await refuseOutputInAnyStripDirectory(options.output);
+  await refuseOutputInsideDirectoryInput(options.output, source);
 }
 
 /** Removes `from` and its parents while they are empty, stopping at `stop`. */

@@ -30,6 +30,7 @@ const certCreateCommand = defineCommand({
       .option('import', { type: 'boolean', default: false, describe: 'Also write the certificate onto the token next to the pkcs11: key (same id and label)' })
       .option('replace', { type: 'boolean', default: false, describe: 'With --import: replace a certificate already on the token for this key' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Where to write the PEM certificate' })
+      .option('force', { type: 'boolean', default: false, describe: 'Replace an existing --output file (never the key or an issuer file)' })
       .option('issuer-password-file', { type: 'string', describe: 'File holding the passphrase of an encrypted --issuer-key file' })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
@@ -61,6 +62,7 @@ const certCreateCommand = defineCommand({
       import: args.import,
       replace: args.replace,
       output: args.output,
+      force: args.force,
       keyOptions,
       issuerKeyOptions,
     });

@@ -104,6 +104,7 @@ const exportCommand = defineCommand({
       .option('user-id', { type: 'string', describe: 'OpenPGP user ID, e.g. "Release Signing <release@example.com>" (--as openpgp)' })
       .option('output', { alias: 'o', type: 'string', describe: 'Write to this file (default: stdout). In Windows PowerShell use -o, not ">": it re-encodes the bytes as UTF-16' })
       .option('armor', { type: 'boolean', describe: 'ASCII-armor the OpenPGP key (default: on for stdout and .asc files, binary otherwise)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Replace an existing --output file (never the key itself)' })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION),
   examples: [
     ["$0 key export 'pkcs11:token=release;object=signer' \\\n--module /usr/lib/softhsm/libsofthsm2.so --as cosign -o cosign.pub", 'SPKI PEM for cosign verify --key'],
@@ -121,6 +122,7 @@ const exportCommand = defineCommand({
       ...(args.userId === undefined ? {} : { userId: args.userId }),
       ...(args.armor === undefined ? {} : { armor: args.armor }),
       ...(args.output === undefined ? {} : { output: args.output }),
+      force: args.force,
       keyOptions: openKeyOptionsFrom(args, context),
     });
     if (result.output !== undefined) {
@@ -149,7 +151,7 @@ const generateCommand = defineCommand({
       .option('cosign', { type: 'boolean', default: false, describe: 'Encrypt in cosign format and also write <output>.pub (password from $AIRSIGN_KEY_PASSWORD, $COSIGN_PASSWORD, --password-file or a prompt)' })
       .option('password-file', { type: 'string', describe: 'File holding the password for --cosign' })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
-      .option('force', { type: 'boolean', default: false, describe: 'Replace existing files' }),
+      .option('force', { type: 'boolean', default: false, describe: 'Replace existing files (never the --password-file)' }),
   examples: [
     ['$0 key generate --type ecdsa-p256 --output key.pem', 'New P-256 key in PKCS#8 PEM'],
     ['COSIGN_PASSWORD=… $0 key generate --type ecdsa-p256 --cosign \\\n--output cosign.key', 'cosign.key + cosign.pub, as cosign generate-key-pair'],

@@ -6,7 +6,10 @@
  * and the `.sig` entry get cosign's `kind` annotations so `cosign verify --local-image` finds them.
  */
 import { descriptorFromBytes, plainDescriptor, type Descriptor, type PlainDescriptor } from '../../descriptor.js';
+import { digestOf as digestOfBytes } from '../../digest.js';
 import { airsignError } from '../../errors.js';
+import { isJsonObject } from '../../json-object.js';
+import { parseLayoutJson } from '../../layout/layout-json.js';
 import { Annotation, isIndexMediaType, MediaType } from '../../media-types.js';
 import { formatRfc3339 } from '../../rfc3339.js';
 import type { SignatureRecord } from '../../signing-record.js';
@@ -49,18 +52,28 @@ export function createCosignSigFormat(): SignatureFormat {
 
       const existingEntry = context.layout.index.manifests.find((d) => d.annotations?.[Annotation.RefName] === tag);
       let layers: CosignSigLayer[] = [];
+      let existingBytes: Uint8Array | undefined;
       if (existingEntry !== undefined) {
         if (!context.layout.hasBlob(existingEntry.digest)) {
           throw airsignError('COSIGN_SIG_MANIFEST_INVALID', `the existing ${tag} manifest ${existingEntry.digest} is not in the layout, so a signature cannot be appended to it`, {
             details: { tag, digest: existingEntry.digest },
           });
         }
-        layers = parseCosignSigManifest(existingEntry, await context.layout.readBlob(existingEntry));
+        existingBytes = await context.layout.readBlob(existingEntry);
+        layers = parseCosignSigManifest(existingEntry, existingBytes);
       }
       // cosign's DupeDetector: a layer with this payload whose signature verifies with this key is the same signature.
       const duplicate = layers.find((l) => l.digest === payloadDescriptor.digest
         && signatureVerifies(context.key.spki, payload, Buffer.from(l.annotations[COSIGN_SIGNATURE_ANNOTATION]!, 'base64'), scheme));
 
+      // A layer whose payload blob is gone leaves a .sig that verify rejects: ours is put back (the
+      // payload is the same bytes), anyone else's cannot be, so the run stops.
+      const lost = layers.find((l) => l.digest !== payloadDescriptor.digest && !context.layout.hasBlob(l.digest));
+      if (lost !== undefined && existingEntry !== undefined) {
+        throw airsignError('COSIGN_SIG_MANIFEST_INVALID', `the existing ${tag} manifest ${existingEntry.digest} has a layer whose payload ${lost.digest} is not in the layout; remove the ${tag} entry or restore the blob`, {
+          details: { tag, digest: existingEntry.digest, missing: lost.digest },
+        });
+      }
       const imageKind = context.isTopLevel ? [{ digest: subject.digest, setAnnotations: { [COSIGN_KIND]: cosignImageKind(subject.mediaType) } }] : [];
       const recordOf = (signatureManifest: PlainDescriptor, existing: boolean): SignatureRecord => ({
         format: 'cosign',
@@ -78,9 +91,18 @@ export function createCosignSigFormat(): SignatureFormat {
         ...(existing ? { existing: true } : {}),
       });
       if (duplicate !== undefined && existingEntry !== undefined) {
-        // Already signed this way: leave the .sig manifest as it is (only the kind annotations may be new).
+        // Already signed this way: leave the .sig manifest as it is (only the kind annotations may be
+        // new), but put back its payload and (when the manifest is what we build) config if missing.
+        const rebuilt = buildCosignSigManifest(layers);
+        const configDigest = existingBytes === undefined ? undefined : configDigestOf(existingBytes);
+        const configMissing = configDigest !== undefined && !context.layout.hasBlob(configDigest);
+        if (configMissing && digestOfBytes(rebuilt.configBytes) !== configDigest) {
+          throw airsignError('COSIGN_SIG_MANIFEST_INVALID', `the existing ${tag} manifest ${existingEntry.digest} has no config blob ${configDigest} in the layout, and it cannot be rebuilt; remove the ${tag} entry and sign again`, {
+            details: { tag, digest: existingEntry.digest, missing: configDigest },
+          });
+        }
         return {
-          blobs: [],
+          blobs: [...(context.layout.hasBlob(payloadDescriptor.digest) ? [] : [payload]), ...(configMissing ? [rebuilt.configBytes] : [])],
           indexEntries: [],
           indexEdits: [...imageKind, ...(context.isTopLevel ? [{ digest: existingEntry.digest, setAnnotations: { [COSIGN_KIND]: CosignKind.Sigs } }] : [])],
           records: [recordOf(plainDescriptor(existingEntry), true)],
@@ -104,4 +126,11 @@ export function createCosignSigFormat(): SignatureFormat {
       };
     },
   };
+}
+
+/** The config digest of a `.sig` manifest parseCosignSigManifest accepted. */
+function configDigestOf(manifestBytes: Uint8Array): string | undefined {
+  const value = parseLayoutJson(manifestBytes, 'manifest');
+  const config = isJsonObject(value) ? value.config : undefined;
+  return isJsonObject(config) && typeof config.digest === 'string' ? config.digest : undefined;
 }

@@ -5,14 +5,15 @@
  * (never errno codes or temp names), a refused strip that leaves no directory, stale temp files of
  * a killed run, and full disks (exit 2).
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
-import { runCli } from '../../helpers/cli.js';
+import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
 import { listDir, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 
@@ -309,5 +310,268 @@ describe('disk full is exit 2', () => {
       expect(readdirSync(dir).sort(), `${c.args[0]}: left beside the output`).toEqual(['layers', 'stripped.tar']);
     }
     emptyMount();
+  });
+});
+
+/** A layout directory from samples/single.tar. */
+function freshDirectoryLayout(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  expect(spawnSync('tar', ['-xf', join(SAMPLES, 'single.tar'), '-C', dir]).status).toBe(0);
+  return dir;
+}
+
+/** sha256 of every file under `dir` (relative path → digest), links named as links. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`;
+      if (entry.isSymbolicLink()) out[rel] = `-> ${readlinkSync(join(dir, rel))}`;
+      else if (entry.isDirectory()) walk(rel);
+      else out[rel] = sha256File(join(dir, rel));
+    }
+  };
+  walk('');
+  return out;
+}
+
+describe('no command overwrites its own inputs (issue 16)', () => {
+  it('sign --record naming the input, the --output, the key or the certificate is refused, however spelled (exit 2)', () => {
+    const dir = fresh('record-over-inputs');
+    copyFileSync(ec.keyPath, join(dir, 'key.pem'));
+    copyFileSync(ec.chainPath, join(dir, 'chain.pem'));
+    linkSync(join(dir, 'key.pem'), join(dir, 'key-hardlink.json'));
+    const before = snapshot(dir);
+    const signWith = (...extra: string[]) => runCli(['sign', join(dir, 'image.tar'), '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--format', 'notation', ...extra]);
+    for (const record of [join(dir, 'image.tar'), join(dir, '..', 'record-over-inputs', 'key.pem'), join(dir, 'chain.pem'), join(dir, 'key-hardlink.json')]) {
+      expectOneLineError(signWith('--record', record), 2, /is also an input|is the same file as/);
+    }
+    expectOneLineError(signWith('--output', join(dir, 'out.tar'), '--record', join(dir, '.', 'out.tar')), 2, /is the same file as/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('sign --record naming --pin-file or a pkcs11: URI\'s pin-source file is refused before the token is opened (exit 2)', () => {
+    const dir = fresh('record-over-pin');
+    writeFileSync(join(dir, 'pin.txt'), '1234\n');
+    const before = snapshot(dir);
+    const uri = `pkcs11:token=none;object=none?pin-source=file:${join(dir, 'pin.txt')}`;
+    expectOneLineError(runCli(['sign', join(dir, 'image.tar'), '--key', uri, '--format', 'notation', '--record', join(dir, 'pin.txt')]), 2, /is also an input \(the pin-source/);
+    expectOneLineError(runCli(['sign', join(dir, 'image.tar'), '--key', 'pkcs11:token=none;object=none', '--pin-file', join(dir, 'pin.txt'), '--format', 'notation', '--record', join(dir, 'pin.txt')]), 2, /is also an input \(--pin-file/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('sign --output naming the key or the certificate is refused (exit 2)', () => {
+    const dir = fresh('output-over-key');
+    copyFileSync(ec.keyPath, join(dir, 'key.pem'));
+    copyFileSync(ec.chainPath, join(dir, 'chain.pem'));
+    const before = snapshot(dir);
+    for (const output of [join(dir, 'key.pem'), join(dir, 'chain.pem')]) {
+      expectOneLineError(runCli(['sign', join(dir, 'image.tar'), '--key', join(dir, 'key.pem'), '--cert', join(dir, 'chain.pem'), '--format', 'notation', '-o', output]), 2, /is also an input|is the same file as/);
+    }
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('key export -o and cert create -o never replace the private key, even with --force, and replace other files only with --force', () => {
+    const dir = join(work, 'key-outputs');
+    mkdirSync(dir);
+    copyFileSync(ec.keyPath, join(dir, 'key.pem'));
+    writeFileSync(join(dir, 'old.pub'), 'an older file');
+    const before = snapshot(dir);
+    for (const force of [[], ['--force']]) {
+      expectOneLineError(runCli(['key', 'export', join(dir, 'key.pem'), '-o', join(dir, 'key.pem'), ...force]), 2, /is also an input|is the same file as/);
+      expectOneLineError(runCli(['cert', 'create', '--key', join(dir, 'key.pem'), '--subject', 'CN=x', '-o', join(dir, './key.pem'), ...force]), 2, /is also an input|is the same file as/);
+    }
+    expectOneLineError(runCli(['key', 'export', join(dir, 'key.pem'), '-o', join(dir, 'old.pub')]), 2, /exists.*--force/);
+    expectOneLineError(runCli(['cert', 'create', '--key', join(dir, 'key.pem'), '--subject', 'CN=x', '-o', join(dir, 'old.pub')]), 2, /exists.*--force/);
+    expect(snapshot(dir)).toEqual(before);
+    expect(runCli(['key', 'export', join(dir, 'key.pem'), '-o', join(dir, 'old.pub'), '--force']).code).toBe(0);
+    expect(readFileSync(join(dir, 'old.pub'), 'utf8')).toContain('BEGIN PUBLIC KEY');
+    expect(runCli(['cert', 'create', '--key', join(dir, 'key.pem'), '--subject', 'CN=x', '-o', join(dir, 'old.pub'), '--force']).code).toBe(0);
+    expect(readFileSync(join(dir, 'old.pub'), 'utf8')).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('key generate --force never replaces its own password file', () => {
+    const dir = join(work, 'generate-over-password');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'pw.key'), 'secret\n');
+    expectOneLineError(runCli(['key', 'generate', '--type', 'ecdsa-p256', '--cosign', '--password-file', join(dir, 'pw.key'), '-o', join(dir, 'pw.key'), '--force']), 2, /is also an input|is the same file as/);
+    expect(readFileSync(join(dir, 'pw.key'), 'utf8')).toBe('secret\n');
+  });
+
+  it('strip refuses a strip directory that overlaps a layout directory, also through a symbolic link (exit 2)', () => {
+    const layout = freshDirectoryLayout('strip-overlap');
+    symlinkSync(join(layout, 'blobs'), join(work, 'strip-overlap-link'));
+    const before = snapshot(layout);
+    for (const directory of [join(layout, 'blobs'), join(work, 'strip-overlap-link'), layout, join(layout, 'layers'), work]) {
+      expectOneLineError(runCli(['strip', layout, '-d', directory]), 2, /overlaps the layout/);
+    }
+    expect(snapshot(layout)).toEqual(before);
+    expect(existsSync(join(layout, 'layers'))).toBe(false);
+  });
+
+  it('strip -o and sign -o into the strip directory are refused (exit 2)', () => {
+    const dir = fresh('out-into-strip');
+    expectOneLineError(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'layers', 'stripped.tar')]), 2, 'is inside the strip directory');
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    const layers = snapshot(join(dir, 'layers'));
+    const layer = Object.keys(layers).find((name) => name.startsWith('sha256/'))!;
+    expectOneLineError(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'layers', 'airsign-strip.json')]), 2, 'is inside the strip directory');
+    for (const output of [join(dir, 'layers', 'airsign-strip.json'), join(dir, 'layers', layer)]) {
+      expectOneLineError(sign(join(dir, 'stripped.tar'), '-o', output), 2, 'is inside the strip directory');
+    }
+    expect(snapshot(join(dir, 'layers'))).toEqual(layers);
+  });
+
+  it('a new --output and --record from a 0600 input are 0600', () => {
+    const dir = fresh('modes');
+    chmodSync(join(dir, 'image.tar'), 0o600);
+    expect(sign(join(dir, 'image.tar'), '-o', join(dir, 'signed.tar'), '--record', join(dir, 'record.json')).code).toBe(0);
+    expect(statSync(join(dir, 'signed.tar')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'record.json')).mode & 0o777).toBe(0o600);
+    expect(runCli(['strip', join(dir, 'signed.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    expect(statSync(join(dir, 'stripped.tar')).mode & 0o777).toBe(0o600);
+    expect(runCli(['repack', join(dir, 'stripped.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'full.tar')]).code).toBe(0);
+    expect(statSync(join(dir, 'full.tar')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('layout and strip directories are closed (issue 16)', () => {
+  it('a layout directory whose blobs/ or blobs/sha256/ is a symbolic link is refused; nothing is written where it points (exit 2)', () => {
+    for (const linked of ['blobs', 'blobs/sha256']) {
+      const layout = freshDirectoryLayout(`linked-${linked.replace('/', '-')}`);
+      const elsewhere = `${layout}-elsewhere`;
+      renameSync(join(layout, linked), elsewhere);
+      symlinkSync(elsewhere, join(layout, linked));
+      const before = { layout: snapshot(layout), elsewhere: snapshot(elsewhere) };
+      expectOneLineError(sign(layout), 2, 'is a symbolic link');
+      expectOneLineError(runCli(['strip', layout, '-d', join(work, `linked-${linked.replace('/', '-')}-layers`)]), 2, 'is a symbolic link');
+      expect(snapshot(layout)).toEqual(before.layout);
+      expect(snapshot(elsewhere)).toEqual(before.elsewhere);
+    }
+  });
+
+  it('a strip directory whose sha256/ is a symbolic link is refused by strip and repack (exit 2)', () => {
+    const dir = fresh('strip-sha256-link');
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    renameSync(join(dir, 'layers', 'sha256'), join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'layers', 'sha256'));
+    expectOneLineError(runCli(['repack', join(dir, 'stripped.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'full.tar')]), 2, 'is a symbolic link');
+    mkdirSync(join(dir, 'other'));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'other', 'sha256'));
+    expectOneLineError(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'other'), '-o', join(dir, 'stripped2.tar')]), 2, 'is a symbolic link');
+    expect(listDir(dir)).toEqual(['elsewhere', 'image.tar', 'layers', 'other', 'stripped.tar']);
+  });
+
+  it('repack refuses a strip record naming a blob the image does not reference (a planted blob, exit 2)', () => {
+    const dir = fresh('planted-blob');
+    expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
+    const planted = Buffer.from('planted by the build machine\n');
+    const digest = `sha256:${createHash('sha256').update(planted).digest('hex')}`;
+    writeFileSync(join(dir, 'layers', 'sha256', digest.slice(7)), planted);
+    const recordPath = join(dir, 'layers', 'airsign-strip.json');
+    const record = JSON.parse(readFileSync(recordPath, 'utf8')) as { blobs: Array<{ mediaType: string; digest: string; size: number }> };
+    record.blobs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size: planted.length });
+    writeFileSync(recordPath, JSON.stringify(record));
+    expectOneLineError(runCli(['repack', join(dir, 'stripped.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'full.tar')]), 2, digest);
+    expect(existsSync(join(dir, 'full.tar'))).toBe(false);
+  });
+});
+
+function readlinkSafe(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('secret files are bounded and interruptible (issue 16)', () => {
+  const generate = (passwordFile: string, output: string) => ['key', 'generate', '--type', 'ecdsa-p256', '--cosign', '--password-file', passwordFile, '-o', output];
+
+  it('--password-file /dev/zero is refused at once, without reading it (exit 3)', () => {
+    const dir = join(work, 'secret-zero');
+    mkdirSync(dir);
+    const started = Date.now();
+    const r = spawnSync('bash', ['-c', `ulimit -v 4000000; exec "${process.execPath}" ${JSON.stringify(join(SAMPLES, '../bin/airsign.js'))} ${generate('/dev/zero', join(dir, 'k.key')).map((a) => JSON.stringify(a)).join(' ')}`], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+    expectOneLineError({ code: r.status ?? -1, stderr: r.stderr }, 3, 'the password for the new cosign key file /dev/zero');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(listDir(dir)).toEqual([]);
+  });
+
+  it('a secret file larger than 64 KiB is refused (exit 3)', () => {
+    const dir = join(work, 'secret-large');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'pw'), 'x'.repeat(64 * 1024 + 1));
+    expectOneLineError(runCli(generate(join(dir, 'pw'), join(dir, 'k.key'))), 3, 'larger than 65536 bytes');
+    expect(listDir(dir)).toEqual(['pw']);
+  });
+
+  it('a FIFO with a writer is read; a FIFO nobody writes ends on SIGTERM (143) and on SIGINT (130)', async () => {
+    const dir = join(work, 'secret-fifo');
+    mkdirSync(dir);
+    const fifo = join(dir, 'pw.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', 'printf "%s\\n" fifo-secret > "$FIFO"'], { env: { ...process.env, FIFO: fifo }, stdio: 'ignore' });
+    const ok = runCli(generate(fifo, join(dir, 'ok.key')));
+    writer.kill();
+    expect(ok.code, ok.stderr).toBe(0);
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const child = spawn(process.execPath, [AIRSIGN_BIN, ...generate(fifo, join(dir, `${signal}.key`))], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((done) => child.on('exit', (status) => done(status)));
+      // Signalled once it has the FIFO open (and so its signal handlers are in place).
+      const opened = Date.now() + 10_000;
+      while (Date.now() < opened && !readdirSync(`/proc/${child.pid}/fd`).some((fd) => readlinkSafe(`/proc/${child.pid}/fd/${fd}`) === fifo)) {
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      const status = await exited;
+      clearTimeout(killer);
+      expect(status, stderr).toBe(code);
+    }
+    expect(listDir(dir).sort()).toEqual(['ok.key', 'ok.pub', 'pw.fifo']);
+  });
+});
+
+describe('re-signing and index.json size (issue 16)', () => {
+  it('re-signing with cosign when the .sig payload blob is missing puts it back, and verify accepts the layout', () => {
+    const layout = freshDirectoryLayout('cosign-missing-payload');
+    const cosign = (...extra: string[]) => runCli(['sign', layout, '--key', ec.keyPath, '--format', 'cosign', '--identity', 'registry.example/app:1', '--json', ...extra]);
+    const first = cosign();
+    expect(first.code, first.stderr).toBe(0);
+    const signed = (JSON.parse(first.stdout) as { signatures: Array<{ signature: { digest: string }; signatureManifest: { digest: string } }> }).signatures[0]!;
+    const blobPath = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+    const config = (JSON.parse(readFileSync(blobPath(signed.signatureManifest.digest), 'utf8')) as { config: { digest: string } }).config.digest;
+    rmSync(blobPath(signed.signature.digest));
+    rmSync(blobPath(config));
+    const again = cosign();
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(blobPath(signed.signature.digest))).toBe(true);
+    expect(existsSync(blobPath(config))).toBe(true);
+    const pub = join(work, 'cosign-missing-payload.pub');
+    expect(runCli(['key', 'export', ec.keyPath, '-o', pub]).code).toBe(0);
+    const verified = runCli(['verify', layout, '--format', 'cosign', '--key', pub, '--identity', 'registry.example/app:1']);
+    expect(verified.code, verified.stderr).toBe(0);
+    // A signature over another payload whose blob is gone cannot be put back: the run stops.
+    const other = makeTestChain('ec-p384');
+    rmSync(blobPath(signed.signature.digest));
+    const before = snapshot(layout);
+    expectOneLineError(runCli(['sign', layout, '--key', other.keyPath, '--format', 'cosign', '--identity', 'registry.example/app:2']), 2, /has a layer whose payload .* is not in the layout/);
+    expect(snapshot(layout)).toEqual(before);
+  });
+
+  it('sign refuses before writing an index.json larger than its readers accept (exit 2)', () => {
+    const layout = freshDirectoryLayout('index-limit');
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ annotations?: Record<string, string> }> };
+    const size = readFileSync(join(layout, 'index.json')).length;
+    index.manifests[0]!.annotations = { ...index.manifests[0]!.annotations, 'example.padding': 'x'.repeat(4 * 1024 * 1024 - size - 200) };
+    writeFileSync(join(layout, 'index.json'), JSON.stringify(index));
+    expect(readFileSync(join(layout, 'index.json')).length).toBeLessThan(4 * 1024 * 1024);
+    const before = snapshot(layout);
+    expectOneLineError(sign(layout), 2, /index\.json would be \d+ bytes/);
+    expect(snapshot(layout)).toEqual(before);
   });
 });
