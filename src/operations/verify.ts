@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
+import { printable } from '../printable.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import type { KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
@@ -405,5 +406,6 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   for (const r of report.requirements) lines.push(`Requirement ${r.format}${r.policy ? ` (policy "${r.policy}")` : ''}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}`);
   lines.push(report.verified ? 'Verified.' : 'Verification FAILED.');
-  return lines.join('\n');
+  // Media types, signer names and reasons quote the artifact: each line is escaped on its own (src/printable.ts).
+  return lines.map(printable).join('\n');
 }
