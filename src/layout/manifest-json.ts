@@ -5,7 +5,11 @@
  * another case (layout-json.ts), and here also any object holding two keys that are equal or equal
  * but for case: Go merges repeated objects and matches field names case-insensitively, JSON.parse
  * keeps the last spelling, so such a document is two different manifests, refused as the tar
- * reader refuses an ambiguous tar. Then the content must be the kind its descriptor says: a
+ * reader refuses an ambiguous tar. Values Go types differently are refused too: a lone surrogate
+ * escape (U+FFFD to Go), a `size` or `schemaVersion` written 1e3 or 2.0 (an error to Go), a
+ * descriptor field of another type (`data` not base64, `platform` not an object…), so whatever is
+ * accepted Go reads exactly as we do (test/unit/sign/manifest-json.test.ts checks this against Go
+ * itself). Then the content must be the kind its descriptor says: a
  * `mediaType` field that contradicts the descriptor, or a manifest shaped as an index (or the
  * other way), is refused.
  */
@@ -55,9 +59,10 @@ export function checkManifestBytes(bytes: Uint8Array, mediaType: string, what: s
     throw bad(what, `has no mediaType field, which a ${mediaType} must have`);
   }
   if (value.artifactType !== undefined && typeof value.artifactType !== 'string') throw bad(what, 'has an artifactType that is not a string');
+  assertStringMap(value.annotations, `${what} annotations`);
   const out: CheckedManifest = { kind, bytes, ...(typeof value.artifactType === 'string' ? { artifactType: value.artifactType } : {}) };
   if (value.subject !== undefined) {
-    assertDescriptor(value.subject, `${what} subject`);
+    assertGoDescriptor(value.subject, `${what} subject`);
     out.subject = value.subject;
   }
   if (kind === 'index') {
@@ -65,7 +70,7 @@ export function checkManifestBytes(bytes: Uint8Array, mediaType: string, what: s
     out.manifests = descriptorList(value.manifests, what, 'manifests');
   } else {
     if (value.manifests !== undefined) throw bad(what, 'has manifests: it is shaped as an index, not a manifest');
-    assertDescriptor(value.config, `${what} config`);
+    assertGoDescriptor(value.config, `${what} config`);
     out.config = value.config;
     out.layers = descriptorList(value.layers ?? [], what, 'layers');
   }
@@ -74,8 +79,46 @@ export function checkManifestBytes(bytes: Uint8Array, mediaType: string, what: s
 
 function descriptorList(raw: unknown, what: string, field: string): Descriptor[] {
   if (!Array.isArray(raw)) throw bad(what, `has no "${field}" array`);
-  raw.forEach((d, i) => assertDescriptor(d, `${what} ${field}[${i}]`));
+  raw.forEach((d, i) => assertGoDescriptor(d, `${what} ${field}[${i}]`));
   return raw as Descriptor[];
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A descriptor as Go decodes it into the image-spec type, or refused: besides the shape
+ * (assertDescriptor), every field Go types must have that type — `urls` strings, `data` base64 (Go
+ * reads it as []byte), `platform` an object of strings and string lists, `artifactType` a string —
+ * or Go refuses the document that JSON.parse accepted.
+ */
+function assertGoDescriptor(value: unknown, where: string): asserts value is Descriptor {
+  assertDescriptor(value, where);
+  const d = value as unknown as Record<string, unknown>;
+  const fail = (problem: string) => airsignError('LAYOUT_BAD_DESCRIPTOR', `${where} ${problem}`);
+  if (d.urls !== undefined && d.urls !== null && !isStringList(d.urls)) throw fail('has urls that are not a list of strings');
+  if (d.data !== undefined && d.data !== null && (typeof d.data !== 'string' || !BASE64.test(d.data))) throw fail('has data that is not base64');
+  if (d.artifactType !== undefined && typeof d.artifactType !== 'string') throw fail('has an artifactType that is not a string');
+  const p = d.platform;
+  if (p !== undefined && p !== null) {
+    if (!isJsonObject(p)) throw fail('has a platform that is not an object');
+    for (const key of ['architecture', 'os', 'os.version', 'variant']) {
+      if (p[key] !== undefined && p[key] !== null && typeof p[key] !== 'string') throw fail(`has a platform ${key} that is not a string`);
+    }
+    for (const key of ['os.features', 'features']) {
+      if (p[key] !== undefined && p[key] !== null && !isStringList(p[key])) throw fail(`has platform ${key} that are not a list of strings`);
+    }
+  }
+}
+
+function isStringList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function assertStringMap(value: unknown, where: string): void {
+  if (value === undefined || value === null) return;
+  if (!isJsonObject(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw airsignError('LAYOUT_BAD_MANIFEST', `${where} are not a map of strings`);
+  }
 }
 
 function bad(what: string, problem: string) {
@@ -86,6 +129,8 @@ function bad(what: string, problem: string) {
 function goFold(name: string): string {
   return name.replace(/[A-Z\u212a\u017f]/g, (c) => (c === '\u212a' ? 'k' : c === '\u017f' ? 's' : c.toLowerCase()));
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 interface ObjectFrame {
   array: false;
@@ -109,8 +154,11 @@ function assertUnambiguousKeys(text: string, what: string): void {
       let end = i + 1;
       while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];
+      const string = JSON.parse(text.slice(i, end + 1)) as string;
+      // Go reads a lone UTF-16 surrogate escape as U+FFFD, JavaScript keeps it: two different strings.
+      if (LONE_SURROGATE.test(string)) throw bad(what, `has a string with a lone surrogate escape (${JSON.stringify(string)}); refusing an ambiguous document`);
       if (top !== undefined && !top.array && top.expectKey) {
-        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        const key = string;
         if (top.keys.has(key)) throw bad(what, `repeats the key ${JSON.stringify(key)} in one object; refusing an ambiguous document`);
         top.keys.add(key);
         const fold = goFold(key);
@@ -123,6 +171,15 @@ function assertUnambiguousKeys(text: string, what: string): void {
         top.expectKey = false;
       }
       i = end;
+    } else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      let end = i;
+      while (end < text.length && /[-+.eE0-9]/.test(text[end]!)) end++;
+      const top = stack[stack.length - 1];
+      // Go reads `size` and `schemaVersion` into integers: 1e3 or 2.0 is an error to Go, a number to JSON.parse.
+      if (top !== undefined && !top.array && (top.lastKey === 'size' || top.lastKey === 'schemaVersion') && !/^-?(?:0|[1-9][0-9]*)$/.test(text.slice(i, end))) {
+        throw bad(what, `has ${top.lastKey} ${text.slice(i, end)}, which Go does not read as an integer`);
+      }
+      i = end - 1;
     } else if (c === '{') {
       const parent = stack[stack.length - 1];
       stack.push({ array: false, keys: new Set(), folded: new Map(), isMap: parent !== undefined && !parent.array && parent.lastKey === 'annotations', expectKey: true });
