@@ -6,7 +6,7 @@
  * but for case: Go merges repeated objects and matches field names case-insensitively, JSON.parse
  * keeps the last spelling, so such a document is two different manifests, refused as the tar
  * reader refuses an ambiguous tar. Values Go types differently are refused too: a lone surrogate
- * escape (U+FFFD to Go), a `size` or `schemaVersion` written 1e3 or 2.0 (an error to Go), a
+ * escape (U+FFFD to Go), a `size` or `schemaVersion` written 1e3 or 2.0 (an error to Go) or -0, a
  * descriptor field of another type (`data` not base64, `platform` not an object…), so whatever is
  * accepted Go reads exactly as we do (test/unit/sign/manifest-json.test.ts checks this against Go
  * itself). Then the content must be the kind its descriptor says: a
@@ -175,9 +175,9 @@ function assertUnambiguousKeys(text: string, what: string): void {
       let end = i;
       while (end < text.length && /[-+.eE0-9]/.test(text[end]!)) end++;
       const top = stack[stack.length - 1];
-      // Go reads `size` and `schemaVersion` into integers: 1e3 or 2.0 is an error to Go, a number to JSON.parse.
-      if (top !== undefined && !top.array && (top.lastKey === 'size' || top.lastKey === 'schemaVersion') && !/^-?(?:0|[1-9][0-9]*)$/.test(text.slice(i, end))) {
-        throw bad(what, `has ${top.lastKey} ${text.slice(i, end)}, which Go does not read as an integer`);
+      // Go reads `size` and `schemaVersion` into integers: 1e3 or 2.0 is an error to Go, a number to JSON.parse; -0 is 0 to Go.
+      if (top !== undefined && !top.array && (top.lastKey === 'size' || top.lastKey === 'schemaVersion') && !/^(?:0|-?[1-9][0-9]*)$/.test(text.slice(i, end))) {
+        throw bad(what, `has ${top.lastKey} ${text.slice(i, end)}, not a plain integer (Go refuses 1e3 or 2.0 there and reads -0 as 0)`);
       }
       i = end - 1;
     } else if (c === '{') {

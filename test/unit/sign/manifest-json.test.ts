@@ -63,6 +63,7 @@ describe('fixed cases', () => {
     ['a Kelvin-sign key', `{${head},"layers":[],"\u212aey":1,"key":2}`, 'LAYOUT_BAD_MANIFEST'],
     ['a lone surrogate', `{${head},"layers":[],"annotations":{"a":"\\ud800"}}`, 'LAYOUT_BAD_MANIFEST'],
     ['size 1e1', `{${head.replace('"size":10', '"size":1e1')},"layers":[]}`, 'LAYOUT_BAD_MANIFEST'],
+    ['size -0', `{${head.replace('"size":10', '"size":-0')},"layers":[]}`, 'LAYOUT_BAD_MANIFEST'],
     ['schemaVersion 2.0', `{${head.replace('"schemaVersion":2', '"schemaVersion":2.0')},"layers":[]}`, 'LAYOUT_BAD_MANIFEST'],
     ['data that is not base64', `{${head.replace('"size":10', '"size":10,"data":"e30"')},"layers":[]}`, 'LAYOUT_BAD_DESCRIPTOR'],
     ['a platform that is a string', `{${head.replace('"size":10', '"size":10,"platform":"linux"')},"layers":[]}`, 'LAYOUT_BAD_DESCRIPTOR'],
