@@ -5,6 +5,7 @@
  * does not compile. docs/errors.md lists the same table and a test keeps the two equal.
  * The library never prints and never exits.
  */
+import { printable } from './printable.js';
 
 /** What sort of failure this is; decides the exit code. */
 export type ErrorKind =
@@ -251,21 +252,13 @@ export class AirsignError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: AirsignErrorOptions = {}) {
-    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
+    // One line by rule: input quoted in a message (names, JSON text) is shown escaped (src/printable.ts).
+    super(printable(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AirsignError';
     this.code = code;
     this.kind = ERROR_CODES[code];
     this.details = options.details ?? {};
   }
-}
-
-/**
- * Messages are one line by rule, but they quote input (header names, file names, JSON text) that
- * may hold line breaks or other control characters: those are shown escaped (`\n`, `\u001b`).
- */
-function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Shorthand for `new AirsignError(code, message, options)`, for `throw airsignError(...)`. */

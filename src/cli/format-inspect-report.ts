@@ -1,6 +1,7 @@
 /** The human text of `airsign inspect` (without --json): a tree per image, then signatures and referrers. */
 import type { InspectNode, InspectReport } from '../operations/inspect.js';
 import { humanSize } from './human-size.js';
+import { printable } from '../printable.js';
 
 function short(digest: string): string {
   const colon = digest.indexOf(':');
@@ -63,5 +64,7 @@ export function formatInspectReport(report: InspectReport): string {
       lines.push(`  sigstore bundle ${short(b.manifest)} -> subject ${short(b.subject)}: ${b.error ?? `${b.predicateType ?? '?'}, statement over ${(b.statementSubjects ?? []).map(short).join(', ') || '?'}`}`);
     }
   }
-  return lines.join('\n');
+  // Tags, names, platforms, media types and errors come from the layout: each line is escaped on
+  // its own (src/printable.ts), so no value can drive the terminal or pose as a line.
+  return lines.map(printable).join('\n');
 }

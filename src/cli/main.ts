@@ -4,6 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
+import { printable, printableLines } from '../printable.js';
 import { VERSION } from '../version.js';
 import { addExamples, EXAMPLE_LINE_MAX, setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
@@ -113,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   let interrupts: InterruptScope | undefined;
 
   setCommandRunner(async (spec, args) => {
-    const log = (message: string) => void process.stderr.write(`airsign: ${message}\n`);
+    // Every line printed is escaped (src/printable.ts): values from the artifact cannot drive the terminal.
+    const log = (message: string) => void process.stderr.write(`airsign: ${printable(message)}\n`);
     interrupts = installInterruptHandlers(log);
     const context: CommandContext = {
       json: Boolean(args.json),
@@ -139,7 +141,8 @@ export async function main(argv: string[]): Promise<number> {
     if (args.json) {
       if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else if (result.text !== undefined && result.text !== '') {
-      process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+      const text = printableLines(result.text);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
     exitCode = result.exitCode ?? ExitCode.Ok;
   });
@@ -217,7 +220,7 @@ function reportError(error: unknown, options: { debug: boolean; json: boolean; h
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return printable(text.replace(/\s*\n\s*/g, ' '));
 }
 
 function causeChain(error: Error): string {

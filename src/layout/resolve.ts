@@ -1,6 +1,7 @@
 /**
  * Picks one image in a layout: by tag, by full image name, by `registry/repo:tag`, by digest, or
- * (without a reference) the only image there is.
+ * (without a reference) the only image there is. A reference that could mean two images (two
+ * entries share the tag, however the reference is spelled) is refused, never resolved to one.
  */
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
@@ -111,18 +112,17 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
       const digest = digestMatch[1]!;
       chosen = entries.find((d) => d.digest === digest) ?? (await findChild(layout, digest));
     } else {
+      // Every entry the reference could mean, whatever its spelling: one of the entry's names, or
+      // the reference's tag as the entry's ref.name (the name `oras cp <layout>:<tag>` goes by).
+      // A full name whose tag another image also carries is as ambiguous as the bare tag.
       const tag = tagOfReference(reference);
-      const matches = (d: Descriptor) => {
-        const names = namesOf(d);
-        if (names.includes(reference)) return true;
-        const refName = d.annotations?.[Annotation.RefName];
-        if (tag !== undefined && refName === tag && d.annotations?.[Annotation.ContainerdImageName] === undefined) return true;
-        return false;
-      };
+      const matches = (d: Descriptor) => namesOf(d).includes(reference) || (tag !== undefined && d.annotations?.[Annotation.RefName] === tag);
       const found = entries.filter(matches);
       const digests = new Set(found.map((d) => d.digest));
       if (digests.size > 1) {
-        throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}`);
+        throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}; pick one by digest (-r sha256:…)`, {
+          details: { candidates: found.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
+        });
       }
       chosen = found[0];
     }

@@ -9,7 +9,6 @@
  */
 import { dirname } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
-import { plainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
 import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
@@ -20,8 +19,9 @@ import { removeNumberedFiles, writeNumberedFiles, type WrittenNumberedFiles } fr
 import type { KeyBackend } from '../key-backend.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { supersededBlobs } from '../layout/superseded-blobs.js';
-import { imageIdentity, orasCopyCommand } from './sign-identity.js';
+import { identitySuggestion, orasCopyCommand } from './sign-identity.js';
 import { checkSignOutputs } from './sign-output-checks.js';
+import { chooseSignTargets } from './sign-targets.js';
 import { addIndexEntries } from '../layout/index-edit.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import type { PlatformFs } from '../fs/platform-fs.js';
@@ -68,7 +68,7 @@ export interface SignOptions extends WriteLayoutOptions, RunControlOptions {
   timestamper?: Timestamper;
   /**
    * `--identity`: the registry reference (registry/repo[:tag]) written into cosign and GPG payloads.
-   * Default: the image's `io.containerd.image.name` when it is a full name.
+   * Required by those formats (IDENTITY_REQUIRED without it): never taken from the layout.
    */
   identity?: string;
   /** Write the signing record here (temp + rename). */
@@ -81,8 +81,8 @@ export interface SignResult {
   output: string;
   /** Index entries added or replaced. */
   added: number;
-  /** The normalized identity signed into cosign/GPG payloads, and where it came from. */
-  identity?: { reference: string; source: 'option' | 'image-name' };
+  /** The normalized identity signed into cosign/GPG payloads (always the option's). */
+  identity?: { reference: string; source: 'option' };
   /**
    * Tags oras cp -r does not carry (cosign `.sig`), each with the exact `oras cp` command that
    * copies it to the identity's repository.
@@ -114,6 +114,8 @@ export async function signLayout(source: string, options: SignOptions): Promise<
   if (options.output !== undefined) await checkOutputTarget(options.output);
   await checkSignOutputs(source, options);
   const givenIdentity = options.identity === undefined ? undefined : normalizeIdentity(options.identity);
+  const needing = formats.filter((f) => f.needsIdentity).map((f) => f.id);
+  if (needing.length > 0 && givenIdentity === undefined) await refuseWithoutIdentity(source, options, needing);
   for (const format of formats) await format.preflight?.();
 
   // The lock is held from before the layout is read until it is replaced: a second run on the same
@@ -121,16 +123,8 @@ export async function signLayout(source: string, options: SignOptions): Promise<
   return withWriteLock({ source, output: options.output, lockWaitMs: options.lockWaitMs, onLockWait: options.onLockWait, signal: options.signal, platformFs: options.platformFs }, async (guard) => {
     const layout = await openLayout(source, options.progress === undefined ? {} : { progress: options.progress });
     try {
-      const { targets, notes, image } = await chooseTargets(layout, options);
-      const identity = givenIdentity !== undefined
-        ? { reference: givenIdentity, source: 'option' as const }
-        : imageIdentity(layout, image.descriptor);
-      const needing = formats.filter((f) => f.needsIdentity).map((f) => f.id);
-      if (needing.length > 0 && identity === undefined) {
-        throw airsignError('IDENTITY_REQUIRED',
-          `--format ${needing.join(', ')} signs the registry reference the image will be pulled as, and the image has no full name in the layout: give --identity registry/repo[:tag]`,
-          { details: { formats: needing } });
-      }
+      const { targets, notes } = await chooseSignTargets(layout, options);
+      const identity = givenIdentity === undefined ? undefined : { reference: givenIdentity, source: 'option' as const };
 
       const ownsKey = typeof options.key === 'string';
       const backend = typeof options.key === 'string' ? await openKey(options.key, options.keyOptions) : options.key;
@@ -197,6 +191,28 @@ export async function signLayout(source: string, options: SignOptions): Promise<
 
 type LayoutLike = Awaited<ReturnType<typeof openLayout>>;
 
+/**
+ * cosign and GPG sign the name the image will be pulled as, and only the operator knows it: a name
+ * inside the layout was written by the build side. Throws IDENTITY_REQUIRED, naming the image's own
+ * full name in the layout (when it has one) as a suggestion; nothing has been written.
+ */
+async function refuseWithoutIdentity(source: string, options: SignOptions, needing: readonly string[]): Promise<never> {
+  let suggestion: string | undefined;
+  try {
+    const layout = await openLayout(source);
+    try {
+      suggestion = identitySuggestion((await resolveImage(layout, options.reference)).descriptor);
+    } finally {
+      await layout.close();
+    }
+  } catch {
+    // No layout or no image to name: the error still says what to give.
+  }
+  throw airsignError('IDENTITY_REQUIRED',
+    `--format ${needing.join(', ')} signs the registry reference the image will be pulled as: give --identity registry/repo[:tag]${suggestion === undefined ? '' : ` (the layout names this image ${suggestion}; pass --identity ${suggestion} if it will be pulled as that)`}`,
+    { details: { formats: needing, ...(suggestion === undefined ? {} : { suggestion }) } });
+}
+
 /** Writes the formats' files outside the layout (all or none) and puts each path in its record. */
 async function writeExternalFiles(files: readonly ExternalFile[], platformFs: PlatformFs | undefined): Promise<WrittenNumberedFiles> {
   let written: WrittenNumberedFiles;
@@ -211,30 +227,6 @@ async function writeExternalFiles(files: readonly ExternalFile[], platformFs: Pl
     file.record.file = written.files[i]!;
   });
   return written;
-}
-
-/** The image --reference selects (or the only one), plus its platform manifests with --recursive. */
-async function chooseTargets(layout: LayoutLike, options: SignOptions): Promise<{ targets: PlainDescriptor[]; notes: string[]; image: Awaited<ReturnType<typeof resolveImage>> }> {
-  const image = await resolveImage(layout, options.reference);
-  const targets: PlainDescriptor[] = [plainDescriptor(image.plain)];
-  const notes: string[] = [];
-  if (options.recursive) {
-    if (image.kind !== 'index') {
-      notes.push(`--recursive: ${image.plain.digest} is a single manifest, nothing more to sign`);
-    }
-    for (const child of image.children ?? []) {
-      const plain = plainDescriptor(child.descriptor);
-      if (child.isAttestation && !options.includeAttestations) continue;
-      if (!child.present) {
-        const platform = child.descriptor.platform;
-        const name = platform === undefined ? plain.digest : `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''} (${plain.digest})`;
-        notes.push(`skipped ${name}: its manifest is not in the layout`);
-        continue;
-      }
-      if (!targets.some((t) => t.digest === plain.digest)) targets.push(plain);
-    }
-  }
-  return { targets, notes, image };
 }
 
 /**

@@ -9,6 +9,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError, type ErrorCode } from '../errors.js';
+import { printable } from '../printable.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import type { KeyringKey } from '../formats/openpgp/keyring.js';
 import { readSmallFile } from '../fs/read-small-file.js';
@@ -646,5 +647,6 @@ export function formatVerifyReport(report: VerifyReport): string {
     else lines.push(`Requirement ${r.format}${r.policy ? ` (policy "${r.policy}")` : ''}: ${r.satisfied ? 'satisfied' : 'NOT satisfied'}: ${r.reason}${by}`);
   }
   lines.push(report.verified ? 'Verified.' : 'Verification FAILED.');
-  return lines.join('\n');
+  // Media types, signer names and reasons quote the artifact: each line is escaped on its own (src/printable.ts).
+  return lines.map(printable).join('\n');
 }

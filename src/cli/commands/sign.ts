@@ -16,6 +16,7 @@ import type { TsaOptions } from '../../timestamp/tsa-client.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 import { fsErrorText } from '../../fs/fs-error-text.js';
+import { printable } from '../../printable.js';
 
 interface SignArgs extends KeyArgs {
   input: string;
@@ -47,10 +48,10 @@ export const signCommand = defineCommand<SignArgs>({
         .option('format', { ...listOption(`Signature format, repeatable or comma-separated (${registry.ids().join(', ')})`), demandOption: true })
         .option('output', { alias: 'o', type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
         .option('reference', { alias: 'r', type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
-        .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (default: the image\'s full name in the layout)' })
+        .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (required by --format cosign and gpg)' })
         .option('lookaside', { type: 'string', describe: 'GPG: lookaside directory (the registries.d lookaside: path); writes <dir>/<repo>@sha256=<hex>/signature-N' })
-        .option('recursive', { type: 'boolean', default: false, describe: 'Also sign every platform manifest of an index that is present' })
-        .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests' })
+        .option('recursive', { type: 'boolean', default: false, describe: 'Also sign each child of the index whose content is a platform image; other children are named in a note' })
+        .option('include-attestations', { type: 'boolean', default: false, describe: 'With --recursive, also sign attestation manifests (by annotation, artifactType or in-toto layers)' })
         .option('annotation', { type: 'string', array: true, describe: 'k=v added to the signed payload, repeatable' })
         .option('expiry', { type: 'string', describe: 'Signature expiry: duration (30d, 12h, 1h30m) or RFC 3339 time' })
         .option('tsa', { type: 'string', describe: 'RFC 3161 time-stamping authority URL (http:// or https://)' })
@@ -114,9 +115,7 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.record === undefined ? {} : { recordPath: args.record }),
       ...writeRunOptions(context, args.lockWait),
     });
-    if (result.identity !== undefined && result.record.identity !== undefined) {
-      context.log(`signed identity ${result.identity.reference}${result.identity.source === 'image-name' ? ' (the image\'s name in the layout; override with --identity)' : ''}`);
-    }
+    if (result.identity !== undefined && result.record.identity !== undefined) context.log(`signed identity ${result.identity.reference}`);
     for (const copy of result.detachedCopies) {
       context.log(`oras cp -r does not carry the tag ${copy.tag}; copy it with: ${copy.command}`);
     }
@@ -137,7 +136,8 @@ function describeRecord(record: SigningRecord, output: string): string {
     lines.push(`  ${s.format} ${s.algorithm} over ${s.signedDescriptor.digest}${as} → ${where}${s.tag ? ` [${s.tag}]` : ''}${s.timestamped ? ' (time-stamped)' : ''}${s.existing ? ' (already there)' : ''}`);
   }
   for (const note of record.notes) lines.push(`  note: ${note}`);
-  return lines.join('\n');
+  // Notes name platforms and tags from the layout: each line is escaped on its own (src/printable.ts).
+  return lines.map(printable).join('\n');
 }
 
 async function readPemCertificates(path: string): Promise<Uint8Array[]> {

@@ -100,10 +100,10 @@ describe('--format gpg bad input: exit 2, one line, nothing written', () => {
     expect(tree(dir)).toEqual(['single.tar']);
   });
 
-  it('no --lookaside: the error names the option (without --identity the image\'s full name is the identity)', () => {
+  it('no --lookaside: the error names the option (with no --identity either, --identity first)', () => {
     const { dir, input, before } = setup('missing');
     expectOneLineError(sign(input, '--identity', IDENTITY), 2, /--lookaside/);
-    expectOneLineError(sign(input), 2, /--lookaside/);
+    expectOneLineError(sign(input), 2, /give --identity/);
     expect(sha256File(input)).toBe(before);
     expect(tree(dir)).toEqual(['single.tar']);
   });

@@ -162,7 +162,7 @@ describe('simultaneous sign, strip and repack on one tar and one strip directory
       const runs: Run[] = formats.map((format, k) => {
         const t = pick(tarNames);
         const key = keys[k % keys.length]!;
-        return { label: `sign ${format}`, cwd: t.cwd, args: ['sign', t.path, '--key', key.keyPath, '--cert', key.chainPath, '--format', format, '--annotation', `run=${round}-${format}`, '--json'] };
+        return { label: `sign ${format}`, cwd: t.cwd, args: ['sign', t.path, '--key', key.keyPath, '--cert', key.chainPath, '--format', format, ...(format === 'cosign' ? ['--identity', 'registry.example/app:1'] : []), '--annotation', `run=${round}-${format}`, '--json'] };
       });
       for (const command of ['strip', 'repack'] as const) {
         const t = pick(tarNames);

@@ -278,7 +278,7 @@ describe('disk full is exit 2', () => {
     const input = join(mountPoint, 'image.tar');
     copyFileSync(join(SAMPLES, 'single.tar'), input);
     fillMount();
-    expectFullDisk(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'cosign'], { code: 'OUTPUT_WRITE_FAILED', input });
+    expectFullDisk(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'cosign', '--identity', 'registry.example/app:1'], { code: 'OUTPUT_WRITE_FAILED', input });
     const layers = join(work, 'full-inplace-strip-layers');
     expectFullDisk(['strip', input, '-d', layers], { code: 'OUTPUT_WRITE_FAILED', input });
     expect(existsSync(layers), 'the strip directory it made').toBe(false);

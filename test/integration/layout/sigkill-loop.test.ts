@@ -202,7 +202,9 @@ function argsOf(c: KillCase, dir: string, iteration: number): string[] {
   const input = join(dir, 'in.tar');
   const out = c.inPlace ? [] : ['-o', join(dir, 'out.tar')];
   const key = c.hsm === true ? ['--key', hsmKey, '--cert', hsmCert] : ['--key', chain.keyPath, '--cert', chain.chainPath];
-  if (c.command === 'sign') return ['sign', input, ...out, ...key, '--format', FORMATS[iteration % FORMATS.length]!];
+  const format = FORMATS[iteration % FORMATS.length]!;
+  // cosign signs the operator's --identity (never a name from the layout).
+  if (c.command === 'sign') return ['sign', input, ...out, ...key, '--format', format, ...(format === 'cosign' ? ['--identity', 'registry.example/app:1'] : [])];
   return [c.command, input, '-d', join(dir, 'layers'), ...out];
 }
 

@@ -153,7 +153,7 @@ describe('cosign .sig', () => {
 
   it('--recursive signs the index and each platform manifest; only the index .sig is kind=sigs; one oras line per tag', () => {
     const tar = copySample('multi.tar');
-    const result = sign(tar, 'ec-p256', ['--format', 'cosign', '--format', 'cosign-bundle', '--recursive', '--json']);
+    const result = sign(tar, 'ec-p256', ['--format', 'cosign', '--format', 'cosign-bundle', '--recursive', '--identity', 'app:1.4', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('signed identity docker.io/library/app:1.4');
     const record = JSON.parse(result.stdout) as SigningRecord;

@@ -57,7 +57,7 @@ describe.each(KEYS)('SoftHSM $label', ({ label, kind }) => {
     const notation = kind === undefined ? [] : ['--cert', makeTestChain(kind, { publicKeyPem: exported.stdout }).chainPath, '--format', 'notation', '--format', 'notation-cose'];
     const pin = oneShotPin(dir, hsm.pin);
     const result = runCliTimed(['sign', tar, '--key', `${uriBase}&pin-source=file:${pin.path}`, '--recursive', '--json',
-      '--format', 'cosign', '--format', 'cosign-bundle', ...notation], { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: '' }, timeoutMs: 90_000 });
+      '--identity', 'docker.io/library/app:1.4', '--format', 'cosign', '--format', 'cosign-bundle', ...notation], { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: '' }, timeoutMs: 90_000 });
     pin.writer.kill();
     expect(result.code, result.stderr).toBe(0);
     const record = JSON.parse(result.stdout) as SigningRecord;

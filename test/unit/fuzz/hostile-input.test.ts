@@ -24,6 +24,7 @@ import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-env
 import { cosignTagOf, manifestFacts, successors } from '../../../src/layout/graph.js';
 import { parseImageIndex } from '../../../src/layout/image-index.js';
 import { parseLayoutJson } from '../../../src/layout/layout-json.js';
+import { checkManifestBytes } from '../../../src/layout/manifest-json.js';
 import { readStripRecord } from '../../../src/layout/strip-directory.js';
 import { formatInspectReport } from '../../../src/cli/format-inspect-report.js';
 import { inspectLayout } from '../../../src/operations/inspect.js';
@@ -483,6 +484,8 @@ describe('hostile-input fuzzing', () => {
           });
         }
         await clean('layout-json', () => parseLayoutJson(bytes, 'fuzz'));
+        // What sign reads before signing: accepted only when every reader sees the same document.
+        await clean('signed-manifest', () => checkManifestBytes(bytes, doc.mediaType, 'fuzz'));
       }),
       suite.parameters(3000, 1500),
     );
