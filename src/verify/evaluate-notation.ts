@@ -12,7 +12,8 @@ import { isAirsignError } from '../errors.js';
 import type { VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { notationAlgorithmByName } from '../formats/notation/notation-algorithm.js';
 import { parseCertificate } from '../x509/certificate-info.js';
-import type { TrustPolicyStatement, ValidationType } from './notation-trust-policy.js';
+import { goSubjectString } from '../x509/go-subject-string.js';
+import { isSubsetDn, parseNotationDn, type TrustPolicyStatement, type ValidationType } from './notation-trust-policy.js';
 import type { NotationTrustStore } from './notation-trust-store.js';
 import { verdictFromChecks, type CheckName, type CheckOutcome, type SignatureVerdict } from './verdict.js';
 
@@ -109,13 +110,24 @@ export async function evaluateNotationSignature(
   return done();
 }
 
+/**
+ * notation-go's `verifyX509TrustedIdentities`: the leaf's subject as Go prints it, read back as a
+ * trusted identity is read; a leaf Go prints with `=#` (emailAddress, UID, DC, ...), with an
+ * attribute twice, or without C, ST or O matches no identity.
+ */
 function identityFailure(leafDer: Uint8Array, statement: TrustPolicyStatement): string | undefined {
   if (statement.trustedIdentities === '*') return undefined;
-  const leaf = parseCertificate(leafDer).subjectAttributes.flat();
-  const matches = statement.trustedIdentities.some((identity) =>
-    identity.attributes.every((want) => leaf.some((have) => have.type.toUpperCase() === want.type.toUpperCase() && have.value === want.value)));
-  if (matches) return undefined;
-  return `signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(statement.trustedIdentities.map((i) => i.text))} defined in the trust policy "${statement.name}"`;
+  const identities = statement.trustedIdentities.flatMap((i) => (i.subject === undefined ? [] : [i]));
+  if (identities.length === 0) return `no x509 trusted identities are configured in the trust policy "${statement.name}"`;
+  const printed = goSubjectString(parseCertificate(leafDer).subjectAttributes);
+  let leaf;
+  try {
+    leaf = parseNotationDn(printed);
+  } catch (e) {
+    return `the signing certificate's subject cannot be matched to a trusted identity: ${(e as Error).message}`;
+  }
+  if (identities.some((identity) => isSubsetDn(identity.subject!, leaf))) return undefined;
+  return `signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(identities.map((i) => i.text))} defined in the trust policy "${statement.name}"`;
 }
 
 async function timestampFailure(
