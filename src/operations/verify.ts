@@ -40,6 +40,8 @@ export interface VerifyOptions extends OpenLayoutOptions {
   trustPolicy?: string;
   /** Path of a Notation trust store directory. */
   trustStore?: string;
+  /** Notation revocation: CRL files or directories (DER or PEM), or CRL bytes. */
+  crls?: Array<string | Uint8Array>;
   /** cosign public keys: PEM files or `pkcs11:` URIs (any one may have signed). */
   keys?: string[];
   /** How to reach a `pkcs11:` key (module, PIN sources) — only when the token shows no public object. */
@@ -284,11 +286,13 @@ async function verifyNotation(
     throw airsignError('VERIFY_NEEDS_TRUST_POLICY', `trust policy statement "${statement.name}" needs a trust store: give --trust-store <dir>`);
   }
   const store = options.trustStore === undefined ? undefined : await openNotationTrustStore(options.trustStore);
+  const crls = options.crls === undefined || options.crls.length === 0 ? [] : await (await import('../x509/crl-files.js')).readRevocationLists(options.crls);
+  if (statement.level === 'skip' && nodes.length === 0) return { format: 'notation', satisfied: true, policy: statement.name, reason: `trust policy statement "${statement.name}" skips signature verification` };
   if (nodes.length === 0) return { format: 'notation', satisfied: false, policy: statement.name, reason: `no Notation signature is associated with ${target.digest}` };
   const verdicts: SignatureVerdict[] = [];
   for (const node of nodes) {
     const facts = await notationFacts(layout, node);
-    verdicts.push(await evaluateNotationSignature(facts, target, statement, store, options.now ? { now: options.now } : {}));
+    verdicts.push(await evaluateNotationSignature(facts, target, statement, store, { ...(options.now ? { now: options.now } : {}), crls }));
   }
   report.signatures.push(...verdicts);
   if (statement.level === 'skip') return { format: 'notation', satisfied: true, policy: statement.name, reason: verdicts[0]!.reason };
