@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   CERT_FILE_UNREADABLE: 'input',
   CERT_IMPORT_NEEDS_PKCS11: 'input',
   CERT_INVALID: 'input',
+  CRL_INVALID: 'input',
   CERT_ISSUER_INCOMPLETE: 'input',
   CERT_PATH_LENGTH_INVALID: 'input',
   CERT_PEM_EMPTY: 'input',

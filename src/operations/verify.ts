@@ -60,6 +60,8 @@ export interface VerifyOptions extends OpenLayoutOptions {
    * signed); require a cosign signature.
    */
   keys?: Array<string | KeyObject>;
+  /** Notation revocation: CRL files or directories (DER or PEM), or CRL bytes. */
+  crls?: Array<string | Uint8Array>;
   /** How to reach a `pkcs11:` key (module, PIN sources) — only when the token shows no public object. */
   keyOptions?: OpenKeyOptions;
   /** GPG: a public keyring (binary or armored), its path or its bytes; every key in it is accepted; requires a GPG signature. */
@@ -509,10 +511,11 @@ async function notationVerdicts(layout: Layout, nodes: GraphNode[], target: Plai
   if (nodes.length === 0) return [];
   const store = options.trustStore === undefined ? undefined
     : typeof options.trustStore === 'string' ? await openNotationTrustStore(options.trustStore) : inMemoryTrustStore(options.trustStore);
+  const crls = options.crls === undefined || options.crls.length === 0 ? [] : await (await import('../x509/crl-files.js')).readRevocationLists(options.crls);
   const verdicts: SignatureVerdict[] = [];
   for (const node of nodes) {
     const { facts, cose } = await notationFacts(layout, node);
-    const verdict = await evaluateNotationSignature(facts, target, statement, store, options.now ? { now: options.now } : {});
+    const verdict = await evaluateNotationSignature(facts, target, statement, store, { ...(options.now ? { now: options.now } : {}), crls });
     verdicts.push(cose ? { ...verdict, format: 'notation-cose' } : verdict);
   }
   return verdicts;

@@ -3,7 +3,7 @@
  * trust-policy spec) over the facts the envelope check produced: integrity, authenticity (a chain
  * certificate byte-equal to one in the statement's trust stores, then the trusted identities),
  * expiry, authentic timestamp (RFC 3161 token against the `tsa` stores, or the chain valid now),
- * and revocation (not checked offline). Each check is enforced, logged or skipped as the statement
+ * and revocation (from the CRLs the operator gave; see src/x509/crl.ts). Each check is enforced, logged or skipped as the statement
  * says; the verdict is invalid at the first enforced failure.
  */
 import { X509Certificate } from 'node:crypto';
@@ -12,7 +12,9 @@ import { isAirsignError } from '../errors.js';
 import type { VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { notationAlgorithmByName } from '../formats/notation/notation-algorithm.js';
 import { parseCertificate } from '../x509/certificate-info.js';
-import type { TrustPolicyStatement, ValidationType } from './notation-trust-policy.js';
+import { checkChainRevocation, type RevocationList } from '../x509/crl.js';
+import { goSubjectString } from '../x509/go-subject-string.js';
+import { isSubsetDn, parseNotationDn, type TrustPolicyStatement, type ValidationType } from './notation-trust-policy.js';
 import type { NotationTrustStore } from './notation-trust-store.js';
 import { verdictFromChecks, type CheckName, type CheckOutcome, type SignatureVerdict } from './verdict.js';
 
@@ -28,6 +30,8 @@ export interface NotationSignatureFacts {
 export interface NotationEvaluationOptions {
   /** The time of verification (default now). */
   now?: Date;
+  /** CRLs the operator gave (verify --crl): the only revocation information offline. */
+  crls?: readonly RevocationList[];
 }
 
 /** Evaluates one signature of `target` under `statement`. Throws only for unusable trust stores. */
@@ -103,19 +107,42 @@ export async function evaluateNotationSignature(
     outcome('authenticTimestamp', 'authenticTimestamp', await timestampFailure(envelope, statement, store, now));
   } else checks.push({ check: 'authenticTimestamp', result: 'skipped' });
 
-  // 5. Revocation: needs OCSP/CRL over the network.
+  // 5. Revocation, from the CRLs given (OCSP cannot be asked offline).
   if (statement.actions.revocation === 'skip') checks.push({ check: 'revocation', result: 'skipped' });
-  else checks.push({ check: 'revocation', result: 'not-checked', reason: 'revocation is not checked offline (no OCSP or CRL access)' });
+  else outcome('revocation', 'revocation', revocationFailure(envelope, statement, options.crls ?? [], now));
   return done();
 }
 
+/**
+ * notation-go's `verifyX509TrustedIdentities`: the leaf's subject as Go prints it, read back as a
+ * trusted identity is read; a leaf Go prints with `=#` (emailAddress, UID, DC, ...), with an
+ * attribute twice, or without C, ST or O matches no identity.
+ */
 function identityFailure(leafDer: Uint8Array, statement: TrustPolicyStatement): string | undefined {
   if (statement.trustedIdentities === '*') return undefined;
-  const leaf = parseCertificate(leafDer).subjectAttributes.flat();
-  const matches = statement.trustedIdentities.some((identity) =>
-    identity.attributes.every((want) => leaf.some((have) => have.type.toUpperCase() === want.type.toUpperCase() && have.value === want.value)));
-  if (matches) return undefined;
-  return `signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(statement.trustedIdentities.map((i) => i.text))} defined in the trust policy "${statement.name}"`;
+  const identities = statement.trustedIdentities.flatMap((i) => (i.subject === undefined ? [] : [i]));
+  if (identities.length === 0) return `no x509 trusted identities are configured in the trust policy "${statement.name}"`;
+  const printed = goSubjectString(parseCertificate(leafDer).subjectAttributes);
+  let leaf;
+  try {
+    leaf = parseNotationDn(printed);
+  } catch (e) {
+    return `the signing certificate's subject cannot be matched to a trusted identity: ${(e as Error).message}`;
+  }
+  if (identities.some((identity) => isSubsetDn(identity.subject!, leaf))) return undefined;
+  return `signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(identities.map((i) => i.text))} defined in the trust policy "${statement.name}"`;
+}
+
+/** notation-go's `verifyRevocation` wording, and for "unknown" what the operator can do about it. */
+function revocationFailure(envelope: VerifiedNotationEnvelope, statement: TrustPolicyStatement, crls: readonly RevocationList[], now: Date): string | undefined {
+  const status = checkChainRevocation(envelope.chain, {
+    crls,
+    now,
+    ...(envelope.signingScheme === 'notary.x509.signingAuthority' ? { signingTime: envelope.signingTime } : {}),
+  });
+  if (status.result === 'ok') return undefined;
+  if (status.result === 'revoked') return `signing certificate with subject "${status.subject}" is revoked (${status.reason})`;
+  return `signing certificate with subject "${status.subject}" revocation status is unknown: ${status.reason}; give the issuer's CRL with --crl <file|dir>, or set "override": {"revocation": "log"} (or "skip") in trust policy statement "${statement.name}"`;
 }
 
 async function timestampFailure(

@@ -15,6 +15,7 @@ interface VerifyArgs extends Omit<KeyArgs, 'key'> {
   format?: string[];
   trustPolicy?: string;
   trustStore?: string;
+  crl?: string[];
   key?: string[];
   keyring?: string;
   lookaside?: string;
@@ -39,6 +40,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     })
     .option('trust-policy', { type: 'string', describe: 'Notation trust policy (trustpolicy.oci.json format)' })
     .option('trust-store', { type: 'string', describe: 'Notation trust store directory (x509/{ca,signingAuthority,tsa}/<name>/)' })
+    .option('crl', { type: 'string', coerce: splitList, describe: 'Notation: certificate revocation list, repeatable or comma-separated — a DER or PEM CRL file or a directory of them; checked as notation checks CRLs (issuer signature, nextUpdate, revoked serials; delta CRLs not used)' })
     .option('key', { type: 'string', coerce: splitList, describe: 'cosign (.sig and bundle): public key, repeatable or comma-separated — a PEM file (cosign.pub) or a pkcs11: URI (read without a PIN when the token shows a public key object)' })
     .option('keyring', { type: 'string', describe: 'gpg: public keyring (gpg --export, binary or armored); any key in it may have signed' })
     .option('lookaside', { type: 'string', describe: 'gpg: the lookaside directory the signatures were written to (<dir>/<repository>@<alg>=<hex>/signature-N)' })
@@ -70,6 +72,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       ...(args.format === undefined ? {} : { formats: args.format }),
       ...(args.trustPolicy === undefined ? {} : { trustPolicy: args.trustPolicy }),
       ...(args.trustStore === undefined ? {} : { trustStore: args.trustStore }),
+      ...(args.crl === undefined ? {} : { crls: args.crl }),
       ...(args.key === undefined ? {} : { keys: args.key }),
       keyOptions: openKeyOptionsFrom({ ...args, key: undefined }, context),
       ...(args.keyring === undefined ? {} : { keyring: args.keyring }),

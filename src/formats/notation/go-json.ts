@@ -61,3 +61,28 @@ function goString(text: string): string {
   }
   return `${out}"`;
 }
+
+/**
+ * The member of a JSON object that Go's encoding/json puts into the struct field tagged `name`:
+ * keys match the tag exactly or case-insensitively (Unicode simple folding, so `ſ` matches `s` and
+ * the Kelvin sign `k`), every matching key is assigned in document order, and so the last one
+ * wins. (JSON.parse has already merged keys that are exactly equal, keeping the last value.)
+ */
+export function goField(object: Readonly<Record<string, unknown>>, name: string): unknown {
+  let found: unknown;
+  for (const key of Object.keys(object)) {
+    if (key === name || goFoldEqual(key, name)) found = object[key];
+  }
+  return found;
+}
+
+/** bytes.EqualFold for a Go struct tag `name` made of ASCII. */
+function goFoldEqual(key: string, name: string): boolean {
+  const k = Array.from(key);
+  if (k.length !== name.length) return false;
+  return k.every((c, i) => {
+    const want = name[i]!.toLowerCase();
+    if (c.toLowerCase() === want && c.charCodeAt(0) < 0x80) return true;
+    return (c === '\u212a' && want === 'k') || (c === '\u017f' && want === 's');
+  });
+}

@@ -6,7 +6,7 @@
  */
 import { MediaType } from '../../media-types.js';
 import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './base64.js';
-import { goJson, goJsonSorted } from './go-json.js';
+import { goField, goJson, goJsonSorted } from './go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { formatRfc3339, parseRfc3339 } from '../../rfc3339.js';
@@ -85,20 +85,39 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
   const unprotected = top.header;
   if (!isJsonObject(unprotected)) return malformed('the JWS envelope has no unprotected "header" object');
 
-  const algorithm = notationAlgorithmByName(header.alg) ?? malformed(`unsupported signature algorithm ${JSON.stringify(header.alg)} (Notation allows PS256/384/512 and ES256/384/512)`);
-  if (typeof header.cty !== 'string') malformed('the protected header has no "cty"');
-  const critical = header.crit;
+  // The protected header as notation-core-go reads it: into a struct (keys matched as Go's
+  // encoding/json matches them: case-insensitively, the last match winning) and, for everything
+  // else, a map of the exact keys. golang-jwt reads `alg` by its exact key; both must agree.
+  const field = (name: string): unknown => goField(header, name);
+  const alg = field('alg');
+  const algorithm = notationAlgorithmByName(alg) ?? malformed(`unsupported signature algorithm ${JSON.stringify(alg)} (Notation allows PS256/384/512 and ES256/384/512)`);
+  if (header.alg !== alg) malformed('the protected header spells "alg" more than one way');
+  const contentType = field('cty');
+  if (typeof contentType !== 'string') malformed('the protected header has no "cty"');
+  const critical = field('crit');
   if (!Array.isArray(critical) || critical.length === 0 || critical.some((c) => typeof c !== 'string')) {
     malformed('the protected header "crit" must be a non-empty array of header names');
   }
-  const scheme = header[Header.SigningScheme];
+  const scheme = field(Header.SigningScheme);
   if (scheme !== 'notary.x509' && scheme !== 'notary.x509.signingAuthority') {
     malformed(`unsupported signing scheme ${JSON.stringify(scheme)}`);
   }
-  const timeName = scheme === 'notary.x509' ? Header.SigningTime : Header.AuthenticSigningTime;
-  const signingTime = parseRfc3339(header[timeName]) ?? malformed(`the protected header has no valid ${timeName}`);
-  const expiry = header[Header.Expiry] === undefined ? undefined
-    : (parseRfc3339(header[Header.Expiry]) ?? malformed(`${Header.Expiry} is not an RFC 3339 time`));
+  const time = (name: string): Date | undefined => {
+    const value = field(name);
+    if (value === undefined || value === null) return undefined;
+    return parseRfc3339(value) ?? malformed(`${name} is not an RFC 3339 time`);
+  };
+  const plainTime = time(Header.SigningTime);
+  const authenticTime = time(Header.AuthenticSigningTime);
+  // notation-core-go validateProtectedHeaders: each scheme has its own time header, and only that one.
+  const [timeName, otherName, signingTime, otherTime] = scheme === 'notary.x509'
+    ? [Header.SigningTime, Header.AuthenticSigningTime, plainTime, authenticTime]
+    : [Header.AuthenticSigningTime, Header.SigningTime, authenticTime, plainTime];
+  if (otherTime !== undefined) malformed(`the protected header must not have ${otherName} under the ${scheme} signing scheme`);
+  if (signingTime === undefined) return malformed(`the protected header has no valid ${timeName}`);
+  const expiry = time(Header.Expiry);
+  const known: string[] = ['alg', 'cty', 'crit', Header.Expiry, Header.SigningTime, Header.SigningScheme, Header.AuthenticSigningTime];
+  const protectedNames = [Header.SigningScheme, timeName, ...(expiry === undefined ? [] : [Header.Expiry]), ...Object.keys(header).filter((k) => !known.includes(k))];
 
   const x5c = unprotected.x5c;
   if (!Array.isArray(x5c) || x5c.length === 0) malformed('the unprotected header has no "x5c" certificate chain');
@@ -111,12 +130,12 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
 
   return {
     algorithm: algorithm.name,
-    contentType: header.cty,
+    contentType,
     signingScheme: scheme,
     signingTime,
     ...(expiry === undefined ? {} : { expiry }),
     critical: critical as string[],
-    protectedNames: Object.keys(header).filter((k) => k !== 'crit'),
+    protectedNames,
     payload,
     signedBytes: new TextEncoder().encode(`${protectedB64}.${payloadB64}`),
     signature,

@@ -5,11 +5,12 @@
  *
  * - chain ordered leaf → root; each certificate issued (name and signature) by the next; the last one
  *   self-signed; a single certificate must be self-signed; no self-signed certificate before the root;
- * - no SHA-1/MD5 certificate signatures; every certificate valid at the signing time;
+ * - no SHA-1/MD5 certificate signatures; every certificate valid at the signing time when signing (verification
+ *   passes no time, as notation-core-go does: validity is the trust policy's authentic-timestamp step);
  * - leaf: keyUsage present and critical with digitalSignature and none of keyEncipherment,
  *   dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; extended key
- *   usage, when present, without serverAuth, clientAuth, emailProtection, timeStamping, OCSPSigning or
- *   anyExtendedKeyUsage; basicConstraints, when present, not a CA; a key Notation can use;
+ *   usage, when present, without serverAuth, clientAuth, emailProtection, timeStamping or OCSPSigning
+ *   (anyExtendedKeyUsage is allowed, as notation-core-go allows it); basicConstraints, when present, not a CA; a key Notation can use;
  * - CA certificates: basicConstraints cA = true with a path length that allows the chain below, and a
  *   critical keyUsage with keyCertSign;
  * - every serial number > 0 (Go 1.23+ refuses to parse a certificate with a negative or zero one).
@@ -32,7 +33,6 @@ const FORBIDDEN_LEAF_EKU: Record<string, string> = {
   '1.3.6.1.5.5.7.3.4': 'emailProtection',
   '1.3.6.1.5.5.7.3.8': 'timeStamping',
   '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
-  '2.5.29.37.0': 'anyExtendedKeyUsage',
 };
 
 const WEAK_SIGNATURE_ALGORITHMS: Record<string, string> = {
@@ -124,8 +124,12 @@ function validate(chain: Uint8Array[], spki: Uint8Array, at: Date): { algorithm:
   return { algorithm: notationAlgorithmFor(certificates[0]!.spki), certificates };
 }
 
-/** The rules without the key match, with the error kind chosen by `fail`; returns the parsed chain. */
-export function checkNotationChain(chain: Uint8Array[], at: Date, fail: ErrorFactory): NotationCertificate[] {
+/**
+ * The rules without the key match, with the error kind chosen by `fail`; returns the parsed chain.
+ * `at` undefined checks no validity period: notation-core-go's envelope verification passes no
+ * time (the validity belongs to the authentic-timestamp step of the trust policy).
+ */
+export function checkNotationChain(chain: Uint8Array[], at: Date | undefined, fail: ErrorFactory): NotationCertificate[] {
   if (chain.length === 0) {
     throw fail('NOTATION_NO_CERTIFICATE', 'Notation signatures need a certificate chain for the key (give one with --cert, or store it with the key)');
   }
@@ -135,7 +139,7 @@ export function checkNotationChain(chain: Uint8Array[], at: Date, fail: ErrorFac
     if (weak !== undefined) {
       throw fail('NOTATION_WEAK_CERT_SIGNATURE', `certificate "${cert.subject}" is signed with ${weak}, which Notation refuses`);
     }
-    if (at < cert.notBefore || at > cert.notAfter) {
+    if (at !== undefined && (at < cert.notBefore || at > cert.notAfter)) {
       throw fail('NOTATION_CERT_NOT_VALID',
         `certificate "${cert.subject}" is not valid at ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`);
     }

@@ -8,6 +8,8 @@ import { createPublicKey, constants, verify } from 'node:crypto';
 import { assertDescriptor, type Descriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
+import { isJsonObject } from '../../json-object.js';
+import { goField } from './go-json.js';
 import { notationAlgorithmFor, notationAlgorithmInfo } from './notation-algorithm.js';
 import { checkNotationChain, isValidatedNotationChain, verificationFailure, type ValidatedNotationChain } from './notation-chain.js';
 import { bytesEqual } from '../../bytes.js';
@@ -47,7 +49,7 @@ export function verifyParsedNotationEnvelope(parsed: ParsedNotationEnvelope, opt
   checkHeaders(parsed);
 
   const leaf = options.validatedChain === undefined
-    ? checkNotationChain(parsed.chain, parsed.signingTime, verificationFailure)[0]!
+    ? checkNotationChain(parsed.chain, undefined, verificationFailure)[0]!
     : sameValidatedChain(parsed, options.validatedChain);
   let leafAlgorithm: string;
   try {
@@ -133,6 +135,10 @@ function signatureValid(parsed: ParsedNotationEnvelope, spki: Uint8Array): boole
   }
 }
 
+/**
+ * The payload's target as notation-go reads it (`envelope.Payload` into Go structs: keys matched
+ * case-insensitively, the last match winning; unknown keys ignored).
+ */
 function readPayload(parsed: ParsedNotationEnvelope): Descriptor {
   let payload: unknown;
   try {
@@ -140,7 +146,17 @@ function readPayload(parsed: ParsedNotationEnvelope): Descriptor {
   } catch {
     throw airsignError('NOTATION_BAD_PAYLOAD', 'the signed payload is not JSON');
   }
-  const target = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).targetArtifact : undefined;
+  const raw = isJsonObject(payload) ? goField(payload, 'targetArtifact') : undefined;
+  let target: unknown = raw;
+  if (isJsonObject(raw)) {
+    const annotations = goField(raw, 'annotations');
+    target = {
+      mediaType: goField(raw, 'mediaType'),
+      digest: goField(raw, 'digest'),
+      size: goField(raw, 'size'),
+      ...(annotations === undefined || annotations === null ? {} : { annotations }),
+    };
+  }
   try {
     assertDescriptor(target, 'the signed payload\'s targetArtifact');
   } catch (e) {
