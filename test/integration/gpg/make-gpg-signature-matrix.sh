@@ -71,6 +71,7 @@ sign rsa2048-sha1 "$FPR_rsa2048" --digest-algo SHA1
 sign rsa2048-sha512 "$FPR_rsa2048" --digest-algo SHA512
 sign nistp256-sha512 "$FPR_nistp256" --digest-algo SHA512
 sign dsa2048-sha512 "$FPR_dsa2048" --digest-algo SHA512
+sign brainpoolP256r1-sha512 "$FPR_brainpoolP256r1" --digest-algo SHA512
 
 # Two signatures in one message (gpgme reports both; containers/image wants exactly one).
 "${G[@]}" -u "$FPR_ed25519" -u "$FPR_nistp256" --sign -o two-signatures.sig payload.json 2>/dev/null
