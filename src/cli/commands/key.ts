@@ -25,6 +25,10 @@ const listCommand = defineCommand({
       describe: { module: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' },
     })
       .option('token', { type: 'string', describe: 'Only this token (exact label); logs in to see private keys' })
+      .option('module-init-args', {
+        type: 'string',
+        describe: "The module's init string (C_Initialize pReserved; NSS softokn: configdir='sql:<dir>' …); in a URI: module-init-args=",
+      })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('login', { type: 'boolean', describe: 'Log in to the token (default: with --token when a PIN is available)' }),
   examples: [
@@ -38,6 +42,7 @@ const listCommand = defineCommand({
       ...(args.token === undefined ? {} : { token: args.token }),
       ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
       ...(args.login === undefined ? {} : { login: args.login }),
+      ...(args.moduleInitArgs === undefined ? {} : { moduleInitArgs: args.moduleInitArgs }),
     });
     return { json: result, text: formatListing(result.module, result.tokens) };
   },
