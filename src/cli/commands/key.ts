@@ -53,6 +53,17 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `    ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd());
 }
 
+/**
+ * A CKA_ID for the table: its hex, and the text when every byte is printable ASCII (tpm2-pkcs11 and
+ * some tools store ids as text: "01" is 3031).
+ */
+export function readableId(hex: string): string {
+  if (hex === '') return '-';
+  const bytes = Buffer.from(hex, 'hex');
+  const printable = bytes.length > 0 && bytes.every((b) => b >= 0x21 && b <= 0x7e);
+  return printable ? `${hex} ("${bytes.toString('latin1')}")` : hex;
+}
+
 function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): string {
   const lines = [`Module ${modulePath}`];
   if (contents.length === 0) lines.push('  (no initialized tokens)');
@@ -70,7 +81,7 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
         ...table([
           ['ID', 'LABEL', 'TYPE', 'BITS', 'OBJECTS', 'URI'],
           ...c.keys.map((k) => [
-            k.id || '-',
+            readableId(k.id),
             k.label ?? '-',
             k.keyType ?? 'unsupported',
             k.bits === null ? '-' : String(k.bits),
@@ -87,7 +98,7 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
       lines.push(
         ...table([
           ['ID', 'LABEL', 'SUBJECT', 'NOT AFTER'],
-          ...c.certificates.map((x) => [x.id || '-', x.label ?? '-', x.subject ?? '(not X.509)', x.notAfter ?? '-']),
+          ...c.certificates.map((x) => [readableId(x.id), x.label ?? '-', x.subject ?? '(not X.509)', x.notAfter ?? '-']),
         ]),
       );
     }
