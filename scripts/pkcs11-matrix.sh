@@ -89,10 +89,13 @@ smoke() {
   # verify: Notation trust policy + store, cosign public key, GPG keyring + lookaside
   cp cert.pem truststore/x509/ca/matrix/
   printf '{"version":"1.0","trustPolicies":[{"name":"m","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:matrix"],"trustedIdentities":["*"]}]}\n' > trustpolicy.json
-  step "${CLI[@]}" key export "$uri" --pin-file "$pinfile" --as openpgp --user-id "matrix <matrix@example.invalid>" -o key.asc || return 1
+  local gpg=()
+  if [[ ,$formats, == *,gpg,* ]]; then
+    step "${CLI[@]}" key export "$uri" --pin-file "$pinfile" --as openpgp --user-id "matrix <matrix@example.invalid>" -o key.asc || return 1
+    gpg=(--keyring key.asc --lookaside lookaside)
+  fi
   step "${CLI[@]}" verify signed.tar --trust-policy trustpolicy.json --trust-store truststore --key "pub-$key.pem" \
-    --keyring key.asc --lookaside lookaside --identity registry.example/matrix/app:1 \
-    "${vformats[@]}" || return 1
+    "${gpg[@]}" --identity registry.example/matrix/app:1 "${vformats[@]}" || return 1
   # one signature checked by openssl: sign a blob-like payload through the cosign path of the record
   step node "$ROOT/scripts/pkcs11-matrix-openssl-check.mjs" signed.tar "pub-$key.pem" || return 1
   # 8 parallel signs, 0 failures
@@ -205,7 +208,9 @@ m_nss() {  # NSS softokn loaded directly: its configuration is C_Initialize's pR
 m_nss_p11kit() {  # NSS softokn through p11-kit-proxy (module config with x-init-reserved), as nobody
   local t0; t0=$(now)
   nss_setup >&2 || { echo "NSS setup failed"; return 1; }
-  CLI=($AS_NOBODY node "$ROOT/bin/airsign.js") SMOKE_OWNER=65534 outcome nss-p11kit "$t0" "$LIB/p11-kit-proxy.so" "NSS%20Certificate%20DB" "$D/pin" "ec-p256 ec-p384 rsa-3072"
+  # shellcheck disable=SC2206
+  CLI=($AS_NOBODY node "$ROOT/bin/airsign.js")  # this function runs in its own subshell
+  SMOKE_OWNER=65534 outcome nss-p11kit "$t0" "$LIB/p11-kit-proxy.so" "NSS%20Certificate%20DB" "$D/pin" "ec-p256 ec-p384 rsa-3072"
 }
 
 m_opencryptoki() {  # IBM soft token (slot 3); pkcsslotd started by hand; state in /var/lib/opencryptoki
@@ -255,8 +260,8 @@ m_tpm2() {  # swtpm + private session bus + tpm2-abrmd; tpm2-pkcs11 store in the
 
 m_camlcrush() {  # Caml Crush filtering proxy (default filter) in front of SoftHSM, unix socket
   command -v pkcs11proxyd >/dev/null || { echo "caml-crush-server not installed"; return 1; }
-  local client; client=$(ls "$LIB"/libp11clientsofthsm.so "$LIB"/caml-crush/libp11client*.so /usr/lib/caml-crush/libp11client*.so 2>/dev/null | head -1)
-  [ -n "$client" ] || client=$(dpkg -L caml-crush-clients 2>/dev/null | grep -E 'libp11client.*\.so$' | head -1)
+  local client=$LIB/caml-crush/libp11clientunix.so   # the unix-socket client (tcp/tcpssl are the others)
+  [ -f "$client" ] || client=
   [ -n "$client" ] || { echo "no Caml Crush client library found (caml-crush-clients)"; return 1; }
   local t0; t0=$(now)
   local D=$BASE/caml; softhsm_store "$D"

@@ -241,12 +241,28 @@ export class Pkcs11KeyBackend implements KeyBackend {
     }
   }
 
-  /** Retries a whole signature (C_SignInit, context login, C_Sign) on C_Sign's transient answers; never after a failed context login. */
+  /**
+   * Retries a whole signature (C_SignInit, context login, C_Sign) on transient answers. A context
+   * login answered so (SoftHSM: CKR_GENERAL_ERROR while another process rewrites the token store,
+   * before it looked at the PIN) is retried only while the token reports no wrong PIN entered, as
+   * the session login is (findTokenAndLogIn); CKR_PIN_INCORRECT is never retried.
+   */
   #retrying(step: () => Uint8Array): Promise<Uint8Array> {
     return withTransientRetry('sign', step, {
       attempts: SIGN_ATTEMPTS,
       baseDelayMs: 20,
-      isTransient: (error) => isTransientPkcs11Failure(error) && (error as { details: Record<string, unknown> }).details.operation === 'sign',
+      isTransient: (error) => {
+        if (!isTransientPkcs11Failure(error)) return false;
+        const operation = (error as { details: Record<string, unknown> }).details.operation;
+        if (operation === 'sign') return true;
+        if (operation !== 'context-specific login') return false;
+        try {
+          this.token.flags();
+          return !this.token.wrongPinReported();
+        } catch {
+          return false;
+        }
+      },
       ...(this.options.onRetry === undefined ? {} : { onRetry: this.options.onRetry }),
     });
   }
