@@ -25,9 +25,10 @@ AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=$D/home"
 RESULTS=()
 FAILED=0
 
-cleanup() {
+KEEP=0
+cleanup() {  # stops the daemons this run started; keeps the folder (logs) when a module failed
   while read -r pid _name; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done < "$BASE/pids"
-  rm -rf "$BASE"
+  [ "$KEEP" = 1 ] || rm -rf "$BASE"
 }
 trap cleanup EXIT
 
@@ -294,7 +295,6 @@ EOF
 
 ALL=(softhsm p11kit-proxy p11kit-client always-auth hash-and-sign nss nss-p11kit opencryptoki tpm2 camlcrush)
 WANT=("$@"); [ ${#WANT[@]} -eq 0 ] && WANT=("${ALL[@]}")
-KEEP=0
 for m in "${WANT[@]}"; do
   fn=m_${m//-/_}
   declare -F "$fn" >/dev/null || { echo "unknown module $m (known: ${ALL[*]})" >&2; exit 2; }
@@ -302,5 +302,5 @@ for m in "${WANT[@]}"; do
 done
 echo "PKCS#11 matrix ($(node -p "require('$ROOT/node_modules/koffi/package.json').version" 2>/dev/null | sed 's/^/koffi /')):"
 printf '  %s\n' "${RESULTS[@]}"
-if [ $KEEP = 1 ]; then trap - EXIT; echo "logs kept in $BASE" ; fi
+[ $KEEP = 1 ] && echo "logs kept in $BASE"
 [ "$FAILED" -eq 0 ]
