@@ -10,7 +10,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,11 +97,8 @@ async function demo() {
 async function softHsmKey() {
   const module = process.env.AIRSIGN_DEMO_FILE_KEY === '1' ? undefined : softHsmModule();
   if (module === undefined || !commandExists('softhsm2-util')) return undefined;
-  let pkcs11js;
-  try {
-    pkcs11js = createRequire(import.meta.url)('pkcs11js');
-  } catch {
-    console.log('demo: SoftHSM found, but the optional package pkcs11js is not built: using a file key');
+  if (!commandExists('pkcs11-tool')) {
+    console.log('demo: SoftHSM found, but not pkcs11-tool (OpenSC) to make a key on it: using a file key');
     return undefined;
   }
   const conf = join(work, 'softhsm2.conf');
@@ -110,7 +106,9 @@ async function softHsmKey() {
   writeFileSync(conf, `directories.tokendir = ${join(work, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   process.env.SOFTHSM2_CONF = conf; // inherited by the airsign processes below
   run('softhsm2-util', ['--init-token', '--free', '--label', 'demo', '--so-pin', '5678', '--pin', '1234'], { quiet: true });
-  generateP256OnToken(pkcs11js, module, 'demo', '1234', 'signer');
+  // OpenSC's pkcs11-tool makes the key pair (airsign only signs with keys, it does not make them on tokens).
+  run('pkcs11-tool', ['--module', module, '--token-label', 'demo', '--login', '--pin', '1234',
+    '--keypairgen', '--key-type', 'EC:prime256v1', '--id', '01', '--label', 'signer', '--usage-sign'], { quiet: true });
   // The PIN reaches airsign through its environment variable (never on the command line, where ps shows it).
   process.env.AIRSIGN_PKCS11_PIN = '1234';
   console.log('demo: SoftHSM found: signing with a P-256 key on token "demo" (PIN from AIRSIGN_PKCS11_PIN)');
@@ -136,35 +134,6 @@ function softHsmModule() {
     'C:\\Program Files\\SoftHSM2\\lib\\softhsm2-x64.dll',
   ];
   return candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
-}
-
-/** Generates a P-256 key pair (CKA_SIGN) labelled `label` on the token, through pkcs11js. */
-function generateP256OnToken(pkcs11js, module, tokenLabel, pin, label) {
-  const p11 = new pkcs11js.PKCS11();
-  p11.load(module);
-  p11.C_Initialize();
-  try {
-    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel);
-    if (slot === undefined) throw new Error(`SoftHSM has no token labelled ${tokenLabel}`);
-    const session = p11.C_OpenSession(slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
-    p11.C_Login(session, pkcs11js.CKU_USER, pin);
-    const P256_OID_DER = Buffer.from('06082a8648ce3d030107', 'hex');
-    const common = [
-      { type: pkcs11js.CKA_TOKEN, value: true },
-      { type: pkcs11js.CKA_LABEL, value: label },
-      { type: pkcs11js.CKA_ID, value: Buffer.from([1]) },
-    ];
-    p11.C_GenerateKeyPair(
-      session,
-      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-      [...common, { type: pkcs11js.CKA_EC_PARAMS, value: P256_OID_DER }, { type: pkcs11js.CKA_VERIFY, value: true }],
-      [...common, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true }, { type: pkcs11js.CKA_SIGN, value: true }],
-    );
-    p11.C_Logout(session);
-    p11.C_CloseSession(session);
-  } finally {
-    p11.C_Finalize();
-  }
 }
 
 /** The blob digests a layout tar holds, read through the library. */

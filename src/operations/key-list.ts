@@ -13,6 +13,8 @@ export interface ListKeysOptions extends SecretSources {
   pinFile?: string;
   /** Log in (default: with `token` when a PIN is available; without `token`, no login). */
   login?: boolean;
+  /** The module's init string (C_Initialize pReserved), e.g. NSS softokn's configuration. */
+  moduleInitArgs?: string;
 }
 
 export interface ListKeysResult {
@@ -31,6 +33,7 @@ export async function listKeys(module: string | undefined, options: ListKeysOpti
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
     ...(options.pinFile === undefined ? {} : { pinFile: options.pinFile }),
+    ...(options.moduleInitArgs === undefined ? {} : { moduleInitArgs: options.moduleInitArgs }),
   };
   const tokens: Pkcs11TokenContents[] = [];
   if (options.token !== undefined) {
@@ -43,7 +46,7 @@ export async function listKeys(module: string | undefined, options: ListKeysOpti
     );
   } else {
     // Every token: never prompt once per token; log in only when asked to.
-    for (const token of listTokens(modulePath, options.env)) {
+    for (const token of listTokens(modulePath, options.env, options.moduleInitArgs)) {
       tokens.push(await listObjects(modulePath, { label: token.label }, { ...common, login: options.login === true }));
     }
   }

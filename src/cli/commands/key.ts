@@ -25,6 +25,10 @@ const listCommand = defineCommand({
       describe: { module: 'PKCS#11 module (.so/.dll); default $AIRSIGN_PKCS11_MODULE or $COSIGN_PKCS11_MODULE_PATH' },
     })
       .option('token', { type: 'string', describe: 'Only this token (exact label); logs in to see private keys' })
+      .option('module-init-args', {
+        type: 'string',
+        describe: "The module's init string (C_Initialize pReserved; NSS softokn: configdir='sql:<dir>' …); in a URI: module-init-args=",
+      })
       .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION)
       .option('login', { type: 'boolean', describe: 'Log in to the token (default: with --token when a PIN is available)' }),
   examples: [
@@ -38,6 +42,7 @@ const listCommand = defineCommand({
       ...(args.token === undefined ? {} : { token: args.token }),
       ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),
       ...(args.login === undefined ? {} : { login: args.login }),
+      ...(args.moduleInitArgs === undefined ? {} : { moduleInitArgs: args.moduleInitArgs }),
     });
     return { json: result, text: formatListing(result.module, result.tokens) };
   },
@@ -46,6 +51,17 @@ const listCommand = defineCommand({
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => `    ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd());
+}
+
+/**
+ * A CKA_ID for the table: its hex, and the text when every byte is printable ASCII (tpm2-pkcs11 and
+ * some tools store ids as text: "01" is 3031).
+ */
+export function readableId(hex: string): string {
+  if (hex === '') return '-';
+  const bytes = Buffer.from(hex, 'hex');
+  const printable = bytes.length > 0 && bytes.every((b) => b >= 0x21 && b <= 0x7e);
+  return printable ? `${hex} ("${bytes.toString('latin1')}")` : hex;
 }
 
 function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): string {
@@ -65,7 +81,7 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
         ...table([
           ['ID', 'LABEL', 'TYPE', 'BITS', 'OBJECTS', 'URI'],
           ...c.keys.map((k) => [
-            k.id || '-',
+            readableId(k.id),
             k.label ?? '-',
             k.keyType ?? 'unsupported',
             k.bits === null ? '-' : String(k.bits),
@@ -82,7 +98,7 @@ function formatListing(modulePath: string, contents: Pkcs11TokenContents[]): str
       lines.push(
         ...table([
           ['ID', 'LABEL', 'SUBJECT', 'NOT AFTER'],
-          ...c.certificates.map((x) => [x.id || '-', x.label ?? '-', x.subject ?? '(not X.509)', x.notAfter ?? '-']),
+          ...c.certificates.map((x) => [readableId(x.id), x.label ?? '-', x.subject ?? '(not X.509)', x.notAfter ?? '-']),
         ]),
       );
     }

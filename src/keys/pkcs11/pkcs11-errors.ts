@@ -1,8 +1,10 @@
 /**
- * Maps pkcs11js failures (messages like "CKR_PIN_INCORRECT:160") to AirsignErrors with stable codes.
- * We write our own one-line message and never echo the native message, so nothing secret leaks.
+ * Maps PKCS#11 failures (Pkcs11CallError: a function and its CKR_*) to AirsignErrors with stable
+ * codes. We write our own one-line message and never echo a native message, so nothing secret leaks.
  */
 import { AirsignError, airsignError } from '../../errors.js';
+import { mechanismName } from './pkcs11-constants.js';
+import { Pkcs11CallError } from './pkcs11-ffi.js';
 
 export interface Pkcs11ErrorContext {
   /** What we were doing, e.g. "login", "sign", "open session". */
@@ -11,10 +13,15 @@ export interface Pkcs11ErrorContext {
   token?: string;
   /** Key description, for messages (not secret). */
   key?: string;
+  /** The mechanism asked for (C_SignInit, C_Sign), named in the message. */
+  mechanism?: number;
+  /** The module's path, named in signing messages. */
+  modulePath?: string;
 }
 
-/** The CKR_* name inside a pkcs11js error, if any. */
+/** The CKR_* name of a PKCS#11 failure (or inside an error's message), if any. */
 export function ckrName(error: unknown): string | undefined {
+  if (error instanceof Pkcs11CallError) return error.ckr;
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
   return /\b(CKR_[A-Z0-9_]+)/.exec(message)?.[1];
 }
@@ -23,9 +30,15 @@ export function pkcs11Error(error: unknown, context: Pkcs11ErrorContext): Airsig
   if (error instanceof AirsignError) return error;
   const ckr = ckrName(error);
   const onToken = context.token === undefined ? '' : ` on token "${context.token}"`;
+  const theToken = context.token === undefined ? 'the token' : `token "${context.token}"`;
   const forKey = context.key === undefined ? '' : ` with ${context.key}`;
+  const mechanism = context.mechanism === undefined ? undefined : mechanismName(context.mechanism);
+  const where = [context.modulePath === undefined ? undefined : `module ${context.modulePath}`, mechanism].filter(Boolean).join(', ');
+  const whereText = where === '' ? '' : ` (${where})`;
   const details: Record<string, unknown> = { ckr: ckr ?? null, operation: context.operation };
   if (context.token !== undefined) details.token = context.token;
+  if (mechanism !== undefined) details.mechanism = mechanism;
+  if (context.modulePath !== undefined) details.modulePath = context.modulePath;
   const options = { cause: error, details };
   switch (ckr) {
     case 'CKR_PIN_INCORRECT':
@@ -40,18 +53,18 @@ export function pkcs11Error(error: unknown, context: Pkcs11ErrorContext): Airsig
     case 'CKR_MECHANISM_INVALID':
     case 'CKR_MECHANISM_PARAM_INVALID':
     case 'CKR_KEY_TYPE_INCONSISTENT':
-      return airsignError('PKCS11_MECHANISM_UNSUPPORTED', `the token${onToken} does not support this signing mechanism${forKey} (${ckr})`, options);
+      return airsignError('PKCS11_MECHANISM_UNSUPPORTED', `${theToken}${whereText} refused ${mechanism ?? 'the signing mechanism'}${forKey} (${ckr})`, options);
     case 'CKR_KEY_FUNCTION_NOT_PERMITTED':
       return airsignError('PKCS11_KEY_NOT_PERMITTED', `the key${forKey.replace(' with', '')} may not sign (CKA_SIGN is false)`, options);
     case 'CKR_TOKEN_NOT_PRESENT':
     case 'CKR_DEVICE_REMOVED':
     case 'CKR_SLOT_ID_INVALID':
-      return airsignError('PKCS11_TOKEN_NOT_FOUND', `the token${onToken} is not present (${ckr})`, options);
+      return airsignError('PKCS11_TOKEN_NOT_FOUND', `${theToken} is not present (${ckr})`, options);
     case 'CKR_USER_NOT_LOGGED_IN':
       return airsignError('PKCS11_NOT_LOGGED_IN', `not logged in${onToken} (CKR_USER_NOT_LOGGED_IN)`, options);
     case 'CKR_TOKEN_WRITE_PROTECTED':
-      return airsignError('PKCS11_TOKEN_READ_ONLY', `the token${onToken} is write-protected`, options);
+      return airsignError('PKCS11_TOKEN_READ_ONLY', `${theToken} is write-protected`, options);
     default:
-      return airsignError('PKCS11_ERROR', `PKCS#11 ${context.operation} failed${onToken}: ${ckr ?? 'unexpected error from the module'}`, options);
+      return airsignError('PKCS11_ERROR', `PKCS#11 ${context.operation} failed${onToken}${whereText}: ${ckr ?? 'unexpected error from the module'}`, options);
   }
 }

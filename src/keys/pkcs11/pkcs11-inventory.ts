@@ -50,6 +50,8 @@ export interface Pkcs11TokenContents {
 export interface ListOptions extends PinOptions {
   /** Log in (default: when a PIN source other than a prompt exists, or promptSecret is given). */
   login?: boolean;
+  /** The module's init string (C_Initialize pReserved), e.g. NSS softokn's configuration. */
+  moduleInitArgs?: string;
 }
 
 function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenListing {
@@ -66,15 +68,15 @@ function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenLi
 }
 
 /** Tokens present in the module's slots (module path from the argument, else AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH in `env`). */
-export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = {}): Pkcs11TokenListing[] {
+export function listTokens(modulePath?: string, env: NodeJS.ProcessEnv = {}, moduleInitArgs?: string): Pkcs11TokenListing[] {
   const path = resolveModulePath(modulePath, env);
-  return getPkcs11Module(path).listTokens().filter((t) => t.initialized).map((t) => tokenListing(t, path));
+  return getPkcs11Module(path, moduleInitArgs).listTokens().filter((t) => t.initialized).map((t) => tokenListing(t, path));
 }
 
 /** Keys and certificates on one token (selected by exact label or slot id). */
 export async function listObjects(modulePath: string | undefined, selector: TokenSelector, options: ListOptions = {}): Promise<Pkcs11TokenContents> {
   const path = resolveModulePath(modulePath, options.env ?? {});
-  const module = getPkcs11Module(path);
+  const module = getPkcs11Module(path, options.moduleInitArgs);
   const login = options.login ?? (hasPinSource(options) || options.promptSecret !== undefined);
   const token = await findTokenAndLogIn(module, selector, login ? { pin: options } : {});
   const lib = token.module.lib;

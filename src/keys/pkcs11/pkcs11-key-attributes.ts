@@ -2,7 +2,8 @@
 import { airsignError } from '../../errors.js';
 import type { KeyType } from '../../key-backend.js';
 import { spkiFromEcPoint, spkiFromEd25519, spkiFromRsa, type EcCurve } from '../signature-encoding.js';
-import { CKK_EC_EDWARDS } from './pkcs11js-loader.js';
+import { CK } from './pkcs11-constants.js';
+import { ulongFromBytes } from './pkcs11-ffi.js';
 import type { Handle, Pkcs11Token } from './pkcs11-session-manager.js';
 
 const EC_PARAMS: Record<string, EcCurve | 'Ed25519'> = {
@@ -22,13 +23,12 @@ export function keyFamily(token: Pkcs11Token, ckk: number | undefined): KeyFamil
   const lib = token.module.lib;
   if (ckk === lib.CKK_RSA) return 'rsa';
   if (ckk === lib.CKK_EC) return 'ec';
-  if (ckk === CKK_EC_EDWARDS) return 'ed25519';
+  if (ckk === CK.CKK_EC_EDWARDS) return 'ed25519';
   return 'other';
 }
 
 export function readUlong(value: Buffer | undefined): number | undefined {
-  if (value === undefined || value.length === 0) return undefined;
-  return value.length >= 8 ? Number(value.readBigUInt64LE(0)) : value.readUInt32LE(0);
+  return ulongFromBytes(value);
 }
 
 /** Curve named by DER CKA_EC_PARAMS, or undefined. */

@@ -1,12 +1,16 @@
 /**
  * The PKCS#11 key backend: signs with a private key object on a token through the shared
- * module/session manager. Hashing happens here; the token gets CKM_ECDSA (digest in, raw r‖s out),
- * CKM_RSA_PKCS_PSS (digest in), CKM_RSA_PKCS (DigestInfo in) or CKM_EDDSA (whole message).
+ * module/session manager. The mechanism is chosen from what the token offers (see
+ * pkcs11-mechanism-choice.ts): raw where offered (hashing happens here: CKM_ECDSA digest in, raw r‖s
+ * out; CKM_RSA_PKCS_PSS digest in; CKM_RSA_PKCS DigestInfo in), else hash-and-sign (the message in);
+ * CKM_EDDSA takes the whole message. A CKA_ALWAYS_AUTHENTICATE key gets a context-specific login
+ * before each C_Sign, with the PIN already read. C_Sign answered with a transient error (a device
+ * or general error: a signature has no state on the token) is tried again, a few times.
  */
 import type { SecretSources } from '../secret-source.js';
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
-import type { HashAlgorithm, KeyBackend, KeyType, SignatureScheme } from '../../key-backend.js';
+import type { KeyBackend, KeyType, SignatureScheme } from '../../key-backend.js';
 import { assertLeafMatchesKey } from '../certificate-file.js';
 import {
   assertSchemeFits,
@@ -14,7 +18,6 @@ import {
   digestInfo,
   ecScalarLength,
   fitRsaSignature,
-  hashLength,
   hashMessage,
   keyTypeOfSpki,
   rawToDerEcdsa,
@@ -22,10 +25,10 @@ import {
 } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
 import { pkcs11Error } from './pkcs11-errors.js';
-import { CKM_EDDSA } from './pkcs11js-loader.js';
+import { chooseMechanism, type MechanismChoice } from './pkcs11-mechanism-choice.js';
 import { openTokenForUri, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
-import type { Pkcs11RetryEvent } from './transient-retry.js';
+import { isTransientPkcs11Failure, withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
 
 export interface OpenPkcs11KeyOptions extends SecretSources {
   /** Chain (DER, leaf first) that overrides the token's certificate object. */
@@ -34,6 +37,8 @@ export interface OpenPkcs11KeyOptions extends SecretSources {
   pinFile?: string;
   /** Module used when the URI has no module-path. */
   modulePath?: string;
+  /** The module's init string (C_Initialize pReserved) when the URI has no module-init-args. */
+  moduleInitArgs?: string;
   /** Told about each retry of token discovery (the CLI prints these with --debug). */
   onRetry?: (event: Pkcs11RetryEvent) => void;
 }
@@ -47,7 +52,7 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
   if (parsed.object === undefined && parsed.id === undefined) {
     throw airsignError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a key (object=<label> or id=<hex bytes>)');
   }
-  const { module, token } = await openTokenForUri(parsed, options);
+  const { module, token, pin } = await openTokenForUri(parsed, options);
 
   const lib = module.lib;
   const description = pkcs11Uri({
@@ -83,7 +88,12 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
   }
   if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, parts.spki, 'given with --cert');
   if (tokenCert !== undefined) assertLeafMatchesKey(tokenCert, parts.spki, `on token "${token.label}"`);
-  return new Pkcs11KeyBackend(token, privateKey, description, parts.keyType, parts.spki, chain ?? (tokenCert === undefined ? [] : [tokenCert]));
+  const [alwaysAuthenticate] = token.attributes(privateKey, [lib.CKA_ALWAYS_AUTHENTICATE]);
+  const contextPin = alwaysAuthenticate?.[0] === 1 ? await token.contextPin(pin) : undefined;
+  return new Pkcs11KeyBackend(token, privateKey, description, parts.keyType, parts.spki, chain ?? (tokenCert === undefined ? [] : [tokenCert]), {
+    ...(contextPin === undefined ? {} : { contextPin }),
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+  });
 }
 
 function template(token: Pkcs11Token, cls: number, selector: { id?: Uint8Array; object?: string }, use: 'id' | 'label') {
@@ -137,8 +147,19 @@ function findPair(token: Pkcs11Token, cls: number, selector: { id?: Uint8Array; 
   return undefined;
 }
 
+export interface Pkcs11KeyBackendOptions {
+  /** Set for a CKA_ALWAYS_AUTHENTICATE key: the PIN for the context-specific login before each C_Sign. */
+  contextPin?: string;
+  /** Told about each retry of a signature. */
+  onRetry?: (event: Pkcs11RetryEvent) => void;
+}
+
+/** Attempts in all for one signature answered with transient errors. */
+const SIGN_ATTEMPTS = 4;
+
 export class Pkcs11KeyBackend implements KeyBackend {
   #closed = false;
+  readonly #choices = new Map<string, MechanismChoice>();
 
   constructor(
     readonly token: Pkcs11Token,
@@ -147,7 +168,13 @@ export class Pkcs11KeyBackend implements KeyBackend {
     readonly keyType: KeyType,
     readonly spki: Uint8Array,
     readonly chain: Uint8Array[],
+    readonly options: Pkcs11KeyBackendOptions = {},
   ) {}
+
+  /** True when the key asks for a PIN per signature (CKA_ALWAYS_AUTHENTICATE). */
+  get alwaysAuthenticate(): boolean {
+    return this.options.contextPin !== undefined;
+  }
 
   async publicKeySpki(): Promise<Uint8Array> {
     return this.spki.slice();
@@ -159,46 +186,103 @@ export class Pkcs11KeyBackend implements KeyBackend {
 
   async sign(message: Uint8Array, scheme: SignatureScheme): Promise<Uint8Array> {
     assertSchemeFits(this.keyType, scheme);
-    if (scheme.algorithm === 'ed25519') return this.#raw({ mechanism: CKM_EDDSA }, message, 64);
-    return this.signDigestSync(hashMessage(scheme.hash, message), scheme);
+    const choice = this.#choose(scheme, true);
+    if (scheme.algorithm === 'ed25519') return this.#retrying(() => this.#raw(choice, message, 64));
+    if (choice.input === 'message') return this.#retrying(() => this.#encode(scheme, this.#raw(choice, message, this.#outLength(scheme))));
+    return this.#retrying(() => this.#signDigestWith(choice, hashMessage(scheme.hash, message), scheme));
   }
 
   async signDigest(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Promise<Uint8Array> {
-    return this.signDigestSync(digest, scheme);
+    assertSchemeFits(this.keyType, scheme);
+    checkDigestLength(scheme.hash, digest);
+    const choice = this.#choose(scheme, false);
+    return this.#retrying(() => this.#signDigestWith(choice, digest, scheme));
   }
 
-  /** Synchronous form of signDigest (for tight loops and benchmarks). */
+  /** Synchronous form of signDigest, without retries (for tight loops and benchmarks). */
   signDigestSync(digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Uint8Array {
     assertSchemeFits(this.keyType, scheme);
     checkDigestLength(scheme.hash, digest);
-    const lib = this.token.module.lib;
+    return this.#signDigestWith(this.#choose(scheme, false), digest, scheme);
+  }
+
+  /** The mechanism for `scheme`, chosen once per backend from the token's mechanism list. */
+  #choose(scheme: SignatureScheme, haveMessage: boolean): MechanismChoice {
+    const key = `${scheme.algorithm}/${'hash' in scheme ? scheme.hash : ''}/${haveMessage}`;
+    let choice = this.#choices.get(key);
+    if (choice === undefined) {
+      choice = chooseMechanism(scheme, this.token.signMechanisms(), haveMessage, { token: this.token.label, modulePath: this.token.module.path });
+      this.#choices.set(key, choice);
+    }
+    return choice;
+  }
+
+  #signDigestWith(choice: MechanismChoice, digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Uint8Array {
+    const input = choice.input === 'digest-info' ? digestInfo(scheme.hash, digest) : digest;
+    return this.#encode(scheme, this.#raw(choice, input, this.#outLength(scheme)));
+  }
+
+  #outLength(scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): number {
+    return scheme.algorithm === 'ecdsa' ? 2 * ecScalarLength(this.keyType) : rsaModulusLength(this.keyType);
+  }
+
+  /** The token's answer in the scheme's encoding (ECDSA raw r‖s or DER; RSA padded to the modulus length). */
+  #encode(scheme: SignatureScheme, signature: Uint8Array): Uint8Array {
     switch (scheme.algorithm) {
-      case 'ecdsa': {
-        const raw = this.#raw({ mechanism: lib.CKM_ECDSA }, digest, 2 * ecScalarLength(this.keyType));
-        return scheme.encoding === 'der' ? rawToDerEcdsa(raw) : raw;
-      }
-      case 'rsa-pss': {
-        const parameter = { type: lib.CK_PARAMS_RSA_PSS, hashAlg: HASH_MECH(lib)[scheme.hash], mgf: MGF(lib)[scheme.hash], saltLen: hashLength(scheme.hash) };
-        const k = rsaModulusLength(this.keyType);
-        return fitRsaSignature(this.#raw({ mechanism: lib.CKM_RSA_PKCS_PSS, parameter }, digest, k), k);
-      }
+      case 'ecdsa':
+        return scheme.encoding === 'der' ? rawToDerEcdsa(signature) : signature;
+      case 'rsa-pss':
       case 'rsa-pkcs1': {
         const k = rsaModulusLength(this.keyType);
-        return fitRsaSignature(this.#raw({ mechanism: lib.CKM_RSA_PKCS }, digestInfo(scheme.hash, digest), k), k);
+        return fitRsaSignature(signature, k);
       }
+      case 'ed25519':
+        return signature;
     }
   }
 
-  #raw(mechanism: { mechanism: number; parameter?: unknown }, data: Uint8Array, outLength: number): Uint8Array {
+  /**
+   * Retries a whole signature (C_SignInit, context login, C_Sign) on transient answers. A context
+   * login answered so (SoftHSM: CKR_GENERAL_ERROR while another process rewrites the token store,
+   * before it looked at the PIN) is retried only while the token reports no wrong PIN entered, as
+   * the session login is (findTokenAndLogIn); CKR_PIN_INCORRECT is never retried.
+   */
+  #retrying(step: () => Uint8Array): Promise<Uint8Array> {
+    return withTransientRetry('sign', step, {
+      attempts: SIGN_ATTEMPTS,
+      baseDelayMs: 20,
+      isTransient: (error) => {
+        if (!isTransientPkcs11Failure(error)) return false;
+        const operation = (error as { details: Record<string, unknown> }).details.operation;
+        if (operation === 'sign') return true;
+        if (operation !== 'context-specific login') return false;
+        try {
+          this.token.flags();
+          return !this.token.wrongPinReported();
+        } catch {
+          return false;
+        }
+      },
+      ...(this.options.onRetry === undefined ? {} : { onRetry: this.options.onRetry }),
+    });
+  }
+
+  #raw(choice: MechanismChoice, data: Uint8Array, outLength: number): Uint8Array {
     if (this.#closed) throw airsignError('KEY_CLOSED', `${this.description} was closed`);
     const { p11 } = this.token.module;
     const session = this.token.session();
+    const mechanism = { mechanism: choice.mechanism, ...(choice.pss === undefined ? {} : { pss: choice.pss }) };
     try {
-      p11.C_SignInit(session, mechanism as Parameters<typeof p11.C_SignInit>[1], this.handle);
-      const out = p11.C_Sign(session, Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.alloc(outLength));
+      p11.C_SignInit(session, mechanism, this.handle);
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'sign', token: this.token.label, key: this.description, mechanism: choice.mechanism, modulePath: this.token.module.path });
+    }
+    if (this.options.contextPin !== undefined) this.token.contextLogin(session, this.options.contextPin, this.description);
+    try {
+      const out = p11.C_Sign(session, data, Buffer.alloc(outLength));
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (error) {
-      throw pkcs11Error(error, { operation: 'sign', token: this.token.label, key: this.description });
+      throw pkcs11Error(error, { operation: 'sign', token: this.token.label, key: this.description, mechanism: choice.mechanism, modulePath: this.token.module.path });
     }
   }
 
@@ -209,12 +293,4 @@ export class Pkcs11KeyBackend implements KeyBackend {
   async close(): Promise<void> {
     this.#closed = true;
   }
-}
-
-function HASH_MECH(lib: Pkcs11Token['module']['lib']): Record<HashAlgorithm, number> {
-  return { sha256: lib.CKM_SHA256, sha384: lib.CKM_SHA384, sha512: lib.CKM_SHA512 };
-}
-
-function MGF(lib: Pkcs11Token['module']['lib']): Record<HashAlgorithm, number> {
-  return { sha256: lib.CKG_MGF1_SHA256, sha384: lib.CKG_MGF1_SHA384, sha512: lib.CKG_MGF1_SHA512 };
 }

@@ -24,7 +24,7 @@ export async function readPkcs11PublicKey(uri: string, options: OpenPkcs11KeyOpt
   if (parsed.object === undefined && parsed.id === undefined) {
     throw airsignError('PKCS11_URI_INCOMPLETE', 'the PKCS#11 URI must name a key (object=<label> or id=<hex bytes>)');
   }
-  const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, options.env ?? {}));
+  const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, options.env ?? {}), parsed.moduleInitArgs ?? options.moduleInitArgs);
   const selector = { ...(parsed.token === undefined ? {} : { label: parsed.token }), ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }) };
   const token = await findTokenAndLogIn(module, selector, { openSession: true, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
   const description = pkcs11Uri({

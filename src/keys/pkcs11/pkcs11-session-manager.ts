@@ -1,21 +1,22 @@
 /**
- * One PKCS#11 module load + C_Initialize per module path, and one session + login per token, per
- * process. Every backend and every signature reuses them. Calls are synchronous (pkcs11js's sync
- * API), so C_SignInit/C_Sign pairs on the shared session never interleave.
+ * One PKCS#11 module load + C_Initialize per module path (and init string), and one session + login
+ * per token, per process. Every backend and every signature reuses them. Calls are synchronous (see
+ * pkcs11-ffi.ts), so C_SignInit/C_Sign pairs on the shared session never interleave.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { airsignError, isAirsignError } from '../../errors.js';
 import { readSecretFile, resolveSecret, type SecretSources } from '../secret-source.js';
 import { pkcs11Error, ckrName } from './pkcs11-errors.js';
-import { loadPkcs11js, type Pkcs11, type Pkcs11Lib } from './pkcs11js-loader.js';
+import { CK, type CkConstants } from './pkcs11-constants.js';
+import { Pkcs11Library, type Pkcs11Handle, type TemplateAttribute } from './pkcs11-ffi.js';
 import type { Pkcs11Uri } from './pkcs11-uri.js';
 import { withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
 
 export const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
 export const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
 
-export type Handle = Buffer;
+export type Handle = Pkcs11Handle;
 
 export interface TokenInfoSummary {
   slotId: bigint;
@@ -43,7 +44,7 @@ export interface TokenSelector {
 }
 
 function slotIdOf(slot: Handle): bigint {
-  return slot.length >= 8 ? slot.readBigUInt64LE(0) : BigInt(slot.readUInt32LE(0));
+  return BigInt(slot);
 }
 
 function padTrim(text: string): string {
@@ -55,6 +56,9 @@ export class Pkcs11Token {
   #flags: number | undefined;
   #loggedIn = false;
   #login: Promise<void> | undefined;
+  /** The PIN read for the login, kept for context-specific logins (CKA_ALWAYS_AUTHENTICATE keys). */
+  #pin: string | undefined;
+  #mechanisms: ReadonlySet<number> | null | undefined;
 
   constructor(
     readonly module: Pkcs11Module,
@@ -131,6 +135,7 @@ export class Pkcs11Token {
       });
     }
     const pin = typeof pinSource === 'function' ? await pinSource() : await resolvePin(pinSource, this.label);
+    this.#pin = pin;
     try {
       p11.C_Login(session, lib.CKU_USER, pin);
     } catch (error) {
@@ -139,8 +144,51 @@ export class Pkcs11Token {
     this.#loggedIn = true;
   }
 
+  /**
+   * The PIN for context-specific logins: the one the login read, else (a token that needs no login
+   * for its session, with a key that wants a PIN per signature) read now, once.
+   */
+  async contextPin(pinSource: PinOptions): Promise<string> {
+    this.#pin ??= await resolvePin(pinSource, this.label);
+    return this.#pin;
+  }
+
+  /** C_Login(CKU_CONTEXT_SPECIFIC) right after C_SignInit, for a CKA_ALWAYS_AUTHENTICATE key. */
+  contextLogin(session: Handle, pin: string, key: string): void {
+    try {
+      this.module.p11.C_Login(session, this.module.lib.CKU_CONTEXT_SPECIFIC, pin);
+    } catch (error) {
+      throw pkcs11Error(error, { operation: 'context-specific login', token: this.label, key });
+    }
+  }
+
+  /**
+   * The mechanisms the token can sign with (C_GetMechanismList, then CKF_SIGN from
+   * C_GetMechanismInfo); undefined when the module cannot list them. Read once per token.
+   */
+  signMechanisms(): ReadonlySet<number> | undefined {
+    if (this.#mechanisms !== undefined) return this.#mechanisms ?? undefined;
+    const { p11, lib } = this.module;
+    let listed: number[];
+    try {
+      listed = p11.C_GetMechanismList(this.slot);
+    } catch {
+      this.#mechanisms = null;
+      return undefined;
+    }
+    const signing = listed.filter((mechanism) => {
+      try {
+        return (p11.C_GetMechanismInfo(this.slot, mechanism).flags & lib.CKF_SIGN) !== 0;
+      } catch {
+        return true; // no info: let C_SignInit decide
+      }
+    });
+    this.#mechanisms = new Set(signing);
+    return this.#mechanisms;
+  }
+
   /** Finds object handles matching a template. */
-  findObjects(template: Array<{ type: number; value?: number | boolean | string | Buffer }>, max = 64): Handle[] {
+  findObjects(template: TemplateAttribute[], max = 64): Handle[] {
     const { p11 } = this.module;
     const session = this.session();
     try {
@@ -160,8 +208,7 @@ export class Pkcs11Token {
     const { p11 } = this.module;
     return types.map((type) => {
       try {
-        const [attr] = p11.C_GetAttributeValue(this.session(), handle, [{ type }]);
-        return attr?.value;
+        return p11.getAttribute(this.session(), handle, type);
       } catch {
         return undefined;
       }
@@ -184,16 +231,20 @@ export class Pkcs11Token {
     }
     this.#session = undefined;
     this.#loggedIn = false;
+    this.#pin = undefined;
   }
 }
 
 export class Pkcs11Module {
   readonly #tokens = new Map<string, Pkcs11Token>();
 
+  /** The PKCS#11 constants (CKA_*, CKO_*, CKM_* …). */
+  readonly lib: CkConstants = CK;
+
   constructor(
     readonly path: string,
-    readonly lib: Pkcs11Lib,
-    readonly p11: Pkcs11,
+    readonly p11: Pkcs11Library,
+    readonly initArgs?: string,
   ) {}
 
   /** Every slot that holds a token. */
@@ -290,7 +341,7 @@ export class Pkcs11Module {
   reinitialize(): void {
     this.#closeAndFinalize();
     try {
-      this.p11.C_Initialize();
+      this.p11.C_Initialize(this.initArgs);
     } catch (error) {
       if (ckrName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw pkcs11Error(error, { operation: 'initialize' });
     }
@@ -309,12 +360,15 @@ export class Pkcs11Module {
 const modules = new Map<string, Pkcs11Module>();
 
 /**
- * Loads and initializes a module once per process. It stays initialized (and its tokens logged in)
- * after every KeyBackend is closed, so later keys need no second login; call
- * finalizePkcs11Modules() before the process ends (the CLI does it on exit).
+ * Loads and initializes a module once per process (and init string). It stays initialized (and its
+ * tokens logged in) after every KeyBackend is closed, so later keys need no second login; call
+ * finalizePkcs11Modules() before the process ends (the CLI does it on exit). `initArgs` is the
+ * module's init string, passed as C_Initialize's pReserved (NSS softokn needs its configuration
+ * there; p11-kit calls it x-init-reserved).
  */
-export function getPkcs11Module(path: string): Pkcs11Module {
-  const cached = modules.get(path);
+export function getPkcs11Module(path: string, initArgs?: string): Pkcs11Module {
+  const cacheKey = initArgs === undefined ? path : `${path}\0${initArgs}`;
+  const cached = modules.get(cacheKey);
   if (cached) return cached;
   let isFile: boolean;
   try {
@@ -327,18 +381,18 @@ export function getPkcs11Module(path: string): Pkcs11Module {
       details: { modulePath: path },
     });
   }
-  const lib = loadPkcs11js();
-  const p11 = new lib.PKCS11();
+  let p11: Pkcs11Library;
   try {
-    p11.load(path);
+    p11 = new Pkcs11Library(path);
   } catch (error) {
+    if (isAirsignError(error)) throw error; // koffi itself is missing: PKCS11_SUPPORT_MISSING
     throw airsignError('PKCS11_MODULE_LOAD_FAILED', `cannot load PKCS#11 module ${path} (not a PKCS#11 library for this platform?)`, {
       details: { modulePath: path },
       cause: error,
     });
   }
   try {
-    p11.C_Initialize();
+    p11.C_Initialize(initArgs);
   } catch (error) {
     if (ckrName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') {
       try {
@@ -347,15 +401,27 @@ export function getPkcs11Module(path: string): Pkcs11Module {
         /* ignore */
       }
       const ckr = ckrName(error) ?? 'unexpected error';
-      throw airsignError('PKCS11_INIT_FAILED', `PKCS#11 module ${path} failed to initialize (${ckr}; check its configuration, e.g. SOFTHSM2_CONF)`, {
+      throw airsignError('PKCS11_INIT_FAILED', `PKCS#11 module ${path} failed to initialize (C_Initialize: ${ckr}${initHint(path, ckr, initArgs)})`, {
         details: { modulePath: path, ckr },
         cause: error,
       });
     }
   }
-  const module = new Pkcs11Module(path, lib, p11);
-  modules.set(path, module);
+  const module = new Pkcs11Module(path, p11, initArgs);
+  modules.set(cacheKey, module);
   return module;
+}
+
+/** What to check when C_Initialize fails, for the module at hand (SoftHSM's hint only for SoftHSM). */
+export function initHint(path: string, ckr: string, initArgs: string | undefined): string {
+  const name = basename(path).toLowerCase();
+  if (name.includes('softhsm')) return '; check its configuration file, SOFTHSM2_CONF';
+  if (name.includes('softokn') || name.includes('nss')) {
+    return initArgs === undefined ? "; NSS softokn needs its init string: module-init-args=configdir='sql:<dir>' … in the URI, or --module-init-args" : '; check the init string (module-init-args)';
+  }
+  if (ckr === 'CKR_ARGUMENTS_BAD' && initArgs === undefined) return '; does the module need an init string (module-init-args)?';
+  if (ckr === 'CKR_DEVICE_ERROR' || ckr === 'CKR_GENERAL_ERROR') return "; is the module's service or device reachable? check its configuration";
+  return "; check the module's configuration";
 }
 
 /** Logs out, closes sessions and finalizes every module: call it before exit (the CLI installs it as an exit hook). */
@@ -400,10 +466,10 @@ export function hasPinSource(options: PinOptions): boolean {
  */
 export async function openTokenForUri(
   parsed: Pkcs11Uri,
-  options: SecretSources & { pinFile?: string; modulePath?: string; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
-): Promise<{ module: Pkcs11Module; token: Pkcs11Token }> {
+  options: SecretSources & { pinFile?: string; modulePath?: string; moduleInitArgs?: string; onRetry?: (event: Pkcs11RetryEvent) => void } = {},
+): Promise<{ module: Pkcs11Module; token: Pkcs11Token; pin: PinOptions }> {
   const env = options.env ?? {};
-  const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, env));
+  const module = getPkcs11Module(resolveModulePath(parsed.modulePath || options.modulePath, env), parsed.moduleInitArgs ?? options.moduleInitArgs);
   const selector = {
     ...(parsed.token === undefined ? {} : { label: parsed.token }),
     ...(parsed.slotId === undefined ? {} : { slotId: parsed.slotId }),
@@ -416,7 +482,7 @@ export async function openTokenForUri(
     ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),
   };
   const token = await findTokenAndLogIn(module, selector, { pin, openSession: true, ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }) });
-  return { module, token };
+  return { module, token, pin };
 }
 
 /** How findTokenAndLogIn finds and logs in. */

@@ -23,6 +23,8 @@ export interface Pkcs11Uri {
   readonly id?: Uint8Array;
   readonly type?: Pkcs11ObjectType;
   readonly modulePath?: string;
+  /** The module's init string, given to C_Initialize as pReserved (`module-init-args=`, as p11-kit's x-init-reserved). */
+  readonly moduleInitArgs?: string;
   /** The PIN given inline (not enumerable: JSON.stringify and util.inspect never show it). */
   readonly pinValue?: string;
   /** A path read for the PIN (`pin-source=file:/path`). */
@@ -35,7 +37,7 @@ const OBJECT_TYPES = new Set<Pkcs11ObjectType>(['private', 'public', 'cert', 'se
 
 /** RFC 7512 attribute names (and cosign's); only these are ever named in a message. */
 const KNOWN_ATTRIBUTES = new Set([
-  'token', 'object', 'id', 'slot-id', 'type', 'module-path', 'module-name', 'pin-value', 'pin-source',
+  'token', 'object', 'id', 'slot-id', 'type', 'module-path', 'module-name', 'module-init-args', 'pin-value', 'pin-source',
   'manufacturer', 'model', 'serial', 'library-manufacturer', 'library-description', 'library-version',
   'slot-description', 'slot-manufacturer',
 ]);
@@ -88,7 +90,7 @@ export function parsePkcs11Uri(uri: string, options: Pkcs11UriOptions = {}): Pkc
   const query = q < 0 ? '' : rest.slice(q + 1);
   const fields: {
     token?: string; slotId?: bigint; object?: string; id?: Uint8Array; type?: Pkcs11ObjectType;
-    modulePath?: string; pinSource?: string;
+    modulePath?: string; moduleInitArgs?: string; pinSource?: string;
   } = {};
   let pinValue: string | undefined;
   const seen = new Set<string>();
@@ -129,6 +131,9 @@ export function parsePkcs11Uri(uri: string, options: Pkcs11UriOptions = {}): Pkc
       }
       case 'module-path':
         fields.modulePath = percentDecode(raw, name);
+        break;
+      case 'module-init-args':
+        fields.moduleInitArgs = percentDecode(raw, name);
         break;
       case 'pin-value':
         pinValue = percentDecode(raw, name);
@@ -217,6 +222,7 @@ export function formatPkcs11Uri(uri: Omit<Pkcs11Uri, 'toString'>, options: Pkcs1
   if (uri.type !== undefined) path.push(`type=${uri.type}`);
   const query: string[] = [];
   if (uri.modulePath !== undefined) query.push(`module-path=${encodeValue(uri.modulePath, QUERY_CHARS)}`);
+  if (uri.moduleInitArgs !== undefined) query.push(`module-init-args=${encodeValue(uri.moduleInitArgs, QUERY_CHARS)}`);
   if (uri.pinSource !== undefined) query.push(`pin-source=${formatPinSource(uri.pinSource, options.platform ?? process.platform)}`);
   return `pkcs11:${path.join(';')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
 }

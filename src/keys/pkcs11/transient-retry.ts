@@ -41,6 +41,8 @@ export interface TransientRetryOptions {
    * gives up with the last failure (the step found it unsafe to try again).
    */
   beforeRetry?: () => void | boolean | Promise<void | boolean>;
+  /** Which failures to retry (default isTransientPkcs11Failure). */
+  isTransient?: (error: unknown) => boolean;
   /** Waits; tests replace it (default setTimeout). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function withTransientRetry<T>(operation: string, step: () => T | P
     try {
       return await step();
     } catch (error) {
-      if (attempt >= attempts || !isTransientPkcs11Failure(error)) throw error;
+      if (attempt >= attempts || !(options.isTransient ?? isTransientPkcs11Failure)(error)) throw error;
       const delayMs = Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
       const { code, details } = error as { code: string; details: Record<string, unknown> };
       const ckr = typeof details.ckr === 'string' ? ` ${details.ckr}` : '';

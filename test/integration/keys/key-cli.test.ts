@@ -233,13 +233,17 @@ describe('key errors', () => {
     expectCleanFailure(cli(['key', 'export', join(dir, 'no-such-key.pem'), '--json']), 3, 'KEY_FILE_NOT_FOUND');
   });
 
-  it('pkcs11js not installed: PKCS11_JS_MISSING, exit 3', () => {
-    const blocker = join(dir, 'block-pkcs11js.cjs');
+  it.each([
+    ['the koffi package', 'koffi'],
+    ['its native library for this platform', `@koromix/koffi-${process.platform}-${process.arch}`],
+  ])('koffi not loadable (%s missing): PKCS11_SUPPORT_MISSING, exit 3, and no word of build tools', (_what, blocked) => {
+    const blocker = join(dir, 'block-koffi.cjs');
     writeFileSync(blocker, `const M = require('module'); const orig = M._resolveFilename;
-M._resolveFilename = function (request, ...rest) { if (request === 'pkcs11js') { const e = new Error("Cannot find module 'pkcs11js'"); e.code = 'MODULE_NOT_FOUND'; throw e; } return orig.call(this, request, ...rest); };\n`);
+M._resolveFilename = function (request, ...rest) { if (request === ${JSON.stringify(blocked)} || request.includes(${JSON.stringify(`/${blocked}`)})) { const e = new Error("Cannot find module"); e.code = 'MODULE_NOT_FOUND'; throw e; } return orig.call(this, request, ...rest); };\n`);
     const r = cli(['key', 'list', '--module', hsm.module, '--json'], { NODE_OPTIONS: `--require ${blocker}` });
-    expectCleanFailure(r, 3, 'PKCS11_JS_MISSING');
-    expect(r.stderr).toMatch(/pkcs11js/);
+    expectCleanFailure(r, 3, 'PKCS11_SUPPORT_MISSING');
+    expect(r.stderr).toMatch(/PKCS#11 support could not be loaded: the koffi package/);
+    expect(r.stderr).not.toMatch(/pkcs11js|compiler|Build Tools/);
   });
 });
 
