@@ -4,7 +4,6 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
-import { VERSION } from '../version.js';
 import { addExamples, EXAMPLE_LINE_MAX, setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
@@ -29,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   'verify-signature': async () => (await import('./commands/verify-signature.js')).verifySignatureCommand,
   key: async () => (await import('./commands/key.js')).keyCommand,
   cert: async () => (await import('./commands/cert.js')).certCommand,
+  version: async () => (await import('./commands/version.js')).versionCommand,
 };
 
 /** Subcommands of the commands that have them (test/unit/cli-harness.test.ts checks them against --help). */
@@ -71,12 +71,18 @@ export function usageText(message: string, argv: readonly string[]): string {
 }
 
 /**
- * The commands to register: just the one named on the command line; none for a plain `--version`
- * (yargs prints the version before it looks at commands); all otherwise (for help and errors).
+ * `airsign --version` (no command named) is `airsign version`: the same report (version, Node inside,
+ * platform, PKCS#11 support), with --json as well.
  */
+export function versionAsCommand(argv: readonly string[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  if (named !== undefined || !argv.includes('--version') || argv.includes('--help') || argv.includes('-h')) return [...argv];
+  return ['version', ...argv.filter((arg) => arg !== '--version')];
+}
+
+/** The commands to register: just the one named on the command line; all otherwise (for help and errors). */
 async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
   const named = argv.find((arg) => !arg.startsWith('-'));
-  if (named === undefined && argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h')) return [];
   const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
   return Promise.all(load.map((loader) => loader()));
 }
@@ -87,7 +93,8 @@ class UsageError extends AirsignError {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = versionAsCommand(commandLine);
   const debug = argv.includes('--debug');
   const json = argv.includes('--json');
   let exitCode: number = ExitCode.Ok;
@@ -130,7 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nSign container images offline inside OCI image-layout tarballs.')
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document on stdout' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
-    .version(VERSION)
+    .version(false)
+    .option('version', { type: 'boolean', describe: 'Show the version, Node inside, platform and PKCS#11 support (as `airsign version`)' })
     .help()
     .alias('help', 'h')
     .strict()
