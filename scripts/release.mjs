@@ -100,6 +100,7 @@ function runTargetNode(target, nodeBinary, args, cwd) {
     commandArgs = ['-L', ARM64_SYSROOT, nodeBinary, ...args];
   } else if (target === 'win-x64') {
     command = 'wine';
+    commandArgs = [nodeBinary, ...args];
     Object.assign(env, wineEnv());
     prepareWine(env);
   }

@@ -31,7 +31,6 @@ export function nativeLibraryDirectories(env: NodeJS.ProcessEnv, platform: NodeJ
   } else {
     add(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'airsign', 'native');
     add(env['XDG_RUNTIME_DIR'], 'airsign', 'native');
-    add('/dev/shm', `airsign-native-${process.getuid?.() ?? 'user'}`);
     add(tmpdir(), `airsign-native-${process.getuid?.() ?? 'user'}`);
   }
   return directories;
