@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers (SoftHSM2, pkcs11-tool, p11tool,
 # skopeo, gpg, docker-registry, Python jwcrypto/cbor2/cryptography, GNU time, Go 1.19 for the
-# archive/tar differential test). Idempotent: skips apt entirely when everything is present.
+# archive/tar differential test), and for the single-file release: debootstrap, qemu-user-static +
+# arm64 cross libraries, wine, osslsigncode, hyperfine. Idempotent: skips apt entirely when everything is present.
 # Needs root or passwordless sudo to install.
 set -euo pipefail
 PACKAGES=(
@@ -10,6 +11,9 @@ PACKAGES=(
   python3-jwcrypto python3-cryptography python3-cbor2 python3-nacl
   openssl time
   golang-1.19-go
+  # the single-file release (npm run release) and its tests (test/release/): Debian roots without
+  # Node, arm64 under qemu with Debian's arm64 cross libraries, win-x64 under wine, start-up figures
+  debootstrap qemu-user-static libstdc++6-arm64-cross wine wine64 osslsigncode hyperfine
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

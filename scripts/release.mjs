@@ -14,7 +14,8 @@
 //
 // The code cache must be made by the target's own node: linux-x64 runs here, linux-arm64 runs
 // under qemu-aarch64-static with Debian's arm64 cross libraries (libstdc++6-arm64-cross), win-x64
-// under wine (stdio to files: node.exe under wine fails with EBADF on pipes).
+// under wine (stdio to files: node.exe under wine fails with EBADF on pipes). node.exe's Authenticode
+// signature is removed (osslsigncode) before the injection; the result is unsigned.
 //
 // Usage: node scripts/release.mjs [linux-x64] [linux-arm64] [win-x64]   (default: all three)
 import { spawnSync } from 'node:child_process';
@@ -167,7 +168,14 @@ async function buildTarget(target) {
   runTargetNode(target, nodeBinary, ['--experimental-sea-config', 'sea-config.json'], work);
 
   const output = join(OUT, `airsign-${pkg.version}-${target}${spec.suffix}`);
-  copyFileSync(nodeBinary, output);
+  rmSync(output, { force: true });
+  if (target === 'win-x64') {
+    // node.exe carries the Node project's Authenticode signature, which the injection would break
+    // (Windows then shows a corrupt signature instead of none): remove it first, as Node's docs say.
+    run('osslsigncode', ['remove-signature', '-in', nodeBinary, '-out', output], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } else {
+    copyFileSync(nodeBinary, output);
+  }
   chmodSync(output, 0o755);
   await inject(output, 'NODE_SEA_BLOB', readFileSync(join(work, 'sea-prep.blob')), { sentinelFuse: SEA_FUSE });
   log(`${target}: ${output} (${Math.round(readFileSync(output).length / 1e6)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
