@@ -99,7 +99,15 @@ export async function bundle({ entry, outfile, define = {} }) {
   return result;
 }
 
+/** The npm package's CLI in one file (`npm run build`; bin/airsign.js starts from it). */
+export async function bundleForNpm() {
+  await bundle({ entry: 'src/release/npm-entry.ts', outfile: join(ROOT, 'dist', 'airsign.cjs') });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [entry = 'src/release/sea-entry.ts', outfile = 'release/build/airsign.cjs'] = process.argv.slice(2);
-  await bundle({ entry, outfile, define: { AIRSIGN_KOFFI_SHA256: '"unset"', AIRSIGN_KOFFI_VERSION: '"unset"' } });
+  if (process.argv[2] === '--npm') await bundleForNpm();
+  else {
+    const [entry = 'src/release/sea-entry.ts', outfile = 'release/build/airsign.cjs'] = process.argv.slice(2);
+    await bundle({ entry, outfile, define: { AIRSIGN_KOFFI_SHA256: '"unset"', AIRSIGN_KOFFI_VERSION: '"unset"' } });
+  }
 }

@@ -19,7 +19,7 @@ let run = 0;
 /** Runs the CLI and returns its exit code and every module it loaded (URLs and CommonJS paths). */
 function loadsOf(args: string[]): { code: number; stderr: string; modules: string[] } {
   const record = join(dir, `loads-${++run}.txt`);
-  const r = runCli(args, { env: { ...process.env, NODE_OPTIONS: `--import=${RECORDER}`, AIRSIGN_RECORD_LOADS: record } });
+  const r = runCli(args, { env: { ...process.env, NODE_OPTIONS: `--import=${RECORDER}`, AIRSIGN_RECORD_LOADS: record, AIRSIGN_CLI_MODULES: '1' } });
   const modules = readFileSync(record, 'utf8').split('\n').filter((line) => line !== '').map((line) => line.replaceAll('\\', '/'));
   return { code: r.code, stderr: r.stderr, modules };
 }
