@@ -71,13 +71,13 @@ export function usageText(message: string, argv: readonly string[]): string {
 }
 
 /**
- * `airsign --version` (no command named) is `airsign version`: the same report (version, Node inside,
- * platform, PKCS#11 support), with --json as well.
+ * `--version` anywhere on the command line (without --help) is `airsign version`: the same report
+ * (version, Node inside, platform, PKCS#11 support), with --json/--debug kept, and nothing else run
+ * (as yargs' own --version did: `airsign sign x.tar --version` prints the version, signs nothing).
  */
 export function versionAsCommand(argv: readonly string[]): string[] {
-  const named = argv.find((arg) => !arg.startsWith('-'));
-  if (named !== undefined || !argv.includes('--version') || argv.includes('--help') || argv.includes('-h')) return [...argv];
-  return ['version', ...argv.filter((arg) => arg !== '--version')];
+  if (!argv.includes('--version') || argv.includes('--help') || argv.includes('-h')) return [...argv];
+  return ['version', ...argv.filter((arg) => arg === '--json' || arg === '--debug')];
 }
 
 /** The commands to register: just the one named on the command line; all otherwise (for help and errors). */
