@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers (SoftHSM2, pkcs11-tool, p11tool,
 # skopeo, gpg, docker-registry, Python jwcrypto/cbor2/cryptography, GNU time, zsh and fish for the
-# completion scripts, Go 1.19 for the archive/tar differential test), and the software PKCS#11
+# completion scripts, Go 1.19 for the archive/tar differential test), the software PKCS#11
 # modules of scripts/pkcs11-matrix.sh (p11-kit's proxy and RPC client, NSS softokn + certutil,
-# opencryptoki, tpm2-pkcs11 on swtpm with tpm2-abrmd and a private dbus, Caml Crush). Idempotent:
-# skips apt entirely when everything is present.
+# opencryptoki, tpm2-pkcs11 on swtpm with tpm2-abrmd and a private dbus, Caml Crush), and for the
+# single-file release: debootstrap, qemu-user-static + arm64 cross libraries, wine, osslsigncode,
+# hyperfine. Idempotent: skips apt entirely when everything is present.
 # Needs root or passwordless sudo to install.
 set -euo pipefail
 PACKAGES=(
@@ -17,6 +18,9 @@ PACKAGES=(
   p11-kit-modules libnss3-tools opencryptoki bc
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 swtpm swtpm-tools dbus
   caml-crush-server caml-crush-clients
+  # the single-file release (npm run release) and its tests (test/release/): Debian roots without
+  # Node, arm64 under qemu with Debian's arm64 cross libraries, win-x64 under wine, start-up figures
+  debootstrap qemu-user-static libstdc++6-arm64-cross wine wine64 osslsigncode hyperfine
 )
 # libtpm2-pkcs11 registers itself with p11-kit: every p11-kit user (p11tool, the p11-kit proxy) would
 # then try to reach a TPM and print connection errors. Keep it out of p11-kit's module list; the matrix

@@ -27,6 +27,15 @@ npm run build || exit 1
 failed_checks=()
 npm run typecheck || failed_checks+=(typecheck)
 npm run lint || failed_checks+=(lint)
+# The single-file release (release/, test/release/ runs it) and the Node-less Debian roots its
+# tests chroot into (cached outside the clone; made once). Node binaries and the wine prefix are
+# cached in AIRSIGN_RELEASE_CACHE (default ~/.cache/airsign-release). About 5 min on this 2-core
+# machine (the arm64 and win-x64 code caches are made under qemu and wine). A failure here counts
+# as one failure and the release tests then skip, saying why.
+release_started=$(date +%s)
+npm run release > /tmp/airsign-release-build.log 2>&1 || { echo "test-ci: npm run release failed (see /tmp/airsign-release-build.log)" >&2; failed_checks+=(release); }
+bash scripts/release-roots.sh bookworm bullseye > /dev/null || failed_checks+=(release-roots)
+echo "test-ci: release and roots ready in $(( $(date +%s) - release_started )) s"
 rm -f test-results.json
 # dist/ is built: the suite's global setup need not build it again. The whole suite takes 6 min on
 # an idle 2-core machine and under 30 min loaded; a vitest worker that stalls (seen once: a fork

@@ -20,6 +20,9 @@ function buildDist(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building dist/ failed (tsc -p tsconfig.build.json exited ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  // The CLI bundle bin/airsign.js starts from (dist/airsign.cjs), as `npm run build` makes it.
+  const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'release-bundle.mjs'), '--npm'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`bundling dist/airsign.cjs failed (exit ${b.status ?? b.signal}):\n${b.stdout}${b.stderr}`);
 }
 
 export default function setup(): () => void {

@@ -32,8 +32,35 @@ export async function loadStockYargs(): Promise<YargsFactory> {
   return (await import('yargs')).default;
 }
 
+/**
+ * What yargs' platform shim is made of, found either on disk (loadLazyYargs) or, in the
+ * single-file release, bundled (src/release/bundled-yargs.ts).
+ */
+export interface YargsParts {
+  YargsFactory: ShimFactory;
+  getProcessArgvBin: () => string;
+  /** yargs-parser's default export. */
+  Parser: unknown;
+  /** y18n made with yargs' locales. */
+  y18n: unknown;
+  /** Loads one of yargs' help-only dependencies on first use (CommonJS or ES module loaded with require()). */
+  requireHelpPart: (name: 'cliui' | 'escalade/sync' | 'string-width' | 'get-caller-file') => unknown;
+  /** yargs' `require` (config files with `extends`). */
+  require: (id: string) => unknown;
+  /** yargs' shim takes the part of its own path before "node_modules" as the main file name. */
+  mainFilename: string;
+}
+
+let bundledParts: YargsParts | undefined;
+
+/** The single-file release hands its bundled yargs parts here (before main runs). */
+export function useBundledYargs(parts: YargsParts): void {
+  bundledParts = parts;
+}
+
 /** yargs with help-only dependencies loaded lazily; falls back to the stock entry point. */
 export async function loadYargs(): Promise<YargsFactory> {
+  if (bundledParts !== undefined) return yargsFromParts(bundledParts);
   try {
     return await loadLazyYargs();
   } catch {
@@ -59,8 +86,19 @@ export async function loadLazyYargs(): Promise<YargsFactory> {
     throw new Error('unexpected yargs layout');
   }
   const y18n = fromYargs('y18n') as (options: { directory: string; updateFiles: boolean }) => unknown;
-  // yargs' shim takes the part of its own path before "node_modules" as the main file name.
-  const mainFilename = entry.substring(0, entry.lastIndexOf('node_modules'));
+  return yargsFromParts({
+    YargsFactory: factoryModule.YargsFactory,
+    getProcessArgvBin: argvModule.getProcessArgvBin,
+    Parser: parserModule.default,
+    y18n: y18n({ directory: join(root, 'locales'), updateFiles: false }),
+    requireHelpPart: (name): unknown => fromYargs(name),
+    require: fromYargs,
+    mainFilename: entry.substring(0, entry.lastIndexOf('node_modules')),
+  });
+}
+
+/** yargs made from its parts with a platform equal to yargs' ESM shim, help-only parts loaded on first use. */
+export function yargsFromParts(parts: YargsParts): YargsFactory {
   type StringWidth = (text: string) => number;
   type Cliui = (options: unknown) => unknown;
   type FindUp = (...args: unknown[]) => unknown;
@@ -71,13 +109,13 @@ export async function loadLazyYargs(): Promise<YargsFactory> {
   let getCallerFile: GetCallerFile | undefined;
   const shim = {
     assert: { notStrictEqual, strictEqual },
-    cliui: (options: unknown) => (cliui ??= defaultExport<Cliui>(fromYargs('cliui')))(options),
-    findUp: (...args: unknown[]) => (findUp ??= defaultExport<FindUp>(fromYargs('escalade/sync')))(...args),
+    cliui: (options: unknown) => (cliui ??= defaultExport<Cliui>(parts.requireHelpPart('cliui')))(options),
+    findUp: (...args: unknown[]) => (findUp ??= defaultExport<FindUp>(parts.requireHelpPart('escalade/sync')))(...args),
     getEnv: (key: string) => process.env[key],
     inspect,
-    getProcessArgvBin: argvModule.getProcessArgvBin,
-    mainFilename: mainFilename || process.cwd(),
-    Parser: parserModule.default,
+    getProcessArgvBin: parts.getProcessArgvBin,
+    mainFilename: parts.mainFilename || process.cwd(),
+    Parser: parts.Parser,
     path: { basename, dirname, extname, relative, resolve, join },
     process: {
       argv: () => process.argv,
@@ -92,15 +130,15 @@ export async function loadLazyYargs(): Promise<YargsFactory> {
     },
     readFileSync,
     readdirSync,
-    require: fromYargs,
+    require: parts.require,
     getCallerFile: () => {
-      const callerFile = (getCallerFile ??= defaultExport<GetCallerFile>(fromYargs('get-caller-file')))(3);
+      const callerFile = (getCallerFile ??= defaultExport<GetCallerFile>(parts.requireHelpPart('get-caller-file')))(3);
       return callerFile.startsWith('file://') ? fileURLToPath(callerFile) : callerFile;
     },
-    stringWidth: (text: string) => (stringWidth ??= defaultExport<StringWidth>(fromYargs('string-width')))(text),
-    y18n: y18n({ directory: join(root, 'locales'), updateFiles: false }),
+    stringWidth: (text: string) => (stringWidth ??= defaultExport<StringWidth>(parts.requireHelpPart('string-width')))(text),
+    y18n: parts.y18n,
   };
-  return factoryModule.YargsFactory(shim);
+  return parts.YargsFactory(shim);
 }
 
 /**
@@ -116,7 +154,7 @@ export function skipHelpCache(parser: Argv<unknown>): void {
 }
 
 /** The default export of a CommonJS module or of an ES module loaded with require(). */
-function defaultExport<T>(module: unknown): T {
+export function defaultExport<T>(module: unknown): T {
   const value = module as { __esModule?: boolean; default?: unknown };
   return (typeof value === 'object' && value !== null && 'default' in value ? value.default : value) as T;
 }

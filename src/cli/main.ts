@@ -5,7 +5,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { AirsignError, isAirsignError } from '../errors.js';
 import { printable, printableLines } from '../printable.js';
-import { VERSION } from '../version.js';
 import { addExamples, EXAMPLE_LINE_MAX, setCommandRunner, type CommandContext, type GlobalOptions } from './command.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { loadYargs, skipHelpCache } from './load-yargs.js';
@@ -31,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   key: async () => (await import('./commands/key.js')).keyCommand,
   cert: async () => (await import('./commands/cert.js')).certCommand,
   completion: async () => (await import('./commands/completion.js')).completionCommand,
+  version: async () => (await import('./commands/version.js')).versionCommand,
 };
 
 /** Every command's name, in the order `--help` lists them (the tests walk every command's help from it). */
@@ -80,12 +80,18 @@ export function usageText(message: string, argv: readonly string[], required: re
 }
 
 /**
- * The commands to register: just the one named on the command line; none for a plain `--version`
- * (yargs prints the version before it looks at commands); all otherwise (for help and errors).
+ * `--version` anywhere on the command line (without --help) is `airsign version`: the same report
+ * (version, Node inside, platform, PKCS#11 support), with --json/--debug kept, and nothing else run
+ * (as yargs' own --version did: `airsign sign x.tar --version` prints the version, signs nothing).
  */
+export function versionAsCommand(argv: readonly string[]): string[] {
+  if (!argv.includes('--version') || argv.includes('--help') || argv.includes('-h')) return [...argv];
+  return ['version', ...argv.filter((arg) => arg === '--json' || arg === '--debug')];
+}
+
+/** The commands to register: just the one named on the command line; all otherwise (for help and errors). */
 async function loadCommands(argv: string[]): Promise<AnyCommand[]> {
   const named = argv.find((arg) => !arg.startsWith('-'));
-  if (named === undefined && argv.includes('--version') && !argv.includes('--help') && !argv.includes('-h')) return [];
   const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
   return Promise.all(load.map((loader) => loader()));
 }
@@ -107,7 +113,8 @@ class UsageError extends AirsignError {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = versionAsCommand(commandLine);
   const debug = argv.includes('--debug');
   const json = argv.includes('--json');
   let exitCode: number = ExitCode.Ok;
@@ -153,7 +160,8 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nSign container images offline inside OCI image-layout tarballs.')
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document on stdout' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
-    .version(VERSION)
+    .version(false)
+    .option('version', { type: 'boolean', describe: 'Show the version, Node inside, platform and PKCS#11 support (as `airsign version`)' })
     // Answers \`--get-yargs-completions <words>\` for the scripts \`airsign completion <shell>\` prints
     // (yargs' own script command is registered under a name nobody types, and hidden).
     .completion('__yargs-completion-script', false)

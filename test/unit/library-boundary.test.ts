@@ -20,7 +20,8 @@ function code(file: string): string {
   return readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
 }
 
-const library = sources(SRC).filter((f) => !relative(SRC, f).startsWith('cli/'));
+// src/release/ is the single-file executable's entry: like the CLI, it may read the environment.
+const library = sources(SRC).filter((f) => !relative(SRC, f).startsWith('cli/') && !relative(SRC, f).startsWith('release/'));
 
 /** Relative paths (from src/) of the modules a file imports, statically or dynamically. */
 function importsOf(file: string): string[] {

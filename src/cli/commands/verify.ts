@@ -55,7 +55,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       '$0 verify stripped.tar --stripped --identity registry.example/app:1.4 \\\n--trust-policy tp.json --trust-store ts --json',
       'A stripped tar: signatures checked, absent layers accepted',
     ],
-    ['$0 verify --key cosign.pub image.tar', 'cosign .sig or bundle, as cosign verify --key checks it (add --identity to compare the signed identity)'],
+    ['$0 verify --key cosign.pub image.tar', 'cosign .sig or bundle, as cosign verify --key checks them'],
     ['$0 verify image.tar --identity registry.example/app:1.4 \\\n--key cosign.pub --keyring pubring.gpg --lookaside sigstore/', 'cosign (.sig and bundle) and GPG signatures'],
     [
       '$0 verify pulled/ --identity registry.example/app:1.4 \\\n--policy /etc/containers/policy.json --lookaside sigstore/ \\\n--format gpg --format cosign',

@@ -5,7 +5,7 @@
  * executable) with setKoffiLoader before any PKCS#11 call. Nothing here reads the environment.
  */
 import { createRequire } from 'node:module';
-import { airsignError } from '../../errors.js';
+import { airsignError, isAirsignError } from '../../errors.js';
 
 export type Koffi = typeof import('koffi');
 
@@ -18,12 +18,15 @@ export function setKoffiLoader(next: () => Koffi): void {
   cached = undefined;
 }
 
-/** koffi, loaded once; PKCS11_SUPPORT_MISSING (exit 3) when it cannot be loaded. */
+/** koffi, loaded once; PKCS11_SUPPORT_MISSING (exit 3) when it cannot be loaded, or the loader's own airsign error. */
 export function loadKoffi(): Koffi {
   if (cached) return cached;
   try {
     cached = loader();
   } catch (error) {
+    // A loader's own airsign error (the release's NATIVE_LIBRARY_UNAVAILABLE: no cache directory
+    // where the library can be written and loaded) already says what to do.
+    if (isAirsignError(error)) throw error;
     throw airsignError('PKCS11_SUPPORT_MISSING', koffiMissingMessage(process.platform, process.arch, error), { cause: error });
   }
   return cached;

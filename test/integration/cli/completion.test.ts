@@ -42,7 +42,8 @@ describe('airsign completion', () => {
     const path = script('bash');
     const complete = (words: string[]) =>
       lines('bash', ['-c', `source '${path}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _airsign_complete; printf '%s\\n' "\${COMPREPLY[@]}"`]);
-    expect(complete(['airsign', 'ver'])).toEqual(['verify', 'verify-signature']);
+    expect(complete(['airsign', 'verify-'])).toEqual(['verify-signature']);
+    expect(complete(['airsign', 'ver'])).toEqual(['verify', 'verify-signature', 'version']);
     expect(complete(['airsign', 'key', '']).sort()).toEqual(['export', 'generate', 'list']);
     expect(complete(['airsign', 'sign', 'x.tar', '--iden'])).toEqual(['--identity']);
     // Options belong to the command typed: verify has --trust-policy, sign does not.

@@ -1,6 +1,6 @@
 /**
- * `node bin/airsign.js` in a clone before `npm ci` (no dist/, or dist/ without node_modules/):
- * one line saying to run npm ci, exit 70, no module stack.
+ * `node bin/airsign.js` in a clone before `npm ci` (no dist/, or dist/'s modules without
+ * node_modules/): one line saying to run npm ci, exit 70, no module stack.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,8 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function runIn(root: string) {
-  return spawnSync(process.execPath, [join(root, 'bin', 'airsign.js'), '--help'], { encoding: 'utf8' });
+  // The module path (the bundle dist/airsign.cjs carries yargs inside and needs no node_modules/).
+  return spawnSync(process.execPath, [join(root, 'bin', 'airsign.js'), '--help'], { encoding: 'utf8', env: { ...process.env, AIRSIGN_CLI_MODULES: '1' } });
 }
 
 it.each([
