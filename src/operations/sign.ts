@@ -73,6 +73,16 @@ export interface SignOptions extends WriteLayoutOptions, RunControlOptions {
   identity?: string;
   /** Write the signing record here (temp + rename). */
   recordPath?: string;
+  /**
+   * Other files the caller read for this run (the CLI's --tsa-root-cert): neither --output nor the
+   * record may replace one.
+   */
+  otherInputs?: ReadonlyArray<{ path: string; what: string }>;
+  /**
+   * Directories this run writes into besides the layout (the GPG lookaside, where it adds
+   * signature-N files): neither --output nor the record may be inside one.
+   */
+  outputDirectories?: ReadonlyArray<{ path: string; what: string }>;
 }
 
 export interface SignResult {

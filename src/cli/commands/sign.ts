@@ -113,6 +113,8 @@ export const signCommand = defineCommand<SignArgs>({
       ...(args.tsa === undefined ? {} : { tsaUrl: args.tsa, tsaOptions }),
       ...(args.output === undefined ? {} : { output: args.output }),
       ...(args.record === undefined ? {} : { recordPath: args.record }),
+      ...(args.tsaRootCert === undefined ? {} : { otherInputs: [{ path: args.tsaRootCert, what: '--tsa-root-cert' }] }),
+      ...(args.lookaside === undefined || !formats.includes('gpg') ? {} : { outputDirectories: [{ path: args.lookaside, what: 'the --lookaside directory' }] }),
       ...writeRunOptions(context, args.lockWait),
     });
     if (result.identity !== undefined && result.record.identity !== undefined) context.log(`signed identity ${result.identity.reference}`);

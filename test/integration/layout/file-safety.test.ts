@@ -361,6 +361,21 @@ describe('no command overwrites its own inputs (issue 16)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('sign --record or --output naming --tsa-root-cert, or inside the GPG --lookaside the run writes into, is refused (exit 2)', () => {
+    const dir = fresh('record-over-tsa-root');
+    copyFileSync(ec.rootPath, join(dir, 'tsa-root.pem'));
+    mkdirSync(join(dir, 'sigstore'));
+    const before = snapshot(dir);
+    const base = ['sign', join(dir, 'image.tar'), '--key', ec.keyPath, '--cert', ec.chainPath];
+    const tsa = [...base, '--format', 'notation', '--tsa', 'http://127.0.0.1:9/tsr', '--tsa-root-cert', join(dir, 'tsa-root.pem')];
+    expectOneLineError(runCli([...tsa, '--record', join(dir, 'tsa-root.pem')]), 2, /is also an input \(--tsa-root-cert/);
+    expectOneLineError(runCli([...tsa, '-o', join(dir, 'tsa-root.pem')]), 2, /is also an input \(--tsa-root-cert/);
+    const gpg = [...base, '--format', 'gpg', '--identity', 'registry.example/app:1.4', '--lookaside', join(dir, 'sigstore')];
+    expectOneLineError(runCli([...gpg, '--record', join(dir, 'sigstore', 'record.json')]), 2, /inside the --lookaside directory .* which this run writes into/);
+    expectOneLineError(runCli([...gpg, '-o', join(dir, 'sigstore', 'signed.tar')]), 2, /inside the --lookaside directory .* which this run writes into/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('sign --output naming the key or the certificate is refused (exit 2)', () => {
     const dir = fresh('output-over-key');
     copyFileSync(ec.keyPath, join(dir, 'key.pem'));
