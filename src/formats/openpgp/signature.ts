@@ -3,8 +3,8 @@
  * type hashes before the trailer (key + user ID for certifications, the data for documents).
  */
 import { createHash } from 'node:crypto';
-import { airsignError } from '../../errors.js';
-import type { KeyBackend } from '../../key-backend.js';
+import { airsignError, isAirsignError } from '../../errors.js';
+import type { KeyBackend, SignatureScheme } from '../../key-backend.js';
 import type { OpenPgpPublicKey } from './public-key.js';
 import { PacketTag, PublicKeyAlgorithm, SubpacketType, concatBytes, mpi, packet, subpacket, timeField, uint16, uint32 } from './packets.js';
 
@@ -38,20 +38,20 @@ export async function signaturePacket(
     hashed,
   );
   const trailer = concatBytes(Uint8Array.of(4, 0xff), uint32(head.length));
-  const hash = createHash(publicKey.hash);
-  for (const part of hashPrefix) hash.update(part);
-  hash.update(head).update(trailer);
-  const digest = new Uint8Array(hash.digest());
-  const mpis = await signatureMpis(key, publicKey, digest);
+  // What the signature covers: a simple-signing payload or a key packet, then this packet's head
+  // and trailer (small).
+  const signed = concatBytes(...hashPrefix, head, trailer);
+  const digest = new Uint8Array(createHash(publicKey.hash).update(signed).digest());
+  const mpis = await signatureMpis(key, publicKey, signed, digest);
   return packet(PacketTag.Signature, concatBytes(head, uint16(unhashed.length), unhashed, digest.subarray(0, 2), mpis));
 }
 
-async function signatureMpis(key: KeyBackend, publicKey: OpenPgpPublicKey, digest: Uint8Array): Promise<Uint8Array> {
+async function signatureMpis(key: KeyBackend, publicKey: OpenPgpPublicKey, signed: Uint8Array, digest: Uint8Array): Promise<Uint8Array> {
   switch (publicKey.algorithm) {
     case PublicKeyAlgorithm.RsaEncryptOrSign:
-      return mpi(await key.signDigest(digest, { algorithm: 'rsa-pkcs1', hash: publicKey.hash }));
+      return mpi(await signDigestOrData(key, signed, digest, { algorithm: 'rsa-pkcs1', hash: publicKey.hash }));
     case PublicKeyAlgorithm.Ecdsa: {
-      const rs = await key.signDigest(digest, { algorithm: 'ecdsa', hash: publicKey.hash, encoding: 'raw' });
+      const rs = await signDigestOrData(key, signed, digest, { algorithm: 'ecdsa', hash: publicKey.hash, encoding: 'raw' });
       const half = rs.length / 2;
       return concatBytes(mpi(rs.subarray(0, half)), mpi(rs.subarray(half)));
     }
@@ -62,5 +62,19 @@ async function signatureMpis(key: KeyBackend, publicKey: OpenPgpPublicKey, diges
     }
     default:
       throw airsignError('OPENPGP_ALGORITHM', `no OpenPGP signing for algorithm ${publicKey.algorithm}`);
+  }
+}
+
+/**
+ * Signs our digest of the data (file keys sign it deterministically, so an exported key is the
+ * same bytes every time); a token that offers only hash-and-sign mechanisms (CKM_SHA256_RSA_PKCS,
+ * CKM_ECDSA_SHA256, …) cannot sign a bare digest, so it is given the data to hash itself.
+ */
+async function signDigestOrData(key: KeyBackend, signed: Uint8Array, digest: Uint8Array, scheme: Exclude<SignatureScheme, { algorithm: 'ed25519' }>): Promise<Uint8Array> {
+  try {
+    return await key.signDigest(digest, scheme);
+  } catch (error) {
+    if (!isAirsignError(error) || error.code !== 'PKCS11_MECHANISM_UNSUPPORTED') throw error;
+    return key.sign(signed, scheme);
   }
 }

@@ -2,8 +2,9 @@
  * A token that offers only hash-and-sign mechanisms (CKM_ECDSA_SHA256…, CKM_SHA256_RSA_PKCS…,
  * CKM_SHA256_RSA_PKCS_PSS…), as several network and cloud HSMs do: SoftHSM's slots.mechanisms
  * allow-list, read at C_Initialize (own test file = own process). Signing a message picks the
- * mechanism for the scheme's hash; signing a bare digest (OpenPGP) cannot, and says which
- * mechanisms it wanted and which the token offers. SoftHSM 2.6 has no CKM_ECDSA_SHA*: its EC keys
+ * mechanism for the scheme's hash, OpenPGP included (it hands the key the signed data, not its
+ * digest), and gpg verifies the result; signing a bare digest cannot, and says which mechanisms
+ * it wanted and which the token offers. SoftHSM 2.6 has no CKM_ECDSA_SHA*: its EC keys
  * show the error for a token with no fitting mechanism (the EC choice itself is unit-tested in
  * test/unit/keys/pkcs11-mechanism-choice.test.ts).
  */
@@ -11,6 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKey } from '../../../src/keys/open-key.js';
+import { exportOpenPgpPublicKey } from '../../../src/formats/openpgp/export-public-key.js';
+import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
+import { gpg, gpgHome } from '../../helpers/gpg.js';
 import { finalizePkcs11Modules } from '../../../src/keys/pkcs11/pkcs11-session-manager.js';
 import { encodePem } from '../../../src/pem.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
@@ -48,7 +52,19 @@ describe('a token with hash-and-sign mechanisms only', () => {
     });
   }
 
-  it('a bare digest (as OpenPGP signs) cannot be signed: PKCS11_MECHANISM_UNSUPPORTED naming the mechanisms wanted and offered', async () => {
+  it('rsa: an OpenPGP key and a simple-signing message made on the token, verified by gpg', async () => {
+    const key = await openKey(`pkcs11:token=cloud;object=rsa?module-path=${hsm.module}&pin-value=${hsm.pin}`);
+    const home = gpgHome();
+    const imported = gpg(home, ['--import'], await exportOpenPgpPublicKey(key, { userId: 'Cloud HSM <cloud@example.com>' }));
+    expect(imported.code, imported.stderr).toBe(0);
+    const payload = new TextEncoder().encode('{"critical":{"identity":{"docker-reference":"registry.example/app:1.4"}}}');
+    const verified = gpg(home, ['--decrypt'], await signOpenPgpMessage(key, payload));
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toBe(new TextDecoder().decode(payload));
+    expect(verified.stderr).toMatch(/Good signature from "Cloud HSM <cloud@example.com>"/);
+  });
+
+  it('a bare digest cannot be signed: PKCS11_MECHANISM_UNSUPPORTED naming the mechanisms wanted and offered', async () => {
     const key = await openKey(`pkcs11:token=cloud;object=rsa?module-path=${hsm.module}&pin-value=${hsm.pin}`);
     const e = await rejectionOf(key.signDigest(new Uint8Array(32), { algorithm: 'rsa-pkcs1', hash: 'sha256' }));
     expect(e).toMatchObject({ code: 'PKCS11_MECHANISM_UNSUPPORTED', kind: 'key', details: { ckr: 'CKR_MECHANISM_INVALID', wanted: ['CKM_RSA_PKCS', 'CKM_SHA256_RSA_PKCS'] } });
