@@ -210,7 +210,7 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('signed → p
       const r = verify(dir, [...material, ...ALL]);
       expect(r.code).toBe(1);
       const reasons = Object.fromEntries(r.report.requirements.map((q) => [q.format, q.reason]));
-      expect(reasons.notation).toMatch(/^no Notation signature is associated with sha256:/);
+      expect(reasons.notation).toMatch(/^no Notation \(JWS\) signature is associated with sha256:/);
       expect(reasons.cosign).toMatch(/^no cosign \.sig signature/);
       expect(reasons['cosign-bundle']).toMatch(/^no cosign bundle referrer/);
       expect(reasons.gpg).toMatch(/^no GPG signature for sha256:/);
@@ -279,8 +279,10 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('signed → p
       const r = verify(pull('forged-notation'), [...material, ...ALL]);
       expect(r.code).toBe(1);
       expect(r.report.requirements.filter((q) => !q.satisfied).map((q) => q.format)).toEqual(['notation']);
-      expect(r.report.signatures.filter((s) => s.format === 'notation').map((s) => s.verdict)).toEqual(['invalid', 'invalid']);
-      expect(r.report.signatures.filter((s) => s.format === 'notation').every((s) => s.reason.startsWith('integrity: '))).toBe(true);
+      // The JWS and the COSE envelope (verdicts say which: notation, notation-cose).
+      const notation = r.report.signatures.filter((s) => s.format === 'notation' || s.format === 'notation-cose');
+      expect(notation.map((s) => `${s.format} ${s.verdict}`).sort()).toEqual(['notation invalid', 'notation-cose invalid']);
+      expect(notation.every((s) => s.reason.startsWith('integrity: '))).toBe(true);
     } finally {
       await restore();
     }
