@@ -14,7 +14,8 @@ import { airsignError } from './errors.js';
 import { VERSION } from './version.js';
 import { inputFileMode } from './fs/input-mode.js';
 
-export const SIGNING_RECORD_SCHEMA = 'airsign.signing-record.v1';
+/** The record's shape version (the same `schemaVersion` every `--json` document starts with). */
+export const SIGNING_RECORD_SCHEMA_VERSION = 1;
 
 /** One signature made. */
 export interface SignatureRecord {
@@ -57,7 +58,7 @@ export interface SignatureRecord {
 
 /** The whole record of one `sign` run. */
 export interface SigningRecord {
-  schema: typeof SIGNING_RECORD_SCHEMA;
+  schemaVersion: typeof SIGNING_RECORD_SCHEMA_VERSION;
   tool: { name: 'airsign'; version: string };
   /** The --reference given, if any. */
   reference?: string;
@@ -72,7 +73,7 @@ export interface SigningRecord {
 
 export function createSigningRecord(options: { key: string; reference?: string; identity?: string; signatures: SignatureRecord[]; notes?: string[] }): SigningRecord {
   return {
-    schema: SIGNING_RECORD_SCHEMA,
+    schemaVersion: SIGNING_RECORD_SCHEMA_VERSION,
     tool: { name: 'airsign', version: VERSION },
     ...(options.reference === undefined ? {} : { reference: options.reference }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),

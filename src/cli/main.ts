@@ -146,7 +146,7 @@ export async function main(commandLine: string[]): Promise<number> {
       throw withTerminalHint(error, process.platform, process.stdin.isTTY === true);
     }
     if (args.json) {
-      if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      if (result.json !== undefined) process.stdout.write(`${JSON.stringify(jsonDocument(result.json), null, 2)}\n`);
     } else if (result.text !== undefined && result.text !== '') {
       const text = printableLines(result.text);
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -214,7 +214,7 @@ function reportError(error: unknown, options: { debug: boolean; json: boolean; h
     }
     if (options.debug && error.stack) process.stderr.write(`${error.stack}\n${causeChain(error)}`);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ error: { code: error.code, kind: error.kind, message: error.message, details: error.details } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(jsonDocument({ error: { code: error.code, kind: error.kind, message: error.message, details: error.details } }), null, 2)}\n`);
     }
     return exitCodeFor(error.kind);
   }
@@ -222,9 +222,22 @@ function reportError(error: unknown, options: { debug: boolean; json: boolean; h
   process.stderr.write(`airsign: internal error: ${oneLine(message)}${options.debug ? '' : ' (run with --debug for details)'}\n`);
   if (options.debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n${causeChain(error)}`);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', kind: 'internal', message } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonDocument({ error: { code: 'INTERNAL', kind: 'internal', message } }), null, 2)}\n`);
   }
   return ExitCode.Internal;
+}
+
+/**
+ * The version of the `--json` documents' shape: every document printed (a command's result or an
+ * error) starts with `"schemaVersion": 1`, so scripts can check what they parse. A field is added
+ * without a change; a field renamed, removed or given another meaning raises it.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** `document` with schemaVersion first (a document that carries its own, such as inspect's, keeps it). */
+export function jsonDocument(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return { schemaVersion: JSON_SCHEMA_VERSION, result: document };
+  return { schemaVersion: JSON_SCHEMA_VERSION, ...document };
 }
 
 function oneLine(text: string): string {

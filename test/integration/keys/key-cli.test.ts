@@ -155,7 +155,7 @@ describe('key generate', () => {
       const out = join(dir, `gen-${type}.pem`);
       const r = cli(['key', 'generate', '--type', type, '--output', out, '--json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toEqual({ keyType: type, format: 'pkcs8', privateKey: out });
+      expect(JSON.parse(r.stdout)).toEqual({ schemaVersion: 1, keyType: type, format: 'pkcs8', privateKey: out });
       expect(statSync(out).mode & 0o777).toBe(0o600);
       const pub = execFileSync('openssl', ['pkey', '-in', out, '-pubout'], { encoding: 'utf8' });
       expect(cli(['key', 'export', out]).stdout).toBe(pub);
