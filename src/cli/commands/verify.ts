@@ -5,7 +5,9 @@ import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { formatVerifyReport, verifyLayout } from '../../operations/verify.js';
 import { SIGNATURE_FORMAT_NAMES } from '../../verify/verdict.js';
+import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { splitList } from '../list-option.js';
+import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
 import { layoutArg } from './layout-arg.js';
 
 interface VerifyArgs extends Omit<KeyArgs, 'key'> {
@@ -21,6 +23,7 @@ interface VerifyArgs extends Omit<KeyArgs, 'key'> {
   lookaside?: string;
   policy?: string;
   stripped?: boolean;
+  secretTrailingSpace?: boolean;
 }
 
 export const verifyCommand = defineCommand<VerifyArgs>({
@@ -45,7 +48,8 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     .option('keyring', { type: 'string', describe: 'gpg: public keyring (gpg --export, binary or armored); any key in it may have signed' })
     .option('lookaside', { type: 'string', describe: 'gpg: the lookaside directory the signatures were written to (<dir>/<repository>@<alg>=<hex>/signature-N)' })
     .option('policy', { type: 'string', describe: 'A containers policy.json: its signedBy (gpg, from --lookaside) and sigstoreSigned (cosign .sig) requirements for the --identity scope decide instead of --keyring/--key' })
-    .option('stripped', { type: 'boolean', describe: 'Accept absent layer blobs (a stripped tar); without it any blob of the image the layout lacks fails' }), {
+    .option('stripped', { type: 'boolean', describe: 'Accept absent layer blobs (a stripped tar); without it any blob of the image the layout lacks fails' })
+    .option('secret-trailing-space', SECRET_TRAILING_SPACE_OPTION), {
     omit: ['key', 'cert', 'password-file'],
     describe: { 'pin-file': 'File holding the token PIN, only needed when a pkcs11: --key has no public key object or certificate on the token' },
   }) as unknown as Argv<VerifyArgs>,
@@ -63,6 +67,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     ],
   ],
   run: async (args, context) => {
+    if (args.key !== undefined && args.key.length > 0) await finalizeHsmOnExit(...args.key);
     warnAboutKeySpecs(context, args.key ?? []);
     const report = await verifyLayout(layoutArg(args.input), {
       progress: context.progress,

@@ -183,6 +183,13 @@ describe('--help', () => {
     expect(listed).toEqual([...COMMAND_NAMES]);
   });
 
+  it('every command that reads a PIN or passphrase file offers --secret-trailing-space', () => {
+    for (const args of HELPS) {
+      const help = ok(runCli([...args, '--help'])).stdout;
+      if (/--pin-file|--password-file/.test(help)) expect(help, `airsign ${args.join(' ')}`).toContain('--secret-trailing-space');
+    }
+  });
+
   it('marks the required options', () => {
     const required = (args: string[], option: string): boolean => {
       const help = ok(runCli([...args, '--help'])).stdout;
