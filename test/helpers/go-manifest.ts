@@ -5,40 +5,12 @@
  * directory; and one normal form of "what a reader sees" for Go's view and for JSON.parse's.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GO } from './go-tar.js';
-
-const SOURCE = fileURLToPath(new URL('../peers/go-manifest-read/main.go', import.meta.url));
-
-function goManifestRead(): string {
-  if (!existsSync(GO)) throw new Error(`${GO} is missing: run scripts/install-test-deps.sh (golang-1.19-go)`);
-  const source = readFileSync(SOURCE);
-  const out = join(tmpdir(), `airsign-go-manifest-read-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
-  if (existsSync(out)) return out;
-  const work = mkdtempSync(join(tmpdir(), 'airsign-go-build-'));
-  try {
-    mkdirSync(join(work, 'src', 'gomanifest'), { recursive: true });
-    copyFileSync(SOURCE, join(work, 'src', 'gomanifest', 'main.go'));
-    execFileSync(GO, ['build', '-o', `${out}.${process.pid}`, '.'], {
-      cwd: join(work, 'src', 'gomanifest'),
-      env: { ...process.env, GOPATH: work, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: join(work, 'cache'), CGO_ENABLED: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    renameSync(`${out}.${process.pid}`, out);
-    return out;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+import { goPeer } from './go-peer.js';
 
 /** Go's view of each document (`{ error }` when Go refuses it), in one process. */
 export function goManifestViews(docs: Array<{ kind: 'index' | 'manifest'; bytes: Uint8Array }>): unknown[] {
   const input = docs.map((d) => `${d.kind} ${Buffer.from(d.bytes).toString('base64')}\n`).join('');
-  const out = execFileSync(goManifestRead(), [], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = execFileSync(goPeer('go-manifest-read'), [], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return out.trim().split('\n').map((line) => JSON.parse(line) as unknown);
 }
 

@@ -5,16 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { goPeer } from './go-peer.js';
 import { openRandomAccess, readFully } from '../../src/tar/random-access.js';
 import { indexTar } from '../../src/tar/tar-index.js';
 import { isAirsignError } from '../../src/errors.js';
 
-const SOURCE = fileURLToPath(new URL('../peers/go-tar-list/main.go', import.meta.url));
-export const GO = '/usr/lib/go-1.19/bin/go';
 
 export interface GoEntry {
   name: string;
@@ -25,27 +20,9 @@ export interface GoEntry {
 export type GoView = { error: string } | { entries: GoEntry[] };
 export type AirsignView = { error: string; code: string } | { files: Map<string, { size: number; sha256: string }> };
 
-/** Builds (once per source version) and returns the path of the go-tar-list binary. */
+/** The go-tar-list binary (built once per source version). */
 export function goTarList(): string {
-  if (!existsSync(GO)) throw new Error(`${GO} is missing: run scripts/install-test-deps.sh (golang-1.19-go)`);
-  const source = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const out = join(tmpdir(), `airsign-go-tar-list-${hash}`);
-  if (existsSync(out)) return out;
-  const work = mkdtempSync(join(tmpdir(), 'airsign-go-build-'));
-  try {
-    mkdirSync(join(work, 'src', 'golist'), { recursive: true });
-    copyFileSync(SOURCE, join(work, 'src', 'golist', 'main.go'));
-    execFileSync(GO, ['build', '-o', `${out}.${process.pid}`, '.'], {
-      cwd: join(work, 'src', 'golist'),
-      env: { ...process.env, GOPATH: work, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: join(work, 'cache'), CGO_ENABLED: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    renameSync(`${out}.${process.pid}`, out);
-    return out;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return goPeer('go-tar-list');
 }
 
 /** Go's views of many tars, in one process. */
