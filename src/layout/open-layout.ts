@@ -287,7 +287,7 @@ class TarLayout extends BaseLayout {
         this.extraFiles.push({ path: entry.path, size: entry.size });
       }
     }
-    if (!layoutEntry) throw airsignError('LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout)`);
+    if (!layoutEntry) throw airsignError('LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout${notALayoutHint(this.extras.has('manifest.json'))})`);
     if (!indexEntry) throw airsignError('LAYOUT_NO_INDEX', `${what} has no index.json (not an OCI image layout)`);
     if (layoutEntry.size > MAX_OCI_LAYOUT_BYTES) throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
     this.ociLayoutBytes = await readRange(this.file, layoutEntry.offset, layoutEntry.size, 'oci-layout');
@@ -349,7 +349,8 @@ class DirectoryLayout extends BaseLayout {
       if (!stat.isFile()) throw airsignError(missingCode, missingMessage);
       return stat;
     };
-    const layoutStat = await regular(join(this.root, 'oci-layout'), 'LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout)`);
+    const dockerSave = await lstat(join(this.root, 'manifest.json')).then((info) => info.isFile(), () => false);
+    const layoutStat = await regular(join(this.root, 'oci-layout'), 'LAYOUT_NO_OCI_LAYOUT', `${what} has no oci-layout file (not an OCI image layout${notALayoutHint(dockerSave)})`);
     if (layoutStat.size > MAX_OCI_LAYOUT_BYTES) throw airsignError('LAYOUT_JSON_TOO_LARGE', `${what}: oci-layout is too large`);
     this.ociLayoutBytes = await readFile(join(this.root, 'oci-layout'));
     parseOciLayout(this.ociLayoutBytes, `${what}/oci-layout`);
@@ -422,4 +423,14 @@ async function openDirectoryLayout(root: string): Promise<Layout> {
 /** The path of a blob inside a directory layout, or undefined for other kinds. */
 export function directoryBlobPath(layout: Layout, digest: string): string | undefined {
   return layout instanceof DirectoryLayout ? layout.blobPath(digest) : undefined;
+}
+
+/**
+ * How to get an OCI layout instead: a `manifest.json` without `oci-layout` is the older `docker
+ * save` format; anything else is not an image export at all.
+ */
+function notALayoutHint(hasDockerManifest: boolean): string {
+  return hasDockerManifest
+    ? '; it looks like `docker save` output: export an OCI layout with `docker buildx build -o type=oci,dest=image.tar .`, or convert it with `skopeo copy docker-archive:in.tar oci-archive:image.tar`'
+    : '; make one with `docker buildx build -o type=oci,dest=image.tar .` (or `-o type=docker`)';
 }

@@ -254,6 +254,12 @@ describe('bad layout input', () => {
     expectBadInput({ input: inCase('nolayout', (p) => pyTar(p, { base: HELLO, skip: ['oci-layout'] })), code: 'LAYOUT_NO_OCI_LAYOUT' });
   });
 
+  it('a tar that is not an OCI layout says how to make one; an older `docker save` tar is named as such', () => {
+    const dockerSave = [{ name: 'manifest.json', data: '[{"Config":"c.json","RepoTags":["app:1.4"],"Layers":[]}]' }, { name: 'c.json', data: '{}' }];
+    expectBadInput({ input: inCase('docker-save', (p) => pyTar(p, { add: dockerSave })), code: 'LAYOUT_NO_OCI_LAYOUT', message: /looks like `docker save` output: .*-o type=oci,dest=image\.tar.*skopeo copy docker-archive:in\.tar oci-archive:image\.tar/ });
+    expectBadInput({ input: inCase('not-an-image', (p) => pyTar(p, { add: [{ name: 'README.md', data: 'hello' }] })), code: 'LAYOUT_NO_OCI_LAYOUT', message: /make one with `docker buildx build -o type=oci,dest=image\.tar \.`/ });
+  });
+
   it('index.json that is not JSON, nests too deep, or is huge', () => {
     expectBadInput({ input: inCase('notjson', (p) => pyTar(p, { base: HELLO, replace: { 'index.json': '{"schemaVersion":2,' } })), code: 'LAYOUT_BAD_JSON' });
     const deep = `{"schemaVersion":2,"manifests":[],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
