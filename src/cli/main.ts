@@ -122,12 +122,17 @@ export async function main(commandLine: string[]): Promise<number> {
 
   setCommandRunner(async (spec, args) => {
     // Every line printed is escaped (src/printable.ts): values from the artifact cannot drive the terminal.
-    const log = (message: string) => void process.stderr.write(`airsign: ${printable(message)}\n`);
+    const progress = createProgress(process.stderr, !args.json);
+    // A message (an interrupt, a lock wait) starts on a line of its own, not after the bar.
+    const log = (message: string) => {
+      progress.clearLine();
+      process.stderr.write(`airsign: ${printable(message)}\n`);
+    };
     interrupts = installInterruptHandlers(log);
     const context: CommandContext = {
       json: Boolean(args.json),
       debug: Boolean(args.debug),
-      progress: createProgress(process.stderr, !args.json),
+      progress,
       log,
       signal: interrupts.signal,
       onLockWait: (holder, path) => log(`waiting for process ${holder.pid} on ${holder.hostname} to finish with ${path}`),

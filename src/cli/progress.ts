@@ -1,8 +1,15 @@
 /** The terminal renderer of library Progress: a bar on stderr, drawn only when stderr is a terminal. */
 import { silentProgress, type Progress } from '../progress.js';
 
-export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Progress {
-  if (!enabled || !stream.isTTY) return silentProgress;
+/** The bar, and a way to take it off its line before another message is written there. */
+export interface TerminalProgress extends Progress {
+  /** Erases the bar's line if one is drawn, so a message written next starts at column 0. */
+  clearLine(): void;
+}
+
+export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): TerminalProgress {
+  if (!enabled || !stream.isTTY) return { ...silentProgress, clearLine: () => undefined };
+  let drawn = false;
   let label = '';
   let total: number | undefined;
   let done = 0;
@@ -21,6 +28,7 @@ export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Pr
       line = `${label} ${mib(done)}`;
     }
     stream.write(`\r${line}\x1b[K`);
+    drawn = true;
   };
   return {
     start(l, t) {
@@ -35,6 +43,12 @@ export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Pr
     },
     done() {
       stream.write('\r\x1b[K');
+      drawn = false;
+    },
+    clearLine() {
+      if (!drawn) return;
+      stream.write('\r\x1b[K');
+      drawn = false;
     },
   };
 }
