@@ -189,7 +189,9 @@ nss_setup() {  # an NSS database with P-256, P-384, RSA-3072 (no Ed25519 in NSS 
   printf 'module: %s\nx-init-reserved: %s\n' "$LIB/libsoftokn3.so" "$NSS_ARGS" > "$M/nss-softokn.module"
   local m; for m in tpm2_pkcs11 opensc-pkcs11 softhsm2; do printf 'module:\n' > "$M/$m.module"; done
   printf nss1234pw > "$D/pin"
-  chmod 711 "$BASE"; chown -R 65534:65534 "$D"
+  # nobody must be able to walk down to the database: the test suite's TMPDIR is a private (0700)
+  # folder, so let others pass through it (execute only: nothing can be listed).
+  chmod o+x "$(dirname "$BASE")"; chmod 711 "$BASE"; chown -R 65534:65534 "$D"
   $AS_NOBODY certutil -N -d "sql:$D/db" -f "$D/pin" || { echo "certutil -N failed"; return 1; }
   local k typ id label
   for k in EC:prime256v1,01,ec-p256 EC:secp384r1,02,ec-p384 rsa:3072,03,rsa-3072; do
