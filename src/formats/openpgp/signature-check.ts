@@ -143,13 +143,7 @@ export function parseSignature(body: Uint8Array, code: ErrorCode, what: string):
   };
   readSubpackets(body.subarray(6, 6 + hashedLength), sig, true, fail);
   readSubpackets(body.subarray(unhashedStart, unhashedStart + unhashedLength), sig, false, fail);
-  let pos = unhashedStart + unhashedLength + 2;
-  while (pos < body.length) {
-    const m = readMpi(body, pos, fail);
-    sig.mpis.push(m.value);
-    pos = m.next;
-  }
-  if (sig.mpis.length === 0) fail('the signature has no value');
+  sig.mpis = readSignatureValues(body, unhashedStart + unhashedLength + 2, fail);
   return sig;
 }
 
@@ -171,14 +165,20 @@ function parseV3Signature(body: Uint8Array, fail: (m: string) => never): ParsedS
     hashPrefix: body.subarray(17, 19),
     mpis: [],
   };
-  let pos = 19;
-  while (pos < body.length) {
+  sig.mpis = readSignatureValues(body, 19, fail);
+  return sig;
+}
+
+/** The signature's MPIs, from `start` to the end of the packet body (at least one). */
+function readSignatureValues(body: Uint8Array, start: number, fail: (m: string) => never): Uint8Array[] {
+  const mpis: Uint8Array[] = [];
+  for (let pos = start; pos < body.length; ) {
     const m = readMpi(body, pos, fail);
-    sig.mpis.push(m.value);
+    mpis.push(m.value);
     pos = m.next;
   }
-  if (sig.mpis.length === 0) fail('the signature has no value');
-  return sig;
+  if (mpis.length === 0) fail('the signature has no value');
+  return mpis;
 }
 
 function readSubpackets(data: Uint8Array, sig: ParsedSignature, hashed: boolean, fail: (m: string) => never): void {
