@@ -14,3 +14,7 @@ const require = createRequire(import.meta.url);
 
 export const asn1Schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
 export const asn1X509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
+/** @peculiar/asn1-rsa, loaded on first use: only RSASSA-PSS-signed CRLs need it. */
+export function asn1Rsa(): typeof import('@peculiar/asn1-rsa') {
+  return require('@peculiar/asn1-rsa') as typeof import('@peculiar/asn1-rsa');
+}

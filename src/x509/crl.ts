@@ -14,10 +14,11 @@
  *   its latest temporary entry is removeFromCRL; certificateHold is revoked;
  * - the chain is revoked when any certificate is, ok when every one is, unknown otherwise.
  */
-import { X509Certificate, verify } from 'node:crypto';
+import { X509Certificate, constants, verify, type KeyObject } from 'node:crypto';
+import type { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import type * as X509 from '@peculiar/asn1-x509';
 import { airsignError } from '../errors.js';
-import { asn1Schema, asn1X509 } from './asn1-packages.js';
+import { asn1Rsa, asn1Schema, asn1X509 } from './asn1-packages.js';
 import { parseCertificate, type CertificateInfo } from './certificate-info.js';
 import { formatDistinguishedName } from './distinguished-name.js';
 
@@ -36,7 +37,7 @@ const OID_OCSP = '1.3.6.1.5.5.7.48.1';
 const REASON_CERTIFICATE_HOLD = 6;
 const REASON_REMOVE_FROM_CRL = 8;
 
-/** Hash for node:crypto per CRL signature algorithm (the ones Go's CheckSignature accepts, PSS aside). */
+/** Hash for node:crypto per CRL signature algorithm (the ones Go's CheckSignature accepts; RSASSA-PSS below). */
 const SIGNATURE_HASH: Record<string, string | null> = {
   '1.2.840.113549.1.1.5': 'sha1',
   '1.2.840.113549.1.1.11': 'sha256',
@@ -47,6 +48,14 @@ const SIGNATURE_HASH: Record<string, string | null> = {
   '1.2.840.10045.4.3.3': 'sha384',
   '1.2.840.10045.4.3.4': 'sha512',
   '1.3.101.112': null,
+};
+const OID_RSASSA_PSS = '1.2.840.113549.1.1.10';
+const OID_MGF1 = '1.2.840.113549.1.1.8';
+/** The RSASSA-PSS hashes Go accepts, each only with MGF1 of the same hash and a salt as long as the hash. */
+const PSS_HASH: Record<string, { hash: string; saltLength: number }> = {
+  '2.16.840.1.101.3.4.2.1': { hash: 'sha256', saltLength: 32 },
+  '2.16.840.1.101.3.4.2.2': { hash: 'sha384', saltLength: 48 },
+  '2.16.840.1.101.3.4.2.3': { hash: 'sha512', saltLength: 64 },
 };
 
 export interface RevokedEntry {
@@ -72,6 +81,8 @@ export interface RevocationList {
   /** OIDs of critical CRL extensions notation does not support. */
   unsupportedCritical: string[];
   signatureAlgorithm: string;
+  /** DER of the signature algorithm's parameters, when present (RSASSA-PSS carries its options there). */
+  signatureParameters?: Uint8Array;
   tbsDer: Uint8Array;
   signature: Uint8Array;
   /** Where it came from, for messages. */
@@ -129,6 +140,7 @@ export function parseRevocationList(der: Uint8Array, source: string): Revocation
     entries,
     unsupportedCritical: extensions.filter((e) => e.critical && e.extnID !== OID_ISSUING_DISTRIBUTION_POINT && e.extnID !== OID_DELTA_CRL_INDICATOR).map((e) => e.extnID),
     signatureAlgorithm: list.signatureAlgorithm.algorithm,
+    ...(list.signatureAlgorithm.parameters == null ? {} : { signatureParameters: new Uint8Array(list.signatureAlgorithm.parameters) }),
     tbsDer: new Uint8Array(list.tbsCertListRaw),
     signature: new Uint8Array(list.signature),
     source,
@@ -205,10 +217,11 @@ function certificateStatus(cert: CertificateInfo, issuerDer: Uint8Array, options
 function crlProblem(crl: RevocationList, issuerDer: Uint8Array, now: Date): string | undefined {
   const issuer = parseCertificate(issuerDer);
   if (issuer.keyUsage !== undefined && !issuer.keyUsage.usages.includes('crlSign')) return `cannot be signed by "${issuer.subject}" (it lacks the cRLSign key usage)`;
-  if (!(crl.signatureAlgorithm in SIGNATURE_HASH)) return `is signed with an unsupported algorithm (${crl.signatureAlgorithm})`;
+  const check = signatureCheck(crl);
+  if (check === undefined) return `is signed with an unsupported algorithm (${crl.signatureAlgorithm})`;
   let signed: boolean;
   try {
-    signed = verify(SIGNATURE_HASH[crl.signatureAlgorithm] ?? null, crl.tbsDer, new X509Certificate(issuerDer).publicKey, crl.signature);
+    signed = check(new X509Certificate(issuerDer).publicKey);
   } catch {
     signed = false;
   }
@@ -217,6 +230,41 @@ function crlProblem(crl: RevocationList, issuerDer: Uint8Array, now: Date): stri
   if (now > crl.nextUpdate) return `expired at ${crl.nextUpdate.toISOString()} (nextUpdate)`;
   if (crl.unsupportedCritical.length > 0) return `has an unsupported critical extension (${crl.unsupportedCritical.join(', ')})`;
   return undefined;
+}
+
+/** How to check the CRL's signature with its issuer's key, or undefined when Go would not know the algorithm. */
+function signatureCheck(crl: RevocationList): ((key: KeyObject) => boolean) | undefined {
+  if (crl.signatureAlgorithm in SIGNATURE_HASH) {
+    const hash = SIGNATURE_HASH[crl.signatureAlgorithm] ?? null;
+    return (key) => verify(hash, crl.tbsDer, key, crl.signature);
+  }
+  if (crl.signatureAlgorithm !== OID_RSASSA_PSS) return undefined;
+  const pss = pssOptions(crl.signatureParameters);
+  if (pss === undefined) return undefined;
+  return (key) => verify(pss.hash, crl.tbsDer, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pss.saltLength }, crl.signature);
+}
+
+/**
+ * RSASSA-PSS parameters as Go's x509 sorts them (x509.go, getSignatureAlgorithmFromAI): SHA-256/384/512,
+ * MGF1 with the same hash, salt length equal to the hash length, trailer field 1, and NULL or absent
+ * hash parameters; anything else is an unknown algorithm.
+ */
+function pssOptions(parameters: Uint8Array | undefined): { hash: string; saltLength: number } | undefined {
+  if (parameters === undefined) return undefined;
+  let params: RsaSaPssParams;
+  let mgfHash: X509.AlgorithmIdentifier;
+  try {
+    params = AsnConvert.parse(parameters, asn1Rsa().RsaSaPssParams);
+    if (params.maskGenAlgorithm.algorithm !== OID_MGF1 || params.maskGenAlgorithm.parameters == null) return undefined;
+    mgfHash = AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1X509.AlgorithmIdentifier);
+  } catch {
+    return undefined;
+  }
+  const nullOrAbsent = (p: ArrayBuffer | null | undefined) => p == null || Buffer.from(p).equals(Buffer.from([0x05, 0x00]));
+  const known = PSS_HASH[params.hashAlgorithm.algorithm];
+  if (known === undefined || mgfHash.algorithm !== params.hashAlgorithm.algorithm) return undefined;
+  if (!nullOrAbsent(params.hashAlgorithm.parameters) || !nullOrAbsent(mgfHash.parameters) || params.trailerField !== 1) return undefined;
+  return params.saltLength === known.saltLength ? known : undefined;
 }
 
 function serialStatus(cert: CertificateInfo, crl: RevocationList, signingTime: Date | undefined): { result: 'ok' | 'revoked' | 'unknown'; reason?: string } {

@@ -20,7 +20,7 @@ export class OpensslCa {
   private readonly config: string;
 
   /** A CA in `dir`, self-signed, or issued by `parent`. `crlUrl` goes into certificates it issues. */
-  constructor(readonly dir: string, subject: string, parent?: OpensslCa, private readonly crlUrl?: string) {
+  constructor(readonly dir: string, subject: string, parent?: OpensslCa, private readonly crlUrl?: string, keyAlgorithm: 'ec' | 'rsa' = 'ec') {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.txt'), '');
     writeFileSync(join(dir, 'crlnumber'), '01\n');
@@ -31,7 +31,9 @@ export class OpensslCa {
       '[ delta ]', '2.5.29.27 = critical,DER:02:01:01', '',
     ].join('\n'));
     this.key = join(dir, 'ca.key');
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', this.key]);
+    openssl(keyAlgorithm === 'rsa'
+      ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', this.key]
+      : ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', this.key]);
     const caExt = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
     this.cert = parent === undefined
       ? selfSigned(dir, this.key, subject, caExt)
@@ -59,13 +61,18 @@ export class OpensslCa {
     openssl(['ca', '-config', this.config, '-keyfile', this.key, '-cert', this.cert.path, '-revoke', cert.path, '-crl_reason', reason]);
   }
 
-  /** A CRL file (PEM, or DER with `der`). `lastUpdate`/`nextUpdate` as YYYYMMDDHHMMSSZ; `delta` marks it a delta CRL. */
-  gencrl(out: string, options: { der?: boolean; lastUpdate?: string; nextUpdate?: string; delta?: boolean } = {}): string {
+  /**
+   * A CRL file (PEM, or DER with `der`). `lastUpdate`/`nextUpdate` as YYYYMMDDHHMMSSZ; `delta` marks it a
+   * delta CRL; `md` and `sigopt` (openssl `-sigopt`, e.g. `rsa_padding_mode:pss`) choose how it is signed.
+   */
+  gencrl(out: string, options: { der?: boolean; lastUpdate?: string; nextUpdate?: string; delta?: boolean; md?: string; sigopt?: string[] } = {}): string {
     const pem = join(this.dir, 'last-crl.pem');
     openssl(['ca', '-config', this.config, '-gencrl', '-keyfile', this.key, '-cert', this.cert.path, '-out', pem,
       ...(options.lastUpdate === undefined ? [] : ['-crl_lastupdate', options.lastUpdate]),
       ...(options.nextUpdate === undefined ? [] : ['-crl_nextupdate', options.nextUpdate]),
-      ...(options.delta === true ? ['-crlexts', 'delta'] : [])]);
+      ...(options.delta === true ? ['-crlexts', 'delta'] : []),
+      ...(options.md === undefined ? [] : ['-md', options.md]),
+      ...(options.sigopt ?? []).flatMap((o) => ['-sigopt', o])]);
     if (options.der === true) openssl(['crl', '-in', pem, '-outform', 'DER', '-out', out]);
     else writeFileSync(out, readFileSync(pem));
     return out;

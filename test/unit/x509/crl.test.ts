@@ -104,6 +104,28 @@ describe('CRL checks as notation-core-go makes them', () => {
     expect((await status([], now, [none.der, plain.cert.der])).result).toBe('ok');
   });
 
+  it('an RSASSA-PSS-signed CRL counts when Go would read its parameters (SHA-2, MGF1 of the same hash, salt = hash length), else it is unknown', async () => {
+    const rsa = new OpensslCa(join(work, 'rsa'), '/C=US/ST=WA/O=Acme/CN=RSA Root', undefined, 'http://crl.acme.example/rsa.crl', 'rsa');
+    const rsaLeaf = rsa.issue('/C=US/ST=WA/O=Acme/CN=rsa-leaf', LEAF_EXT, 'rsa-leaf');
+    const rsaChain = [rsaLeaf.der, rsa.cert.der];
+    const pss = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'];
+    const crl = (name: string, options: Parameters<OpensslCa['gencrl']>[1]) => lists(rsa.gencrl(join(work, name), options));
+    expect((await status(await crl('rsa-pkcs1.crl', {}), now, rsaChain)).result).toBe('ok');
+    for (const md of ['sha256', 'sha384', 'sha512']) {
+      const list = await crl(`rsa-pss-${md}.crl`, { md, sigopt: pss });
+      expect(list[0]!.signatureAlgorithm).toBe('1.2.840.113549.1.1.10');
+      expect((await status(list, now, rsaChain)).result, md).toBe('ok');
+    }
+    // Salt longer than the hash, or MGF1 with another hash: Go's UnknownSignatureAlgorithm, so no usable CRL.
+    for (const [name, sigopt] of [['salt-max', ['rsa_padding_mode:pss', 'rsa_pss_saltlen:max']], ['mgf-sha512', [...pss, 'rsa_mgf1_md:sha512']]] as const) {
+      const s = await status(await crl(`rsa-pss-${name}.crl`, { md: 'sha256', sigopt: [...sigopt] }), now, rsaChain);
+      expect(s.result, name).toBe('unknown');
+      expect(s.reason, name).toMatch(/unsupported algorithm \(1\.2\.840\.113549\.1\.1\.10\)/);
+    }
+    rsa.revoke(rsaLeaf);
+    expect((await status(await crl('rsa-pss-revoked.crl', { md: 'sha256', sigopt: pss }), now, rsaChain)).result).toBe('revoked');
+  });
+
   it('refuses a --crl file that is not a CRL (CRL_INVALID)', async () => {
     const junk = join(work, 'junk.crl');
     writeFileSync(junk, 'not a CRL');
