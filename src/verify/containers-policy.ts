@@ -15,6 +15,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { airsignError } from '../errors.js';
 import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import { duplicateJsonKey, isJsonObject, parseJsonObject } from '../json-object.js';
+import { transportScopeProblem } from './containers-policy-scopes.js';
 import { referencesMatch } from './reference-match.js';
 
 export type SignedIdentityRule =
@@ -59,6 +60,8 @@ export function parseContainersPolicy(bytes: Uint8Array, path: string): Containe
     for (const [transport, scopes] of Object.entries(doc.transports)) {
       if (!isJsonObject(scopes)) return bad(`transports.${transport} must be an object`);
       for (const [scope, list] of Object.entries(scopes)) {
+        const scopeProblem = transportScopeProblem(transport, scope);
+        if (scopeProblem !== undefined) bad(`transports.${transport}["${scope}"]: ${scopeProblem}`);
         const parsed = requirements(list, `transports.${transport}["${scope}"]`);
         if (transport === 'docker') policy.docker.set(scope, parsed);
       }

@@ -112,6 +112,45 @@ describe('unimplemented requirements apply only in their own scope', () => {
   });
 });
 
+describe('scopes each transport accepts (its ValidatePolicyConfigurationScope), although only docker is used', () => {
+  const reject = [{ type: 'reject' }];
+  const withScope = (transport: string, scope: string) => policyFile({ default: reject, transports: { [transport]: { [scope]: reject } } });
+  const parses = (transport: string, scope: string) => {
+    const path = withScope(transport, scope);
+    try {
+      parseContainersPolicy(readFileSync(path), path);
+      return 'ok';
+    } catch (e) {
+      if (isAirsignError(e) && e.code === 'POLICY_INVALID') return e.message;
+      throw e;
+    }
+  };
+  const id = 'a'.repeat(64);
+  const digest = `sha256:${'b'.repeat(64)}`;
+  it.each([
+    ['docker', 'docker.io/library/busybox'], ['docker', 'anything at all: docker checks nothing'],
+    ['dir', '/var/lib/images/app'], ['sif', '/srv/app.sif'], ['oci', '/srv/layouts/app'], ['oci-archive', '/srv/app.tar'],
+    ['docker-daemon', 'docker.io/library/busybox:latest'], ['atomic', 'registry.example/ns/stream:tag'],
+    ['containers-storage', '[overlay@/var/lib/containers/storage]'], ['containers-storage', '[/var/lib/containers/storage]docker.io/library/busybox'],
+    ['containers-storage', `[overlay@/var/lib/containers/storage]busybox@${id}`], ['containers-storage', `[/s]busybox@${digest}@${id}`],
+    ['ostree', 'relative is fine for a stub'], ['made-up-transport', 'relative is fine where the transport is unknown'],
+    ['docker-archive', ''], ['tarball', ''], ['dir', ''],
+  ])('%s accepts %j', (transport, scope) => {
+    expect(parses(transport, scope)).toBe('ok');
+  });
+  it.each([
+    ['dir', 'docker.io/library/busybox', /must be an absolute path/], ['dir', '/', /default scope ""/], ['dir', '/srv/app/', /non-canonical path, perhaps \/srv\/app$/],
+    ['sif', '/srv/../app.sif', /perhaps \/app.sif/], ['oci', 'layouts/app', /absolute/], ['oci-archive', '/srv//app.tar', /perhaps \/srv\/app.tar/],
+    ['docker-archive', '/srv/app.tar', /does not support any scopes/], ['tarball', '/srv/app.tar', /does not support any scopes/],
+    ['docker-daemon', digest, /algo:digest/], ['atomic', 'registry.example/ns/stream/extra', /invalid scope name/],
+    ['containers-storage', 'docker.io/library/busybox', /containers-storage/], ['containers-storage', '[relative/root]busybox', /absolute/],
+    ['containers-storage', '[@/root]busybox', /containers-storage/], ['containers-storage', '[/s]busybox@not-an-id', /neither a digest nor an image ID/],
+    ['containers-storage', `[/s]busybox@${id}@${id}`, /name@digest@ID/],
+  ])('%s refuses %j: the whole policy is invalid', (transport, scope, message) => {
+    expect(parses(transport, scope)).toMatch(message);
+  });
+});
+
 describe('sigstoreSigned keyDatas and rekorPublicKeyDatas', () => {
   const b64 = (name: string) => readFileSync(join(SS, name)).toString('base64');
   it('keyDatas: any of the keys; rekorPublicKeyDatas: the Rekor key', async () => {
