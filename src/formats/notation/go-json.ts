@@ -66,7 +66,7 @@ function goString(text: string): string {
  * The member of a JSON object that Go's encoding/json puts into the struct field tagged `name`:
  * keys match the tag exactly or case-insensitively (Unicode simple folding, so `ſ` matches `s` and
  * the Kelvin sign `k`), every matching key is assigned in document order, and so the last one
- * wins. (JSON.parse has already merged keys that are exactly equal, keeping the last value.)
+ * wins. (Read objects parsed with parseJsonGoOrder, where a key written twice sits at its last place.)
  */
 export function goField(object: Readonly<Record<string, unknown>>, name: string): unknown {
   let found: unknown;

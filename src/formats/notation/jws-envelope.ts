@@ -10,7 +10,7 @@ import { goField, goJson, goJsonSorted } from './go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { formatRfc3339, parseRfc3339 } from '../../rfc3339.js';
-import { isJsonObject } from '../../json-object.js';
+import { isJsonObject, parseJsonGoOrder } from '../../json-object.js';
 
 export interface EnvelopeBuildInput {
   algorithm: NotationAlgorithmInfo;
@@ -62,7 +62,7 @@ export async function buildJwsEnvelope(input: EnvelopeBuildInput): Promise<Uint8
 export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): ParsedNotationEnvelope {
   let top: unknown;
   try {
-    top = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    top = parseJsonGoOrder(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     return malformed('the JWS envelope is not JSON (Notation uses the JWS JSON serialization)');
   }
@@ -77,7 +77,7 @@ export function parseJwsEnvelope(bytes: Uint8Array, malformed: Malformed): Parse
   const signature = decodeBase64UrlStrict(top.signature) ?? malformed('"signature" is not unpadded base64url');
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(protectedBytes));
+    header = parseJsonGoOrder(new TextDecoder('utf-8', { fatal: true }).decode(protectedBytes));
   } catch {
     return malformed('the protected header is not JSON');
   }

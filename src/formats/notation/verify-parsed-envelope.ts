@@ -8,7 +8,7 @@ import { createPublicKey, constants, verify } from 'node:crypto';
 import { assertDescriptor, type Descriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
-import { isJsonObject } from '../../json-object.js';
+import { isJsonObject, parseJsonGoOrder } from '../../json-object.js';
 import { goField } from './go-json.js';
 import { notationAlgorithmFor, notationAlgorithmInfo } from './notation-algorithm.js';
 import { checkNotationChain, isValidatedNotationChain, verificationFailure, type ValidatedNotationChain } from './notation-chain.js';
@@ -142,7 +142,7 @@ function signatureValid(parsed: ParsedNotationEnvelope, spki: Uint8Array): boole
 function readPayload(parsed: ParsedNotationEnvelope): Descriptor {
   let payload: unknown;
   try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(parsed.payload));
+    payload = parseJsonGoOrder(new TextDecoder('utf-8', { fatal: true }).decode(parsed.payload));
   } catch {
     throw airsignError('NOTATION_BAD_PAYLOAD', 'the signed payload is not JSON');
   }

@@ -68,6 +68,11 @@ describe('JSON keys read as Go\'s encoding/json reads them', () => {
     expect(verifyNotationEnvelope(MediaType.Jws, jwsText(text)).signingTime.toISOString()).toBe('2024-02-02T00:00:00.000Z');
   });
 
+  it('a key written twice counts at its last place: signingTime, SIGNINGTIME, signingTime gives the third', () => {
+    const text = `{"alg":"PS256","crit":["io.cncf.notary.signingScheme"],"cty":"${MediaType.NotaryPayload}","io.cncf.notary.signingScheme":"notary.x509","io.cncf.notary.signingTime":"2024-01-01T00:00:00Z","IO.CNCF.NOTARY.SIGNINGTIME":"2024-02-02T00:00:00Z","io.cncf.notary.signingTime":"2024-03-03T00:00:00Z"}`;
+    expect(verifyNotationEnvelope(MediaType.Jws, jwsText(text)).signingTime.toISOString()).toBe('2024-03-03T00:00:00.000Z');
+  });
+
   it('a payload with TargetArtifact / Digest / MediaType / Size names the target', () => {
     const payload = JSON.stringify({ TargetArtifact: { MediaType: TARGET.mediaType, Digest: TARGET.digest, SIZE: TARGET.size } });
     expect(verifyNotationEnvelope(MediaType.Jws, jws(HEADER, payload)).payload.targetArtifact).toEqual(TARGET);

@@ -66,6 +66,9 @@ describe('trust policy files notation-go refuses (exit 2, TRUST_POLICY_INVALID)'
     // the later spelling wins
     const later = parseNotationTrustPolicy(new TextEncoder().encode('{"version":"2.0","Version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}'));
     expect(later.statements[0]!.name).toBe('s');
+    // a key written twice counts at its last place, as Go assigns members in document order ("1.0" wins, not "2.0")
+    const again = parseNotationTrustPolicy(new TextEncoder().encode('{"version":"1.0","Version":"2.0","version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}'));
+    expect(again.statements[0]!.name).toBe('s');
     expect(refusal({ ...doc, TRUSTPOLICIES: [{ ...doc.TRUSTPOLICIES[0], signatureverification: { level: 'strict', override: { Expiry: 'log' } } }] })).toBe('TRUST_POLICY_INVALID');
   });
 
