@@ -36,7 +36,7 @@ const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
 /** Every command's name, in the order `--help` lists them (the tests walk every command's help from it). */
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
-/** Subcommands of the commands that have them (test/unit/cli-harness.test.ts checks them against --help). */
+/** Subcommands of the commands that have them (test/integration/cli-harness.test.ts checks them against --help). */
 export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { key: ['list', 'export', 'generate'], cert: ['create'] };
 
 /**

@@ -8,7 +8,7 @@
  * reader refuses an ambiguous tar. Values Go types differently are refused too: a lone surrogate
  * escape (U+FFFD to Go), a `size` or `schemaVersion` written 1e3 or 2.0 (an error to Go) or -0, a
  * descriptor field of another type (`data` not base64, `platform` not an object…), so whatever is
- * accepted Go reads exactly as we do (test/unit/sign/manifest-json.test.ts checks this against Go
+ * accepted Go reads exactly as we do (test/integration/sign/manifest-json.test.ts checks this against Go
  * itself). Then the content must be the kind its descriptor says: a
  * `mediaType` field that contradicts the descriptor, or a manifest shaped as an index (or the
  * other way), is refused.

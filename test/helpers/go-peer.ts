@@ -4,11 +4,11 @@
  * shares one binary.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256File } from './sha256.js';
 
 export const GO = '/usr/lib/go-1.19/bin/go';
 
@@ -16,7 +16,7 @@ export const GO = '/usr/lib/go-1.19/bin/go';
 export function goPeer(name: string): string {
   if (!existsSync(GO)) throw new Error(`${GO} is missing: run scripts/install-test-deps.sh (golang-1.19-go)`);
   const source = fileURLToPath(new URL(`../peers/${name}/main.go`, import.meta.url));
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const hash = sha256File(source).slice(0, 16);
   const out = join(tmpdir(), `airsign-${name}-${hash}`);
   if (existsSync(out)) return out;
   const work = mkdtempSync(join(tmpdir(), 'airsign-go-build-'));

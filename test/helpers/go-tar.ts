@@ -4,12 +4,11 @@
  * directory, and a comparison of its view with airsign's indexTar view of the same file.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { goPeer } from './go-peer.js';
 import { openRandomAccess, readFully } from '../../src/tar/random-access.js';
 import { indexTar } from '../../src/tar/tar-index.js';
 import { isAirsignError } from '../../src/errors.js';
-
+import { sha256Hex } from './sha256.js';
 
 export interface GoEntry {
   name: string;
@@ -45,7 +44,7 @@ export async function airsignView(path: string): Promise<AirsignView> {
       if (e.type !== 'file') continue;
       const buf = new Uint8Array(e.size);
       await readFully(file, buf, 0, e.size, e.offset);
-      files.set(e.path, { size: e.size, sha256: createHash('sha256').update(buf).digest('hex') });
+      files.set(e.path, { size: e.size, sha256: sha256Hex(buf) });
     }
     return { files };
   } catch (error) {

@@ -6,6 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pemToDer } from './pem.js';
+
+/** Kept here for the files that import it with the PKI; defined in pem.ts (no process, so unit tests can use it). */
+export { pemToDer };
 
 export interface IssuedCert {
   pem: string;
@@ -68,10 +72,6 @@ export function generateKey(dir: string, name: string, algorithm: 'P-256' | 'P-3
   openssl(['genpkey', ...args, '-out', path]);
   const publicPem = execFileSync('openssl', ['pkey', '-in', path, '-pubout'], { encoding: 'utf8' });
   return { path, pem: readFileSync(path, 'utf8'), publicPem };
-}
-
-export function pemToDer(pem: string): Uint8Array[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
 }
 
 function load(path: string): IssuedCert {

@@ -3,7 +3,6 @@
  * typeflag and the size can be set to anything (the checksum is computed last, so a crafted header
  * passes the checksum gate and reaches the rules under test). Test-only.
  */
-import { createHash } from 'node:crypto';
 
 export const BLOCK = 512;
 
@@ -117,8 +116,4 @@ export function withoutEnd(tar: Uint8Array): Uint8Array {
     at += BLOCK * (1 + dataBlocks);
   }
   return tar;
-}
-
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -1,16 +1,12 @@
 /** Checks shared by the sign pipeline tests: file hashes, leftovers, blobs out of a tar, the Python verifier. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AIRSIGN_BIN } from './cli.js';
+import { sha256Hex } from './sha256.js';
 
 export const VERIFY_NOTATION_PY = fileURLToPath(new URL('../peers/verify_notation.py', import.meta.url));
-
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
 
 /** Names in a directory (for "no temp file left behind"). */
 export function listDir(dir: string): string[] {
@@ -31,7 +27,7 @@ export function readLayoutIndex(source: string): { manifests: Array<Record<strin
 
 /** Runs the independent Python verifier on one envelope; returns its stdout line, throws with its output on failure. */
 export function verifyWithPython(envelope: Uint8Array, options: { root: string; descriptor?: unknown; alg?: string; dir: string }): string {
-  const path = join(options.dir, `envelope-${createHash('sha256').update(envelope).digest('hex').slice(0, 12)}`);
+  const path = join(options.dir, `envelope-${sha256Hex(envelope).slice(0, 12)}`);
   writeFileSync(path, envelope);
   const args = [VERIFY_NOTATION_PY, '--root', options.root];
   if (options.descriptor !== undefined) args.push('--expect-descriptor', JSON.stringify(options.descriptor));

@@ -5,10 +5,10 @@
  * wrong; `replaceBlob` plays the careful attacker who rewrites every descriptor up to index.json so
  * that only the signatures can catch the change. Test-only.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { BLOCK, END, withChecksum } from './raw-tar.js';
+import { sha256Digest } from './sha256.js';
 
 /** One file of a layout, by its path inside the layout (`index.json`, `blobs/sha256/<hex>`). */
 export interface LayoutFiles {
@@ -173,10 +173,6 @@ export class DirLayout implements LayoutFiles {
   }
 
   save(): void {}
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 export function blobName(digest: string): string {

@@ -3,17 +3,16 @@
  * the bundled sample with SoftHSM and with a file key, leave samples/ untouched and leave no files.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sha256File } from '../helpers/sha256.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const sampleSha = () => createHash('sha256').update(readFileSync(join(ROOT, 'samples', 'single.tar'))).digest('hex');
-const scratch = mkdtempSync(join(tmpdir(), 'airsign-demo-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const sampleSha = () => sha256File(join(ROOT, 'samples', 'single.tar'));
+const scratch = tempDir('airsign-demo-test-');
 
 function runDemo(env: Record<string, string>): { code: number | null; out: string } {
   const tmp = mkdtempSync(join(scratch, 'tmp-'));

@@ -5,14 +5,14 @@
  * A signature made this way is loaded with oras-go's rules (a reader we did not write).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLikeOras } from '../helpers/oras-rules.js';
 import { makeTestChain, type TestChain } from '../helpers/sign-fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Types from the sources; the module itself from the package root, as a user imports it. */
 type Api = typeof import('../../src/index.js');
@@ -21,15 +21,13 @@ const README = new URL('../../README.md', import.meta.url);
 const SAMPLE = new URL('../../samples/single.tar', import.meta.url).pathname;
 
 let api: Api;
-let work: string;
+const work = tempDir('airsign-library-api-');
 let chain: TestChain;
 
 beforeAll(async () => {
   api = (await import(PACKAGE_ROOT)) as Api;
-  work = mkdtempSync(join(tmpdir(), 'airsign-library-api-'));
   chain = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The ```ts block under the README's "## Library" heading. */
 function readmeLibraryExample(): string {

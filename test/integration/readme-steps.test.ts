@@ -4,17 +4,16 @@
  * key, certificate or tar in the clone. samples/policy.json parses as a containers policy.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseContainersPolicy, requirementsFor } from '../../src/verify/containers-policy.js';
 import { parseDockerReference } from '../../src/formats/docker-reference.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'airsign-readme-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('airsign-readme-');
 
 function stepByStep(): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -4,25 +4,21 @@
  * the real peer skopeo reads and copies them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadLikeOras } from '../helpers/oras-rules.js';
+import { sha256File, sha256Hex } from '../helpers/sha256.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLES = join(ROOT, 'samples');
 const SCRIPT = join(ROOT, 'scripts', 'make-samples.mjs');
 const NAMES = ['single.tar', 'multi.tar', 'docker.tar'] as const;
 
-const tmp = mkdtempSync(join(tmpdir(), 'airsign-samples-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const sha256File = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const tmp = tempDir('airsign-samples-');
 
 function makeSamples(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8' });
@@ -85,12 +81,12 @@ describe('make-samples', () => {
     expect(layerEntries).toHaveLength(1);
     // The layer is a gzip'd tar holding one keystream file; its digest is its name.
     const layer = layerEntries[0]!;
-    expect(sha256(layer.data)).toBe(layer.name.slice('blobs/sha256/'.length));
+    expect(sha256Hex(layer.data)).toBe(layer.name.slice('blobs/sha256/'.length));
     const inner = execFileSync('tar', ['-tvf', '-'], { input: gunzipSync(layer.data), encoding: 'utf8' });
     expect(inner).toMatch(/data\/blob-0\.bin/);
     const r = skopeo(['inspect', `oci-archive:${a}:big`]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).Layers).toEqual([`sha256:${sha256(layer.data)}`]);
+    expect(JSON.parse(r.stdout).Layers).toEqual([`sha256:${sha256Hex(layer.data)}`]);
     // Several layers above 512 MiB per layer: checked by arithmetic only (bench makes the real one).
   });
 
@@ -137,7 +133,7 @@ describe.each(NAMES)('%s has the exact BuildKit tar shape', (name) => {
 
   it('blob names are their sha256; oci-layout and index.json bytes as BuildKit writes them', () => {
     const byName = new Map(entries.map((e) => [e.name, e.data]));
-    for (const e of entries) if (e.name.startsWith('blobs/sha256/') && e.data.length > 0) expect(sha256(e.data)).toBe(e.name.slice(13));
+    for (const e of entries) if (e.name.startsWith('blobs/sha256/') && e.data.length > 0) expect(sha256Hex(e.data)).toBe(e.name.slice(13));
     expect(byName.get('oci-layout')!.toString()).toBe('{"imageLayoutVersion":"1.0.0"}');
     const indexText = byName.get('index.json')!.toString();
     expect(indexText).toBe(JSON.stringify(JSON.parse(indexText))); // compact, no newline
@@ -169,7 +165,7 @@ describe.each(NAMES)('%s has the exact BuildKit tar shape', (name) => {
       m.layers.forEach((layer, i) => {
         const blob = byDigest.get(layer.digest)!;
         const tar = layer.mediaType.endsWith('gzip') ? gunzipSync(blob) : blob;
-        expect(`sha256:${sha256(tar)}`).toBe(config.rootfs.diff_ids[i]);
+        expect(`sha256:${sha256Hex(tar)}`).toBe(config.rootfs.diff_ids[i]);
         expect(execFileSync('tar', ['-tf', '-'], { input: tar, encoding: 'utf8' })).toMatch(/^app\/\napp\/\S+\n$/);
         checked++;
       });
@@ -193,7 +189,7 @@ describe('skopeo (real peer) reads and copies the samples', () => {
     const ref = `oci-archive:${join(SAMPLES, name)}${tag === undefined ? '' : `:${tag}`}`;
     const raw = skopeo(['inspect', '--raw', ref]);
     expect(raw.code, raw.stderr).toBe(0);
-    const rawDigest = `sha256:${sha256(Buffer.from(raw.stdout))}`;
+    const rawDigest = `sha256:${sha256Hex(Buffer.from(raw.stdout))}`;
     const layout = loadLikeOras(join(SAMPLES, name));
     expect(rawDigest).toBe(layout.resolve(tag ?? '1.4').digest);
     const info = skopeo(['inspect', ref]);

@@ -4,12 +4,12 @@
  * cannot be used (load fails there, e.g. noexec; not private) is skipped for the next; when none
  * works the error names each directory and why. The executables are tested in release.test.ts.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isAirsignError } from '../../src/errors.js';
 import { placeAndLoad, sha256Hex, type EmbeddedLibrary } from '../../src/release/native-library.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const bytes = new TextEncoder().encode('pretend this is koffi.node');
 const library: EmbeddedLibrary = { name: 'koffi-9.9.9', bytes, sha256: sha256Hex(bytes) };
@@ -17,10 +17,7 @@ const fileName = `koffi-9.9.9-${library.sha256}.node`;
 
 let base: string;
 beforeEach(() => {
-  base = mkdtempSync(join(tmpdir(), 'airsign-native-'));
-});
-afterEach(() => {
-  rmSync(base, { recursive: true, force: true });
+  base = testTempDir('airsign-native-');
 });
 
 /** A loader that records what it loaded and what the file held at that moment. */

@@ -13,12 +13,13 @@
  * release and the roots first, so in CI nothing here is skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sha256File } from '../helpers/sha256.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -91,8 +92,6 @@ function runBinary(bin: string, args: string[], env: NodeJS.ProcessEnv): { code:
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
-
 describe('linux-x64 single file on Node-less Debian roots (chroot)', () => {
   for (const [suite, glibc] of [
     ['bookworm', '2.36'],
@@ -128,27 +127,23 @@ describe('linux-x64 single file: Node flags ignored, native library cache', () =
   });
 
   it.skipIf(reason !== undefined)(title('writes koffi once, named by its SHA-256, and rewrites a changed file before loading', reason), () => {
-    const cache = mkdtempSync(join(tmpdir(), 'airsign-native-cache-'));
-    try {
-      const env = cleanEnv({ XDG_CACHE_HOME: cache });
-      const first = runBinary(bin, ['version', '--json'], env);
-      expect(first.stderr).toBe('');
-      expect(JSON.parse(first.stdout)).toMatchObject({ pkcs11: { loaded: true } });
-      const dir = join(cache, 'airsign', 'native');
-      const files = readdirSync(dir);
-      expect(files).toHaveLength(1);
-      const [, hash] = /^koffi-[\d.]+-([0-9a-f]{64})\.node$/.exec(files[0]!) ?? [];
-      expect(hash).toBeDefined();
-      const file = join(dir, files[0]!);
-      expect(sha256(file)).toBe(hash);
-      appendFileSync(file, 'changed');
-      const second = runBinary(bin, ['version', '--json'], env);
-      expect(JSON.parse(second.stdout)).toMatchObject({ pkcs11: { loaded: true } });
-      expect(sha256(file)).toBe(hash);
-      expect(readdirSync(dir)).toEqual(files); // no temporary file left behind
-    } finally {
-      rmSync(cache, { recursive: true, force: true });
-    }
+    const cache = testTempDir('airsign-native-cache-');
+    const env = cleanEnv({ XDG_CACHE_HOME: cache });
+    const first = runBinary(bin, ['version', '--json'], env);
+    expect(first.stderr).toBe('');
+    expect(JSON.parse(first.stdout)).toMatchObject({ pkcs11: { loaded: true } });
+    const dir = join(cache, 'airsign', 'native');
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const [, hash] = /^koffi-[\d.]+-([0-9a-f]{64})\.node$/.exec(files[0]!) ?? [];
+    expect(hash).toBeDefined();
+    const file = join(dir, files[0]!);
+    expect(sha256File(file)).toBe(hash);
+    appendFileSync(file, 'changed');
+    const second = runBinary(bin, ['version', '--json'], env);
+    expect(JSON.parse(second.stdout)).toMatchObject({ pkcs11: { loaded: true } });
+    expect(sha256File(file)).toBe(hash);
+    expect(readdirSync(dir)).toEqual(files); // no temporary file left behind
   });
 
   const noexec = missing('linux-x64', [[IS_ROOT, 'mounting a noexec tmpfs needs root']]);

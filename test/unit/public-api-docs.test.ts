@@ -3,11 +3,11 @@
  * it is declared, so a library user's editor shows what it does; and the README's Library example
  * type-checks against the package root's types.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const INDEX = resolve(import.meta.dirname, '../../src/index.ts');
 
@@ -15,7 +15,7 @@ describe('public API documentation', () => {
   it('every exported value of src/index.ts has a doc comment; the README example type-checks', () => {
     const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
     const example = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Library')))![1]!;
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-readme-types-'));
+    const dir = testTempDir('airsign-readme-types-');
     const exampleFile = join(dir, 'example.mts');
     writeFileSync(exampleFile, example.replaceAll("from 'airsign'", `from '${INDEX.replace(/\.ts$/, '.js')}'`));
     const program = ts.createProgram([INDEX, exampleFile], {
@@ -31,7 +31,6 @@ describe('public API documentation', () => {
       noEmit: true,
     });
     const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(exampleFile));
-    rmSync(dir, { recursive: true, force: true });
     expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
     const checker = program.getTypeChecker();
     const index = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;

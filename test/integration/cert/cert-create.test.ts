@@ -3,16 +3,16 @@
  * and (for --import) the keys module's own openKey chain lookup in a separate CLI process.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, useSoftHsmInProcess, type SoftHsm } from '../../helpers/softhsm.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { opensslGenerateKey } from '../../helpers/pem-test-key.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
+const dir = tempDir('airsign-cert-');
 let hsm: SoftHsm;
 let pinFile: string;
 let rootKey: string;
@@ -43,7 +43,6 @@ function expectCleanFailure(r: { code: number; stdout: string; stderr: string },
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-cert-'));
   hsm = createSoftHsm();
   pinFile = join(dir, 'pin');
   writeFileSync(pinFile, `${hsm.pin}\n`);

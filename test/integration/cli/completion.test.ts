@@ -5,23 +5,21 @@
  * PowerShell is not packaged for Debian, so its script is checked for shape only.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let work: string;
+const work = tempDir('airsign-completion-');
 let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-completion-'));
   const bin = join(work, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec "${process.execPath}" "${AIRSIGN_BIN}" "$@"\n`, { mode: 0o755 });
   env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), XDG_DATA_HOME: join(work, 'data') };
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function script(shell: string): string {
   const r = runCli(['completion', shell]);

@@ -7,21 +7,20 @@
  * properties in test/unit/fuzz/ run thousands of cases of the same inputs.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
 import { FuzzSuite, applyByteEdits, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { END, concat, member } from '../../helpers/raw-tar.js';
+import { sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-fuzz-cli-'));
+const work = tempDir('airsign-fuzz-cli-');
 const suite = new FuzzSuite('hostile-input-cli');
 const started = Date.now();
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   suite.finish(started);
 });
 
@@ -89,7 +88,7 @@ describe('hostile input through the CLI', () => {
           const changed = utf8(mutateJson(JSON.parse(Buffer.from(files.get(name)!).toString()), m.edits));
           if (name === 'index.json') files.set(name, changed);
           else {
-            const hex = createHash('sha256').update(changed).digest('hex');
+            const hex = sha256Hex(changed);
             files.delete(name);
             files.set(`blobs/sha256/${hex}`, changed);
             const entry = index.manifests[m.which % targets.length - 1]!;

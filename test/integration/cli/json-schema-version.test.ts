@@ -2,20 +2,18 @@
  * Every `--json` document starts with `"schemaVersion": 1`: each command's result (inspect, strip,
  * repack, sign, verify, key generate, key export, cert create, version) and the error document.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-json-schema-');
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-json-schema-'));
   copyFileSync(join(SAMPLES, 'single.tar'), join(work, 'app.tar'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function firstKey(args: string[], code = 0): string {
   const r = runCli([...args, '--json'], { cwd: work });

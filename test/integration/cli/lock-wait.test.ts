@@ -4,28 +4,27 @@
  * is a usage error. The lock is held by this test process (alive, on this host), so it is never
  * taken for stale.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { lockPathFor } from '../../../src/fs/file-lock.js';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SINGLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-lock-wait-');
 let input: string;
 let chain: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-lock-wait-'));
   input = join(work, 'image.tar');
   copyFileSync(SINGLE, input);
   writeFileSync(lockPathFor(input), JSON.stringify({ pid: process.pid, host: HOST_TAG, hostname: hostname(), token: 'held-by-the-test' }));
   chain = makeTestChain('ec-p256', { dir: work });
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function timed(args: string[]): { code: number; stderr: string; seconds: number } {
   const start = process.hrtime.bigint();

@@ -3,21 +3,19 @@
  * one line, with the option it came from — never as a bare errno code such as ENOENT. One case per
  * place that reads a user-named file outside the layout reader.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SINGLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-missing-words-');
 let missing: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-missing-words-'));
   missing = join(work, 'not-there.pem');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function expectWords(args: string[], mentions: string): void {
   const r = runCli(args);

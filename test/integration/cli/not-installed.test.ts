@@ -3,19 +3,14 @@
  * node_modules/): one line saying to run npm ci, exit 70, no module stack.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const DIST = new URL('../../../dist/', import.meta.url).pathname;
-let work: string;
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-not-installed-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-not-installed-');
 
 function runIn(root: string) {
   // The module path (the bundle dist/airsign.cjs carries yargs inside and needs no node_modules/).

@@ -7,8 +7,7 @@
  * is signed again by the same key.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_LINE_MAX } from '../../../src/cli/command.js';
@@ -17,22 +16,21 @@ import type { SigningRecord } from '../../../src/signing-record.js';
 import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const SINGLE_DIGEST = 'sha256:442991fd3d5c31cb0e98399cadb4bb01ad7177aed8772ed1400372c2031f2e76';
 const EMPTY_JSON = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
-let work: string;
+const work = tempDir('airsign-one-cli-');
 let ec: TestChain;
 let rsa: TestChain;
 let n = 0;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-one-cli-'));
   ec = makeTestChain('ec-p256');
   rsa = makeTestChain('rsa-3072');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fresh(sample = 'single.tar'): { dir: string; input: string } {
   const dir = join(work, `case-${++n}`);

@@ -6,8 +6,7 @@
  * lookaside files were written removes them. A key whose signatures do not verify writes nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
@@ -15,23 +14,22 @@ import type { KeyBackend } from '../../../src/key-backend.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { runCli } from '../../helpers/cli.js';
-import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const IDENTITY = 'registry.example.com/app:1.4';
 const isRoot = process.getuid?.() === 0;
-let work: string;
+const work = tempDir('airsign-gpg-bad-');
 let chain: TestChain;
 const mounts: string[] = [];
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-gpg-bad-'));
   chain = makeTestChain('ec-p256');
 });
 afterAll(() => {
   for (const m of mounts.reverse()) spawnUmount(m);
-  rmSync(work, { recursive: true, force: true });
 });
 
 function spawnUmount(path: string): void {

@@ -4,26 +4,25 @@
  * gpg and rejected by skopeo standalone-verify.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { readLayoutBlob } from '../../helpers/sign-checks.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const IDENTITY = 'registry.example.com/app:1.4';
-let work: string;
+const work = tempDir('airsign-gpg-expiry-');
 let key: string;
 let home: string;
 let fingerprint: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-gpg-expiry-'));
   key = join(work, 'key.pem');
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'pipe' });
   const pub = join(work, 'pub.gpg');
@@ -32,7 +31,6 @@ beforeAll(() => {
   gpg(home, ['--import', pub]);
   fingerprint = gpgFingerprints(home)[0]!;
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function skopeoVerify(input: string, digest: string, file: string) {
   const manifest = join(work, 'manifest.json');

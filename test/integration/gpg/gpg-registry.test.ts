@@ -5,8 +5,7 @@
  * exported public key) pulls it — and refuses it with another key or another signed identity.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
@@ -14,16 +13,16 @@ import { runCli } from '../../helpers/cli.js';
 import { startRegistry, type LocalRegistry } from '../../helpers/docker-registry.js';
 import { gpgHome } from '../../helpers/gpg.js';
 import { readLayoutIndex } from '../../helpers/sign-checks.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-gpg-registry-');
 let registry: LocalRegistry;
 let input: string;
 let key: string;
 let otherKey: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-gpg-registry-'));
   registry = await startRegistry();
   input = join(work, 'multi.tar');
   copyFileSync(join(SAMPLES, 'multi.tar'), input);
@@ -35,7 +34,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await registry?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 function exportKey(path: string, name: string): string {

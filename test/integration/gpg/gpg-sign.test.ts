@@ -7,31 +7,30 @@
  * both formats with one HSM login.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
-import { readLayoutBlob, readLayoutIndex, runCliTimed, sha256File, verifyWithPython } from '../../helpers/sign-checks.js';
+import { readLayoutBlob, readLayoutIndex, runCliTimed, verifyWithPython } from '../../helpers/sign-checks.js';
 import { makeTestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const IDENTITY = 'registry.example.com/team/app:1.4';
 let hsm: SoftHsm;
-let work: string;
+const work = tempDir('airsign-gpg-sign-');
 let pinFile: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-gpg-sign-'));
   hsm = createSoftHsm();
   pinFile = join(work, 'pin');
   writeFileSync(pinFile, hsm.pin);
 });
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 

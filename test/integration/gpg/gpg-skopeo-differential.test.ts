@@ -7,17 +7,17 @@
  * make-gpg-signature-matrix.sh makes the keys and signatures once per run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifySignatureFile } from '../../../src/operations/verify-signature.js';
+import { sha256Digest } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const HERE = new URL('.', import.meta.url).pathname;
 const MANIFEST = new URL('../../fixtures/containers-image/image.manifest.json', import.meta.url).pathname;
 const REFERENCE = 'registry.example/app:1';
-let work: string;
+const work = tempDir('airsign-gpg-matrix-');
 
 interface Case { name: string; fingerprint: string; signature: string; skopeoFingerprint: string }
 interface Outcome { skopeo: boolean; skopeoSays: string; airsign: boolean; airsignSays: string }
@@ -45,10 +45,9 @@ async function airsign(c: Case, manifest: string): Promise<{ ok: boolean; says: 
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-gpg-matrix-'));
   const manifest = join(work, 'manifest.json');
   copyFileSync(MANIFEST, manifest);
-  const digest = `sha256:${createHash('sha256').update(readFileSync(manifest)).digest('hex')}`;
+  const digest = sha256Digest(readFileSync(manifest));
   const made = spawnSync('bash', [join(HERE, 'make-gpg-signature-matrix.sh'), work, manifest, digest, REFERENCE], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`make-gpg-signature-matrix.sh failed: ${made.stderr}`);
   cases = readFileSync(join(work, 'cases.tsv'), 'utf8').trim().split('\n').map((line) => {
@@ -64,7 +63,6 @@ beforeAll(async () => {
     }
   }));
 }, 240_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('skopeo standalone-verify vs airsign on fresh GnuPG signatures', () => {
   it('reaches the same verdict on every case', () => {

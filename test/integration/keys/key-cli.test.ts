@@ -4,13 +4,13 @@
  * no PIN or passphrase appears in stdout or stderr.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, STANDARD_TOKEN, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const PIN = '58213476';
 const WRONG_PIN = '90417733';
@@ -19,7 +19,7 @@ const WRONG_PASSWORD = 'Nope-27182-cosign';
 const SECRETS = [PIN, WRONG_PIN, PASSWORD, WRONG_PASSWORD];
 
 let hsm: SoftHsm;
-let dir: string;
+const dir = tempDir('airsign-keycli-');
 const T = STANDARD_TOKEN.label;
 
 beforeAll(() => {
@@ -31,7 +31,6 @@ beforeAll(() => {
     ],
     { pin: PIN },
   );
-  dir = mkdtempSync(join(tmpdir(), 'airsign-keycli-'));
 });
 
 /** Environment without any AIRSIGN_/COSIGN_ variables from the outer shell. */

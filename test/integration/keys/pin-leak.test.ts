@@ -6,7 +6,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../helpers/cli.js';
@@ -14,6 +13,7 @@ import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, useSoftHsmInProcess, type SoftHsm } from '../../helpers/softhsm.js';
 import { openKey } from '../../../src/keys/open-key.js';
 import { finalizePkcs11Modules } from '../../../src/keys/pkcs11/pkcs11-session-manager.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 /** The token's real PIN: it holds both separators a URI splits at. */
@@ -23,12 +23,11 @@ const PIECES = ['Sec', 'ret77', 'Top&', ';ret'];
 const PASSPHRASE = 'Pass&Phr;ase99';
 
 let hsm: SoftHsm;
-let work: string;
+const work = tempDir('airsign-pin-leak-');
 let chain: TestChain;
 let encryptedKey: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-pin-leak-'));
   hsm = createSoftHsm([{ label: 'leak', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] }], { pin: PIN });
   chain = makeTestChain('ec-p256', { publicKeyPem: exportPublicKeyWithP11tool(hsm, 'leak', 'signer') });
   encryptedKey = join(work, 'enc.key');
@@ -36,7 +35,6 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => {
   finalizePkcs11Modules();
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 

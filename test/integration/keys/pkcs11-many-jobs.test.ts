@@ -6,23 +6,22 @@
  * no wrong PIN, so every job must succeed. A wrong PIN is still tried once only.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const JOBS = 32;
 /** pkcs11-tool loops running alongside (each rewrites the token files at login). */
 const CHURNERS = 4;
-let dir: string;
+const dir = tempDir('airsign-many-jobs-');
 let hsm: SoftHsm;
 let key: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-many-jobs-'));
   hsm = createSoftHsm([{ label: 'ci', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] }], { dir: join(dir, 'hsm') });
   key = `pkcs11:token=ci;object=signer?module-path=${hsm.module}`;
   copyFileSync(new URL('../../../samples/single.tar', import.meta.url), join(dir, 'in.tar'));
@@ -30,7 +29,6 @@ beforeAll(() => {
   const cert = runCli(['cert', 'create', '--key', key, '--subject', 'C=US,ST=WA,O=airsign,CN=ci', '-o', join(dir, 'cert.pem')], { env });
   expect(cert.code, cert.stderr).toBe(0);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sign(i: number, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {

@@ -9,20 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
-import { buildRichLayout, fileSha256, type RichLayout } from './build-fixtures.js';
+import { buildRichLayout, type RichLayout } from './build-fixtures.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const PYTHON = '/usr/bin/python3';
 const HELLO = join(import.meta.dirname, '../../fixtures/layout/hello-world.tar');
-let work: string;
+const work = tempDir('airsign-bad-input-');
 let rich: RichLayout;
 let richTar: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-bad-input-'));
   rich = buildRichLayout(join(work, 'rich-dir'));
   richTar = rich.builder.tar(join(work, 'rich.tar'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface Member {
   name: string;
@@ -86,7 +86,7 @@ function expectBadInput(c: Case): void {
   mkdirSync(outDir);
   const out = join(outDir, 'result.tar');
   const stripDir = join(caseDir, 'layers');
-  const before = fileSha256(c.input);
+  const before = sha256File(c.input);
   const args = c.args ? c.args(c.input, out, stripDir) : ['strip', c.input, '--directory', stripDir, '--output', out];
   const r = runCli(args);
   const json = runCli([...args, '--json']);
@@ -99,7 +99,7 @@ function expectBadInput(c: Case): void {
   const err = JSON.parse(json.stdout).error;
   if (typeof c.code === 'string') expect(err.code).toBe(c.code);
   else expect(err.code).toMatch(c.code);
-  expect(fileSha256(c.input), 'input changed').toBe(before);
+  expect(sha256File(c.input), 'input changed').toBe(before);
   expect(existsSync(out), 'output left behind').toBe(false);
   expect(readdirSync(outDir), 'temp files left behind').toEqual([]);
   expect(readdirSync(join(c.input, '..')).filter((n) => n.includes('airsign') && n.endsWith('.tmp'))).toEqual([]);
@@ -355,12 +355,12 @@ describe('disk full', () => {
     const layers = join(work, 'full-inplace-layers');
     const input = join(mountPoint, 'input.tar');
     expect(runCli(['strip', richTar, '-d', layers, '-o', input]).code).toBe(0);
-    const before = fileSha256(input);
+    const before = sha256File(input);
     const r = runCli(['repack', input, '-d', layers]);
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/OUTPUT|ENOSPC|no space/i);
-    expect(fileSha256(input)).toBe(before);
+    expect(sha256File(input)).toBe(before);
     expect(readdirSync(mountPoint)).toEqual(['input.tar']);
   });
 });

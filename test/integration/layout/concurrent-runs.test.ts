@@ -13,14 +13,14 @@
  * a 160 MiB tar.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { seedFrom, seededRandom } from '../../helpers/seeded-random.js';
+import { sha256File, sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Rounds of 6 simultaneous runs (5 to 8 s a round on the loaded 2-core machine). */
 const ROUNDS = Number(process.env.AIRSIGN_CONCURRENT_ROUNDS ?? 6);
@@ -31,7 +31,7 @@ const MAKE_SAMPLES = new URL('../../../scripts/make-samples.mjs', import.meta.ur
 
 const random = seededRandom(SEED);
 
-let work: string;
+const work = tempDir('airsign-concurrent-');
 let original: string;
 /** The image's layer digests. */
 let layerDigests: string[];
@@ -42,7 +42,6 @@ const losses: string[] = [];
 
 beforeAll(() => {
   console.log(`concurrent loop: seed ${SEED} (replay with AIRSIGN_CONCURRENT_SEED=${SEED}), ${ROUNDS} rounds`);
-  work = mkdtempSync(join(tmpdir(), 'airsign-concurrent-'));
   original = join(work, 'original.tar');
   const made = spawnSync(process.execPath, [MAKE_SAMPLES, '--size', '4MiB', '--layers', '2', '--output', original], { encoding: 'utf8' });
   expect(made.status, made.stderr).toBe(0);
@@ -55,7 +54,6 @@ beforeAll(() => {
 
 afterAll(() => {
   console.log(`concurrent loop: ${tally.rounds} rounds, ${tally.runs} runs, ${tally.losses} losses (seed ${SEED}; ${tally.refused} runs refused cleanly)`);
-  rmSync(work, { recursive: true, force: true });
 });
 
 interface InspectReport {
@@ -84,7 +82,7 @@ function verifiedBlobs(path: string): Set<string> {
     if (data.length !== size) throw new Error(`${path}: ${name} truncated`);
     const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
     if (m) {
-      if (createHash('sha256').update(data).digest('hex') !== m[1]) throw new Error(`${path}: ${name} does not match its digest`);
+      if (sha256Hex(data) !== m[1]) throw new Error(`${path}: ${name} does not match its digest`);
       blobs.add(`sha256:${m[1]}`);
     }
     at += 512 + Math.ceil(size / 512) * 512;
@@ -210,7 +208,7 @@ describe('simultaneous sign, strip and repack on one tar and one strip directory
           for (const d of layerDigests) {
             if (blobs.has(d)) throw new Error(`stripped, yet ${d} is in the tar`);
             const file = join(layers, 'sha256', d.slice(7));
-            if (!existsSync(file) || createHash('sha256').update(readFileSync(file)).digest('hex') !== d.slice(7)) throw new Error(`lost layer ${d}`);
+            if (!existsSync(file) || sha256File(file) !== d.slice(7)) throw new Error(`lost layer ${d}`);
           }
           // And repack gives the whole image back, signatures included.
           const check = join(work, 'check.tar');

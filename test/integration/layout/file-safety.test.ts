@@ -6,26 +6,25 @@
  * a killed run, and full disks (exit 2).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
-import { listDir, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutIndex } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { sha256Digest, sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-file-safety-');
 let ec: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-file-safety-'));
   ec = makeTestChain('ec-p256');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fresh(name: string): string {
   const dir = join(work, name);
@@ -482,7 +481,7 @@ describe('layout and strip directories are closed (issue 16)', () => {
     const dir = fresh('planted-blob');
     expect(runCli(['strip', join(dir, 'image.tar'), '-d', join(dir, 'layers'), '-o', join(dir, 'stripped.tar')]).code).toBe(0);
     const planted = Buffer.from('planted by the build machine\n');
-    const digest = `sha256:${createHash('sha256').update(planted).digest('hex')}`;
+    const digest = sha256Digest(planted);
     writeFileSync(join(dir, 'layers', 'sha256', digest.slice(7)), planted);
     const recordPath = join(dir, 'layers', 'airsign-strip.json');
     const record = JSON.parse(readFileSync(recordPath, 'utf8')) as { blobs: Array<{ mediaType: string; digest: string; size: number }> };

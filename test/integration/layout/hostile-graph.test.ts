@@ -4,20 +4,16 @@
  * inspects, and a manifest whose bytes do not match its digest fails `inspect` with exit 2 instead
  * of being printed as UNREADABLE with exit 0.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_GRAPH_DEPTH } from '../../../src/layout/graph.js';
 import { runCli } from '../../helpers/cli.js';
 import { LayoutBuilder, type Blob } from './build-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-hostile-graph-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-hostile-graph-');
 
 /** A layout whose index.json entry is the top of `levels` nested indexes over one image. */
 function nestedLayout(name: string, levels: number): string {

@@ -8,14 +8,15 @@
  * Then two in-place `sign` runs on one tar, started together, must both leave their signature.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
 import { airsignTempFiles, tree } from '../../helpers/live-files.js';
-import { readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
+import { readLayoutIndex } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const MAKE_SAMPLES = new URL('../../../scripts/make-samples.mjs', import.meta.url).pathname;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -23,7 +24,7 @@ const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 const POINTS = ['lock taken', 'first temp file', 'half written'] as const;
 type Point = (typeof POINTS)[number];
 
-let work: string;
+const work = tempDir('airsign-interrupts-');
 let big: string;
 let bigSum: string;
 let stripped: string;
@@ -32,7 +33,6 @@ let layers: string;
 let ec: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-interrupts-'));
   big = join(work, 'big.tar');
   const made = spawnSync(process.execPath, [MAKE_SAMPLES, '--size', '160MiB', '--output', big], { encoding: 'utf8' });
   expect(made.status, made.stderr).toBe(0);
@@ -43,7 +43,6 @@ beforeAll(() => {
   strippedSum = sha256File(stripped);
   ec = makeTestChain('ec-p256');
 }, 120_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The largest airsign temp file under `dir`, or -1 when there is none. */
 function largestTemp(dir: string): number {

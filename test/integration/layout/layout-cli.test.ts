@@ -1,25 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, statSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, statSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
-import { buildRichLayout, fileSha256, type RichLayout } from './build-fixtures.js';
+import { buildRichLayout, type RichLayout } from './build-fixtures.js';
 import { openLayout } from '../../../src/layout/open-layout.js';
 import { addIndexEntries } from '../../../src/layout/index-edit.js';
 import { writeLayout } from '../../../src/layout/write-layout.js';
+import { sha256File, sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/layout');
-let work: string;
+const work = tempDir('airsign-layout-cli-');
 let rich: RichLayout;
 let richTar: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-layout-cli-'));
   rich = buildRichLayout(join(work, 'rich-dir'));
   richTar = rich.builder.tar(join(work, 'rich.tar'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fresh(name: string, from = richTar): string {
   const dir = mkdtempSync(join(work, `${name}-`));
@@ -125,7 +124,7 @@ describe('strip and repack', () => {
     expect(result.stripped.map((b: { digest: string }) => b.digest).sort()).toEqual(rich.layers.map((l) => l.digest).sort());
     expect(readFileSync(input).equals(before)).toBe(true); // --output leaves input alone
     for (const l of rich.layers) {
-      expect(fileSha256(join(layers, 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
+      expect(sha256File(join(layers, 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
       expect(blobSet(stripped)).not.toContain(`blobs/sha256/${l.digest.slice(7)}`);
     }
     expect(tarFile(stripped, 'index.json').equals(tarFile(input, 'index.json'))).toBe(true);
@@ -139,7 +138,7 @@ describe('strip and repack', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(blobSet(repacked)).toEqual(blobSet(input));
     expect(tarFile(repacked, 'index.json').equals(tarFile(input, 'index.json'))).toBe(true);
-    for (const l of rich.layers) expect(sha256Of(tarFile(repacked, `blobs/sha256/${l.digest.slice(7)}`))).toBe(l.digest.slice(7));
+    for (const l of rich.layers) expect(sha256Hex(tarFile(repacked, `blobs/sha256/${l.digest.slice(7)}`))).toBe(l.digest.slice(7));
   });
 
   it('strips and repacks in place (atomic replace) without leaving temp files', () => {
@@ -162,9 +161,9 @@ describe('strip and repack', () => {
     // A signer adds a signature manifest and an index.json entry to the stripped tar.
     const layout = await openLayout(input);
     const envelope = Buffer.from('{"new":"envelope"}');
-    const envDigest = `sha256:${sha256Of(envelope)}`;
+    const envDigest = `sha256:${sha256Hex(envelope)}`;
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.cncf.notary.signature', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [{ mediaType: 'application/cose', digest: envDigest, size: envelope.length }], subject: { mediaType: rich.index.mediaType, digest: rich.index.digest, size: rich.index.size } }));
-    const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256Of(manifest)}`, size: manifest.length, artifactType: 'application/vnd.cncf.notary.signature' };
+    const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256Hex(manifest)}`, size: manifest.length, artifactType: 'application/vnd.cncf.notary.signature' };
     const indexBytes = addIndexEntries(layout.indexBytes, [entry]);
     await writeLayout(layout, { addBlobs: [{ bytes: envelope }, { bytes: manifest }], indexBytes }, {});
     await layout.close();
@@ -182,11 +181,11 @@ describe('strip and repack', () => {
     const multi = buildRichLayout(multiDir, { otherImage: true });
     const tar = multi.builder.tar(join(work, 'multi.tar'));
     const input = fresh('multi', tar);
-    const before = fileSha256(input);
+    const before = sha256File(input);
     const amb = runCli(['strip', input, '-d', join(work, 'multi-none')]);
     expect(amb.code).toBe(2);
     expect(amb.stderr).toMatch(/holds 2 images; pick one with --reference/);
-    expect(fileSha256(input)).toBe(before);
+    expect(sha256File(input)).toBe(before);
     const layers = join(work, 'multi-layers');
     const s = runCli(['strip', input, '-d', layers, '-r', 'other:2', '--json']);
     expect(s.code, s.stderr).toBe(0);
@@ -209,15 +208,15 @@ describe('strip and repack', () => {
     expect(runCli(['strip', input, '-d', layers, '-o', stripped]).code).toBe(0);
     expect(runCli(['repack', stripped, '-d', layers, '-o', repacked]).code).toBe(0);
     const raw = execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${repacked}:1.0`], { encoding: 'utf8' });
-    expect(sha256Of(Buffer.from(raw))).toBe(rich.index.digest.slice(7));
+    expect(sha256Hex(Buffer.from(raw))).toBe(rich.index.digest.slice(7));
     const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--override-arch', 'arm64', `oci-archive:${repacked}:1.0`], { encoding: 'utf8' }));
     expect(cfg.Architecture).toBe('arm64');
     const out = join(work, 'skopeo-out');
     execFileSync('skopeo', ['copy', '--all', `oci-archive:${repacked}:1.0`, `oci:${out}:1.0`], { stdio: 'pipe' });
-    for (const l of rich.layers) expect(fileSha256(join(out, 'blobs', 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
+    for (const l of rich.layers) expect(sha256File(join(out, 'blobs', 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
     // the stripped tar still serves its manifests and configs
     const strippedRaw = execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${stripped}:1.0`], { encoding: 'utf8' });
-    expect(sha256Of(Buffer.from(strippedRaw))).toBe(rich.index.digest.slice(7));
+    expect(sha256Hex(Buffer.from(strippedRaw))).toBe(rich.index.digest.slice(7));
     // and a plain rewrite of the containerd vector is byte-identical to it
     const rewritten = join(work, 'hello-rewritten.tar');
     const hello = fresh('hello', join(FIXTURES, 'hello-world-prefixed-path.tar'));
@@ -236,7 +235,7 @@ describe('strip and repack', () => {
     expect(runCli(['strip', dir, '-d', layers]).code).toBe(0);
     for (const l of d.layers) expect(existsSync(join(dir, 'blobs', 'sha256', l.digest.slice(7)))).toBe(false);
     expect(runCli(['repack', dir, '-d', layers]).code).toBe(0);
-    for (const l of d.layers) expect(fileSha256(join(dir, 'blobs', 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
+    for (const l of d.layers) expect(sha256File(join(dir, 'blobs', 'sha256', l.digest.slice(7)))).toBe(l.digest.slice(7));
   });
 });
 
@@ -267,9 +266,5 @@ describe('command line', () => {
     expect(blobSet(out).length).toBe(blobSet(richTar).length - 3);
   });
 });
-
-function sha256Of(bytes: Uint8Array): string {
-  return execFileSync('sha256sum', { input: bytes, encoding: 'utf8' }).split(' ')[0]!;
-}
 
 export { mkdirSync, writeFileSync };

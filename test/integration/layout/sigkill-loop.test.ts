@@ -14,18 +14,17 @@
  * nothing behind. AIRSIGN_KILL_LOOP_ITERATIONS raises the number of kills for a long local run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
 import { AIRSIGN_BIN } from '../../helpers/cli.js';
 import { airsignTempFiles, AIRSIGN_TEMP_NAME, tree } from '../../helpers/live-files.js';
-import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
 import { seedFrom, seededRandom } from '../../helpers/seeded-random.js';
+import { sha256File, sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Kills in all, spread over the seven cases (1.5 to 2.5 s each, with the rerun, on the loaded 2-core machine). */
 const ITERATIONS = Number(process.env.AIRSIGN_KILL_LOOP_ITERATIONS ?? 28);
@@ -37,7 +36,7 @@ const MAKE_SAMPLES = new URL('../../../scripts/make-samples.mjs', import.meta.ur
 
 const random = seededRandom(SEED);
 
-let work: string;
+const work = tempDir('airsign-kill-loop-');
 /** The TMPDIR of every run: a spool folder left here would be a leftover. */
 let privateTmp: string;
 let big: string;
@@ -57,7 +56,6 @@ const losses: string[] = [];
 
 beforeAll(() => {
   console.log(`kill loop: seed ${SEED} (replay with AIRSIGN_KILL_LOOP_SEED=${SEED}), ${ITERATIONS} iterations`);
-  work = mkdtempSync(join(tmpdir(), 'airsign-kill-loop-'));
   privateTmp = join(work, 'tmp');
   mkdirSync(privateTmp);
   big = join(work, 'big.tar');
@@ -88,7 +86,6 @@ afterAll(() => {
       `${tally.leftovers} left temp/lock files for the rerun; ${tally.reruns} reruns; ` +
       `${tally.softHsmEmptied} SoftHSM token(s) emptied by SoftHSM's own login write and restored; ${(tally.wallMs / 1000).toFixed(1)} s)`,
   );
-  rmSync(work, { recursive: true, force: true });
 });
 
 /**
@@ -138,7 +135,7 @@ function tarBlobs(path: string): Map<string, Buffer> {
     const full = prefix ? `${prefix}/${name}` : name;
     const m = /^blobs\/(sha256)\/([0-9a-f]{64})$/.exec(full);
     if (m) {
-      const actual = createHash('sha256').update(data).digest('hex');
+      const actual = sha256Hex(data);
       if (actual !== m[2]) throw new Error(`${path}: blob ${full} has digest ${actual}`);
       blobs.set(`sha256:${m[2]}`, data);
     }
@@ -297,7 +294,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function until(condition: () => boolean, alive: () => boolean): Promise<void> {
   while (alive() && !condition()) await sleep(1);
 }
-
 
 /** Draws a kill point: a mode and a function that waits for it. */
 function killPoint(c: KillCase, dir: string): { mode: Mode; describe: string; wait: (alive: () => boolean) => Promise<void> } {

@@ -6,27 +6,25 @@
  * `ustar\0` header with an odd version and a prefix, and so on. (What readers disagree on among
  * themselves, such as a directory's size, airsign refuses as TAR_AMBIGUOUS.)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { airsignView, goTarList, goViews, viewDifference, type AirsignView } from '../../helpers/go-tar.js';
 import { BLOCK, END, concat, member, paxData, withChecksum, withoutEnd, type RawMember } from '../../helpers/raw-tar.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const HELLO = fileURLToPathSafe('../../fixtures/layout/hello-world.tar');
 function fileURLToPathSafe(rel: string): string {
   return new URL(rel, import.meta.url).pathname;
 }
 
-let work: string;
+const work = tempDir('airsign-tar-diff-');
 let base: Uint8Array;
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-tar-diff-'));
   base = withoutEnd(new Uint8Array(readFileSync(HELLO)));
   goTarList();
 }, 180_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const EVIL_INDEX = JSON.stringify({
   schemaVersion: 2,

@@ -3,18 +3,17 @@
  * CRL files and directories are read (a file that is not a CRL is exit 2,
  * CRL_INVALID); e2e.crt names no CRL or OCSP location, so it cannot be revoked and strict passes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { OpensslCa } from '../../helpers/openssl-ca.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const LAYOUTS = join(FIXTURES, 'notation-layouts');
 const POLICIES = join(FIXTURES, 'notation', 'trustpolicies');
-const work = mkdtempSync(join(tmpdir(), 'airsign-crl-cli-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-crl-cli-');
 
 const store = join(work, 'store');
 mkdirSync(join(store, 'x509', 'ca', 'e2e'), { recursive: true });

@@ -3,10 +3,9 @@
  * must be accepted by gpg, its fingerprint must equal openPgpFingerprint(), and messages signed
  * in-process with the token key must verify with gpg and skopeo (c/image's GPG simple signing).
  */
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../../src/formats/openpgp/export-public-key.js';
@@ -16,8 +15,10 @@ import { openKey } from '../../../src/keys/open-key.js';
 import { runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, useSoftHsmInProcess, type SoftHsm } from '../../helpers/softhsm.js';
+import { sha256Digest } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
+const dir = tempDir('airsign-pgp-hsm-');
 let hsm: SoftHsm;
 let pinFile: string;
 const opened: KeyBackend[] = [];
@@ -50,7 +51,6 @@ function firstPacket(bytes: Uint8Array): Uint8Array {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-pgp-hsm-'));
   hsm = createSoftHsm();
   pinFile = join(dir, 'pin');
   writeFileSync(pinFile, hsm.pin);
@@ -109,7 +109,7 @@ describe('OpenPGP with SoftHSM keys', () => {
     const fingerprint = await openPgpFingerprint(key);
     const manifest = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}');
     writeFileSync(join(dir, 'manifest.json'), manifest);
-    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const digest = sha256Digest(manifest);
     const reference = '127.0.0.1:5000/test:v1';
     const payload = JSON.stringify({
       critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': digest }, type: 'atomic container signature' },

@@ -5,24 +5,20 @@
  * Each envelope is still verified on its own (the self-check), which this count does not include.
  */
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import { signLayout } from '../../../src/operations/sign.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-once-');
 let chain: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-once-'));
   chain = makeTestChain('ec-p256');
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
 });
 
 async function countChecks(formats: string[], recursive: boolean): Promise<{ checks: number; signatures: number }> {

@@ -6,16 +6,17 @@
  * existing `.sig`, and the bad inputs (invalid identity, no identity, a foreign `.sig` manifest).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../../src/operations/inspect.js';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli } from '../../helpers/cli.js';
 import { cosignLocalImage, extractTar, opensslVerifiesCosign, verifyBundleWithSigstoreJs } from '../../helpers/cosign-peers.js';
 import { loadLikeOras } from '../../helpers/oras-rules.js';
-import { listDir, readLayoutBlob, readLayoutIndex, sha256File } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutBlob, readLayoutIndex } from '../../helpers/sign-checks.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const SINGLE = 'sha256:442991fd3d5c31cb0e98399cadb4bb01ad7177aed8772ed1400372c2031f2e76';
@@ -24,7 +25,7 @@ const MULTI_ARM64 = 'sha256:6f044d8dd89c30e6b6c1168d404a8735089e9fdffdaf09edd50f
 const IDENTITY = '127.0.0.1:5000/team/app:v1';
 const sigTag = (digest: string) => `${digest.replace(':', '-')}.sig`;
 
-let work: string;
+const work = tempDir('airsign-cosign-');
 const keys: Record<string, { path: string; pub: string }> = {};
 const GENPKEY: Record<string, string[]> = {
   'ec-p256': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
@@ -34,7 +35,6 @@ const GENPKEY: Record<string, string[]> = {
 };
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-cosign-'));
   for (const [kind, args] of [...Object.entries(GENPKEY), ['other-p256', GENPKEY['ec-p256']!] as const]) {
     const path = join(work, `${kind}.pem`);
     execFileSync('openssl', ['genpkey', ...args, '-out', path], { stdio: 'ignore' });
@@ -43,7 +43,6 @@ beforeAll(() => {
     keys[kind] = { path, pub: exported.stdout };
   }
 }, 60_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let counter = 0;
 function copySample(name: string): string {

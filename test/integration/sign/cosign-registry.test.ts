@@ -8,8 +8,7 @@
  * is named by AIRSIGN_ORASCHECK; without it this file is skipped, saying so.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
@@ -19,6 +18,7 @@ import { startRegistry, type LocalRegistry } from '../../helpers/docker-registry
 import { loadLikeOras } from '../../helpers/oras-rules.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const ORASCHECK = process.env.AIRSIGN_ORASCHECK;
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
@@ -27,7 +27,7 @@ const MULTI_AMD64 = 'sha256:442991fd3d5c31cb0e98399cadb4bb01ad7177aed8772ed14003
 const MULTI_ARM64 = 'sha256:6f044d8dd89c30e6b6c1168d404a8735089e9fdffdaf09edd50ff4b08183f9dc';
 const SIGNATURE_TYPES = new Set(['application/vnd.cncf.notary.signature', 'application/vnd.dev.sigstore.bundle.v0.3+json']);
 
-let work: string;
+const work = tempDir('airsign-cosign-registry-');
 let hsm: SoftHsm;
 let chain: TestChain;
 let registry: LocalRegistry;
@@ -35,7 +35,6 @@ let publicKeyPem: string;
 
 describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('through docker-registry with orascheck (AIRSIGN_ORASCHECK)', () => {
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'airsign-cosign-registry-'));
     hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }]);
     publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256');
     chain = makeTestChain('ec-p256', { publicKeyPem });
@@ -43,7 +42,6 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('through dock
   }, 60_000);
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
     rmSync(hsm.dir, { recursive: true, force: true });
   });
 

@@ -5,8 +5,7 @@
  * verified by openssl and every bundle by @sigstore/verify with the key `airsign key export` gives.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
@@ -15,18 +14,17 @@ import { cosignLocalImage, extractTar, opensslVerifiesCosign, verifyBundleWithSi
 import { runCliTimed } from '../../helpers/sign-checks.js';
 import { makeTestChain, type OpensslKeyKind } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const MULTI_INDEX = 'sha256:34f45d4c39e6d71056b72570e663e6ce49803e8bf9dcc9670ad6f81b5bf5fee8';
 let hsm: SoftHsm;
-let work: string;
+const work = tempDir('airsign-cosign-hsm-');
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-cosign-hsm-'));
   hsm = createSoftHsm();
 });
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 

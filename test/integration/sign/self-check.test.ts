@@ -3,28 +3,27 @@
  * key that signs with another private key than its public key says is refused (exit-3 kind `key`)
  * and the layout is left as it was.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { KeyBackend } from '../../../src/key-backend.js';
 import { signLayout } from '../../../src/operations/sign.js';
-import { listDir, sha256File } from '../../helpers/sign-checks.js';
+import { listDir } from '../../helpers/sign-checks.js';
 import { cryptoKeyBackend, makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { rejectionOf } from '../../helpers/signature-peers.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
-let work: string;
+const work = tempDir('airsign-self-check-');
 let good: TestChain;
 let other: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-self-check-'));
   good = makeTestChain('ec-p256');
   other = makeTestChain('ec-p256');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Says it is `good`'s key (public key, chain) but signs with `other`'s private key. */
 function lyingKey(): KeyBackend {

@@ -3,20 +3,21 @@
  * rules and skopeo, envelopes accepted by the independent Python verifier, records, --recursive,
  * directories, in-place replacement, RFC 3161 via a local TSA, and every bad input.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CborTag, decodeCbor } from '../../../src/formats/cbor.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { Annotation, MediaType } from '../../../src/media-types.js';
 import type { SigningRecord } from '../../../src/signing-record.js';
-import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { runCli, runCliAsync, type CliResult } from '../../helpers/cli.js';
 import { startLocalTsa, verifyTokenWithOpenssl, type LocalTsa } from '../../helpers/local-tsa.js';
 import { loadLikeOras } from '../../helpers/oras-rules.js';
-import { listDir, readLayoutBlob, readLayoutIndex, sha256File, verifyWithPython } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutBlob, readLayoutIndex, verifyWithPython } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const SINGLE_DIGEST = 'sha256:442991fd3d5c31cb0e98399cadb4bb01ad7177aed8772ed1400372c2031f2e76';
@@ -28,17 +29,13 @@ const MULTI_ATTESTATIONS = [
   'sha256:8819a1b9445f462d6e628ec8f5faa21ae18501266ddf2672f824bbd7f2a5c970',
 ];
 
-let work: string;
+const work = tempDir('airsign-sign-cli-');
 let ec: TestChain;
 let rsa: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-sign-cli-'));
   ec = makeTestChain('ec-p256');
   rsa = makeTestChain('rsa-3072');
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
 });
 
 function freshDir(name: string): string {
@@ -51,17 +48,6 @@ function copySample(dir: string, name: string): string {
   const path = join(dir, name);
   copyFileSync(join(SAMPLES, name), path);
   return path;
-}
-
-function runCliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 function expectSuccess(result: CliResult): void {

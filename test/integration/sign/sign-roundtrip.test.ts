@@ -4,10 +4,9 @@
  * deterministic (memoising) test key make the two runs byte-comparable.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
 import { repackLayout } from '../../../src/operations/repack.js';
@@ -15,17 +14,11 @@ import { signLayout } from '../../../src/operations/sign.js';
 import { stripLayout } from '../../../src/operations/strip.js';
 import { loadLikeOras } from '../../helpers/oras-rules.js';
 import { cryptoKeyBackend, makeTestChain } from '../../helpers/sign-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const registry = defaultFormatRegistry();
-let work: string;
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-sign-rt-'));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const work = tempDir('airsign-sign-rt-');
 
 /** Same message → same signature, so two runs at the same signing time produce identical envelopes. */
 function memoising(inner: KeyBackend): KeyBackend & { signatures: number } {

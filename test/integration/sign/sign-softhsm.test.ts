@@ -5,20 +5,21 @@
  * equal to the token's public key as GnuTLS p11tool exports it, and key refusals.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createHash, createPublicKey } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli } from '../../helpers/cli.js';
-import { listDir, readLayoutBlob, runCliTimed, sha256File, verifyWithPython } from '../../helpers/sign-checks.js';
+import { listDir, readLayoutBlob, runCliTimed, verifyWithPython } from '../../helpers/sign-checks.js';
 import { makeTestChain, type OpensslKeyKind, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { sha256File, sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 let hsm: SoftHsm;
-let work: string;
+const work = tempDir('airsign-sign-hsm-');
 const chains = new Map<string, TestChain>();
 const KEYS: Array<{ label: string; kind: OpensslKeyKind; alg: string }> = [
   { label: 'ec-p256', kind: 'ec-p256', alg: 'ES256' },
@@ -27,7 +28,6 @@ const KEYS: Array<{ label: string; kind: OpensslKeyKind; alg: string }> = [
 ];
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-sign-hsm-'));
   hsm = createSoftHsm();
   for (const key of KEYS) {
     const publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', key.label);
@@ -35,7 +35,6 @@ beforeAll(() => {
   }
 });
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 
@@ -69,7 +68,7 @@ describe.each(KEYS)('SoftHSM $label', ({ label, alg }) => {
     expect(result.stdout + result.stderr).not.toMatch(/pin-value/);
     const spki = createPublicKey(exportPublicKeyWithP11tool(hsm, 'airsign-test', label)).export({ format: 'der', type: 'spki' });
     for (const s of record.signatures) {
-      expect(s.publicKeyFingerprint).toBe(createHash('sha256').update(spki).digest('hex'));
+      expect(s.publicKeyFingerprint).toBe(sha256Hex(spki));
       const line = verifyWithPython(readLayoutBlob(input, s.signature.digest), { root: chain.rootPath, descriptor: s.signedDescriptor, alg, dir });
       expect(line).toMatch(new RegExp(`^OK (JWS|COSE) ${alg}$`));
     }

@@ -5,15 +5,15 @@
  * identity comes only from --identity, a reference two images answer to is refused, and nothing the
  * layout holds reaches the terminal unescaped.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli, runCliAsync, type CliResult } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { LayoutBuilder, type Blob } from '../layout/build-fixtures.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -23,15 +23,13 @@ const ESC = '\u001b';
 /** Tests that run a dozen CLI processes (three at a time) on a shared 2-core machine. */
 const SLOW = 300_000;
 
-let work: string;
+const work = tempDir('airsign-sign-targets-');
 let chain: TestChain;
 let counter = 0;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-sign-targets-'));
   chain = makeTestChain('ec-p256');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function fresh(name: string): string {
   return join(work, `${name}-${++counter}`);
@@ -51,7 +49,7 @@ function snapshot(path: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (p: string, name: string) => {
     if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e), `${name}/${e}`);
-    else out[name] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    else out[name] = sha256File(p);
   };
   walk(path, '.');
   return out;

@@ -3,30 +3,28 @@
  * `>` file logs in and signs; cmd's `echo 1234 > pin.txt` ("1234 ") is refused before any login,
  * and with --secret-trailing-space the space reaches the token (which then says the PIN is wrong).
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
 import { runCli } from '../../helpers/cli.js';
-import { sha256File } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../samples/', import.meta.url));
 const PIN_FILES = fileURLToPath(new URL('../../fixtures/secret-files/', import.meta.url));
 let hsm: SoftHsm;
-let work: string;
+const work = tempDir('airsign-win-pin-');
 let chain: TestChain;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-win-pin-'));
   hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }], { pin: '1234' });
   chain = makeTestChain('ec-p256', { publicKeyPem: exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256') });
 });
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 

@@ -3,17 +3,16 @@
  * without a Rekor key, signedIdentity rules, scopes, reject/insecureAcceptAnything) decided the way
  * the containers/image policy tests decide them for the same fixtures.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const CI = join(FIXTURES, 'containers-image');
 const SS = join(FIXTURES, 'sigstore');
-const work = mkdtempSync(join(tmpdir(), 'airsign-policy-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-policy-');
 
 let n = 0;
 function policyFile(doc: unknown): string {

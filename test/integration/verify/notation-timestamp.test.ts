@@ -3,19 +3,19 @@
  * a real TSA (openssl ts behind a local HTTP server) verifies when the policy names a `tsa` store
  * holding that TSA's root, and fails when the store holds another root or the token is gone.
  */
-import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { execFileSync } from 'node:child_process';
+import { runCli, runCliAsync } from '../../helpers/cli.js';
 import { startLocalTsa, type LocalTsa } from '../../helpers/local-tsa.js';
 import { verifyTimeStampToken } from '../../../src/timestamp/time-stamp-token.js';
 import { parseCertificate } from '../../../src/x509/certificate-info.js';
+import { sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'airsign-verify-tsa-'));
+const work = tempDir('airsign-verify-tsa-');
 let tsa: LocalTsa;
 const layout = join(work, 'layout');
 
@@ -27,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tsa?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
 function store(tsaRoot: string): string {
@@ -92,7 +91,7 @@ describe('verify: RFC 3161 timestamps against the tsa trust store', () => {
     const grafted = JSON.stringify(plain);
     // Rewrite the blob under its new digest and point the signature manifest at it.
     const oldDigest = plainPath.split('/').pop()!;
-    const newDigest = createHash('sha256').update(grafted).digest('hex');
+    const newDigest = sha256Hex(grafted);
     writeFileSync(join(other, 'blobs', 'sha256', newDigest), grafted);
     rmSync(plainPath);
     for (const f of readdirSync(join(other, 'blobs', 'sha256'))) {
@@ -103,7 +102,7 @@ describe('verify: RFC 3161 timestamps against the tsa trust store', () => {
       manifest.layers[0]!.digest = `sha256:${newDigest}`;
       manifest.layers[0]!.size = Buffer.byteLength(grafted);
       const bytes = JSON.stringify(manifest);
-      const md = createHash('sha256').update(bytes).digest('hex');
+      const md = sha256Hex(bytes);
       writeFileSync(join(other, 'blobs', 'sha256', md), bytes);
       rmSync(p);
       const index = readFileSync(join(other, 'index.json'), 'utf8').replace(`sha256:${f}`, `sha256:${md}`);
@@ -147,18 +146,6 @@ describe('verifyTimeStampToken: the ESS signing-certificate-v2 attribute', () =>
     expect(() => verifyTimeStampToken(token('sha1', message), options)).toThrow(expect.objectContaining({ code: 'TSA_ESS_MISSING' }));
   });
 });
-
-/** The CLI in a child process without blocking this one (the TSA answers from this process). */
-function runCliAsync(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** Sets the size of the index.json entry for `digest`. */
 function fixSize(indexText: string, digest: string, size: number): string {

@@ -4,17 +4,16 @@
  * vectors' NOTES.md, plus integrity on a tar, a stripped tar and a tampered layout.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const LAYOUTS = join(FIXTURES, 'notation-layouts');
 const POLICIES = join(FIXTURES, 'notation', 'trustpolicies');
-const work = mkdtempSync(join(tmpdir(), 'airsign-verify-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-verify-');
 
 interface Report {
   verified: boolean;

@@ -21,7 +21,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CborTag, decodeCbor, encodeCbor, type CborValue } from '../../../src/formats/cbor.js';
@@ -29,8 +28,9 @@ import { runCli, runCliAsync } from '../../helpers/cli.js';
 import { createTestPki, type IssuedCert } from '../../helpers/notation-pki.js';
 import { blobName, DirLayout, editIndex, editJsonBlob, flipByte, readJson, replaceBlob, TarLayout, type LayoutFiles } from '../../helpers/tamper.js';
 import { LayoutBuilder } from '../layout/build-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-tamper-'));
+const work = tempDir('airsign-tamper-');
 const started = Date.now();
 
 const IDENTITY = 'registry.example/team/app:1.0';
@@ -46,7 +46,6 @@ afterAll(() => {
   console.log(`tamper matrix: ${tampered.length} cases, ${rejected.length} rejected with the expected exit code; `
     + `${controls.filter((r) => r.code === 0).length}/${controls.length} controls verified; ${byDesign.length} accepted by design; ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const r of rows) console.log(`  ${r.format.padEnd(14)} ${r.name.padEnd(62)} exit ${r.code}  ${r.reason.slice(0, 140)}`);
-  rmSync(work, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,7 @@
  * not write agree: skopeo standalone-verify on the GPG signature, @sigstore/verify on the bundle.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
@@ -18,6 +17,7 @@ import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { readLayoutBlob } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
 const IDENTITY = 'registry.example.com/team/app:1.4';
@@ -30,7 +30,7 @@ interface Report {
   requirements: Array<{ format: string; satisfied: boolean; reason: string; policy?: string; requiredBy?: string }>;
 }
 
-let work: string;
+const work = tempDir('airsign-verify-formats-');
 let hsm: SoftHsm;
 let chain: TestChain;
 let tar: string;
@@ -44,7 +44,6 @@ let record: SigningRecord;
 let keyUri: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-verify-formats-'));
   hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }, { type: 'rsa:2048', id: '02', label: 'rsa-nopub' }] }]);
   // An RSA key pair whose public object is gone: its public key is read from the private key, after a login.
   execFileSync('pkcs11-tool', ['--module', hsm.module, '--token-label', 'airsign-test', '--login', '--pin', hsm.pin, '--delete-object', '--type', 'pubkey', '--label', 'rsa-nopub'], { env: hsm.env, stdio: 'pipe' });
@@ -83,7 +82,6 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   rmSync(hsm.dir, { recursive: true, force: true });
 });
 

@@ -8,17 +8,16 @@
  * config, which verify reports as not present (as it does a stripped tar's layers); the assertions
  * here are on the signature requirements (`accepted`).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyLayout, type VerifyOptions, type VerifyReport } from '../../../src/operations/verify.js';
 import { runCli } from '../../helpers/cli.js';
+import { sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/sigstore/', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'airsign-verify-sigstore-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-verify-sigstore-');
 
 const VALID = join(FIXTURES, 'dir-img-cosign-valid');
 const WITH_TAG = join(FIXTURES, 'dir-img-cosign-valid-with-tag');
@@ -28,17 +27,13 @@ const COSIGN2_PUB = join(FIXTURES, 'cosign2.pub');
 const REKOR_PUB = join(FIXTURES, 'rekor.pub');
 const VALID_REF = '192.168.64.2:5000/cosign-signed-single-sample';
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 let count = 0;
 /** An OCI layout directory: the manifest tagged `latest`, and a `.sig` manifest with one layer per signature file. */
 function layoutOf(manifestPath: string, signatureFiles: string[]): string {
   const dir = join(work, `layout-${count++}`);
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (bytes: Uint8Array) => {
-    const hex = sha256(bytes);
+    const hex = sha256Hex(bytes);
     writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
     return { digest: `sha256:${hex}`, size: bytes.length };
   };

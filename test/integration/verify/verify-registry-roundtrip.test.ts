@@ -9,9 +9,8 @@
  * named by AIRSIGN_ORASCHECK (.ci/run builds it); without it this file is skipped.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, sign as cryptoSign } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { sign as cryptoSign } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
@@ -19,6 +18,8 @@ import { runCli } from '../../helpers/cli.js';
 import { startRegistry, type LocalRegistry } from '../../helpers/docker-registry.js';
 import { makeTestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
+import { sha256Digest } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const ORASCHECK = process.env.AIRSIGN_ORASCHECK;
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
@@ -34,7 +35,7 @@ interface Report {
 }
 interface Descriptor { mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string> }
 
-let work: string;
+const work = tempDir('airsign-verify-roundtrip-');
 let hsm: SoftHsm;
 let registry: LocalRegistry;
 let repo: string;
@@ -44,10 +45,6 @@ let sigTag: string;
 let material: string[];
 let policyArgs: string[];
 let otherKey: string;
-
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 /** The registry's HTTP API for repository team/app. */
 const api = {
@@ -70,7 +67,7 @@ const api = {
     const start = await fetch(api.url('blobs/uploads/'), { method: 'POST' });
     expect(start.status).toBe(202);
     const location = new URL(start.headers.get('location')!, `http://${registry.host}`);
-    const digest = sha256(bytes);
+    const digest = sha256Digest(bytes);
     location.searchParams.set('digest', digest);
     const put = await fetch(location, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes });
     expect(put.status, `PUT blob: ${await put.text()}`).toBe(201);
@@ -120,7 +117,7 @@ async function withLayer(manifest: Record<string, unknown>, bytes: Uint8Array): 
   const blob = await api.putBlob(bytes);
   const next = { ...manifest, layers: [{ ...layers[0]!, digest: blob.digest, size: blob.size }, ...layers.slice(1)] };
   const manifestBytes = Buffer.from(JSON.stringify(next));
-  const digest = sha256(manifestBytes);
+  const digest = sha256Digest(manifestBytes);
   await api.putManifest(digest, OCI_MANIFEST, manifestBytes);
   return { mediaType: OCI_MANIFEST, digest, size: manifestBytes.length, artifactType: manifest.artifactType as string, ...(manifest.annotations ? { annotations: manifest.annotations as Record<string, string> } : {}) };
 }
@@ -131,7 +128,6 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('signed → p
   let originalReferrers: Buffer;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'airsign-verify-roundtrip-'));
     hsm = createSoftHsm([{ label: 'airsign-test', keys: [{ type: 'EC:prime256v1', id: '01', label: 'ec-p256' }] }]);
     const publicKeyPem = exportPublicKeyWithP11tool(hsm, 'airsign-test', 'ec-p256');
     const chain = makeTestChain('ec-p256', { publicKeyPem });
@@ -179,7 +175,6 @@ describe.skipIf(ORASCHECK === undefined || !existsSync(ORASCHECK))('signed → p
 
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
     rmSync(hsm.dir, { recursive: true, force: true });
   });
 

@@ -6,20 +6,19 @@
  * of a tool we did not write.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
+import { sha256Digest } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const CI = join(FIXTURES, 'containers-image');
 const SS = join(FIXTURES, 'sigstore');
 const KEY_F = '08CD26E446E2E95249B7A405E932F44B23E8DD43';
-const work = mkdtempSync(join(tmpdir(), 'airsign-verify-sig-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-verify-sig-');
 
 interface Report {
   verdict: string;
@@ -192,7 +191,7 @@ describe('cosign signatures: containers/image sigstore vectors', () => {
 
 describe('GPG signatures made by the real gpg', () => {
   const manifest = readFileSync(join(CI, 'image.manifest.json'));
-  const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  const digest = sha256Digest(manifest);
   const payload = JSON.stringify({ critical: { identity: { 'docker-reference': 'registry.example/app:1.0' }, image: { 'docker-manifest-digest': digest }, type: 'atomic container signature' }, optional: { creator: 'test' } });
 
   it.each([

@@ -1,13 +1,12 @@
 /** Outputs against inputs by device+inode or resolved path (fs/distinct-files.ts) and the files a key spec reads. */
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isInsideDirectory, refuseOverwritingInputs, resolveFuturePath } from '../../../src/fs/distinct-files.js';
 import { keyInputFiles } from '../../../src/keys/key-input-files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'airsign-distinct-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('airsign-distinct-');
 
 describe('refuseOverwritingInputs', () => {
   it('sees the same file through a symbolic link, a hard link and another spelling, and two new outputs at one path', async () => {

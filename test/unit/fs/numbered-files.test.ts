@@ -3,17 +3,17 @@
  * partial, and a take-back that leaves other runs' files visible to a reader that stops at the
  * first gap.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeNumberedFiles, writeNumberedFiles } from '../../../src/fs/numbered-files.js';
+import { testTempDir } from '../../helpers/temp-dir.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('writeNumberedFiles', () => {
   it('creates the directories and takes the first free number, mode 0644', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const base = testTempDir('airsign-numbered-');
     const dir = join(base, 'ns', 'app@sha256=aa');
     const first = await writeNumberedFiles([{ directory: dir, stem: 'signature', bytes: bytes('one') }]);
     expect(first.files).toEqual([join(dir, 'signature-1')]);
@@ -31,7 +31,7 @@ describe('writeNumberedFiles', () => {
   });
 
   it('concurrent writers never share a number and leave no temp files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const dir = testTempDir('airsign-numbered-');
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => writeNumberedFiles([{ directory: dir, stem: 'signature', bytes: bytes(`s${i}`) }])));
     const paths = results.map((r) => r.files[0]!);
     expect(new Set(paths).size).toBe(20);
@@ -41,7 +41,7 @@ describe('writeNumberedFiles', () => {
   });
 
   it('on a file system without hard links (link → EPERM) it creates <stem>-N exclusively instead', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const dir = testTempDir('airsign-numbered-');
     writeFileSync(join(dir, 'signature-1'), 'earlier');
     const noLinks = async () => {
       throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
@@ -54,7 +54,7 @@ describe('writeNumberedFiles', () => {
   });
 
   it('a failure part-way removes what the call wrote (all or none)', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const base = testTempDir('airsign-numbered-');
     writeFileSync(join(base, 'blocker'), 'a file where a directory must go');
     await expect(writeNumberedFiles([
       { directory: join(base, 'ok@sha256=aa'), stem: 'signature', bytes: bytes('one') },
@@ -66,14 +66,14 @@ describe('writeNumberedFiles', () => {
 
 describe('removeNumberedFiles', () => {
   it('removes its files and the directories it created', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const base = testTempDir('airsign-numbered-');
     const written = await writeNumberedFiles([{ directory: join(base, 'a', 'b@sha256=cc'), stem: 'signature', bytes: bytes('x') }]);
     await removeNumberedFiles(written);
     expect(readdirSync(base)).toEqual([]);
   });
 
   it('keeps directories that existed and moves a later file into the gap it leaves', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-numbered-'));
+    const dir = testTempDir('airsign-numbered-');
     writeFileSync(join(dir, 'signature-1'), 'earlier');
     const ours = await writeNumberedFiles([{ directory: dir, stem: 'signature', bytes: bytes('ours') }]);
     expect(ours.files).toEqual([join(dir, 'signature-2')]);

@@ -1,25 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT, isAlignedMemory } from '../../../src/fs/aligned-memory.js';
 import { OutputFile } from '../../../src/fs/output-file.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let work: string;
+const work = tempDir('airsign-output-file-');
 /** Whether the test directory's file system takes O_DIRECT at all (ext4 does; some tmpfs do not). */
 let directSupported: boolean;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'airsign-output-file-'));
   const probe = join(work, 'probe');
   await (await open(probe, 'w')).close();
   const handle = await open(probe, constants.O_WRONLY | constants.O_DIRECT).catch(() => undefined);
   directSupported = handle !== undefined;
   await handle?.close();
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
 
 /** Writes `pieces` (each copied into aligned or ordinary memory) at their offsets; returns the file and the expected bytes. */
 async function writePieces(name: string, pieces: Array<{ at: number; length: number; aligned: boolean }>, options: { directIo?: boolean; mode?: number } = {}) {

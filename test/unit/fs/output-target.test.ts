@@ -1,16 +1,15 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../src/fs/atomic-write.js';
 import { fsErrorText } from '../../../src/fs/fs-error-text.js';
 import { openSameFile } from '../../../src/fs/output-file.js';
 import { checkOutputTarget } from '../../../src/fs/output-target.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-output-target-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-output-target-');
 
 describe('checkOutputTarget', () => {
   it('accepts a new file in an existing directory and an existing regular file', async () => {

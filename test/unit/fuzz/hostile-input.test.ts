@@ -10,8 +10,7 @@
  * has a time budget; the afterAll line gives the cases per area.
  */
 import { createPrivateKey, sign as cryptoSign, constants } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -38,17 +37,15 @@ import { parseNotationTrustPolicy, statementFor } from '../../../src/verify/nota
 import { openNotationTrustStore, type NotationTrustStore } from '../../../src/verify/notation-trust-store.js';
 import { FuzzSuite, applyByteEdits, sometimes, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { END, concat, member, paxData, withChecksum } from '../../helpers/raw-tar.js';
-import { buildRichLayout } from '../../integration/layout/build-fixtures.js';
+import { buildRichLayout } from '../../helpers/layout-builder.js';
+import { sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const fixture = (rel: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/${rel}`, import.meta.url)));
 const JWS = 'application/jose+json';
 const COSE = 'application/cose';
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-fuzz-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-fuzz-');
 
 const suite = new FuzzSuite('hostile-input');
 const started = Date.now();
@@ -202,7 +199,6 @@ describe('hostile-input fuzzing', () => {
     const odd = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(-1, 2 ** 53, 1.5, '', 'sha256:', `sha256:${'G'.repeat(64)}`, `sha512:${'a'.repeat(64)}`, 'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json', null, [], {}, 'Manifests', 'ſize'));
     const edit = fc.record({ path: fc.array(fc.nat(), { maxLength: 5 }), action: fc.constantFrom('set', 'delete', 'rename'), value: odd });
     const path = join(work, 'fuzz.tar');
-    const { createHash } = await import('node:crypto');
     await fc.assert(
       fc.asyncProperty(fc.array(edit, { maxLength: 3 }), fc.array(edit, { maxLength: 3 }), fc.nat(), fc.constantFrom('tar', 'tar', 'gzip', 'gzip-edited'), byteEdits, async (indexEdits, manifestEdits, which, container, gzipEdits) => {
         const idx = JSON.parse(JSON.stringify(index)) as { manifests: Array<Record<string, unknown>> };
@@ -213,7 +209,7 @@ describe('hostile-input fuzzing', () => {
         if (original && manifestEdits.length > 0) {
           const doc = JSON.parse(Buffer.from(original).toString()) as unknown;
           const changed = new TextEncoder().encode(JSON.stringify(applyEdits(doc, manifestEdits)));
-          const hex = createHash('sha256').update(changed).digest('hex');
+          const hex = sha256Hex(changed);
           blobs.set(hex, changed);
           idx.manifests[i] = { ...idx.manifests[i], digest: `sha256:${hex}`, size: changed.length };
         }

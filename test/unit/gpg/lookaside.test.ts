@@ -1,10 +1,10 @@
 /** The lookaside path rule (c/image docker/registries_d.go), the --lookaside checks, and reading signature-N back. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDockerReference } from '../../../src/formats/docker-reference.js';
 import { checkLookasideBase, lookasideDirectory, readLookasideSignatures } from '../../../src/formats/gpg/lookaside.js';
+import { testTempDir } from '../../helpers/temp-dir.js';
 
 const HEX = 'ab'.repeat(32);
 
@@ -20,13 +20,13 @@ describe('lookasideDirectory', () => {
 
 describe('checkLookasideBase', () => {
   it('accepts an existing directory and a path not yet created under one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
+    const dir = testTempDir('airsign-lookaside-');
     await checkLookasideBase(dir);
     await checkLookasideBase(join(dir, 'new', 'deeper'));
   });
 
   it('refuses a file, and a path under a file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
+    const dir = testTempDir('airsign-lookaside-');
     const file = join(dir, 'file');
     writeFileSync(file, 'x');
     await expect(checkLookasideBase(file)).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', message: `--lookaside ${file} is a file, not a directory` });
@@ -35,12 +35,9 @@ describe('checkLookasideBase', () => {
 });
 
 describe('readLookasideSignatures', () => {
-  const made: string[] = [];
-  afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const ref = parseDockerReference('registry.example.com/team/app:1');
   it('reads signature-1, signature-2, … up to the first missing number; none without the directory', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
-    made.push(base);
+    const base = testTempDir('airsign-lookaside-');
     expect(await readLookasideSignatures(base, ref, `sha256:${HEX}`)).toEqual([]);
     const dir = lookasideDirectory(base, ref, `sha256:${HEX}`);
     mkdirSync(dir, { recursive: true });
@@ -50,8 +47,7 @@ describe('readLookasideSignatures', () => {
   });
 
   it('a signature-N that exists but is not a readable file is an input error naming it', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'airsign-lookaside-'));
-    made.push(base);
+    const base = testTempDir('airsign-lookaside-');
     const dir = lookasideDirectory(base, ref, `sha256:${HEX}`);
     mkdirSync(join(dir, 'signature-1'), { recursive: true });
     await expect(readLookasideSignatures(base, ref, `sha256:${HEX}`)).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND', message: expect.stringContaining('signature-1') as unknown });

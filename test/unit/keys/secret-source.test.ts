@@ -3,17 +3,16 @@
  * test/fixtures/secret-files/): byte-order marks and UTF-16 are decoded, one line break is
  * stripped, a trailing space is refused unless the caller says it is meant.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSecretFile, resolveSecret } from '../../../src/keys/secret-source.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/secret-files/', import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);
-const work = mkdtempSync(join(tmpdir(), 'airsign-secret-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-secret-');
 
 function file(name: string, bytes: Uint8Array | string): string {
   const path = join(work, name);

@@ -1,23 +1,22 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_IO_ALIGNMENT, isAlignedMemory } from '../../../src/fs/aligned-memory.js';
 import { COPY_CHUNK, copyVerified } from '../../../src/layout/blob-copy.js';
 import { openRandomAccess } from '../../../src/tar/random-access.js';
 import { isAirsignError } from '../../../src/errors.js';
+import { sha256Digest } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let work: string;
+const work = tempDir('airsign-blob-copy-');
 const prefix = 1000;
 const blob = randomBytes(17 * 1024 * 1024 + 123);
-const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+const digest = sha256Digest(blob);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'airsign-blob-copy-'));
   await writeFile(join(work, 'source'), Buffer.concat([randomBytes(prefix), blob, randomBytes(77)]));
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function copy(destinationOffset: number, expectedDigest = digest) {
   const file = await openRandomAccess(join(work, 'source'));

@@ -1,15 +1,14 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trackedTemporaries } from '../../../src/fs/temp-files.js';
 import { repackLayout } from '../../../src/operations/repack.js';
 import { stripLayout } from '../../../src/operations/strip.js';
-import { sha256File } from '../../helpers/sign-checks.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLE = new URL('../../../samples/multi.tar', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'airsign-cancel-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-cancel-');
 
 /** A progress reporter that aborts the operation once `after` bytes went by. */
 function abortingProgress(controller: AbortController, after: number) {

@@ -5,18 +5,18 @@
  * event loop run.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAirsignError } from '../../../src/errors.js';
 import { checkBlob } from '../../../src/layout/check-blob.js';
 import { openLayout, type ByteRange, type Layout } from '../../../src/layout/open-layout.js';
 import type { RandomAccessFile } from '../../../src/tar/random-access.js';
-import { concat, END, member, sha256Hex } from '../../helpers/raw-tar.js';
+import { concat, END, member } from '../../helpers/raw-tar.js';
+import { sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-check-blob-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-check-blob-');
 
 const MiB = 1024 * 1024;
 const INDEX = '{"schemaVersion":2,"manifests":[]}';

@@ -15,7 +15,7 @@ import { parseNotationCertificate } from '../../../src/formats/notation/notation
 import { buildNotationSignatureManifest } from '../../../src/formats/notation/signature-manifest.js';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { MediaType } from '../../../src/media-types.js';
-import { pemToDer } from '../../helpers/notation-pki.js';
+import { pemToDer } from '../../helpers/pem.js';
 
 const fixture = (p: string) => readFileSync(new URL(`../../fixtures/notation/${p}`, import.meta.url), 'utf8');
 const KEY = createPrivateKey(fixture('e2e.key'));

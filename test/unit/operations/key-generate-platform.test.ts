@@ -2,15 +2,14 @@
  * `key generate` on Windows: mode 0600 does not keep other users out there (the file inherits its
  * folder's access list), so the result carries a warning recommending --cosign, and --help says so.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { privateKeyOutputHelp } from '../../../src/cli/commands/key.js';
 import { generateKeyFiles } from '../../../src/operations/key-generate.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-keygen-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-keygen-');
 
 describe('key generate and the platform', () => {
   it('on win32 the result warns that the key file is not limited to the user and recommends --cosign', async () => {

@@ -4,22 +4,15 @@
  * Windows it would otherwise have to be replaced although read-only); a corrupted or truncated one
  * is replaced by the verified blob.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stripLayout } from '../../../src/operations/strip.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
-let work: string;
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-strip-existing-'));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const work = tempDir('airsign-strip-existing-');
 
 function copyOfSample(name: string): string {
   const path = join(work, name);
@@ -36,7 +29,7 @@ function identities(dir: string): Map<string, string> {
 }
 
 function contentMatchesName(dir: string, hex: string): boolean {
-  return createHash('sha256').update(readFileSync(join(dir, 'sha256', hex))).digest('hex') === hex;
+  return sha256File(join(dir, 'sha256', hex)) === hex;
 }
 
 describe('strip into a directory that already holds the layers', () => {

@@ -3,14 +3,13 @@
  * asking access(W_OK), which on Windows says yes for folders whose ACL refuses us, and everywhere
  * says yes for a regular file where a folder should be.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkRecordPath } from '../../../src/signing-record.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-record-path-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-record-path-');
 
 describe('checkRecordPath', () => {
   it('accepts a writable folder and leaves nothing behind', async () => {

@@ -2,17 +2,16 @@
  * A tar that went through a PowerShell 5.1 pipe or `>` (decoded as text, written as UTF-16LE with
  * a byte-order mark) is named as such at the first header, with the way out (a file or -o).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRandomAccess } from '../../../src/tar/random-access.js';
 import { indexTar } from '../../../src/tar/tar-index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLE = fileURLToPath(new URL('../../../samples/single.tar', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'airsign-reencoded-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-reencoded-');
 
 async function indexOf(bytes: Uint8Array): Promise<unknown> {
   const path = join(work, `t${Math.random().toString(36).slice(2)}.tar`);

@@ -4,20 +4,19 @@
  * fixtures/policy.json), and requirements airsign does not implement applying only in their own
  * scope. In-process: verdict false = exit 1, an input error = exit 2.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAirsignError } from '../../../src/errors.js';
 import { parseDockerReference } from '../../../src/formats/docker-reference.js';
 import { verifySignatureFile } from '../../../src/operations/verify-signature.js';
 import { identityMatches, parseContainersPolicy } from '../../../src/verify/containers-policy.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const CI = join(FIXTURES, 'containers-image');
 const SS = join(FIXTURES, 'sigstore');
-const work = mkdtempSync(join(tmpdir(), 'airsign-policy-rules-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-policy-rules-');
 let n = 0;
 const policyFile = (doc: unknown) => {
   const path = join(work, `policy-${n++}.json`);

@@ -7,7 +7,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cosignSignStatement, dssePae, sigstoreBundleJson } from '../../../src/formats/cosign/sigstore-bundle.js';
 import { cosignBundleFacts, evaluateCosignBundle } from '../../../src/verify/evaluate-cosign-bundle.js';
-import { verifyBundleWithSigstoreJs } from '../../helpers/cosign-peers.js';
+import { verifyBundleWithSigstoreJs } from '../../helpers/sigstore-verify.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -3,19 +3,18 @@
  * envelopes with notation-go's own verifier inputs (scope registry.acme-rockets.io/software/net-monitor,
  * trust store holding NotationTestRoot.pem): the verdicts its verifier tests assert.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { MediaType } from '../../../src/media-types.js';
 import { evaluateNotationSignature, type NotationSignatureFacts } from '../../../src/verify/evaluate-notation.js';
 import { parseNotationTrustPolicy, statementFor, type TrustPolicyStatement } from '../../../src/verify/notation-trust-policy.js';
 import { openNotationTrustStore } from '../../../src/verify/notation-trust-store.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = new URL('../../fixtures/notation/', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'airsign-trust-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-trust-');
 
 const policyBytes = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));
 const statement = (over: Record<string, unknown> = {}) => ({

@@ -6,8 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { constants, createPrivateKey, createPublicKey, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateNotationChain } from '../../../src/formats/notation/notation-chain.js';
@@ -16,6 +15,7 @@ import { MediaType } from '../../../src/media-types.js';
 import { evaluateNotationSignature } from '../../../src/verify/evaluate-notation.js';
 import { parseNotationTrustPolicy } from '../../../src/verify/notation-trust-policy.js';
 import { pemToDer } from '../../helpers/notation-pki.js';
+import { testTempDir } from '../../helpers/temp-dir.js';
 
 const fixture = (p: string) => readFileSync(new URL(`../../fixtures/notation/${p}`, import.meta.url), 'utf8');
 const KEY = createPrivateKey(fixture('e2e.key'));
@@ -90,15 +90,11 @@ describe('certificate validity and purposes', () => {
   });
 
   it('accepts a leaf whose extended key usage is anyExtendedKeyUsage, as notation-core-go does', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-anyeku-'));
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'),
-        '-days', '10', '-subj', '/C=US/ST=WA/O=Acme/CN=any', '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=anyExtendedKeyUsage'], { stdio: 'ignore' });
-      const cert = pemToDer(readFileSync(join(dir, 'c.pem'), 'utf8'))[0]!;
-      const spki = createPublicKey(createPrivateKey(readFileSync(join(dir, 'k.pem')))).export({ format: 'der', type: 'spki' });
-      expect(validateNotationChain([cert], new Uint8Array(spki))).toBe('ES256');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = testTempDir('airsign-anyeku-');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'),
+      '-days', '10', '-subj', '/C=US/ST=WA/O=Acme/CN=any', '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=anyExtendedKeyUsage'], { stdio: 'ignore' });
+    const cert = pemToDer(readFileSync(join(dir, 'c.pem'), 'utf8'))[0]!;
+    const spki = createPublicKey(createPrivateKey(readFileSync(join(dir, 'k.pem')))).export({ format: 'der', type: 'spki' });
+    expect(validateNotationChain([cert], new Uint8Array(spki))).toBe('ES256');
   });
 });

@@ -4,21 +4,20 @@
  * to hit each rule.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { goPathClean, loadLikeOras, OrasRuleError, refNameTags, type OrasLayout } from '../helpers/oras-rules.js';
+import { sha256Digest } from '../helpers/sha256.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
 const OCI_TARS = join(FIXTURES, 'layout');
 const NOTATION = join(FIXTURES, 'notation-layouts');
 
-const tmp = mkdtempSync(join(tmpdir(), 'airsign-oras-rules-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('airsign-oras-rules-');
 let counter = 0;
 const scratch = (name: string): string => join(tmp, `${counter++}-${name}`);
 
@@ -30,8 +29,6 @@ function tarDir(dir: string, options: { prefixed?: boolean; format?: 'gnu' | 'pa
   execFileSync('tar', ['-cf', out, format, '-C', dir, ...members]);
   return out;
 }
-
-const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 const HELLO_LIST = {
   mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -273,7 +270,7 @@ describe('loading rules (hand-made tars)', () => {
     const bytes = Buffer.from(execFileSync('cat', [sigPath]));
     bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x7d ? 0x20 : 0x7d;
     writeFileSync(sigPath, bytes);
-    expect(sha256(bytes)).not.toBe(NOTATION_SIG);
+    expect(sha256Digest(bytes)).not.toBe(NOTATION_SIG);
     expectRule(() => loadLikeOras(tarDir(dir)), 'MISMATCH');
   });
 

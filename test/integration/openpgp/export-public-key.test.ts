@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../../../src/formats/openpgp/export-public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { crc24 } from '../../../src/formats/openpgp/armor.js';
@@ -9,11 +8,9 @@ import { mpi } from '../../../src/formats/openpgp/packets.js';
 import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-openpgp-'));
-});
+const dir = tempDir('airsign-openpgp-');
 
 const types: KeyType[] = ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'rsa-2048', 'rsa-3072', 'ed25519'];
 

@@ -4,8 +4,7 @@
  * parse others), and user annotations may not use the io.cncf.notary. prefix.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkNotationChain, keyFailure, validateNotationChain, verificationFailure } from '../../../src/formats/notation/notation-chain.js';
@@ -13,8 +12,9 @@ import { checkNotationAnnotations, createNotationEnvelope } from '../../../src/f
 import { MediaType } from '../../../src/media-types.js';
 import { CODE_SIGNING_LEAF, generateKey, pemToDer } from '../../helpers/notation-pki.js';
 import { cryptoKeyBackend } from '../../helpers/sign-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
+const dir = tempDir('airsign-cert-rules-');
 let leafKey: ReturnType<typeof generateKey>;
 
 function openssl(args: string[]): void {
@@ -44,7 +44,6 @@ function codeOf(fn: () => unknown): string {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-cert-rules-'));
   leafKey = generateKey(dir, 'leaf', 'P-256');
   writeFileSync(join(dir, 'leaf.pub'), leafKey.publicPem);
 });

@@ -8,12 +8,10 @@
  * file system fail, so these tests can fail.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAirsignError } from '../../../src/errors.js';
 import { defaultFormatRegistry } from '../../../src/formats/default-formats.js';
 import type { PlatformFs } from '../../../src/fs/platform-fs.js';
@@ -25,10 +23,12 @@ import { signLayout, type SignOptions } from '../../../src/operations/sign.js';
 import { stripLayout } from '../../../src/operations/strip.js';
 import { makeTestChain } from '../../helpers/sign-fixtures.js';
 import { windowsFs } from '../../helpers/windows-fs.js';
+import { sha256File } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SAMPLE = new URL('../../../samples/single.tar', import.meta.url).pathname;
 const registry = defaultFormatRegistry();
-let work: string;
+const work = tempDir('airsign-win-sim-');
 let key: KeyBackend;
 let otherKey: KeyBackend;
 // One signing time for every run (whole seconds, inside the test certificate's validity).
@@ -57,15 +57,11 @@ function memoising(inner: KeyBackend): KeyBackend {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-win-sim-'));
   // The file key backend (whole-message and digest signing: GPG signs a digest).
   const chain = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
   key = memoising(await openKey(chain.keyPath, { certificatePath: chain.chainPath }));
   const other = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
   otherKey = memoising(await openKey(other.keyPath, { certificatePath: other.chainPath }));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
 });
 
 function files(dir: string): string[] {
@@ -74,7 +70,7 @@ function files(dir: string): string[] {
 
 /** Every file under `dir`: relative path → sha256 and permission bits. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(files(dir).map((name) => [name, `${createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`]));
+  return Object.fromEntries(files(dir).map((name) => [name, `${sha256File(join(dir, name))} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`]));
 }
 
 /** Temp files, lock files and write probes airsign would have left. */
@@ -88,8 +84,6 @@ function tarWith(dir: string, name: string, mode: number): string {
   chmodSync(path, mode);
   return path;
 }
-
-const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function signOptions(o: Partial<SignOptions>): SignOptions {
   return { key, registry, formats: ['notation'], signingTime, reference: '1.4', ...o };
@@ -167,7 +161,7 @@ describe('strip, sign and repack on Windows (simulated)', () => {
       const fs = windowsFs({ platform: 'linux' });
       expect(await codeOf(stripLayout(tar, { directory: join(root, 'layers'), reference: '1.4', platformFs: fs }))).toBe('OUTPUT_WRITE_FAILED');
       expect(fs.log.readOnlyRefused).toBe(1);
-      expect(sha(tar)).toBe(sha(SAMPLE));
+      expect(sha256File(tar)).toBe(sha256File(SAMPLE));
       expect(readdirSync(root)).toEqual(['image.tar']);
       // With win32 rules the same strip goes through.
       expect(await codeOf(stripLayout(tar, { directory: join(root, 'layers'), reference: '1.4', platformFs: windowsFs() }))).toBe('NO_ERROR');
@@ -179,7 +173,7 @@ describe('strip, sign and repack on Windows (simulated)', () => {
       const fs = windowsFs({ platform: 'linux' });
       expect(await codeOf(signLayout(tar, signOptions({ platformFs: fs })))).toBe('OUTPUT_WRITE_FAILED');
       expect(fs.log.openRefused).toBe(1);
-      expect(sha(tar)).toBe(sha(SAMPLE));
+      expect(sha256File(tar)).toBe(sha256File(SAMPLE));
       expect(leftovers(root)).toEqual([]);
       expect(await codeOf(signLayout(tar, signOptions({ platformFs: windowsFs() })))).toBe('NO_ERROR');
     });
@@ -196,7 +190,7 @@ describe('strip, sign and repack on Windows (simulated)', () => {
       const win = windowsFs({ transientRenameFailures: 1 });
       expect(await codeOf(repackLayout(tar, { directory: layers, output: join(root, 'out.tar'), platformFs: win }))).toBe('NO_ERROR');
       expect(win.log.transient).toBe(1);
-      expect(sha(join(root, 'out.tar'))).toBe(sha(SAMPLE));
+      expect(sha256File(join(root, 'out.tar'))).toBe(sha256File(SAMPLE));
     });
 
     it('the GPG lookaside: the temp file behind signature-N is removed only with rm retries (win32)', async () => {
@@ -235,7 +229,7 @@ describe('strip, sign and repack on Windows (simulated)', () => {
         await holder.close();
       }
       expect(readFileSync(out, 'utf8')).toBe('in use');
-      expect(sha(tar)).toBe(sha(SAMPLE));
+      expect(sha256File(tar)).toBe(sha256File(SAMPLE));
     });
   });
 });

@@ -5,18 +5,17 @@
  * Go's encoding/json reads them. Certificates are made with OpenSSL (a test peer).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VerifiedNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { evaluateNotationSignature } from '../../../src/verify/evaluate-notation.js';
 import { parseNotationTrustPolicy } from '../../../src/verify/notation-trust-policy.js';
 import { openNotationTrustStore } from '../../../src/verify/notation-trust-store.js';
 import { pemToDer } from '../../helpers/notation-pki.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-policy-rules-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-policy-rules-');
 const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
 
 const bytes = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));

@@ -3,20 +3,15 @@
  * the key's public key for each key type; another key, a changed payload or a changed signature
  * fail with SIGNATURE_SELF_CHECK_FAILED.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPgpPublicKey } from '../../../src/formats/openpgp/public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../../../src/formats/openpgp/check-own-message.js';
 import type { KeyType } from '../../../src/key-backend.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-pgp-verify-'));
-});
+const dir = tempDir('airsign-pgp-verify-');
 
 const TYPES: KeyType[] = ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'rsa-2048', 'ed25519'];
 

@@ -7,29 +7,25 @@
  * surrogates, 1e3 sizes) are refused. Also the fixed hostile cases of issue 16 and the
  * classification `sign --recursive` makes of an index's children.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../../src/descriptor.js';
 import { isAirsignError } from '../../../src/errors.js';
 import { checkManifestBytes } from '../../../src/layout/manifest-json.js';
 import { classifyChild } from '../../../src/operations/sign-targets.js';
 import { FuzzSuite, jsonEdit, mutateJson, oddJsonValue, RawJson, utf8 } from '../../helpers/fuzz.js';
 import { goManifestViews, readerView } from '../../helpers/go-manifest.js';
-import { buildRichLayout } from '../../integration/layout/build-fixtures.js';
+import { buildRichLayout } from '../../helpers/layout-builder.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const CONFIG = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}`, size: 10 };
 const LAYER = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'d'.repeat(64)}`, size: 20 };
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-manifest-json-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-manifest-json-');
 
 const suite = new FuzzSuite('manifest-json');
 const started = Date.now();

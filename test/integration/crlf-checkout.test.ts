@@ -5,10 +5,9 @@
  * Clones the current commit of this checkout; skipped when the tests do not run in a git checkout.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -26,21 +25,17 @@ const inGit = (() => {
 
 describe('a clone with core.autocrlf=true', () => {
   it.skipIf(!inGit)('checks out every committed file unchanged (.gitattributes keeps LF and byte-exact fixtures)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airsign-crlf-'));
-    try {
-      const clone = join(dir, 'clone');
-      git(['-c', 'core.autocrlf=true', 'clone', '-q', '--config', 'core.autocrlf=true', ROOT, clone], dir);
-      const staged = git(['ls-files', '-s', '-z'], clone).split('\0').filter((l) => l !== '').map((line) => {
-        const [meta, path] = line.split('\t') as [string, string];
-        return { path, blob: meta.split(' ')[1]! };
-      });
-      expect(staged.length).toBeGreaterThan(100);
-      // The blob ids of the checked-out bytes, with no conversion: equal to the committed ones.
-      const onDisk = git(['hash-object', '--no-filters', '--stdin-paths'], clone, staged.map((s) => s.path).join('\n')).trim().split('\n');
-      const changed = staged.filter((s, i) => onDisk[i] !== s.blob).map((s) => s.path);
-      expect(changed).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = testTempDir('airsign-crlf-');
+    const clone = join(dir, 'clone');
+    git(['-c', 'core.autocrlf=true', 'clone', '-q', '--config', 'core.autocrlf=true', ROOT, clone], dir);
+    const staged = git(['ls-files', '-s', '-z'], clone).split('\0').filter((l) => l !== '').map((line) => {
+      const [meta, path] = line.split('\t') as [string, string];
+      return { path, blob: meta.split(' ')[1]! };
+    });
+    expect(staged.length).toBeGreaterThan(100);
+    // The blob ids of the checked-out bytes, with no conversion: equal to the committed ones.
+    const onDisk = git(['hash-object', '--no-filters', '--stdin-paths'], clone, staged.map((s) => s.path).join('\n')).trim().split('\n');
+    const changed = staged.filter((s, i) => onDisk[i] !== s.blob).map((s) => s.path);
+    expect(changed).toEqual([]);
   });
 });

@@ -1,20 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRandomAccess, readFully } from '../../../src/tar/random-access.js';
 import { BLOCK, decodeHeader, encodeHeader, parsePaxRecords } from '../../../src/tar/tar-header.js';
 import { indexTar } from '../../../src/tar/tar-index.js';
 import { normalizeEntryPath } from '../../../src/tar/tar-path.js';
 import { TarWriter } from '../../../src/tar/tar-writer.js';
 import { isAirsignError } from '../../../src/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-tar-'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-tar-');
 
 const LONG_DIR = `blobs/${'d'.repeat(120)}`;
 const LONG_FILE = `${'f'.repeat(150)}.json`;

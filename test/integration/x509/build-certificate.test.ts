@@ -1,16 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildCertificate } from '../../../src/x509/build-certificate.js';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
 import { encodePem } from '../../../src/pem.js';
 import { verifyCertificateSignature } from '../../../src/x509/certificate-signature.js';
 import type { KeyBackend, KeyType } from '../../../src/key-backend.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
+const dir = tempDir('airsign-x509-');
 const keys = new Map<string, KeyBackend>();
 async function key(name: string, type: KeyType): Promise<KeyBackend> {
   const existing = keys.get(name);
@@ -28,10 +28,6 @@ function openssl(args: string[]): { code: number; out: string } {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-x509-'));
-});
 
 describe('buildCertificate', () => {
   const cases: Array<[KeyType, KeyType, string]> = [

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HOST_TAG,
   processIsAlive,
@@ -14,9 +13,9 @@ import {
   trackedTemporaries,
   trackTemporary,
 } from '../../../src/fs/temp-files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-temp-files-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-temp-files-');
 
 /** The id of a process that has just ended. */
 function deadPid(): number {

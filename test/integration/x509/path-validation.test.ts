@@ -3,13 +3,13 @@
  * found from an unordered pool, and each rule that refuses a path.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateCertificatePath } from '../../../src/x509/path-validation.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-let dir: string;
+const dir = tempDir('airsign-path-');
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +36,6 @@ const LEAF = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature']
 let certs: Record<string, Uint8Array>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-path-'));
   certs = {};
   certs.root = root('root');
   certs.other = root('other');

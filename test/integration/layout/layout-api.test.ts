@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openLayout, type Layout } from '../../../src/layout/open-layout.js';
 import { resolveImage } from '../../../src/layout/resolve.js';
 import { successors, walkLayout } from '../../../src/layout/graph.js';
@@ -12,22 +11,21 @@ import { addIndexEntries } from '../../../src/layout/index-edit.js';
 import { writeLayout } from '../../../src/layout/write-layout.js';
 import { parseLayoutJson } from '../../../src/layout/layout-json.js';
 import { isAirsignError } from '../../../src/errors.js';
-import { buildRichLayout, type RichLayout } from '../../integration/layout/build-fixtures.js';
+import { buildRichLayout, type RichLayout } from '../layout/build-fixtures.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/layout');
 const HELLO = join(FIXTURES, 'hello-world.tar');
 const HELLO_INDEX = 'sha256:faa03e786c97f07ef34423fccceeec2398ec8a5759259f94d99078f264e9d7af';
 const HELLO_AMD64 = { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: 'sha256:f54a58bc1aac5ea1a25d796ae155dc228b3f0e11d046ae276b39c4bf2f13d8c4', size: 525 };
 
-let work: string;
+const work = tempDir('airsign-layout-api-');
 let rich: RichLayout;
 let richTar: string;
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'airsign-layout-api-'));
   rich = buildRichLayout(join(work, 'rich'), { otherImage: true });
   richTar = rich.builder.tar(join(work, 'rich.tar'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function withLayout<T>(source: string, fn: (l: Layout) => Promise<T>): Promise<T> {
   const l = await openLayout(source);

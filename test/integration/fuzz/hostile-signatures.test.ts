@@ -9,9 +9,8 @@
  * accepted or refused with a clean AirsignError (test/helpers/fuzz.ts); a fresh seed each run,
  * FUZZ_SEED=<seed> replays one. Each property has a time budget; the afterAll line gives the counts.
  */
-import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -40,6 +39,8 @@ import { referencesMatch } from '../../../src/verify/reference-match.js';
 import { cosignSignatureFacts, gpgSignatureFacts } from '../../../src/verify/simple-signing-facts.js';
 import { FuzzSuite, applyByteEdits, refusal, sometimes, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { generateFileKey } from '../../helpers/pem-test-key.js';
+import { sha256Digest, sha256Hex } from '../../helpers/sha256.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const fixture = (rel: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/${rel}`, import.meta.url)));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -47,9 +48,8 @@ const NOW = new Date('2026-01-01T00:00:00Z');
 
 const suite = new FuzzSuite('hostile-signatures');
 const started = Date.now();
-const work = mkdtempSync(join(tmpdir(), 'airsign-fuzz-'));
+const work = tempDir('airsign-fuzz-');
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
   suite.finish(started);
 });
 
@@ -300,7 +300,7 @@ describe('simple signing', () => {
 
   it('cosign v3 bundles: hostile in-toto statements in good DSSE signatures, and mutated bundles, are evaluated or refused cleanly', async () => {
     const spki = new Uint8Array(cosignKey.publicKey.export({ format: 'der', type: 'spki' }));
-    const targetDigest = `sha256:${createHash('sha256').update(COSIGN_MANIFEST).digest('hex')}`;
+    const targetDigest = sha256Digest(COSIGN_MANIFEST);
     const statement = JSON.parse(text(cosignSignStatement(targetDigest, { fuzz: 'yes' }))) as unknown;
     const bundleOf = (payload: Uint8Array) => sigstoreBundleJson({ spki, payload, signature: new Uint8Array(cryptoSign('sha256', dssePae('application/vnd.in-toto+json', payload), cosignKey.privateKey)) });
     // Unmutated, the bundle is a valid signature of the manifest.
@@ -333,7 +333,7 @@ describe('simple signing', () => {
     mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
     writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     const put = (bytes: Uint8Array) => {
-      const hex = createHash('sha256').update(bytes).digest('hex');
+      const hex = sha256Hex(bytes);
       writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
       return { digest: `sha256:${hex}`, size: bytes.length };
     };
@@ -412,13 +412,13 @@ describe('simple signing', () => {
 
   it('Rekor bundles: hostile logged entries and bundle fields, signed by a trusted (test) Rekor key, are checked or refused cleanly', async () => {
     const rekorKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const logID = createHash('sha256').update(rekorKey.publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
+    const logID = sha256Hex(rekorKey.publicKey.export({ format: 'der', type: 'spki' }));
     const payload = utf8(JSON.stringify(COSIGN_PAYLOAD));
     const signatureBase64 = cryptoSign('sha256', payload, cosignKey.privateKey).toString('base64');
     const pem = cosignKey.publicKey.export({ format: 'pem', type: 'spki' }).toString();
     const entry = {
       apiVersion: '0.0.1', kind: 'hashedrekord',
-      spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } }, signature: { content: signatureBase64, publicKey: { content: Buffer.from(pem).toString('base64') } } },
+      spec: { data: { hash: { algorithm: 'sha256', value: sha256Hex(payload) } }, signature: { content: signatureBase64, publicKey: { content: Buffer.from(pem).toString('base64') } } },
     };
     const subject = { payload, signatureBase64, publicKey: cosignKey.publicKey };
     const bundleOf = (entryText: string, fieldEdits: Parameters<typeof mutateJson>[1] | undefined): string => {

@@ -4,8 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KeyBackend, SignatureScheme } from '../../../src/key-backend.js';
@@ -14,8 +13,9 @@ import { openKey } from '../../../src/keys/open-key.js';
 import { generateKeyPair } from '../../../src/keys/generate-key.js';
 import { derToRawEcdsa } from '../../../src/keys/signature-encoding.js';
 import { encodePem } from '../../../src/pem.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'airsign-filekey-'));
+const dir = tempDir('airsign-filekey-');
 const PASS = 'Pw-8c1f-file-pass';
 const NO_ENV = { PATH: process.env.PATH ?? '' };
 

@@ -4,15 +4,14 @@
  * run exit non-zero even when every test passed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/test-ci-summary.mjs', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'airsign-ci-summary-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('airsign-ci-summary-');
 
 function summary(results: object | undefined, failedChecks: string, vitestStatus = 0): { code: number; lines: string[] } {
   const path = join(tmp, `r-${Math.random().toString(16).slice(2)}.json`);

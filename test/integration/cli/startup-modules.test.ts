@@ -3,17 +3,17 @@
  * (issues 2 and 4), so the layout commands must not load signing, ASN.1, PKCS#11 or help-rendering
  * code, and `sign` with a file key must not load PKCS#11, TSA or COSE code.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const RECORDER = fileURLToPath(new URL('../../fixtures/startup/record-loads.mjs', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../../samples/single.tar', import.meta.url));
 
-let dir: string;
+const dir = tempDir('airsign-startup-');
 let run = 0;
 
 /** Runs the CLI and returns its exit code and every module it loaded (URLs and CommonJS paths). */
@@ -30,13 +30,6 @@ const SIGNING = [/@peculiar\//, /pkcs11/, /\/dist\/formats\//, /\/dist\/x509\//,
 function expectNone(modules: string[], patterns: RegExp[]): void {
   for (const pattern of patterns) expect(modules.filter((m) => pattern.test(m))).toEqual([]);
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airsign-startup-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('CLI start-up: modules loaded per command', () => {
   it('records what it loads (the recorder works)', () => {

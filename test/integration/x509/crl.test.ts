@@ -5,19 +5,18 @@
  * signed by the wrong key, a delta CRL, no CRL at all (notation's "unknown"), OCSP-only and plain
  * certificates, DER/PEM/directory reading.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VerifiedNotationEnvelope } from '../../../src/formats/notation/verify-envelope.js';
 import { evaluateNotationSignature } from '../../../src/verify/evaluate-notation.js';
 import { parseNotationTrustPolicy } from '../../../src/verify/notation-trust-policy.js';
 import { checkChainRevocation, type RevocationList } from '../../../src/x509/crl.js';
 import { readRevocationLists } from '../../../src/x509/crl-files.js';
 import { OpensslCa } from '../../helpers/openssl-ca.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'airsign-crl-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('airsign-crl-');
 
 const LEAF_EXT = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=codeSigning'];
 const root = new OpensslCa(join(work, 'root'), '/C=US/ST=WA/O=Acme/CN=Root', undefined, 'http://crl.acme.example/root.crl');
