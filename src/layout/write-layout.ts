@@ -116,7 +116,7 @@ const REPLACE_REFUSED = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
 /**
  * A tar that Windows would not let us replace: most often another program holds it open (Windows
- * does not replace an open file, whatever the program's share mode), after about 8 s of retries.
+ * does not replace an open file, whatever the program's share mode), after about 9 s of retries.
  * Says so, that the file is unchanged, and what to do; other failures are left to outputError.
  */
 function replaceError(error: unknown, shown: string, fs: PlatformFs, inPlace: boolean): unknown {
