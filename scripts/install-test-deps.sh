@@ -5,7 +5,8 @@
 # modules of scripts/pkcs11-matrix.sh (p11-kit's proxy and RPC client, NSS softokn + certutil,
 # opencryptoki, tpm2-pkcs11 on swtpm with tpm2-abrmd and a private dbus, Caml Crush), and for the
 # single-file release: debootstrap, qemu-user-static + arm64 cross libraries, wine, osslsigncode,
-# hyperfine. Idempotent: skips apt entirely when everything is present.
+# hyperfine, and mingw-w64 (the Windows PKCS#11 test module and file holder of test/release/win/).
+# Idempotent: skips apt entirely when everything is present.
 # Needs root or passwordless sudo to install.
 set -euo pipefail
 PACKAGES=(
@@ -21,6 +22,7 @@ PACKAGES=(
   # the single-file release (npm run release) and its tests (test/release/): Debian roots without
   # Node, arm64 under qemu with Debian's arm64 cross libraries, win-x64 under wine, start-up figures
   debootstrap qemu-user-static libstdc++6-arm64-cross wine wine64 osslsigncode hyperfine
+  gcc-mingw-w64-x86-64
 )
 # libtpm2-pkcs11 registers itself with p11-kit: every p11-kit user (p11tool, the p11-kit proxy) would
 # then try to reach a TPM and print connection errors. Keep it out of p11-kit's module list; the matrix

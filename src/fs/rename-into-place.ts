@@ -6,13 +6,13 @@
  * attribute is cleared first (and put back if the rename still fails; on success the new file
  * carries its own mode, which write-layout copies from the file it replaces); and antivirus, the
  * search indexer and backup agents briefly open new files, so EPERM/EACCES/EBUSY are retried with
- * backoff for about 8 s. Elsewhere it is a plain rename. The platform and fs calls come in as one
+ * backoff for about 9 s. Elsewhere it is a plain rename. The platform and fs calls come in as one
  * PlatformFs (platform-fs.ts) so tests run the Windows rules here.
  */
 import { NODE_FS, type PlatformFs } from './platform-fs.js';
 
 const TRANSIENT = new Set(['EPERM', 'EACCES', 'EBUSY']);
-/** Waits between attempts on Windows: 50 ms doubling to 1 s, about 8 s in all. */
+/** Waits between attempts on Windows: 50 ms doubling to 1 s, 8.55 s in all. */
 export const WIN32_RENAME_DELAYS_MS: readonly number[] = [50, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000, 1000];
 
 export async function renameIntoPlace(temp: string, target: string, fs: PlatformFs = NODE_FS): Promise<void> {

@@ -108,7 +108,12 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
   }
   if (info.isDirectory()) return openDirectoryLayout(source);
   if (!info.isFile()) throw airsignError('INPUT_NOT_A_FILE', `${source} is not a file or directory`);
-  const file = await openRandomAccess(source);
+  let file: RandomAccessFile;
+  try {
+    file = await openRandomAccess(source);
+  } catch (error) {
+    throw airsignError('INPUT_NOT_FOUND', `cannot open ${source}: ${openFailureText(error)}`, { cause: error, details: { path: source } });
+  }
   try {
     const magic = new Uint8Array(2);
     const n = await readFully(file, magic, 0, 2, 0);
@@ -122,6 +127,16 @@ export async function openLayout(source: string, options: OpenLayoutOptions = {}
     await file.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Why a file that exists could not be opened. On Windows EBUSY is a sharing violation: another
+ * program holds the file open and lets no one else read it.
+ */
+function openFailureText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EBUSY' && process.platform === 'win32') return 'another program has it open and shares it with no one (close that program and run again)';
+  return fsErrorText(error);
 }
 
 async function openStdin(options: OpenLayoutOptions): Promise<Layout> {

@@ -27,7 +27,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { fsErrorText, isDiskFull } from '../fs/fs-error-text.js';
 import { checkOutputTarget } from '../fs/output-target.js';
 import { NODE_FS, removePath, type PlatformFs } from '../fs/platform-fs.js';
-import { renameIntoPlace } from '../fs/rename-into-place.js';
+import { renameIntoPlace, WIN32_RENAME_DELAYS_MS } from '../fs/rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
@@ -109,6 +109,25 @@ function outputError(error: unknown, target: string): unknown {
     return airsignError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${fsErrorText(error)}`, { cause: error, details: { path: target, ...(isDiskFull(error) ? { diskFull: true } : {}) } });
   }
   return error;
+}
+
+/** Refusals that rename-into-place retried on Windows (EPERM, EACCES, EBUSY) before giving up. */
+const REPLACE_REFUSED = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * A tar that Windows would not let us replace: most often another program holds it open (Windows
+ * does not replace an open file, whatever the program's share mode), after about 9 s of retries.
+ * Says so, that the file is unchanged, and what to do; other failures are left to outputError.
+ */
+function replaceError(error: unknown, shown: string, fs: PlatformFs, inPlace: boolean): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (fs.platform !== 'win32' || code === undefined || !REPLACE_REFUSED.has(code)) return error;
+  const seconds = Math.round(WIN32_RENAME_DELAYS_MS.reduce((a, b) => a + b, 0) / 1000);
+  return airsignError(
+    'OUTPUT_WRITE_FAILED',
+    `cannot replace ${shown}: Windows refused for ${seconds} s (${fsErrorText(error)}), most often because another program has it open; ${shown} is unchanged: close that program and run again${inPlace ? ', or give --output' : ''}`,
+    { cause: error, details: { path: shown, inUse: true } },
+  );
 }
 
 function blobTarPath(digest: string): string {
@@ -385,7 +404,11 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     // told from path strings there (case, 8.3 names, junctions, subst drives), so the input is
     // always closed first: everything has been read by now.
     if (fs.platform === 'win32') await layout.close();
-    await renameIntoPlace(temp, target, fs);
+    try {
+      await renameIntoPlace(temp, target, fs);
+    } catch (error) {
+      throw replaceError(error, shown, fs, options.output === undefined);
+    }
     createdStripFiles.keep();
     progress?.done();
     return { output: shown, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
