@@ -27,14 +27,16 @@ npm run build || exit 1
 failed_checks=()
 npm run typecheck || failed_checks+=(typecheck)
 npm run lint || failed_checks+=(lint)
-# The single-file release (release/, test/release/ runs it) and the Node-less Debian roots its
-# tests chroot into (cached outside the clone; made once). Node binaries and the wine prefix are
+# The single-file release (release/, test/release/ runs it), the Node-less Debian roots its
+# tests chroot into, with SoftHSM inside, and Debian's arm64 SoftHSM for the qemu run (both cached
+# outside the clone in /var/cache/airsign-test, remade when their package lists change). Node binaries and the wine prefix are
 # cached in AIRSIGN_RELEASE_CACHE (default ~/.cache/airsign-release). About 5 min on this 2-core
 # machine (the arm64 and win-x64 code caches are made under qemu and wine). A failure here counts
 # as one failure and the release tests then skip, saying why.
 release_started=$(date +%s)
 npm run release > /tmp/airsign-release-build.log 2>&1 || { echo "test-ci: npm run release failed (see /tmp/airsign-release-build.log)" >&2; failed_checks+=(release); }
 bash scripts/release-roots.sh bookworm bullseye > /dev/null || failed_checks+=(release-roots)
+bash scripts/release-arm64-softhsm.sh > /dev/null || failed_checks+=(release-arm64-softhsm)
 echo "test-ci: release and roots ready in $(( $(date +%s) - release_started )) s"
 rm -f test-results.json
 # dist/ is built: the suite's global setup need not build it again. The whole suite takes 6 min on
