@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliShellWords, runCli } from '../../helpers/cli.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -18,7 +18,7 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'airsign-completion-'));
   const bin = join(work, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec "${process.execPath}" "${AIRSIGN_BIN}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec ${cliShellWords()} "$@"\n`, { mode: 0o755 });
   env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), XDG_DATA_HOME: join(work, 'data') };
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
