@@ -27,14 +27,16 @@ npm run build || exit 1
 failed_checks=()
 npm run typecheck || failed_checks+=(typecheck)
 npm run lint || failed_checks+=(lint)
-# The single-file release (release/, test/release/ runs it) and the Node-less Debian roots its
-# tests chroot into (cached outside the clone; made once). Node binaries and the wine prefix are
-# cached in AIRSIGN_RELEASE_CACHE (default ~/.cache/airsign-release). About 5 min on this 2-core
+# The single-file release (release/, test/release/ runs it), the Node-less Debian roots its tests
+# chroot into, with SoftHSM inside, and Debian's arm64 SoftHSM for the qemu run (both cached outside
+# the clone in /var/cache/airsign-test, remade when their package lists change). Node binaries and
+# the wine prefix are cached in AIRSIGN_RELEASE_CACHE (default ~/.cache/airsign-release). About 5 min on this 2-core
 # machine (the arm64 and win-x64 code caches are made under qemu and wine). A failure here counts
 # as one failure and the release tests then skip, saying why.
 release_started=$(date +%s)
 npm run release > /tmp/airsign-release-build.log 2>&1 || { echo "test-ci: npm run release failed (see /tmp/airsign-release-build.log)" >&2; failed_checks+=(release); }
 bash scripts/release-roots.sh bookworm bullseye > /dev/null || failed_checks+=(release-roots)
+bash scripts/release-arm64-softhsm.sh > /dev/null || failed_checks+=(release-arm64-softhsm)
 echo "test-ci: release and roots ready in $(( $(date +%s) - release_started )) s"
 rm -f test-results.json
 # dist/ is built: the suite's global setup need not build it again. The whole suite takes 6 min on
@@ -44,5 +46,48 @@ rm -f test-results.json
 AIRSIGN_TEST_SKIP_BUILD=1 timeout --kill-after=30s 50m npx vitest run --reporter=default --reporter=json --outputFile=test-results.json
 status=$?
 [ "$status" -eq 124 ] && echo "test-ci: vitest ran past 50 min and was stopped" >&2
+# The CLI test files a second time, against the linux-x64 release binary instead of bin/airsign.js
+# (test/helpers/cli.ts runs AIRSIGN_TEST_CLI_EXECUTABLE): test/integration/cli and the files whose
+# every CLI run goes through those helpers; cli-under-test.test.ts checks the binary is what ran.
+# Not here: not-installed (it tests the npm package's files), startup-modules (Node's module hooks),
+# the files that start bin/airsign.js themselves (key-cli, sign-cli, layout-cli, bad-input,
+# file-safety, interrupts, sigkill-loop, concurrent-runs, large-blobs, notation-timestamp, gpg-sign,
+# pkcs11-many-jobs), and, for CI time, five slow format matrices that pass against the binary too
+# (tamper-matrix, verify-layout-formats, notation-verify, sign-targets, cosign-formats: 60% of the
+# time of the helper-only files). A failure counts as one failed check, "cli-on-binary".
+CLI_ON_BINARY_FILES=(
+  test/integration/cli/cli-under-test.test.ts
+  test/integration/cli/completion.test.ts
+  test/integration/cli/hostile-input-cli.test.ts
+  test/integration/cli/json-schema-version.test.ts
+  test/integration/cli/lock-wait.test.ts
+  test/integration/cli/missing-file-words.test.ts
+  test/integration/cli/one-cli.test.ts
+  test/unit/cli-harness.test.ts
+  test/integration/cert/cert-create.test.ts
+  test/integration/gpg/gpg-bad-input.test.ts
+  test/integration/gpg/gpg-expiry.test.ts
+  test/integration/gpg/gpg-registry.test.ts
+  test/integration/keys/pin-leak.test.ts
+  test/integration/layout/hostile-graph.test.ts
+  test/integration/notation/notation-crl-cli.test.ts
+  test/integration/openpgp/openpgp-hsm.test.ts
+  test/integration/sign/cosign-registry.test.ts
+  test/integration/sign/cosign-softhsm.test.ts
+  test/integration/sign/sign-softhsm.test.ts
+  test/integration/sign/sign-windows-pin-files.test.ts
+  test/integration/verify/containers-policy.test.ts
+  test/integration/verify/verify-layout-sigstore.test.ts
+  test/integration/verify/verify-registry-roundtrip.test.ts
+  test/integration/verify/verify-signature.test.ts
+)
+binary="release/airsign-$(node -p 'require("./package.json").version')-linux-x64"
+if [ -x "$binary" ]; then
+  cli_started=$(date +%s)
+  AIRSIGN_TEST_SKIP_BUILD=1 AIRSIGN_TEST_CLI_EXECUTABLE="$binary" timeout --kill-after=30s 20m npx vitest run "${CLI_ON_BINARY_FILES[@]}" || failed_checks+=(cli-on-binary)
+  echo "test-ci: the ${#CLI_ON_BINARY_FILES[@]} CLI test files against $binary took $(( $(date +%s) - cli_started )) s"
+else
+  echo "test-ci: no $binary: the CLI test files did not run against the binary" >&2; failed_checks+=(cli-on-binary)
+fi
 VITEST_STATUS=$status FAILED_CHECKS="${failed_checks[*]}" node scripts/test-ci-summary.mjs test-results.json || exit 1
 exit $status

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AIRSIGN_BIN } from './cli.js';
+import { cliCommand } from './cli.js';
 import { sha256Hex } from './sha256.js';
 
 export const VERIFY_NOTATION_PY = fileURLToPath(new URL('../peers/verify_notation.py', import.meta.url));
@@ -38,9 +38,9 @@ export function verifyWithPython(envelope: Uint8Array, options: { root: string; 
   return result.stdout.trim();
 }
 
-/** Runs the built CLI like runCli, but kills it after `timeoutMs` (a hang becomes exit -1). */
+/** Runs the CLI under test like runCli, but kills it after `timeoutMs` (a hang becomes exit -1). */
 export function runCliTimed(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [AIRSIGN_BIN, ...args], {
+  const result = spawnSync(...cliCommand(args), {
     env: options.env ?? process.env,
     encoding: 'utf8',
     timeout: options.timeoutMs,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliShellWords, runCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const work = tempDir('airsign-completion-');
@@ -17,7 +17,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(() => {
   const bin = join(work, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec "${process.execPath}" "${AIRSIGN_BIN}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec ${cliShellWords()} "$@"\n`, { mode: 0o755 });
   env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: work, XDG_CONFIG_HOME: join(work, 'config'), XDG_DATA_HOME: join(work, 'data') };
 });
 

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } fro
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN } from '../../helpers/cli.js';
+import { cliCommand } from '../../helpers/cli.js';
 import { FuzzSuite, applyByteEdits, byteEdits, jsonEdits, mutateJson, utf8 } from '../../helpers/fuzz.js';
 import { END, concat, member } from '../../helpers/raw-tar.js';
 import { sha256Hex } from '../../helpers/sha256.js';
@@ -40,7 +40,7 @@ const tarOf = (files: Map<string, Uint8Array>) => concat([...[...files].map(([na
 /** Runs the CLI; resolves with its exit code (or signal) and output, killing it after `limitMs`. */
 function airsign(args: string[], limitMs = 30_000): Promise<{ code: number | null; signal: string | null; stderr: string; hung: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(...cliCommand(args), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let hung = false;
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

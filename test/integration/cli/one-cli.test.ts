@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_LINE_MAX } from '../../../src/cli/command.js';
 import { COMMAND_NAMES, SUBCOMMANDS } from '../../../src/cli/main.js';
 import type { SigningRecord } from '../../../src/signing-record.js';
-import { AIRSIGN_BIN, runCli, type CliResult } from '../../helpers/cli.js';
+import { cliShellWords, runCli, type CliResult } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, exportPublicKeyWithP11tool, type SoftHsm } from '../../helpers/softhsm.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -229,7 +229,7 @@ describe('--help', () => {
     const dir = join(work, 'paste');
     const bin = join(dir, 'bin');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec "${process.execPath}" "${AIRSIGN_BIN}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(bin, 'airsign'), `#!/bin/sh\nexec ${cliShellWords()} "$@"\n`, { mode: 0o755 });
     const example = (args: string[], marker: string): string => {
       const section = ok(runCli([...args, '--help'])).stdout.split('\nExamples:\n')[1]!;
       const blocks = section.split('\n\n').map((b) => b.split('\n').filter((l) => !l.trimStart().startsWith('#')).map((l) => l.trim()).join('\n'));
@@ -308,7 +308,7 @@ describe('progress', () => {
     const { dir, input } = fresh('multi.tar');
     const layers = join(dir, 'layers');
     // script(1) gives the CLI a terminal, so it draws its bar on stderr.
-    const r = spawnSync('script', ['-qfec', `"${process.execPath}" "${AIRSIGN_BIN}" strip "${input}" -r 1.4 -d "${layers}" -o "${join(dir, 'meta.tar')}"`, '/dev/null'], { encoding: 'utf8' });
+    const r = spawnSync('script', ['-qfec', `${cliShellWords()} strip "${input}" -r 1.4 -d "${layers}" -o "${join(dir, 'meta.tar')}"`, '/dev/null'], { encoding: 'utf8' });
     expect(r.status, r.stdout).toBe(0);
     // A slow host redraws the bar more than once per stage: the stages in order are what count.
     const labels = [...r.stdout.matchAll(/\r([^\r[]+?) \[/g)].map((m) => m[1]).filter((label, i, all) => label !== all[i - 1]);
