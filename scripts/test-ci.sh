@@ -33,10 +33,15 @@ npm run lint || failed_checks+=(lint)
 # the wine prefix are cached in AIRSIGN_RELEASE_CACHE (default ~/.cache/airsign-release). About 5 min on this 2-core
 # machine (the arm64 and win-x64 code caches are made under qemu and wine). A failure here counts
 # as one failure and the release tests then skip, saying why.
+# The roots and the arm64 SoftHSM are mostly downloads and unpacking, the release mostly CPU, so
+# on a new machine they are made at the same time.
 release_started=$(date +%s)
+( bash scripts/release-roots.sh bookworm bullseye > /tmp/airsign-release-roots.log 2>&1 ) & roots_pid=$!
+( bash scripts/release-arm64-softhsm.sh > /tmp/airsign-arm64-softhsm.log 2>&1 ) & softhsm_pid=$!
 npm run release > /tmp/airsign-release-build.log 2>&1 || { echo "test-ci: npm run release failed (see /tmp/airsign-release-build.log)" >&2; failed_checks+=(release); }
-bash scripts/release-roots.sh bookworm bullseye > /dev/null || failed_checks+=(release-roots)
-bash scripts/release-arm64-softhsm.sh > /dev/null || failed_checks+=(release-arm64-softhsm)
+echo "test-ci: release built in $(( $(date +%s) - release_started )) s"
+wait "$roots_pid" || { echo "test-ci: the Debian roots failed (see /tmp/airsign-release-roots.log)" >&2; failed_checks+=(release-roots); }
+wait "$softhsm_pid" || { echo "test-ci: the arm64 SoftHSM fetch failed (see /tmp/airsign-arm64-softhsm.log)" >&2; failed_checks+=(release-arm64-softhsm); }
 echo "test-ci: release and roots ready in $(( $(date +%s) - release_started )) s"
 rm -f test-results.json
 # dist/ is built: the suite's global setup need not build it again. The whole suite takes 6 min on
