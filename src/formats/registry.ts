@@ -1,6 +1,6 @@
 /**
  * An explicit list of signature formats, looked up by `--format` id. Built from a list passed in
- * (no import side effects), so another issue adds cosign/GPG by adding to the default list.
+ * (no import side effects): a format is added by adding it to the list (default-formats.ts).
  */
 import { airsignError } from '../errors.js';
 import type { SignatureFormat } from './signature-format.js';

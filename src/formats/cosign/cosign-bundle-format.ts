@@ -9,9 +9,9 @@ import { Annotation, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MediaType } from '../.
 import { formatRfc3339 } from '../../rfc3339.js';
 import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
-import { GoMap, goJson } from '../notation/go-json.js';
+import { GoMap, goJson } from '../../go-json.js';
 import type { SignatureFormat, SignContext } from '../signature-format.js';
-import { assertSignatureVerifies } from '../verify-signature.js';
+import { assertOwnSignatureVerifies } from '../check-own-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, cosignSignStatement, dssePae, sigstoreBundleJson } from './sigstore-bundle.js';
 
@@ -57,7 +57,7 @@ export function createCosignBundleFormat(): SignatureFormat {
       const pae = dssePae(MediaType.InToto, statement);
       const scheme = cosignScheme(context.key.backend.keyType);
       const signature = await context.key.backend.sign(pae, scheme);
-      assertSignatureVerifies('cosign-bundle', context.key.spki, pae, signature, scheme);
+      assertOwnSignatureVerifies('cosign-bundle', context.key.spki, pae, signature, scheme);
       const bundle = sigstoreBundleJson({ spki: context.key.spki, payload: statement, signature });
       const manifest = buildBundleReferrerManifest(context.subject, bundle, context.signingTime);
       const record: SignatureRecord = {
