@@ -14,6 +14,7 @@ import type { SignatureFormat, SignContext } from '../signature-format.js';
 import { assertOwnSignatureVerifies } from '../check-own-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, cosignSignStatement, dssePae, sigstoreBundleJson } from './sigstore-bundle.js';
+import { COSIGN_BUNDLE_VERIFICATION } from './cosign-verification.js';
 
 export const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
 export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
@@ -48,6 +49,7 @@ export function buildBundleReferrerManifest(subject: { mediaType: string; digest
 export function createCosignBundleFormat(): SignatureFormat {
   return {
     id: 'cosign-bundle',
+    verification: COSIGN_BUNDLE_VERIFICATION,
     describe: 'cosign v3 Sigstore bundle (DSSE in-toto statement) as an OCI referrer, as cosign v3 writes it by default',
     async check() {
       // ECDSA, RSA and pure Ed25519 keys all verify with `cosign verify --key` (LoadVerifier, SHA-256).

@@ -19,6 +19,7 @@ import { assertOwnSignatureVerifies, ownSignatureVerifies } from '../check-own-s
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest, type CosignSigLayer } from './cosign-sig-manifest.js';
 import { cosignSimpleSigningPayload } from './simple-signing-payload.js';
+import { COSIGN_SIG_VERIFICATION } from './cosign-verification.js';
 
 export const COSIGN_KIND = 'kind';
 export const CosignKind = {
@@ -36,6 +37,7 @@ export function cosignImageKind(mediaType: string): string {
 export function createCosignSigFormat(): SignatureFormat {
   return {
     id: 'cosign',
+    verification: COSIGN_SIG_VERIFICATION,
     describe: 'cosign tag-based signature (sha256-<hex>.sig, simple signing), as cosign, podman and skopeo read it',
     needsIdentity: true,
     async check() {
