@@ -1,9 +1,10 @@
 /**
  * An explicit list of signature formats, looked up by `--format` id. Built from a list passed in
- * (no import side effects), so another issue adds cosign/GPG by adding to the default list.
+ * (no import side effects): a format is added by adding it to the list (default-formats.ts).
  */
 import { airsignError } from '../errors.js';
 import type { SignatureFormat } from './signature-format.js';
+import type { FormatVerification } from './signature-verification.js';
 
 export interface FormatRegistry {
   /** Ids in registration order. */
@@ -11,6 +12,8 @@ export interface FormatRegistry {
   has(id: string): boolean;
   /** Throws SIGN_UNKNOWN_FORMAT (input) naming the known ids. */
   get(id: string): SignatureFormat;
+  /** How verify finds and checks each format's signatures, in registration order (formats without one are left out). */
+  verifications(): FormatVerification[];
   /** Resolves `--format` values: at least one, known, duplicates dropped (first order kept). */
   select(ids: readonly string[]): SignatureFormat[];
 }
@@ -25,6 +28,7 @@ export function createFormatRegistry(formats: readonly SignatureFormat[]): Forma
   const known = () => [...byId.keys()].join(', ');
   const registry: FormatRegistry = {
     ids: () => [...byId.keys()],
+    verifications: () => [...byId.values()].flatMap((f) => (f.verification === undefined ? [] : [f.verification])),
     has: (id) => byId.has(id),
     get(id) {
       const format = byId.get(id);

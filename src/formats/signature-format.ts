@@ -1,6 +1,6 @@
 /**
  * The seam between the `sign` operation and a signature format (Notation JWS/COSE, cosign `.sig`
- * and bundle; GPG simple signing). A format is created with its own options, turns one signed
+ * and bundle; GPG simple signing); `verification` is the format's part of `verify`. A format is created with its own options, turns one signed
  * descriptor into new blobs, index.json changes and record entries, may READ the layout (cosign
  * appends to an existing `.sig` manifest), verifies every signature it made before returning,
  * may add files outside the layout
@@ -11,6 +11,7 @@ import type { Descriptor, PlainDescriptor } from '../descriptor.js';
 import type { ImageIndex } from '../layout/image-index.js';
 import type { HashAlgorithm, KeyBackend } from '../key-backend.js';
 import type { SignatureRecord } from '../signing-record.js';
+import type { FormatVerification } from './signature-verification.js';
 
 /** RFC 3161 hook: returns a TimeStampToken DER over `signature` hashed with `hash`. */
 export type Timestamper = (signature: Uint8Array, hash: HashAlgorithm) => Promise<Uint8Array>;
@@ -109,6 +110,11 @@ export interface SignatureFormat {
   readonly id: string;
   /** One line for `--help`. */
   readonly describe: string;
+  /**
+   * How `verify` finds and checks this format's signatures (src/formats/signature-verification.ts);
+   * a format without it is only signed.
+   */
+  readonly verification?: FormatVerification;
   /** True when the format writes the signed identity (cosign, GPG): sign refuses to run without one. */
   readonly needsIdentity?: boolean;
   /**

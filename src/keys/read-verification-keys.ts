@@ -6,7 +6,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { airsignError } from '../errors.js';
-import { parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
+import { parsePublicKeysPem } from './public-key-pem.js';
 import { readSmallFile } from '../fs/read-small-file.js';
 import { assertNotMistypedPkcs11Uri, isPkcs11Spec } from './key-spec.js';
 import type { OpenKeyOptions } from './open-key.js';

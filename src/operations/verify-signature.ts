@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { airsignError } from '../errors.js';
-import { parsePublicKeysPem } from '../formats/cosign/verify-sigstore-attachment.js';
+import { parsePublicKeysPem } from '../keys/public-key-pem.js';
 import { parseKeyring } from '../formats/openpgp/keyring.js';
 import { parseContainersPolicy } from '../verify/containers-policy.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';

@@ -1,11 +1,11 @@
 /**
  * `verify`: the offline gate over a layout (tar, stripped tar, directory). Orchestration only:
- * the layout reader checks every present blob's digest and size, the graph finds the signatures of
- * the chosen image, each format's integrity check turns a signature into facts, and src/verify/
- * turns facts and the user's policy files into verdicts. Passes only when every blob present is
+ * the layout reader checks every present blob's digest and size, each format of the registry finds
+ * its signatures of the chosen image and checks them (src/formats/signature-verification.ts: no
+ * format name is known here), and src/verify/ turns facts and the user's policy files into verdicts. Passes only when every blob present is
  * intact and every format's requirement holds.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError, type ErrorCode } from '../errors.js';
@@ -16,18 +16,16 @@ import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
 import type { VerificationKey } from '../keys/read-verification-keys.js';
 import type { ContainersPolicy } from '../verify/containers-policy.js';
-import { verifyNotationEnvelope, type VerifiedNotationEnvelope } from '../formats/notation/verify-envelope.js';
 import { checkBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
-import { parseLayoutJson } from '../layout/layout-json.js';
-import { isJsonObject } from '../json-object.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries, resolveImage } from '../layout/resolve.js';
-import { Annotation, MediaType } from '../media-types.js';
-import { evaluateNotationSignature, type NotationSignatureFacts } from '../verify/evaluate-notation.js';
+import { Annotation } from '../media-types.js';
 import { parseNotationTrustPolicy, statementFor, type NotationTrustPolicy, type TrustPolicyStatement } from '../verify/notation-trust-policy.js';
-import { openNotationTrustStore, type NotationTrustStore } from '../verify/notation-trust-store.js';
-import { SIGNATURE_FORMAT_NAMES, type SignatureFormatName, type SignatureVerdict } from '../verify/verdict.js';
+import type { SignatureFormatName, SignatureVerdict } from '../verify/verdict.js';
+import { DEFAULT_VERIFICATIONS } from '../formats/default-verifications.js';
+import type { FormatRegistry } from '../formats/registry.js';
+import type { CheckContext, FormatVerification, FoundSignature, PolicyJudge, SignatureChecker, TrustInput, VerificationTrust } from '../formats/signature-verification.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
 
 export interface VerifyOptions extends OpenLayoutOptions {
@@ -41,10 +39,16 @@ export interface VerifyOptions extends OpenLayoutOptions {
    */
   identity?: string;
   /**
-   * Formats whose signatures are required besides those the trust material requires (the names
-   * `sign --format` writes: notation, notation-cose, cosign, cosign-bundle, gpg).
+   * Formats whose signatures are required besides those the trust material requires (the
+   * registry's ids, the names `sign --format` writes: notation, notation-cose, cosign,
+   * cosign-bundle, gpg).
    */
   formats?: string[];
+  /**
+   * The signature formats verify knows: each format's `verification` finds and checks its
+   * signatures (default: the formats `sign` offers, defaultFormatRegistry()).
+   */
+  registry?: FormatRegistry;
   /**
    * A Notation trust policy (trustpolicy.oci.json format): its path, or the document itself (the
    * parsed JSON object, checked as a file is); requires a Notation signature.
@@ -79,8 +83,11 @@ export interface VerifyOptions extends OpenLayoutOptions {
   now?: Date;
 }
 
-/** What a requirement is about: a format, the containers policy's own verdict, or the identity's digest. */
-export type RequirementName = SignatureFormatName | 'containers-policy' | 'identity';
+/**
+ * What a requirement is about: a format's id (SignatureFormatName), `containers-policy` (the
+ * policy's own verdict), or `identity` (the identity's digest).
+ */
+export type RequirementName = string;
 
 export interface VerifyRequirement {
   /** The format the requirement is about; `containers-policy` for insecureAcceptAnything/reject. */
@@ -116,9 +123,6 @@ export interface VerifyReport {
 }
 
 const REFERRERS_TAG = /^(sha256|sha512)-[a-f0-9]+$/;
-const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
-/** notation tries at most this many signatures per artifact. */
-const MAX_SIGNATURES = 100;
 
 /**
  * Verifies the image in layout `source` offline: every blob of the image (digest and size; absent
@@ -129,16 +133,19 @@ const MAX_SIGNATURES = 100;
 export async function verifyLayout(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   // The identity, the formats and the policy files first: unusable input is reported before any work.
   const identity = options.identity === undefined ? undefined : parseDockerReference(options.identity);
-  const formats = checkFormatNames(options.formats ?? []);
+  const verifications = options.registry?.verifications() ?? DEFAULT_VERIFICATIONS;
+  const formats = checkFormatNames(options.formats ?? [], verifications);
   const trustPolicy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
   if (options.policy !== undefined && options.keyring !== undefined) {
     throw airsignError('USAGE', '--keyring cannot be combined with --policy (the policy\'s signedBy names the GPG keys)');
   }
   const statement = trustPolicy === undefined ? undefined : notationStatement(trustPolicy, identity);
-  throwMissingInputs(missingInputs(options, formats, trustPolicy, statement, identity));
+  throwMissingInputs(missingInputs(options, formats.map((f) => verificationOf(verifications, f)), trustPolicy, statement, identity));
   const material: Material = {
+    verifications,
     formats,
     ...(identity === undefined ? {} : { identity }),
+    ...(trustPolicy === undefined ? {} : { trustPolicy }),
     ...(statement === undefined ? {} : { statement }),
     ...(options.keys === undefined || options.keys.length === 0 ? {} : { keys: await verificationKeys(options.keys, options.keyOptions) }),
     ...(options.keyring === undefined ? {} : { keyring: await keyringOf(options.keyring) }),
@@ -156,8 +163,12 @@ export async function verifyLayout(source: string, options: VerifyOptions = {}):
 
 /** What the command line gave, read and parsed before the layout is opened. */
 interface Material {
+  /** The formats verify knows, in registry order. */
+  verifications: readonly FormatVerification[];
+  /** The --format ids, known and without duplicates. */
   formats: SignatureFormatName[];
   identity?: DockerReference;
+  trustPolicy?: NotationTrustPolicy;
   /** The trust policy statement for the identity (or the only, wildcard, statement). */
   statement?: TrustPolicyStatement;
   keys?: VerificationKey[];
@@ -165,16 +176,28 @@ interface Material {
   containersPolicy?: ContainersPolicy;
 }
 
-function checkFormatNames(names: readonly string[]): SignatureFormatName[] {
+function checkFormatNames(names: readonly string[], verifications: readonly FormatVerification[]): SignatureFormatName[] {
   const out: SignatureFormatName[] = [];
+  const known = verifications.map((v) => v.id);
   for (const name of names) {
-    if (!(SIGNATURE_FORMAT_NAMES as readonly string[]).includes(name)) {
-      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${SIGNATURE_FORMAT_NAMES.join(', ')})`, { details: { field: 'formats', value: name } });
+    if (!known.includes(name)) {
+      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${known.join(', ')})`, { details: { field: 'formats', value: name } });
     }
-    if (!out.includes(name as SignatureFormatName)) out.push(name as SignatureFormatName);
+    if (!out.includes(name)) out.push(name);
   }
   return out;
 }
+
+/** The format with id `id` (checkFormatNames made sure every --format has one). */
+function verificationOf(verifications: readonly FormatVerification[], id: string): FormatVerification {
+  const found = verifications.find((v) => v.id === id);
+  if (found === undefined) throw new Error(`internal: no verification for format ${id}`);
+  return found;
+}
+
+/** How the CLI names each trust input (requirements say what required them). */
+const TRUST_INPUT_FLAGS: Record<TrustInput, string> = { trustPolicy: '--trust-policy', keys: '--key', keyring: '--keyring' };
+const TRUST_INPUTS = Object.keys(TRUST_INPUT_FLAGS) as TrustInput[];
 
 /**
  * The trust policy statement for the identity's repository. Without an identity only a policy
@@ -210,7 +233,7 @@ interface MissingInput {
 /** Every input the required checks need and did not get, in one list (nothing is checked before). */
 function missingInputs(
   options: VerifyOptions,
-  formats: SignatureFormatName[],
+  formats: FormatVerification[],
   trustPolicy: NotationTrustPolicy | undefined,
   statement: TrustPolicyStatement | undefined,
   identity: DockerReference | undefined,
@@ -224,9 +247,11 @@ function missingInputs(
     add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json> with --trust-store <dir> (Notation), --key <cosign.pub> (cosign), --keyring <pubring.gpg> with --lookaside <dir> and --identity (GPG), or --policy <policy.json> with --identity', why: 'verify decides only with your own trust material', code: 'VERIFY_NEEDS_INPUT' });
     return missing;
   }
-  const notation = formats.filter((f) => f === 'notation' || f === 'notation-cose');
+  const withPolicy = options.policy !== undefined;
+  const ids = (list: FormatVerification[]) => list.map((f) => f.id).join(', ');
+  const notation = formats.filter((f) => f.trustedBy === 'trustPolicy');
   if (notation.length > 0 && trustPolicy === undefined) {
-    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json>', why: `--format ${notation.join(', ')}`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
+    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json>', why: `--format ${ids(notation)}`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
   }
   if (trustPolicy !== undefined) {
     if (identity === undefined && statement === undefined) identityFor('the trust policy has scoped statements; the identity picks one');
@@ -235,11 +260,13 @@ function missingInputs(
     }
   }
   const hasKeys = (options.keys ?? []).length > 0;
-  const cosign = formats.filter((f) => f === 'cosign-bundle' || (f === 'cosign' && options.policy === undefined));
-  if (cosign.length > 0 && !hasKeys) add({ field: 'keys', flag: '--key <cosign.pub|pkcs11:URI>', why: `--format ${cosign.join(', ')}${cosign.includes('cosign') ? ' (or --policy with sigstoreSigned)' : ''}`, code: 'VERIFY_NEEDS_KEY' });
-  const gpg = options.policy === undefined && (formats.includes('gpg') || options.keyring !== undefined || options.lookaside !== undefined);
+  const cosign = formats.filter((f) => f.trustedBy === 'keys' && !(withPolicy && f.judgedByPolicy !== undefined));
+  const judges = [...new Set(cosign.flatMap((f) => (f.judgedByPolicy === undefined ? [] : [f.judgedByPolicy])))];
+  if (cosign.length > 0 && !hasKeys) add({ field: 'keys', flag: '--key <cosign.pub|pkcs11:URI>', why: `--format ${ids(cosign)}${judges.length > 0 ? ` (or --policy with ${judges.join(', ')})` : ''}`, code: 'VERIFY_NEEDS_KEY' });
+  const gpgFormats = formats.filter((f) => f.trustedBy === 'keyring');
+  const gpg = !withPolicy && (gpgFormats.length > 0 || options.keyring !== undefined || options.lookaside !== undefined);
   if (gpg) {
-    const why = formats.includes('gpg') ? '--format gpg' : options.keyring !== undefined ? '--keyring' : '--lookaside';
+    const why = gpgFormats.length > 0 ? `--format ${ids(gpgFormats)}` : options.keyring !== undefined ? '--keyring' : '--lookaside';
     if (options.keyring === undefined) add({ field: 'keyring', flag: '--keyring <pubring.gpg|key.asc>', why: `${why} (GPG signatures; or --policy with signedBy)`, code: 'VERIFY_NEEDS_KEYRING' });
     if (options.lookaside === undefined) add({ field: 'lookaside', flag: '--lookaside <dir>', why: `${why} (GPG signatures are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N)`, code: 'VERIFY_NEEDS_LOOKASIDE' });
     if (identity === undefined) identityFor('GPG: it names the lookaside directory and the signed identity');
@@ -318,22 +345,6 @@ async function containersPolicyOf(policy: string | Record<string, unknown>): Pro
     : parseContainersPolicy(new TextEncoder().encode(JSON.stringify(policy)), 'policy.json');
 }
 
-/** A trust store given as certificates by `type:name`: each one parsed as a certificate first. */
-function inMemoryTrustStore(stores: Record<string, Uint8Array[]>): NotationTrustStore {
-  for (const [store, certificates] of Object.entries(stores)) {
-    for (const [i, der] of certificates.entries()) {
-      try {
-        new X509Certificate(der);
-      } catch (e) {
-        throw airsignError('TRUST_STORE_INVALID', `certificate ${i + 1} of trust store ${store} is not a DER X.509 certificate`, { cause: e, details: { field: 'trustStore', store } });
-      }
-    }
-  }
-  return {
-    certificates: (type, name) => Promise.resolve((stores[`${type}:${name}`] ?? []).map((der, i) => ({ der, file: `${type}:${name} certificate ${i + 1}` }))),
-  };
-}
-
 async function readTrustPolicy(input: string | Record<string, unknown>): Promise<NotationTrustPolicy> {
   if (typeof input !== 'string') return parseNotationTrustPolicy(new TextEncoder().encode(JSON.stringify(input)), 'the trust policy');
   const path = input;
@@ -351,31 +362,53 @@ interface PlannedRequirement {
   name: SignatureFormatName;
   accepts: SignatureFormatName[];
   requiredBy: string;
+  /** The trust input that made it required (absent for --format). */
+  input?: TrustInput;
+}
+
+/** True when a containers policy is given and judges `format` (its signedBy / sigstoreSigned) instead of its trust input. */
+function judgedByPolicy(options: VerifyOptions, format: FormatVerification): boolean {
+  return options.policy !== undefined && format.judgedByPolicy !== undefined;
+}
+
+/** Whether the trust material given can check signatures of the formats `input` checks. */
+function trustGiven(input: TrustInput, options: VerifyOptions, material: Material): boolean {
+  switch (input) {
+    case 'trustPolicy':
+      return material.statement !== undefined;
+    case 'keys':
+      return material.keys !== undefined;
+    case 'keyring':
+      return material.keyring !== undefined && options.lookaside !== undefined && material.identity !== undefined;
+  }
 }
 
 /**
- * What the trust material and --format require (a policy.json's scope adds its own later):
- * --trust-policy a Notation signature (unless its statement skips), --key a cosign one (.sig or
- * bundle), --keyring/--lookaside a GPG one, each --format its format.
+ * What the trust material and --format require (a policy.json's scope adds its own later): each
+ * trust input given a valid signature of one of the formats it checks (--trust-policy: Notation,
+ * unless its statement skips; --key: cosign .sig or bundle; --keyring: GPG), each --format its
+ * format. A format a given policy.json judges is left to the policy.
  */
 function plannedRequirements(options: VerifyOptions, material: Material): PlannedRequirement[] {
   const out: PlannedRequirement[] = [];
-  const { formats } = material;
-  const withPolicy = options.policy !== undefined;
-  for (const format of formats) {
-    // With --policy, gpg and cosign .sig are checked below, against the policy's verdicts.
-    if (withPolicy && (format === 'gpg' || format === 'cosign')) continue;
-    out.push({ name: format, accepts: [format], requiredBy: `--format ${format}` });
+  const { formats, verifications } = material;
+  for (const id of formats) {
+    if (judgedByPolicy(options, verificationOf(verifications, id))) continue;
+    out.push({ name: id, accepts: [id], requiredBy: `--format ${id}` });
   }
-  if (material.statement !== undefined && material.statement.level !== 'skip' && !formats.some((f) => f === 'notation' || f === 'notation-cose')) {
-    out.push({ name: 'notation', accepts: ['notation', 'notation-cose'], requiredBy: '--trust-policy' });
+  const required: Record<TrustInput, boolean> = {
+    trustPolicy: material.statement !== undefined && material.statement.level !== 'skip',
+    keys: material.keys !== undefined,
+    keyring: options.policy === undefined && material.keyring !== undefined,
+  };
+  for (const input of TRUST_INPUTS) {
+    if (!required[input] || formats.some((f) => verificationOf(verifications, f).trustedBy === input)) continue;
+    const checked = verifications.filter((v) => v.trustedBy === input);
+    const accepts = checked.filter((v) => !judgedByPolicy(options, v)).map((v) => v.id);
+    const judged = checked.filter((v) => judgedByPolicy(options, v)).map((v) => v.id);
+    if (accepts.length === 0) continue;
+    out.push({ name: accepts[0]!, accepts, input, requiredBy: judged.length === 0 ? TRUST_INPUT_FLAGS[input] : `${TRUST_INPUT_FLAGS[input]} (with --policy deciding ${judged.join(', ')})` });
   }
-  if (material.keys !== undefined && !formats.some((f) => f === 'cosign' || f === 'cosign-bundle')) {
-    out.push(withPolicy
-      ? { name: 'cosign-bundle', accepts: ['cosign-bundle'], requiredBy: '--key (with --policy deciding cosign .sig)' }
-      : { name: 'cosign', accepts: ['cosign', 'cosign-bundle'], requiredBy: '--key' });
-  }
-  if (!withPolicy && material.keyring !== undefined && !formats.includes('gpg')) out.push({ name: 'gpg', accepts: ['gpg'], requiredBy: '--keyring' });
   return out;
 }
 
@@ -402,53 +435,69 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions, material
     });
   }
 
-  const found = signaturesOf(graph, target.digest);
   const manifest = await layout.readBlob(target);
-  const nodesOf = (format: 'notation' | 'cosign' | 'cosign-bundle') => found.filter((s) => s.format === format).slice(0, MAX_SIGNATURES).map((s) => s.node);
+  const search = {
+    layout,
+    graph,
+    target,
+    referrers: targetReferrers(graph, target.digest),
+    ...(identity === undefined ? {} : { identity }),
+    ...(options.lookaside === undefined ? {} : { lookaside: options.lookaside }),
+  };
+  const context = checkContext(layout, target, manifest, trustOf(options, material));
   const verdicts: SignatureVerdict[] = [];
   const checked = new Set<string>();
+  const present = new Set<string>();
+  const foundBy = new Map<string, FoundSignature[]>();
   let acceptedWithoutSignature = false;
 
-  if (material.statement !== undefined) {
-    checked.add('notation');
-    verdicts.push(...await notationVerdicts(layout, nodesOf('notation'), target, material.statement, options));
-    if (material.statement.level === 'skip') {
-      acceptedWithoutSignature = true;
-      report.notes.push(`no Notation signature was required: trust policy statement "${material.statement.name}" skips verification${identity ? ` for ${identity.name}` : ''}`);
-    }
+  // Each format finds its signatures; those whose trust input was given are checked, in registry order.
+  for (const format of material.verifications) {
+    if (judgedByPolicy(options, format) && material.containersPolicy !== undefined) continue; // found and judged below
+    const found = await format.find(search);
+    foundBy.set(format.id, found);
+    if (found.length > 0) present.add(format.id);
+    if (!trustGiven(format.trustedBy, options, material)) continue;
+    checked.add(format.id);
+    if (found.length === 0) continue;
+    const checker: SignatureChecker = await format.load();
+    for (const signature of found) verdicts.push(await checker.check(signature, context));
   }
-  if (material.keys !== undefined) {
-    const { cosignSigVerdicts, cosignBundleVerdicts, readCosignSigLayers } = await import('./verify-cosign.js');
-    const check = { target, keys: material.keys, ...(identity ? { identity } : {}) };
-    if (options.policy === undefined) {
-      checked.add('cosign');
-      verdicts.push(...cosignSigVerdicts(await readCosignSigLayers(layout, nodesOf('cosign')), { ...check, manifest }));
-    }
-    checked.add('cosign-bundle');
-    verdicts.push(...await cosignBundleVerdicts(layout, nodesOf('cosign-bundle'), check));
-  }
-  if (material.keyring !== undefined && options.lookaside !== undefined && identity !== undefined) {
-    checked.add('gpg');
-    const { gpgVerdicts } = await import('./verify-gpg.js');
-    verdicts.push(...await gpgVerdicts(options.lookaside, material.keyring, identity, target, manifest, options.now));
+  if (material.statement?.level === 'skip') {
+    acceptedWithoutSignature = true;
+    report.notes.push(`no Notation signature was required: trust policy statement "${material.statement.name}" skips verification${identity ? ` for ${identity.name}` : ''}`);
   }
   report.signatures.push(...verdicts);
   for (const planned of plannedRequirements(options, material)) {
-    report.requirements.push(requirementOf(planned, verdicts, noneFound(planned, target, identity, options), material));
+    const first = verificationOf(material.verifications, planned.accepts[0]!);
+    const none = first.noneFound(planned.accepts, { target, ...(identity === undefined ? {} : { identity }), ...(options.lookaside === undefined ? {} : { lookaside: options.lookaside }) });
+    report.requirements.push(requirementOf(planned, verdicts, none, material));
   }
 
   const policy = material.containersPolicy;
   if (policy !== undefined && identity !== undefined) {
-    checked.add('cosign');
-    checked.add('gpg');
-    const { readCosignSigLayers } = await import('./verify-cosign.js');
-    const sigLayers = await readCosignSigLayers(layout, nodesOf('cosign'));
-    const { containersPolicyRequirements } = await import('./verify-gpg.js');
-    const result = await containersPolicyRequirements(policy, options, identity, target, manifest, sigLayers);
+    const judgedFormats = material.verifications.filter((v) => v.judgedByPolicy !== undefined);
+    for (const v of judgedFormats) checked.add(v.id);
+    const judged: Partial<Record<PolicyJudge, string>> = {};
+    for (const v of judgedFormats) judged[v.judgedByPolicy!] ??= v.id;
+    const { containersPolicyRequirements } = await import('./verify-containers-policy.js');
+    const result = await containersPolicyRequirements(policy, options, identity, target, manifest, {
+      judged,
+      async signatures(judge) {
+        const out = [];
+        for (const v of judgedFormats.filter((f) => f.judgedByPolicy === judge)) {
+          const found = foundBy.get(v.id) ?? await v.find(search);
+          foundBy.set(v.id, found);
+          if (found.length > 0) present.add(v.id);
+          out.push(...found.map((f) => v.policyInput!(f)));
+        }
+        return out;
+      },
+    });
     report.signatures.push(...result.signatures);
     report.requirements.push(...result.requirements);
     // --format gpg / cosign: a valid signature of that format, whatever the scope allows.
-    for (const format of material.formats.filter((f) => f === 'gpg' || f === 'cosign')) {
+    for (const format of material.formats.filter((f) => verificationOf(material.verifications, f).judgedByPolicy !== undefined)) {
       if (result.requirements.some((r) => r.format === format && r.satisfied)) continue;
       const good = result.signatures.find((v) => v.format === format && v.verdict === 'valid');
       report.requirements.push(good !== undefined
@@ -463,7 +512,7 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions, material
     }
   }
 
-  const unchecked = [...new Set(found.map((s) => s.format))].filter((f) => !checked.has(f));
+  const unchecked = [...present].filter((f) => !checked.has(f));
   for (const format of unchecked) report.notes.push(`${format} signatures are present but were not checked (no trust material for them given)`);
   if (report.signatures.length === 0 && !report.requirements.every((r) => r.satisfied)) {
     report.notes.unshift(`no signatures found for ${target.digest}${identity ? ` as ${identity.text}` : ''}`);
@@ -474,30 +523,12 @@ async function verifyOpenLayout(layout: Layout, options: VerifyOptions, material
   return report;
 }
 
-/** Why a requirement found no signature to judge. */
-function noneFound(planned: PlannedRequirement, target: PlainDescriptor, identity: DockerReference | undefined, options: VerifyOptions): string {
-  switch (planned.name) {
-    case 'notation':
-    case 'notation-cose': {
-      const kind = planned.accepts.length > 1 ? 'Notation' : planned.name === 'notation' ? 'Notation (JWS)' : 'Notation (COSE)';
-      return `no ${kind} signature is associated with ${target.digest}`;
-    }
-    case 'cosign':
-      return planned.accepts.includes('cosign-bundle')
-        ? `no cosign signature (.sig tag ${target.digest.replace(':', '-')}.sig or bundle referrer) is associated with ${target.digest}`
-        : `no cosign .sig signature (tag ${target.digest.replace(':', '-')}.sig) is associated with ${target.digest}`;
-    case 'cosign-bundle':
-      return `no cosign bundle referrer is associated with ${target.digest}`;
-    case 'gpg':
-      return `no GPG signature for ${target.digest} as ${identity?.name ?? '?'} in the lookaside ${options.lookaside ?? '?'} (no signature-1 there)`;
-  }
-}
-
 /** One requirement from the verdicts: holds when one of the formats it accepts has a valid signature. */
 function requirementOf(planned: PlannedRequirement, all: SignatureVerdict[], none: string, material: Material): VerifyRequirement {
   const verdicts = all.filter((v) => planned.accepts.includes(v.format));
-  const base = { format: planned.name, requiredBy: planned.requiredBy, ...(planned.accepts.some((f) => f.startsWith('notation')) && material.statement ? { policy: material.statement.name } : {}) };
-  if (planned.accepts.some((f) => f.startsWith('notation')) && material.statement?.level === 'skip') {
+  const byTrustPolicy = planned.accepts.some((f) => verificationOf(material.verifications, f).trustedBy === 'trustPolicy');
+  const base = { format: planned.name, requiredBy: planned.requiredBy, ...(byTrustPolicy && material.statement ? { policy: material.statement.name } : {}) };
+  if (byTrustPolicy && material.statement?.level === 'skip') {
     return { ...base, satisfied: false, reason: `${planned.requiredBy} requires a verified Notation signature, but trust policy statement "${material.statement.name}" skips verification` };
   }
   if (verdicts.length === 0) return { ...base, satisfied: false, reason: none };
@@ -506,65 +537,46 @@ function requirementOf(planned: PlannedRequirement, all: SignatureVerdict[], non
   return { ...base, satisfied: false, reason: verdicts.length === 1 ? verdicts[0]!.reason : `none of the ${verdicts.length} ${planned.name} signatures is valid: ${verdicts[0]!.reason}` };
 }
 
-/** Every Notation signature of the target judged under `statement` (labelled notation or notation-cose by envelope). */
-async function notationVerdicts(layout: Layout, nodes: GraphNode[], target: PlainDescriptor, statement: TrustPolicyStatement, options: VerifyOptions): Promise<SignatureVerdict[]> {
-  if (nodes.length === 0) return [];
-  const store = options.trustStore === undefined ? undefined
-    : typeof options.trustStore === 'string' ? await openNotationTrustStore(options.trustStore) : inMemoryTrustStore(options.trustStore);
-  const crls = options.crls === undefined || options.crls.length === 0 ? [] : await (await import('../x509/crl-files.js')).readRevocationLists(options.crls);
-  const verdicts: SignatureVerdict[] = [];
-  for (const node of nodes) {
-    const { facts, cose } = await notationFacts(layout, node);
-    const verdict = await evaluateNotationSignature(facts, target, statement, store, { ...(options.now ? { now: options.now } : {}), crls });
-    verdicts.push(cose ? { ...verdict, format: 'notation-cose' } : verdict);
-  }
-  return verdicts;
+/** The trust material as each format's check reads it. */
+function trustOf(options: VerifyOptions, material: Material): VerificationTrust {
+  return {
+    ...(material.identity === undefined ? {} : { identity: material.identity }),
+    ...(material.trustPolicy === undefined ? {} : { trustPolicy: material.trustPolicy }),
+    ...(material.statement === undefined ? {} : { statement: material.statement }),
+    ...(options.trustStore === undefined ? {} : { trustStore: options.trustStore }),
+    ...(options.crls === undefined ? {} : { crls: options.crls }),
+    ...(material.keys === undefined ? {} : { keys: material.keys }),
+    ...(material.keyring === undefined ? {} : { keyring: material.keyring }),
+    ...(options.lookaside === undefined ? {} : { lookaside: options.lookaside }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  };
 }
 
-/** Reads a Notation signature manifest and checks its envelope; any failure is an integrity fact. */
-async function notationFacts(layout: Layout, node: GraphNode): Promise<{ facts: NotationSignatureFacts; cose: boolean }> {
-  const signature = node.descriptor.digest;
-  let cose = false;
-  try {
-    const manifest = parseLayoutJson(await layout.readBlob(plainDescriptor(node.descriptor)), `signature manifest ${signature}`);
-    const layers = isJsonObject(manifest) && Array.isArray(manifest.layers) ? manifest.layers : [];
-    if (layers.length !== 1 || !isJsonObject(layers[0])) {
-      return { cose, facts: { signature, integrityFailure: `signature manifest ${signature} must have exactly one envelope layer` } };
-    }
-    const layer = layers[0] as unknown as PlainDescriptor;
-    if (typeof layer.mediaType !== 'string' || typeof layer.digest !== 'string' || typeof layer.size !== 'number') {
-      return { cose, facts: { signature, integrityFailure: 'the envelope layer descriptor is malformed' } };
-    }
-    cose = layer.mediaType === MediaType.Cose;
-    const bytes = await layout.readBlob(layer, MAX_ENVELOPE_BYTES);
-    const envelope: VerifiedNotationEnvelope = verifyNotationEnvelope(layer.mediaType, bytes);
-    return { cose, facts: { signature, envelope } };
-  } catch (e) {
-    if (!isAirsignError(e)) throw e;
-    return { cose, facts: { signature, integrityFailure: e.message } };
-  }
+/** What every check of one run shares: the layout, the target and its manifest, the trust, and things opened once. */
+function checkContext(layout: Layout, target: PlainDescriptor, manifest: Uint8Array, trust: VerificationTrust): CheckContext {
+  const opened = new Map<string, Promise<unknown>>();
+  return {
+    layout,
+    target,
+    manifest,
+    trust,
+    once<T>(key: string, make: () => Promise<T>): Promise<T> {
+      let value = opened.get(key);
+      if (value === undefined) {
+        value = make();
+        opened.set(key, value);
+      }
+      return value as Promise<T>;
+    },
+  };
 }
 
-interface FoundSignature {
-  format: 'notation' | 'cosign' | 'cosign-bundle';
-  node: GraphNode;
-}
-
-/** The signatures the layout holds for `digest`: referrers by subject, in index.json order. */
-function signaturesOf(graph: LayoutGraph, digest: string): FoundSignature[] {
-  const out: FoundSignature[] = [];
-  for (const referrer of graph.referrers.get(digest) ?? []) {
-    const node = graph.nodes.get(referrer);
-    if (node === undefined || node.role !== 'signature') continue;
-    if (node.artifactType === MediaType.NotarySignature) out.push({ format: 'notation', node });
-    else if (node.artifactType === MediaType.SigstoreBundleV03) out.push({ format: 'cosign-bundle', node });
-    else out.push({ format: 'cosign', node });
-  }
-  for (const tag of graph.cosignTags) {
-    const node = graph.nodes.get(tag.digest);
-    if (tag.kind === 'sig' && tag.subjectDigest === digest && node !== undefined && !out.some((s) => s.node === node)) out.push({ format: 'cosign', node });
-  }
-  return out;
+/**
+ * The target's referrers, in index.json order: each format picks its own by artifact type (the
+ * graph's `signature` role knows only the default formats' types, so it does not filter here).
+ */
+function targetReferrers(graph: LayoutGraph, digest: string): GraphNode[] {
+  return (graph.referrers.get(digest) ?? []).map((d) => graph.nodes.get(d)).filter((n): n is GraphNode => n !== undefined);
 }
 
 /** The image to verify: by --reference, else the only image (referrers-tag indexes are not images). */

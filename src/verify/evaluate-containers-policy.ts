@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { airsignError, isAirsignError } from '../errors.js';
-import { COSIGN_BUNDLE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, parsePublicKeysPem, type SigstoreAttachment } from '../formats/cosign/verify-sigstore-attachment.js';
+import { COSIGN_BUNDLE_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION, type SigstoreAttachment } from '../formats/cosign/verify-sigstore-attachment.js';
+import { parsePublicKeysPem } from '../keys/public-key-pem.js';
 import { verifyRekorBundle } from '../formats/cosign/rekor-bundle.js';
 import { parseKeyring, type KeyringKey } from '../formats/openpgp/keyring.js';
 import { describeIdentityRule, identityMatches, requirementsFor, type ContainersPolicy, type PolicyRequirement } from './containers-policy.js';

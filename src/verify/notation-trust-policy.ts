@@ -5,7 +5,7 @@
  * evaluator only asks "what happens to check X under this statement".
  */
 import { airsignError } from '../errors.js';
-import { goField } from '../formats/notation/go-json.js';
+import { goField } from '../go-json.js';
 import { isJsonObject, parseJsonObject } from '../json-object.js';
 import { parseLdapDn } from '../x509/ldap-dn.js';
 

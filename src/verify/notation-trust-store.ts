@@ -98,3 +98,23 @@ async function readStore(dir: string, type: TrustStoreType, key: string): Promis
   if (certificates.length === 0) bad('holds no certificate');
   return certificates;
 }
+
+/**
+ * The trust store `verify` was given: a directory (opened as notation opens it), or the
+ * certificates (DER) of each store by `type:name`, each parsed as a certificate first.
+ */
+export async function notationTrustStoreOf(input: string | Record<string, Uint8Array[]>): Promise<NotationTrustStore> {
+  if (typeof input === 'string') return openNotationTrustStore(input);
+  for (const [store, certificates] of Object.entries(input)) {
+    for (const [i, der] of certificates.entries()) {
+      try {
+        new X509Certificate(der);
+      } catch (e) {
+        throw airsignError('TRUST_STORE_INVALID', `certificate ${i + 1} of trust store ${store} is not a DER X.509 certificate`, { cause: e, details: { field: 'trustStore', store } });
+      }
+    }
+  }
+  return {
+    certificates: (type, name) => Promise.resolve((input[`${type}:${name}`] ?? []).map((der, i) => ({ der, file: `${type}:${name} certificate ${i + 1}` }))),
+  };
+}

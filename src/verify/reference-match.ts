@@ -3,7 +3,8 @@
  * docker reference must relate to the image's. The references are parsed by the one docker
  * reference parser, src/formats/docker-reference.ts.
  */
-import type { DockerReference } from '../formats/docker-reference.js';
+import type { PlainDescriptor } from '../descriptor.js';
+import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 
 /**
  * How a signed reference must relate to the image's (containers/image policy rules):
@@ -31,4 +32,12 @@ export function referencesMatch(rule: ReferenceMatchRule, image: DockerReference
     case 'matchRepository':
       return image.name === signed.name;
   }
+}
+
+/**
+ * The image reference signatures are matched against: the identity, or, when it names neither tag
+ * nor digest, the repository at the image digest (so matchRepoDigestOrExact asks for the repository).
+ */
+export function imageReference(identity: DockerReference, target: PlainDescriptor): DockerReference {
+  return identity.tag !== undefined || identity.digest !== undefined ? identity : parseDockerReference(`${identity.name}@${target.digest}`);
 }

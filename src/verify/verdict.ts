@@ -4,12 +4,12 @@
  * and the user's policy into these verdicts.
  */
 /**
- * The format names `sign --format` writes and `verify --format` requires: `notation` is a Notation
- * signature with a JWS envelope, `notation-cose` one with a COSE envelope, `cosign` the tag-based
- * `.sig` form, `cosign-bundle` the v3 Sigstore bundle referrer, `gpg` simple signing in a lookaside.
+ * A signature format's id as the format registry names it (src/formats/registry.ts): the name
+ * `sign --format` writes and `verify --format` requires (`notation` is a Notation signature with a
+ * JWS envelope, `notation-cose` one with a COSE envelope, `cosign` the tag-based `.sig` form,
+ * `cosign-bundle` the v3 Sigstore bundle referrer, `gpg` simple signing in a lookaside).
  */
-export const SIGNATURE_FORMAT_NAMES = ['notation', 'notation-cose', 'cosign', 'cosign-bundle', 'gpg'] as const;
-export type SignatureFormatName = (typeof SIGNATURE_FORMAT_NAMES)[number];
+export type SignatureFormatName = string;
 
 export type CheckName =
   | 'integrity'

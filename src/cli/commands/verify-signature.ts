@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { formatVerifySignatureReport, verifySignatureFile } from '../../operations/verify-signature.js';
 import type { ReferenceMatchRule } from '../../verify/reference-match.js';
-import { SIGNATURE_FORMAT_NAMES } from '../../verify/verdict.js';
+import { verifiableFormatIds } from '../verifiable-formats.js';
 import { airsignError } from '../../errors.js';
 import { splitList } from '../list-option.js';
 
@@ -23,7 +23,7 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
   command: 'verify-signature',
   describe: 'Check one GPG or cosign signature file against one manifest, out of band (as skopeo standalone-verify)',
   builder: (yargs) => yargs
-    .option('format', { type: 'string', choices: [...SIGNATURE_FORMAT_NAMES], demandOption: true, describe: 'Signature format, named as sign --format names it: gpg (an OpenPGP simple signature) or cosign (a .sig layer as a sigstore-json file); Notation and bundle signatures are checked inside a layout by airsign verify' })
+    .option('format', { type: 'string', choices: verifiableFormatIds(), demandOption: true, describe: 'Signature format, named as sign --format names it: gpg (an OpenPGP simple signature) or cosign (a .sig layer as a sigstore-json file); Notation and bundle signatures are checked inside a layout by airsign verify' })
     .option('manifest', { type: 'string', demandOption: true, describe: 'The image manifest file (exact bytes)' })
     .option('identity', { type: 'string', demandOption: true, describe: 'Image reference the signature must name, e.g. registry.example/app:1.0' })
     .option('signature', { type: 'string', demandOption: true, describe: 'Signature file: an OpenPGP signed message (gpg) or a sigstore-json file (cosign)' })

@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 import { openKeyOptionsFrom, withKeyOptions, type KeyArgs } from '../key-options.js';
 import { warnAboutKeySpecs } from '../warn-key-specs.js';
 import { formatVerifyReport, verifyLayout } from '../../operations/verify.js';
-import { SIGNATURE_FORMAT_NAMES } from '../../verify/verdict.js';
+import { verifiableFormatIds } from '../verifiable-formats.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { splitList } from '../list-option.js';
 import { SECRET_TRAILING_SPACE_OPTION } from '../secret-trailing-space-option.js';
@@ -39,7 +39,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     .option('format', {
       type: 'string',
       coerce: splitList,
-      describe: `Format whose signature is required besides what the trust material requires, repeatable or comma-separated (${SIGNATURE_FORMAT_NAMES.join(', ')}; the names sign --format writes). --trust-policy requires a Notation signature, --key a cosign one (.sig or bundle), --keyring/--lookaside a GPG one, --policy what its scope requires`,
+      describe: `Format whose signature is required besides what the trust material requires, repeatable or comma-separated (${verifiableFormatIds().join(', ')}; the names sign --format writes). --trust-policy requires a Notation signature, --key a cosign one (.sig or bundle), --keyring/--lookaside a GPG one, --policy what its scope requires`,
     })
     .option('trust-policy', { type: 'string', describe: 'Notation trust policy (trustpolicy.oci.json format)' })
     .option('trust-store', { type: 'string', describe: 'Notation trust store directory (x509/{ca,signingAuthority,tsa}/<name>/)' })

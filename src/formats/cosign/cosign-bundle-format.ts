@@ -9,11 +9,12 @@ import { Annotation, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MediaType } from '../.
 import { formatRfc3339 } from '../../rfc3339.js';
 import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
-import { GoMap, goJson } from '../notation/go-json.js';
+import { GoMap, goJson } from '../../go-json.js';
 import type { SignatureFormat, SignContext } from '../signature-format.js';
-import { assertSignatureVerifies } from '../verify-signature.js';
+import { assertOwnSignatureVerifies } from '../check-own-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, cosignSignStatement, dssePae, sigstoreBundleJson } from './sigstore-bundle.js';
+import { COSIGN_BUNDLE_VERIFICATION } from './cosign-verification.js';
 
 export const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
 export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
@@ -48,6 +49,7 @@ export function buildBundleReferrerManifest(subject: { mediaType: string; digest
 export function createCosignBundleFormat(): SignatureFormat {
   return {
     id: 'cosign-bundle',
+    verification: COSIGN_BUNDLE_VERIFICATION,
     describe: 'cosign v3 Sigstore bundle (DSSE in-toto statement) as an OCI referrer, as cosign v3 writes it by default',
     async check() {
       // ECDSA, RSA and pure Ed25519 keys all verify with `cosign verify --key` (LoadVerifier, SHA-256).
@@ -57,7 +59,7 @@ export function createCosignBundleFormat(): SignatureFormat {
       const pae = dssePae(MediaType.InToto, statement);
       const scheme = cosignScheme(context.key.backend.keyType);
       const signature = await context.key.backend.sign(pae, scheme);
-      assertSignatureVerifies('cosign-bundle', context.key.spki, pae, signature, scheme);
+      assertOwnSignatureVerifies('cosign-bundle', context.key.spki, pae, signature, scheme);
       const bundle = sigstoreBundleJson({ spki: context.key.spki, payload: statement, signature });
       const manifest = buildBundleReferrerManifest(context.subject, bundle, context.signingTime);
       const record: SignatureRecord = {

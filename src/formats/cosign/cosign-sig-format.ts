@@ -15,10 +15,11 @@ import { formatRfc3339 } from '../../rfc3339.js';
 import type { SignatureRecord } from '../../signing-record.js';
 import { VERSION } from '../../version.js';
 import type { SignatureFormat, SignContext } from '../signature-format.js';
-import { assertSignatureVerifies, signatureVerifies } from '../verify-signature.js';
+import { assertOwnSignatureVerifies, ownSignatureVerifies } from '../check-own-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest, type CosignSigLayer } from './cosign-sig-manifest.js';
 import { cosignSimpleSigningPayload } from './simple-signing-payload.js';
+import { COSIGN_SIG_VERIFICATION } from './cosign-verification.js';
 
 export const COSIGN_KIND = 'kind';
 export const CosignKind = {
@@ -36,6 +37,7 @@ export function cosignImageKind(mediaType: string): string {
 export function createCosignSigFormat(): SignatureFormat {
   return {
     id: 'cosign',
+    verification: COSIGN_SIG_VERIFICATION,
     describe: 'cosign tag-based signature (sha256-<hex>.sig, simple signing), as cosign, podman and skopeo read it',
     needsIdentity: true,
     async check() {
@@ -64,7 +66,7 @@ export function createCosignSigFormat(): SignatureFormat {
       }
       // cosign's DupeDetector: a layer with this payload whose signature verifies with this key is the same signature.
       const duplicate = layers.find((l) => l.digest === payloadDescriptor.digest
-        && signatureVerifies(context.key.spki, payload, Buffer.from(l.annotations[COSIGN_SIGNATURE_ANNOTATION]!, 'base64'), scheme));
+        && ownSignatureVerifies(context.key.spki, payload, Buffer.from(l.annotations[COSIGN_SIGNATURE_ANNOTATION]!, 'base64'), scheme));
 
       // A layer whose payload blob is gone leaves a .sig that verify rejects: ours is put back (the
       // payload is the same bytes), anyone else's cannot be, so the run stops.
@@ -110,7 +112,7 @@ export function createCosignSigFormat(): SignatureFormat {
         };
       }
       const signature = await context.key.backend.sign(payload, scheme);
-      assertSignatureVerifies('cosign', context.key.spki, payload, signature, scheme);
+      assertOwnSignatureVerifies('cosign', context.key.spki, payload, signature, scheme);
       layers = [...layers, { ...payloadDescriptor, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: Buffer.from(signature).toString('base64') } }];
       const manifest = buildCosignSigManifest(layers);
       const entryAnnotations: Record<string, string> = { ...(existingEntry?.annotations ?? {}), [Annotation.RefName]: tag };

@@ -10,7 +10,7 @@ import { airsignError } from '../../errors.js';
 import { parseLayoutJson } from '../../layout/layout-json.js';
 import { isJsonObject } from '../../json-object.js';
 import { MediaType } from '../../media-types.js';
-import { GoMap, goJson } from '../notation/go-json.js';
+import { GoMap, goJson } from '../../go-json.js';
 
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** Newer cosign writes this config media type; we accept it when appending. */

@@ -3,7 +3,7 @@
  * `critical.identity.docker-reference`, `critical.image.docker-manifest-digest`, `critical.type`,
  * then `optional` — null without annotations, else a map with sorted keys — compact, Go-escaped.
  */
-import { GoMap, goJson } from '../notation/go-json.js';
+import { GoMap, goJson } from '../../go-json.js';
 
 export const COSIGN_PAYLOAD_TYPE = 'cosign container image signature';
 

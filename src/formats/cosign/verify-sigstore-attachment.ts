@@ -5,10 +5,9 @@
  * attachment and its `dev.cosignproject.cosign/signature` must verify over the exact payload bytes
  * with one of the given public keys. Returns the payload and which key signed it (facts).
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
-import { decodePemBlocks } from '../../pem.js';
 
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const COSIGN_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
@@ -47,19 +46,6 @@ export function parseSigstoreAttachmentFile(bytes: Uint8Array): SigstoreAttachme
     bad('annotations must be an object of strings');
   }
   return { mimeType: mimeType as string, payload: new Uint8Array(Buffer.from(payload as string, 'base64')), annotations: annotations as Record<string, string> };
-}
-
-/** Reads PEM public keys (SPKI, "PUBLIC KEY"); throws key KEY_PUBLIC_KEY_INVALID. */
-export function parsePublicKeysPem(text: string, what: string): KeyObject[] {
-  const blocks = decodePemBlocks(text).filter((b) => b.label === 'PUBLIC KEY');
-  if (blocks.length === 0) throw airsignError('KEY_PUBLIC_KEY_INVALID', `${what} holds no PEM PUBLIC KEY`);
-  return blocks.map((b) => {
-    try {
-      return createPublicKey({ key: Buffer.from(b.der), format: 'der', type: 'spki' });
-    } catch (e) {
-      throw airsignError('KEY_PUBLIC_KEY_INVALID', `${what} holds a public key that cannot be read`, { cause: e });
-    }
-  });
 }
 
 /**

@@ -18,6 +18,7 @@ import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-
 import { parseDockerReference } from '../docker-reference.js';
 import { checkLookasideBase, lookasideDirectory } from './lookaside.js';
 import { simpleSigningPayload } from './simple-signing-payload.js';
+import { GPG_VERIFICATION } from './gpg-verification.js';
 
 export interface GpgFormatOptions {
   /** `--lookaside`: the base of the lookaside tree (a registries.d `lookaside:` file:// path). */
@@ -55,6 +56,7 @@ function requireLookaside(lookaside: string | undefined): string {
 export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat {
   return {
     id: 'gpg',
+    verification: GPG_VERIFICATION,
     needsIdentity: true,
     describe: 'containers/image simple signing (GPG) as skopeo/podman verify it, written to the lookaside tree --lookaside',
     async preflight() {

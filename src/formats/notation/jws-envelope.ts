@@ -6,7 +6,7 @@
  */
 import { MediaType } from '../../media-types.js';
 import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './base64.js';
-import { goField, goJson, goJsonSorted } from './go-json.js';
+import { goField, goJson, goJsonSorted } from '../../go-json.js';
 import { notationAlgorithmByName, type NotationAlgorithmInfo } from './notation-algorithm.js';
 import { Header, type Malformed, type ParsedNotationEnvelope } from './notation-envelope-types.js';
 import { formatRfc3339, parseRfc3339 } from '../../rfc3339.js';

@@ -16,6 +16,7 @@ import { prepareNotationChain, type ValidatedNotationChain } from './notation-ch
 import { buildNotationSignatureManifest } from './signature-manifest.js';
 import { notationAlgorithmFor } from './notation-algorithm.js';
 import type { NotationManifestVariant } from './signature-manifest.js';
+import { NOTATION_COSE_VERIFICATION, NOTATION_VERIFICATION } from './notation-verification.js';
 
 /**
  * The chain each run's check() validated, by the run's key info (both Notation formats share it):
@@ -34,6 +35,7 @@ export function createNotationFormat(type: NotationEnvelopeType, options: Notati
   const id = type === 'jws' ? 'notation' : 'notation-cose';
   return {
     id,
+    verification: type === 'jws' ? NOTATION_VERIFICATION : NOTATION_COSE_VERIFICATION,
     describe: type === 'jws'
       ? 'Notary Project signature, JWS envelope (application/jose+json), as notation v1.3 writes it'
       : 'Notary Project signature, COSE_Sign1 envelope (application/cose), as notation v1.3 writes it',

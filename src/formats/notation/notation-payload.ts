@@ -6,7 +6,7 @@
  * digest, size, annotations).
  */
 import type { PlainDescriptor } from '../../descriptor.js';
-import { GoMap, goJson, goJsonSorted } from './go-json.js';
+import { GoMap, goJson, goJsonSorted } from '../../go-json.js';
 
 export function notationPayloadBytes(
   envelope: 'jws' | 'cose',

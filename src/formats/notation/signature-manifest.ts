@@ -13,7 +13,7 @@ import { descriptorFromBytes, type Descriptor, type PlainDescriptor } from '../.
 import { digestOf } from '../../digest.js';
 import { airsignError } from '../../errors.js';
 import { Annotation, EMPTY_JSON_BYTES, EMPTY_JSON_DIGEST, MediaType } from '../../media-types.js';
-import { GoMap, goJson } from './go-json.js';
+import { GoMap, goJson } from '../../go-json.js';
 import { formatRfc3339 } from '../../rfc3339.js';
 
 export type NotationManifestVariant = 'legacy' | 'oci-1.1';

@@ -9,7 +9,7 @@ import { assertDescriptor, type Descriptor } from '../../descriptor.js';
 import { airsignError } from '../../errors.js';
 import { MediaType } from '../../media-types.js';
 import { isJsonObject, parseJsonGoOrder } from '../../json-object.js';
-import { goField } from './go-json.js';
+import { goField } from '../../go-json.js';
 import { notationAlgorithmFor, notationAlgorithmInfo } from './notation-algorithm.js';
 import { checkNotationChain, isValidatedNotationChain, verificationFailure, type ValidatedNotationChain } from './notation-chain.js';
 import { bytesEqual } from '../../bytes.js';

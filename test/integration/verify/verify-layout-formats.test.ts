@@ -312,3 +312,41 @@ describe('with a containers policy.json', () => {
     expect(accepted.report.requirements.find((q) => q.format === 'cosign')!.reason).toMatch(/^--format cosign requires a cosign signature, and the policy's scope registry\.example\.com/);
   });
 });
+
+describe('the library takes the trust material as parsed objects (no files for it)', () => {
+  it('keyring bytes and a containers policy object (keyData) verify as the files do; the wrong keyring bytes fail', async () => {
+    const { verifyLayout } = await import('../../../src/operations/verify.js');
+    const keyringBytes = new Uint8Array(readFileSync(keyring));
+    const gpgReport = await verifyLayout(tar, { identity: IDENTITY, keyring: keyringBytes, lookaside });
+    expect(gpgReport.requirements.map((r) => [r.format, r.satisfied, r.requiredBy])).toEqual([['gpg', true, '--keyring']]);
+    expect(gpgReport.verified).toBe(true);
+
+    const otherHome = gpgHome();
+    expect(gpg(otherHome, ['--quick-gen-key', '--passphrase', '', 'Other <other@example.com>', 'ed25519', 'sign', '1d']).code).toBe(0);
+    const otherBytes = new Uint8Array(execFileSync('gpg', ['--homedir', otherHome, '--export'], { env: { ...process.env, LC_ALL: 'C' } }));
+    const wrong = await verifyLayout(tar, { identity: IDENTITY, keyring: otherBytes, lookaside });
+    expect(wrong.verified).toBe(false);
+    expect(wrong.signatures.map((s) => [s.format, s.verdict])).toEqual([['gpg', 'invalid']]);
+
+    const policy = {
+      default: [{ type: 'reject' }],
+      transports: {
+        docker: {
+          'registry.example.com/team': [
+            { type: 'signedBy', keyType: 'GPGKeys', keyData: Buffer.from(keyringBytes).toString('base64') },
+            { type: 'sigstoreSigned', keyData: Buffer.from(readFileSync(cosignPub)).toString('base64'), signedIdentity: { type: 'matchRepository' } },
+          ],
+        },
+      },
+    };
+    const byPolicy = await verifyLayout(tar, { identity: IDENTITY, policy, lookaside, formats: ['gpg', 'cosign'] });
+    expect(byPolicy.requirements.map((r) => [r.format, r.satisfied, r.policy])).toEqual([
+      ['gpg', true, 'policy.json scope registry.example.com/team: signedBy'],
+      ['cosign', true, 'policy.json scope registry.example.com/team: sigstoreSigned'],
+    ]);
+    expect(byPolicy.verified).toBe(true);
+    const rejecting = await verifyLayout(tar, { identity: IDENTITY, policy: { default: [{ type: 'reject' }] }, lookaside });
+    expect(rejecting.verified).toBe(false);
+    expect(rejecting.requirements[0]).toMatchObject({ format: 'containers-policy', satisfied: false });
+  });
+});

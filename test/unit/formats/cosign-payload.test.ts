@@ -5,7 +5,7 @@ import { descriptorFromBytes } from '../../../src/descriptor.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest } from '../../../src/formats/cosign/cosign-sig-manifest.js';
 import { cosignSimpleSigningPayload } from '../../../src/formats/cosign/simple-signing-payload.js';
 import { dssePae, publicKeyHint } from '../../../src/formats/cosign/sigstore-bundle.js';
-import { signatureVerifies } from '../../../src/formats/verify-signature.js';
+import { ownSignatureVerifies } from '../../../src/formats/check-own-signature.js';
 import { MediaType } from '../../../src/media-types.js';
 import { createPublicKey } from 'node:crypto';
 
@@ -25,8 +25,8 @@ describe('cosign payload', () => {
   it('the vector signature verifies with our verifier (DER ECDSA over SHA-256), and not over another payload', () => {
     const scheme = { algorithm: 'ecdsa', hash: 'sha256', encoding: 'der' } as const;
     const signature = Buffer.from(vector.annotations[COSIGN_SIGNATURE_ANNOTATION]!, 'base64');
-    expect(signatureVerifies(spki, realPayload, signature, scheme)).toBe(true);
-    expect(signatureVerifies(spki, Buffer.concat([realPayload, Buffer.from(' ')]), signature, scheme)).toBe(false);
+    expect(ownSignatureVerifies(spki, realPayload, signature, scheme)).toBe(true);
+    expect(ownSignatureVerifies(spki, Buffer.concat([realPayload, Buffer.from(' ')]), signature, scheme)).toBe(false);
   });
 
   it('a .sig manifest holding the real cosign layer parses, and appending keeps it first', () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CborTag, encodeCbor, type CborValue } from '../../../src/formats/cbor.js';
 import { coseSigStructure } from '../../../src/formats/notation/cose-envelope.js';
-import { GoMap, goJson, goJsonSorted } from '../../../src/formats/notation/go-json.js';
+import { GoMap, goJson, goJsonSorted } from '../../../src/go-json.js';
 import { notationAlgorithmFor } from '../../../src/formats/notation/notation-algorithm.js';
 import { validateNotationChain } from '../../../src/formats/notation/notation-chain.js';
 import { parseNotationCertificate } from '../../../src/formats/notation/notation-certificate.js';

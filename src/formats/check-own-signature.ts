@@ -1,7 +1,8 @@
 /**
- * Checks a signature we just made against the signer's SubjectPublicKeyInfo with node:crypto, so a
- * format can refuse to write a signature that would not verify (a wrong HSM mechanism, a bad
- * encoding) before anything reaches the layout.
+ * The post-sign self-check: a signature we just made is checked against the signer's
+ * SubjectPublicKeyInfo with node:crypto, so a format refuses to write a signature that would not
+ * verify (a wrong HSM mechanism, a bad encoding) before anything reaches the layout. Not the
+ * `verify-signature` command (src/operations/verify-signature.ts), which checks signatures of others.
  */
 import { constants, createPublicKey, verify } from 'node:crypto';
 import { airsignError } from '../errors.js';
@@ -9,7 +10,7 @@ import type { SignatureScheme } from '../key-backend.js';
 import { hashLength } from '../keys/signature-encoding.js';
 
 /** True when `signature` over `message` verifies under `spki` with `scheme`. */
-export function signatureVerifies(spki: Uint8Array, message: Uint8Array, signature: Uint8Array, scheme: SignatureScheme): boolean {
+export function ownSignatureVerifies(spki: Uint8Array, message: Uint8Array, signature: Uint8Array, scheme: SignatureScheme): boolean {
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   try {
     switch (scheme.algorithm) {
@@ -30,8 +31,8 @@ export function signatureVerifies(spki: Uint8Array, message: Uint8Array, signatu
 }
 
 /** Throws SIGNATURE_SELF_CHECK_FAILED (exit 3) unless the signature verifies. */
-export function assertSignatureVerifies(what: string, spki: Uint8Array, message: Uint8Array, signature: Uint8Array, scheme: SignatureScheme): void {
-  if (!signatureVerifies(spki, message, signature, scheme)) {
+export function assertOwnSignatureVerifies(what: string, spki: Uint8Array, message: Uint8Array, signature: Uint8Array, scheme: SignatureScheme): void {
+  if (!ownSignatureVerifies(spki, message, signature, scheme)) {
     throw airsignError('SIGNATURE_SELF_CHECK_FAILED', `the ${what} signature just made does not verify with the key's public key; nothing was written`, {
       details: { format: what, algorithm: scheme.algorithm },
     });
