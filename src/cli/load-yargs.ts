@@ -16,13 +16,14 @@
  * same behaviour. test/unit/cli/load-yargs.test.ts checks the pin, compares the two (help in
  * several locales, parsing, errors) and fails if the factory can no longer be found.
  */
-import { notStrictEqual, strictEqual } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
+
+type NodeAssert = typeof import('node:assert');
 
 /** yargs' default export: `yargs(argv)` makes a parser. */
 export type YargsFactory = (processArgs?: readonly string[] | string, cwd?: string) => Argv;
@@ -49,6 +50,11 @@ export interface YargsParts {
   require: (id: string) => unknown;
   /** yargs' shim takes the part of its own path before "node_modules" as the main file name. */
   mainFilename: string;
+  /**
+   * Replaces yargs' search for a package.json above mainFilename (made only to guess a version,
+   * which airsign replaces with its own `version` option right away).
+   */
+  findUp?: (...args: unknown[]) => unknown;
 }
 
 let bundledParts: YargsParts | undefined;
@@ -108,9 +114,23 @@ export function yargsFromParts(parts: YargsParts): YargsFactory {
   let findUp: FindUp | undefined;
   let getCallerFile: GetCallerFile | undefined;
   const shim = {
-    assert: { notStrictEqual, strictEqual },
+    // yargs checks its own calls with these on every run. node:assert is loaded only when a check
+    // fails (to throw its usual AssertionError): loading it also loads Node's terminal-colour code,
+    // which opens stderr, ~15 ms of CPU per run. Object.is is what assert's strict checks compare with.
+    assert: {
+      notStrictEqual: (actual: unknown, expected: unknown, message?: string | Error) => {
+        if (!Object.is(actual, expected)) return;
+        const assert: NodeAssert = process.getBuiltinModule('node:assert');
+        assert.notStrictEqual(actual, expected, message);
+      },
+      strictEqual: (actual: unknown, expected: unknown, message?: string | Error) => {
+        if (Object.is(actual, expected)) return;
+        const assert: NodeAssert = process.getBuiltinModule('node:assert');
+        assert.strictEqual(actual, expected, message);
+      },
+    },
     cliui: (options: unknown) => (cliui ??= defaultExport<Cliui>(parts.requireHelpPart('cliui')))(options),
-    findUp: (...args: unknown[]) => (findUp ??= defaultExport<FindUp>(parts.requireHelpPart('escalade/sync')))(...args),
+    findUp: parts.findUp ?? ((...args: unknown[]) => (findUp ??= defaultExport<FindUp>(parts.requireHelpPart('escalade/sync')))(...args)),
     getEnv: (key: string) => process.env[key],
     inspect,
     getProcessArgvBin: parts.getProcessArgvBin,

@@ -6,7 +6,6 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isatty } from 'node:tty';
 import { airsignError, isAirsignError } from '../errors.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
 import type { ErrorCode } from '../errors.js';
@@ -85,7 +84,8 @@ async function readBoundedSecret(path: string, what: string, signal?: AbortSigna
   }
   try {
     const info = await handle.stat();
-    const terminal = info.isCharacterDevice() && isatty(handle.fd);
+    // node:tty only for a character device: loading it (with net and assert) costs every run ~15 ms.
+    const terminal = info.isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(handle.fd);
     if (!info.isFile() && !info.isFIFO() && !terminal) throw fail('not a regular file, FIFO or terminal');
     if (info.isFile() && info.size > MAX_SECRET_FILE_BYTES) throw fail(`larger than ${MAX_SECRET_FILE_BYTES} bytes`);
     const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);

@@ -10,7 +10,6 @@
 import { dirname } from 'node:path';
 import type { PlainDescriptor } from '../descriptor.js';
 import { airsignError } from '../errors.js';
-import { defaultFormatRegistry } from '../formats/default-formats.js';
 import type { FormatRegistry } from '../formats/registry.js';
 import { normalizeIdentity } from '../formats/docker-reference.js';
 import type { ExternalFile, IndexEntryEdit, LayoutReader, SignatureFormatOutput, SignatureFormat, SigningKeyInfo, Timestamper } from '../formats/signature-format.js';
@@ -107,7 +106,8 @@ export interface SignResult {
  * a directory is updated in place). Returns the signing record.
  */
 export async function signLayout(source: string, options: SignOptions): Promise<SignResult> {
-  const formats = (options.registry ?? defaultFormatRegistry()).select(options.formats);
+  // The default formats' code is loaded only when no registry is given (the CLI passes its own).
+  const formats = (options.registry ?? (await import('../formats/default-formats.js')).defaultFormatRegistry()).select(options.formats);
   const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
     throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');

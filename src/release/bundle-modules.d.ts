@@ -14,8 +14,8 @@ declare module 'airsign-bundle:yargs-parser' {
 declare module 'airsign-bundle:y18n' {
   export function y18n(options: { directory: string; updateFiles: boolean }, shim: object): unknown;
 }
-/** yargs' locale files (locales/<name>.json), by name. */
+/** yargs' locale files (locales/<name>.json), their texts by name. */
 declare module 'airsign-bundle:yargs-locales' {
-  const locales: Readonly<Record<string, Record<string, unknown>>>;
+  const locales: Readonly<Record<string, string>>;
   export default locales;
 }

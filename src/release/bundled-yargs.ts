@@ -5,7 +5,7 @@
  * English under LANG=de_DE). Help-only parts stay lazy: they are bundled but run on first use.
  */
 import { format } from 'node:util';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { YargsFactory } from 'airsign-bundle:yargs-factory';
 import { getProcessArgvBin } from 'airsign-bundle:yargs-process-argv';
 import Parser from 'airsign-bundle:yargs-parser';
@@ -27,7 +27,7 @@ const y18nShim = {
     readFileSync: (file: string): string => {
       const name = localeName(file);
       if (name === undefined) throw Object.assign(new Error(`no bundled locale ${file}`), { code: 'ENOENT' });
-      return JSON.stringify(locales[name]);
+      return locales[name]!;
     },
     writeFile: (_file: string, _data: string, _encoding: string, callback: (error: Error | null) => void): void => callback(null),
   },
@@ -63,5 +63,10 @@ export function bundledYargsParts(): YargsParts {
       throw new Error(`cannot load ${id}: the single-file airsign loads no modules from disk`);
     },
     mainFilename: process.cwd(),
+    // yargs looks for a package.json above mainFilename to guess a version (which airsign replaces
+    // with its own at once): stock yargs would walk from the working directory up to / and, finding
+    // none, fail an assertion (loading node:assert). Here it is pointed at a file that does not
+    // exist, which yargs' reader fails to read, so the guess is "unknown" as before, at once.
+    findUp: () => join(LOCALE_DIRECTORY, 'package.json'),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Entry point of the single-file release (a Node single executable application, built by
- * scripts/release.mjs). Compared with bin/airsign.js it has no node_modules: yargs comes from the
+ * scripts/release.mjs; its main script, sea-main.ts, runs this bundled with a trained code cache). Compared with bin/airsign.js it has no node_modules: yargs comes from the
  * bundle with its locales, and koffi's native library is a SEA asset written to a per-user cache
  * directory named by its hash (src/release/native-library.ts) when PKCS#11 is first used.
  * No top-level await: the bundle is CommonJS.
@@ -53,6 +53,8 @@ function loadEmbeddedKoffi(): Koffi {
 
 useBundledYargs(bundledYargsParts());
 setKoffiLoader(loadEmbeddedKoffi);
-void main(process.argv.slice(2)).then((code) => {
+/** The run's exit code, once the command is done (scripts/release-train-cache.cjs awaits it). */
+export const done: Promise<number> = main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  return code;
 });

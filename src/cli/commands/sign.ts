@@ -8,7 +8,7 @@ import { listOption } from '../list-option.js';
 import { finalizeHsmOnExit } from '../finalize-hsm-on-exit.js';
 import { airsignError } from '../../errors.js';
 import { decodePemLabel } from '../../pem.js';
-import { defaultFormatRegistry } from '../../formats/default-formats.js';
+import { selectedFormatRegistry, SIGN_FORMAT_IDS } from '../../formats/selected-formats.js';
 import { signLayout } from '../../operations/sign.js';
 import { parseAnnotations, parseExpiry, parseNotationManifest } from '../../operations/sign-options.js';
 import type { SigningRecord } from '../../signing-record.js';
@@ -36,8 +36,6 @@ interface SignArgs extends KeyArgs {
   lockWait?: number;
 }
 
-const registry = defaultFormatRegistry();
-
 export const signCommand = defineCommand<SignArgs>({
   command: 'sign <input>',
   describe: 'Sign an image in an OCI layout tarball (full or stripped) or directory',
@@ -45,7 +43,7 @@ export const signCommand = defineCommand<SignArgs>({
     withKeyOptions(
       yargs
         .positional('input', { type: 'string', demandOption: true, describe: 'OCI layout tar (full or stripped) or layout directory' })
-        .option('format', { ...listOption(`Signature format, repeatable or comma-separated (${registry.ids().join(', ')})`), demandOption: true })
+        .option('format', { ...listOption(`Signature format, repeatable or comma-separated (${SIGN_FORMAT_IDS.join(', ')})`), demandOption: true })
         .option('output', { alias: 'o', type: 'string', describe: 'Write the signed tar here (default: replace the input atomically)' })
         .option('reference', { alias: 'r', type: 'string', describe: 'Image to sign: tag, registry/repo:tag or digest (default: the only image)' })
         .option('identity', { type: 'string', describe: 'Registry reference the image will be pulled as (registry/repo[:tag]), written into cosign and GPG signatures (required by --format cosign and gpg)' })
@@ -87,7 +85,8 @@ export const signCommand = defineCommand<SignArgs>({
     if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
     const formats = args.format;
     const notationManifest = parseNotationManifest(args.notationManifest);
-    const runRegistry = defaultFormatRegistry({ notationManifest, gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
+    // Only the named formats' code is loaded (start-up time); an unknown name still lists every format.
+    const runRegistry = await selectedFormatRegistry(formats, { notationManifest, gpg: { ...(args.lookaside === undefined ? {} : { lookaside: args.lookaside }) } });
     runRegistry.select(formats); // unknown / missing --format before opening anything
     warnAboutKeySpecs(context, [args.key]);
     const signingTime = new Date();

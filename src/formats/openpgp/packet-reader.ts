@@ -5,7 +5,6 @@
  * and decompression stops at a fixed size. Errors are AirsignErrors with the code the caller picks
  * (a malformed signature is a rejected signature; a malformed keyring is bad input).
  */
-import { inflateRawSync, inflateSync } from 'node:zlib';
 import Bunzip from 'seek-bzip';
 import { airsignError, type ErrorCode } from '../../errors.js';
 import { concatBytes } from './packets.js';
@@ -18,6 +17,9 @@ export interface Packet {
 /** Largest decompressed message we read (simple-signing payloads are a few hundred bytes). */
 const MAX_DECOMPRESSED = 16 * 1024 * 1024;
 const MAX_PACKETS = 10_000;
+
+/** node:zlib, loaded on the first compressed packet rather than at start-up. */
+const zlib = () => process.getBuiltinModule('node:zlib');
 
 /** Splits `data` into packets; throws `code` naming the problem. */
 export function readPackets(data: Uint8Array, code: ErrorCode, what: string): Packet[] {
@@ -89,9 +91,9 @@ export function decompress(body: Uint8Array, code: ErrorCode, what: string): Uin
       case 0:
         return data;
       case 1:
-        return new Uint8Array(inflateRawSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
+        return new Uint8Array(zlib().inflateRawSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
       case 2:
-        return new Uint8Array(inflateSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
+        return new Uint8Array(zlib().inflateSync(data, { maxOutputLength: MAX_DECOMPRESSED }));
       case 3:
         return bunzip2(data);
       default:

@@ -1,7 +1,9 @@
 /**
  * Start-up guard: what each CLI command loads. Start-up time counts against the speed targets
- * (issues 2 and 4), so the layout commands must not load signing, ASN.1, PKCS#11 or help-rendering
- * code, and `sign` with a file key must not load PKCS#11, TSA or COSE code.
+ * (issues 2, 4 and 19), so the layout commands must not load signing, ASN.1, PKCS#11 or help-rendering
+ * code, `sign` with a file key must not load PKCS#11, TSA, COSE or the formats it was not asked for,
+ * and no command loads Node's zlib, assert, tty or readline before it needs them. This file checks the
+ * ES modules (AIRSIGN_CLI_MODULES=1); startup-bundle.test.ts checks the bundle bin/airsign.js runs.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,9 @@ function loadsOf(args: string[]): { code: number; stderr: string; modules: strin
 const HELP_ONLY = [/\/cliui\//, /\/string-width\//, /\/wrap-ansi\//, /\/emoji-regex\//];
 const SIGNING = [/@peculiar\//, /pkcs11/, /\/dist\/formats\//, /\/dist\/x509\//, /\/dist\/keys\//, /\/dist\/timestamp\//];
 
+/** Node modules a run must not load unless it needs them: each costs every run 5-15 ms of CPU. */
+const UNUSED_BUILTINS = [/^builtin:zlib$/, /^builtin:assert$/, /^builtin:tty$/, /^builtin:readline$/];
+
 function expectNone(modules: string[], patterns: RegExp[]): void {
   for (const pattern of patterns) expect(modules.filter((m) => pattern.test(m))).toEqual([]);
 }
@@ -46,7 +51,7 @@ describe('CLI start-up: modules loaded per command', () => {
     for (const r of [inspect, strip, repack]) {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expectNone(r.modules, [...HELP_ONLY, ...SIGNING, /\/dist\/cli\/commands\/(sign|key|cert)\.js/]);
+      expectNone(r.modules, [...HELP_ONLY, ...SIGNING, ...UNUSED_BUILTINS, /\/dist\/cli\/commands\/(sign|key|cert)\.js/]);
     }
     for (const r of [strip, repack]) expectNone(r.modules, [/\/dist\/operations\/inspect\.js/]);
   });
@@ -63,7 +68,9 @@ describe('CLI start-up: modules loaded per command', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.modules.some((m) => m.endsWith('/dist/formats/notation/jws-envelope.js'))).toBe(true);
-    expectNone(r.modules, [...HELP_ONLY, /pkcs11/, /\/dist\/timestamp\//, /cose-envelope/, /\/dist\/formats\/cbor/, /@peculiar\/asn1-(cms|tsp)/]);
+    expectNone(r.modules, [...HELP_ONLY, ...UNUSED_BUILTINS, /pkcs11/, /\/dist\/timestamp\//, /cose-envelope/, /\/dist\/formats\/cbor/, /@peculiar\/asn1-(cms|tsp)/]);
+    // Only the format named: no GPG/OpenPGP or cosign code.
+    expectNone(r.modules, [/\/dist\/formats\/(gpg|openpgp|cosign)\//, /\/dist\/formats\/default-formats\.js/]);
   });
 
   it('verify of a Notation signature loads no cosign, OpenPGP/GPG, containers-policy or key-file code', () => {
@@ -93,7 +100,7 @@ describe('CLI start-up: modules loaded per command', () => {
   it('--version alone loads only the version command; --help still loads the help renderer', () => {
     const version = loadsOf(['--version']);
     expect(version.code).toBe(0);
-    expectNone(version.modules, [/\/dist\/cli\/commands\/(?!version\.js)/, ...HELP_ONLY]);
+    expectNone(version.modules, [/\/dist\/cli\/commands\/(?!version\.js)/, ...HELP_ONLY, ...UNUSED_BUILTINS]);
     const help = loadsOf(['strip', '--help']);
     expect(help.code).toBe(0);
     expect(help.modules.some((m) => /\/cliui\//.test(m))).toBe(true);
