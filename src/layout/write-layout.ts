@@ -33,6 +33,7 @@ import { forEachConcurrently } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
 import { inputFileMode } from '../fs/input-mode.js';
 import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
+import { hashFileRange } from './blob-hash.js';
 import { directoryBlobPath, MAX_INDEX_BYTES, type Layout } from './open-layout.js';
 import { assertAlgorithmFolder, strippedBlobPath } from './strip-directory.js';
 
@@ -154,24 +155,20 @@ async function writeVerifiedFile(
   }
 }
 
-/** Errors by which a file already at a blob's path turns out not to hold that blob. */
-const NOT_THE_BLOB = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'TAR_TRUNCATED']);
-
 /**
  * Whether `path` is a regular file holding exactly `expected` (size first, then every byte hashed):
  * such a file is kept, not rewritten. Read errors other than a mismatch, and cancellation, throw.
  */
-async function holdsBlob(path: string, expected: { digest: string; size: number }, o: { chunkSize: number; signal?: AbortSignal | undefined }): Promise<boolean> {
+async function holdsBlob(path: string, expected: { digest: string; size: number }, signal: AbortSignal | undefined): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   if (info === undefined || !info.isFile() || info.size !== expected.size) return false;
   const file = await openRandomAccess(path).catch(() => undefined);
   if (file === undefined) return false;
   try {
-    await copyVerified({ file, offset: 0, size: file.size }, expected, path, async () => {}, { chunkSize: o.chunkSize, ...(o.signal ? { signal: o.signal } : {}) });
-    return true;
-  } catch (error) {
-    if (isAirsignError(error) && NOT_THE_BLOB.has(error.code)) return false;
-    throw error;
+    signal?.throwIfAborted();
+    const { digest, bytes } = await hashFileRange(file, 0, file.size, parseDigest(expected.digest).algorithm);
+    signal?.throwIfAborted();
+    return bytes === expected.size && digest === expected.digest;
   } finally {
     await file.close();
   }
@@ -197,7 +194,7 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const expected = { digest, size: layout.blobSize(digest)! };
-    if (existed && (await holdsBlob(dest, expected, { chunkSize, signal: o.signal }))) {
+    if (existed && (await holdsBlob(dest, expected, o.signal))) {
       o.progress?.advance(expected.size);
       return;
     }
