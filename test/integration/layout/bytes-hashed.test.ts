@@ -7,7 +7,8 @@
  * threads, and small manifests and configs, hashed on the calling thread.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,8 @@ async function hashedDuring(run: () => Promise<unknown>): Promise<number> {
   return bytesHashed() - before;
 }
 
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
 const POLICY = {
   version: '1.0',
   trustPolicies: [{ name: 'test', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:test'], trustedIdentities: ['*'] }],
@@ -74,9 +77,11 @@ describe('bytes hashed per command (each blob byte once)', () => {
     const strippedBytes = await blobBytes(stripped);
     expect(strippedBytes.large).toBe(0);
 
-    // repack: the stripped tar's blobs and the layers put back.
+    // repack: the stripped tar's blobs and the layers put back. Two layers are copied into the tar
+    // at once (reserved entries); the tar is still byte for byte the input.
     const repacked = join(work, 'repacked.tar');
     expect(await hashedDuring(() => repackLayout(stripped, { directory: layers, output: repacked }))).toBe(input.all);
+    expect(sha256(repacked)).toBe(sha256(sample));
 
     // sign: every blob of the input copied once; the new signature blobs are written from memory.
     const signedFull = join(work, 'signed-full.tar');
@@ -94,4 +99,26 @@ describe('bytes hashed per command (each blob byte once)', () => {
     expect(await hashedDuring(async () => (report = await verify(signedStripped, true)))).toBe(partial.all);
     expect(report!.integrity.failures).toEqual([]);
   }, 120_000);
+});
+
+describe('two large blobs copied into the tar at once', () => {
+  it('a wrong layer file fails repack with STRIP_DIR_WRONG_BLOB and leaves no output or temp file', async () => {
+    const dir = mkdtempSync(join(work, 'wrong-'));
+    const layers = join(dir, 'layers');
+    const stripped = join(dir, 'stripped.tar');
+    await stripLayout(sample, { directory: layers, output: stripped });
+    // The last layer in name order: the copy beside it (and entries after it) are under way when it fails.
+    const files = readdirSync(join(layers, 'sha256')).sort();
+    const victim = join(layers, 'sha256', files[files.length - 1]!);
+    const bytes = readFileSync(victim);
+    bytes[bytes.length >> 1]! ^= 0xff;
+    chmodSync(victim, 0o644);
+    writeFileSync(victim, bytes);
+    const output = join(dir, 'repacked.tar');
+    cpSync(stripped, join(dir, 'keep.tar'));
+    await expect(repackLayout(stripped, { directory: layers, output })).rejects.toMatchObject({ code: 'STRIP_DIR_WRONG_BLOB' });
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['keep.tar', 'layers', 'stripped.tar']); // no temp file left
+    expect(sha256(stripped)).toBe(sha256(join(dir, 'keep.tar'))); // the input is untouched
+  }, 60_000);
 });
