@@ -84,7 +84,8 @@ class HashWorker {
   private broken: Error | undefined;
 
   constructor(private readonly onGone: (w: HashWorker) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
+    // A small heap: the worker allocates one 1 MiB buffer and hash states, nothing else.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 } });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => {
       const p = this.pending.get(reply.id);

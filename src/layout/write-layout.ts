@@ -102,6 +102,12 @@ const STRIP_CONCURRENCY = 2;
 /** Large blobs copied into a tar at once (each hashed by its own worker thread), and the size from which a blob is. */
 const CONCURRENT_COPIES = 2;
 const CONCURRENT_COPY_MIN = 1024 * 1024;
+/**
+ * Chunk of each of two concurrent copies: small, so that two copies (three buffers each) and the
+ * two hashing threads stay within the memory of one copy (peak RSS of sign with a PKCS#11 module
+ * loaded was 101 MiB with 2 MiB chunks); the worker reads 1 MiB pieces anyway.
+ */
+const CONCURRENT_CHUNK = 1024 * 1024;
 
 const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE', 'ENFILE']);
 
@@ -187,7 +193,7 @@ async function holdsBlob(path: string, expected: { digest: string; size: number 
  */
 async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, o: { progress?: Progress | undefined; signal?: AbortSignal | undefined; directIo?: boolean | undefined; fs: PlatformFs }): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
-  const chunkSize = COPY_CHUNK / concurrency;
+  const chunkSize = concurrency > 1 ? CONCURRENT_CHUNK : COPY_CHUNK;
   for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) {
     await assertAlgorithmFolder(directory, alg);
     await sweepStaleTemps(join(directory, alg));
@@ -451,7 +457,7 @@ async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p
     await range.release();
     throw error;
   }
-  await copies.add(() => copy(entry.write, entry.dataOffset, COPY_CHUNK / CONCURRENT_COPIES)).catch(async (error: unknown) => {
+  await copies.add(() => copy(entry.write, entry.dataOffset, CONCURRENT_CHUNK)).catch(async (error: unknown) => {
     await range.release(); // not started: an earlier copy failed
     throw error;
   });
