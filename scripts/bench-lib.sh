@@ -23,7 +23,7 @@ bench_work() {
 # bench_build: build dist/ and set AIRSIGN to the command that runs it
 bench_build() {
   echo "$BENCH_NAME: building dist/" >&2
-  npx tsc -p tsconfig.build.json
+  npm run --silent build >&2 # modules and the bundle bin/airsign.js runs
   AIRSIGN=(node "$(pwd)/bin/airsign.js")
 }
 
@@ -39,15 +39,16 @@ wall() {
 # median: of the numbers on stdin, one per line
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
 
-# bench_sample SIZE: print the path of the deterministic sample of that size in $DIR, making it
-# only when missing or made by another version of scripts/make-samples.mjs
+# bench_sample SIZE: print the path of the deterministic buildx-shaped sample of that size in $DIR
+# (four layers over two platforms, tag big), making it only when missing or made by another version
+# of scripts/make-samples.mjs
 bench_sample() {
-  local sample="$DIR/sample-$1.tar" stamp
-  stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $1"
+  local sample="$DIR/sample-$1-4x2.tar" stamp
+  stamp="$(sha256sum scripts/make-samples.mjs | cut -c1-16) $1 4x2"
   if [ ! -f "$sample" ] || [ "$(cat "$sample.done" 2>/dev/null)" != "$stamp" ]; then
     echo "$BENCH_NAME: generating $sample" >&2
     rm -f "$sample" "$sample.done"
-    node scripts/make-samples.mjs --size "$1" --output "$sample" --tag big >&2
+    node scripts/make-samples.mjs --size "$1" --layers 4 --platforms 2 --output "$sample" --tag big >&2
     echo "$stamp" > "$sample.done"
   fi
   echo "$sample"

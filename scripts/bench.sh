@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# `npm run bench`: generates deterministic samples (200 MiB and 2 GiB by default) in a scratch
-# directory and measures, in the same run and on the same files:
+# `npm run bench`: generates deterministic buildx-shaped samples (four layers over two platforms;
+# 1 GiB and 2 GiB by default) in a scratch directory and measures, in the same run and on the same
+# files (issue 19's table):
 #   openssl dgst -sha256 FILE        one hash pass over every byte: the floor for a verifying tool
+#   airsign strip  --output          layers out to a directory + metadata-only tar (fsync'd)
+#   airsign repack --output          layers back in from the directory (fsync'd)
+#   airsign sign   --output          the full tar, one format (notation), a SoftHSM P-256 key (fsync'd)
+#   airsign verify                   the signed full tar: every blob and the Notation signature
+# With --floors also:
 #   cp FILE                          one plain copy (no fsync)
 #   cp FILE && sync FILE             the same copy made durable: the floor for a tool that fsyncs
 #   dd oflag=direct bs=4M            a copy straight to the disk: the floor for airsign's direct writes
-#   airsign strip  --output          layers out to a directory + metadata-only tar (fsync'd)
-#   airsign repack --output          layers back in from the directory (fsync'd)
 #   engine copy                      openLayout + writeLayout, no changes (scripts/bench/engine-copy.mjs)
 #   skopeo copy --all oci-archive:IN:big oci-archive:OUT:big
-# Each as the median wall time of N runs, its ratio to openssl, cp and skopeo at the same size, and
-# peak RSS ("Maximum resident set size" from /usr/bin/time -v); also median CPU time (user+sys),
-# which other load on the machine disturbs less than wall time. Every input is read once before
-# its step (warm page cache for all, as for openssl). Prints a table and writes
+# Each as the median wall time of N runs, its ratio to openssl (and cp, skopeo) at the same size, the
+# target of issue 19, median CPU time (user+sys, which other load disturbs less than wall time) and
+# peak RSS ("Maximum resident set size" from /usr/bin/time -v), with the load average at the start
+# and end of each size. Every input is read once before its step (warm page cache for all, as for
+# openssl); removing the previous output is not timed. Prints a table and writes
 # DIR/bench-results.json.
 #
 # Options (or environment):
 #   --dir DIR        scratch directory (AIRSIGN_BENCH_DIR, default .bench/ in the repo; gitignored)
-#   --sizes "A B"    sample sizes (BENCH_SIZES, default "200MiB 2GiB")
-#   --runs N         runs per step (BENCH_RUNS, default 3)
+#   --sizes "A B"    sample sizes (BENCH_SIZES, default "1GiB 2GiB")
+#   --runs N         runs per step (BENCH_RUNS, default 5)
+#   --floors         also the copy floors and skopeo (BENCH_FLOORS=1)
 #   --keep           keep the outputs (samples are always kept and reused when already generated)
 #   --no-build       use dist/ as it is (BENCH_NO_BUILD=1); the tests use this, since compiling
 #                    dist/ while another test runs the CLI from it breaks that test
@@ -27,8 +33,9 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 DIR=${AIRSIGN_BENCH_DIR:-$ROOT/.bench}
-SIZES=${BENCH_SIZES:-"200MiB 2GiB"}
-RUNS=${BENCH_RUNS:-3}
+SIZES=${BENCH_SIZES:-"1GiB 2GiB"}
+RUNS=${BENCH_RUNS:-5}
+FLOORS=${BENCH_FLOORS:-0}
 KEEP=0
 NO_BUILD=${BENCH_NO_BUILD:-0}
 while [ $# -gt 0 ]; do
@@ -36,9 +43,10 @@ while [ $# -gt 0 ]; do
     --dir) DIR=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --floors) FLOORS=1; shift ;;
     --keep) KEEP=1; shift ;;
     --no-build) NO_BUILD=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +55,8 @@ case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs must be a positive integer" >&2
 
 BENCH_NAME=bench
 source scripts/bench-lib.sh
-bench_require /usr/bin/time openssl skopeo node
+bench_require /usr/bin/time openssl node softhsm2-util pkcs11-tool p11tool
+[ "$FLOORS" = 1 ] && bench_require skopeo
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -59,14 +68,33 @@ TIMES="$DIR/time.txt"
 if [ "$NO_BUILD" = 1 ]; then
   [ -f dist/cli/main.js ] || { echo "bench: --no-build but dist/ is not built (npm run build)" >&2; exit 2; }
 else
+  # The whole build: bin/airsign.js runs the bundle (dist/airsign.cjs) when there is one.
   echo "bench: building dist/" >&2
-  npx tsc -p tsconfig.build.json
+  npm run --silent build >&2
 fi
 
 AIRSIGN=(node "$ROOT/bin/airsign.js")
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 FAILED=()
 printf '# size\tbytes\tstep\trun\tseconds\trss_kib\tcpu_seconds\n' > "$TSV"
+LOADS="$DIR/loads.tsv"
+: > "$LOADS"
+
+# The signing key: a SoftHSM token with a P-256 key and a Notation-valid chain (made once per run),
+# and the Notation trust policy and store that verify the signatures it makes.
+HSM="$DIR/hsm"
+rm -rf "$HSM"
+mkdir -p "$HSM"
+trap 'rm -rf "$HSM"' EXIT
+WORK="$HSM"
+bench_softhsm_signer
+WORK="$DIR/work"
+mkdir -p "$HSM/store/x509/ca/bench"
+cp "$HSM/root.pem" "$HSM/store/x509/ca/bench/"
+cat > "$HSM/policy.json" <<'JSON'
+{"version":"1.0","trustPolicies":[{"name":"bench","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:bench"],"trustedIdentities":["*"]}]}
+JSON
+sleep 1 # the certificates' notBefore is "now"
 
 # measure SIZE BYTES STEP PREPARE_COMMAND -- COMMAND...
 measure() {
@@ -111,15 +139,9 @@ for size in $SIZES; do
   rm -rf "$WORK"
   mkdir -p "$WORK"
 
+  printf '%s\tstart\t%s\n' "$size" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOADS"
   cat "$sample" > /dev/null
   measure "$size" "$bytes" openssl-sha256 ':' -- openssl dgst -sha256 "$sample"
-  measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
-  drop cp
-  # The durable-copy floor: airsign fsyncs what it writes, so compare with a copy that does too.
-  measure "$size" "$bytes" cp+fsync "rm -f '$WORK/cp.tar'" -- sh -c 'cp "$1" "$2" && sync "$2"' cp+fsync "$sample" "$WORK/cp.tar"
-  drop cp
-  measure "$size" "$bytes" dd-direct "rm -f '$WORK/dd.tar'" -- dd if="$sample" of="$WORK/dd.tar" bs=4M oflag=direct status=none
-  rm -f "$WORK/dd.tar"
   measure "$size" "$bytes" airsign-strip "rm -rf '$WORK/layers' '$WORK/stripped.tar'" -- \
     "${AIRSIGN[@]}" strip "$sample" --directory "$WORK/layers" --output "$WORK/stripped.tar"
   if [ -f "$WORK/stripped.tar" ]; then
@@ -131,20 +153,38 @@ for size in $SIZES; do
     drop repacked
   fi
   [ "$KEEP" = 1 ] || rm -rf "$WORK/layers"
-  measure "$size" "$bytes" airsign-engine-copy "rm -f '$WORK/copy.tar'" -- \
-    node scripts/bench/engine-copy.mjs "$sample" "$WORK/copy.tar"
-  check copy
-  drop copy
-  measure "$size" "$bytes" skopeo-copy "rm -f '$WORK/skopeo.tar'" -- \
-    skopeo copy -q --all "oci-archive:$sample:big" "oci-archive:$WORK/skopeo.tar:big"
-  drop skopeo
+  measure "$size" "$bytes" airsign-sign "rm -f '$WORK/signed.tar'" -- \
+    "${AIRSIGN[@]}" sign "$sample" --key "$KEY_URI" --cert "$HSM/hsm-chain.pem" --format notation --output "$WORK/signed.tar"
+  if [ -f "$WORK/signed.tar" ]; then
+    cat "$WORK/signed.tar" > /dev/null
+    measure "$size" "$bytes" airsign-verify ':' -- \
+      "${AIRSIGN[@]}" verify "$WORK/signed.tar" --trust-policy "$HSM/policy.json" --trust-store "$HSM/store"
+  fi
+  drop signed
+  if [ "$FLOORS" = 1 ]; then
+    measure "$size" "$bytes" cp "rm -f '$WORK/cp.tar'" -- cp "$sample" "$WORK/cp.tar"
+    drop cp
+    # The durable-copy floor: airsign fsyncs what it writes, so compare with a copy that does too.
+    measure "$size" "$bytes" cp+fsync "rm -f '$WORK/cp.tar'" -- sh -c 'cp "$1" "$2" && sync "$2"' cp+fsync "$sample" "$WORK/cp.tar"
+    drop cp
+    measure "$size" "$bytes" dd-direct "rm -f '$WORK/dd.tar'" -- dd if="$sample" of="$WORK/dd.tar" bs=4M oflag=direct status=none
+    rm -f "$WORK/dd.tar"
+    measure "$size" "$bytes" airsign-engine-copy "rm -f '$WORK/copy.tar'" -- \
+      node scripts/bench/engine-copy.mjs "$sample" "$WORK/copy.tar"
+    check copy
+    drop copy
+    measure "$size" "$bytes" skopeo-copy "rm -f '$WORK/skopeo.tar'" -- \
+      skopeo copy -q --all "oci-archive:$sample:big" "oci-archive:$WORK/skopeo.tar:big"
+    drop skopeo
+  fi
+  printf '%s\tend\t%s\n' "$size" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOADS"
   [ "$KEEP" = 1 ] || rm -rf "$WORK"
 done
 
 echo "" >&2
-echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2), skopeo $(skopeo --version | awk '{print $3}'), median of $RUNS"
-echo "(airsign steps and cp+fsync fsync their output; cp and skopeo do not. Page cache warm.)"
-node scripts/bench/report.mjs "$TSV" "$DIR/bench-results.json"
+echo "airsign bench: $(date -u +%Y-%m-%dT%H:%M:%SZ), load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) CPU(s), node $(node --version), $(openssl version | cut -d' ' -f1-2)$([ "$FLOORS" = 1 ] && echo ", skopeo $(skopeo --version | awk '{print $3}')"), median of $RUNS"
+echo "(samples: four layers over two platforms; sign: notation, SoftHSM P-256 key; airsign strip/repack/sign$([ "$FLOORS" = 1 ] && echo " and cp+fsync") fsync their output. Page cache warm.)"
+node scripts/bench/report.mjs "$TSV" "$DIR/bench-results.json" "$LOADS"
 echo "results: $DIR/bench-results.json"
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "bench: failed steps: ${FAILED[*]}" >&2

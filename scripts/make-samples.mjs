@@ -4,7 +4,7 @@
 // own tar or layout code, so the samples can test that code.
 //
 //   node scripts/make-samples.mjs [--out-dir samples]        single.tar, multi.tar, docker.tar
-//   node scripts/make-samples.mjs --size 2GiB --output big.tar [--layers N] [--tag big] [--seed airsign]
+//   node scripts/make-samples.mjs --size 2GiB --output big.tar [--layers N] [--platforms P] [--tag big] [--seed airsign]
 //
 // Every byte is fixed: zero mtimes, uid/gid 0, fixed `created` times, gzip written here with stored
 // deflate blocks (so no zlib build or CPU feature can change the bytes), and big layer content from an
@@ -458,27 +458,38 @@ function bigLayer(seed, layerNo, payload) {
   return { hex, size, chunks, desc: { mediaType: MT.ociLayerGzip, digest: `sha256:${hex}`, size }, diffId: `sha256:${diff.digest('hex')}` };
 }
 
-function makeBig(output, totalBytes, { seed, tag, layers: layerCount }) {
+const ARCHES = ['amd64', 'arm64', 'ppc64le', 's390x', 'riscv64', '386', 'arm'];
+
+function makeBig(output, totalBytes, { seed, tag, layers: layerCount, platforms = 1 }) {
+  if (platforms > ARCHES.length) throw new Error(`at most ${ARCHES.length} --platforms`);
   const perLayerMax = 512 * 1024 * 1024;
-  const count = layerCount ?? Math.max(1, Math.ceil(totalBytes / perLayerMax));
+  const count = Math.max(layerCount ?? Math.ceil(totalBytes / perLayerMax), platforms);
   if (totalBytes / count >= 8 * 1024 ** 3) throw new Error('layers of 8 GiB or more need PAX; not supported here (give more --layers)');
   const payload = Math.max(512, Math.floor((totalBytes - 16 * 1024) / count / 512) * 512 - 2048);
   const layers = [];
   for (let i = 0; i < count; i++) layers.push(bigLayer(seed, i, payload));
   const blobs = new BlobSet();
-  const config = imageConfig(blobs, { arch: 'amd64', layers, cmd: ['ls', '-l', '/data'], createdBy: (i) => `COPY blob-${i}.bin /data/ # buildkit` });
-  const manifest = imageManifest(blobs, { config, layers });
-  const index = {
-    schemaVersion: 2,
-    mediaType: MT.ociIndex,
-    manifests: [{ ...manifest, annotations: nameAnnotations('docker.io/library/big', tag), platform: platform('amd64') }],
-  };
+  // One image per platform, each with its share of the layers (in order), as a multi-platform buildx build.
+  const manifests = ARCHES.slice(0, platforms).map((arch, p) => {
+    const own = layers.filter((_, i) => Math.floor((i * platforms) / count) === p);
+    const config = imageConfig(blobs, { arch, layers: own, cmd: ['ls', '-l', '/data'], createdBy: (i) => `COPY blob-${i}.bin /data/ # buildkit` });
+    return { desc: imageManifest(blobs, { config, layers: own }), platform: platform(arch) };
+  });
+  const name = nameAnnotations('docker.io/library/big', tag);
+  let top;
+  if (platforms === 1) {
+    top = { ...manifests[0].desc, annotations: name, platform: manifests[0].platform };
+  } else {
+    const imageIndex = blobs.add(MT.ociIndex, indented({ schemaVersion: 2, mediaType: MT.ociIndex, manifests: manifests.map((m) => ({ ...m.desc, platform: m.platform })) }));
+    top = { ...imageIndex, annotations: name };
+  }
+  const index = { schemaVersion: 2, mediaType: MT.ociIndex, manifests: [top] };
   const entries = [
     ...layers.map((l) => ({ hex: l.hex, size: l.size, chunks: l.chunks })),
     ...[...blobs.blobs].map(([hex, data]) => ({ hex, size: data.length, chunks: () => [data] })),
   ];
   writeLayoutTarStreaming(output, { entries, indexJson: compact(index) });
-  return { output, layers: count, manifest: manifest.digest };
+  return { output, layers: count, platforms, top: top.digest };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,6 +519,10 @@ function parseArgs(argv) {
       opts.layers = Number(value());
       if (!Number.isInteger(opts.layers) || opts.layers < 1) throw new Error('--layers needs a positive integer');
     }
+    else if (arg === '--platforms') {
+      opts.platforms = Number(value());
+      if (!Number.isInteger(opts.platforms) || opts.platforms < 1) throw new Error('--platforms needs a positive integer');
+    }
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -516,9 +531,10 @@ function parseArgs(argv) {
 
 const USAGE = `usage:
   node scripts/make-samples.mjs [--out-dir DIR]          write single.tar, multi.tar, docker.tar (default DIR: samples/)
-  node scripts/make-samples.mjs --size 2GiB --output FILE [--layers N] [--tag big] [--seed airsign]
-                                                         write one large single-platform sample of incompressible gzip
-                                                         layers (default: as many as keep each <= 512 MiB)`;
+  node scripts/make-samples.mjs --size 2GiB --output FILE [--layers N] [--platforms P] [--tag big] [--seed airsign]
+                                                         write one large sample of incompressible gzip layers (default:
+                                                         as many as keep each <= 512 MiB), split over P platform images
+                                                         (default 1; with more, an image index tagged like buildx's)`;
 
 function main() {
   let opts;
@@ -538,7 +554,7 @@ function main() {
       return 2;
     }
     const r = makeBig(resolve(opts.output), opts.size, opts);
-    process.stdout.write(`${r.output} (${r.layers} layer(s), manifest ${r.manifest}, tag ${opts.tag})\n`);
+    process.stdout.write(`${r.output} (${r.layers} layer(s), ${r.platforms} platform(s), ${r.platforms === 1 ? 'manifest' : 'index'} ${r.top}, tag ${opts.tag})\n`);
     return 0;
   }
   const outDir = resolve(opts.outDir ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'samples'));

@@ -2,9 +2,10 @@
  * OCI digests: parsing, formatting and streaming verification. Bulk hashing uses node:crypto
  * (several times faster than a JS implementation on layer data).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { airsignError } from './errors.js';
+import { BlobHasher } from './layout/blob-hash.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -62,7 +63,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  * LAYOUT_SIZE_MISMATCH (short) or LAYOUT_DIGEST_MISMATCH. `what` names the blob in messages.
  */
 export class VerifyingStream extends Transform {
-  private readonly hash: Hash;
+  private readonly hash: BlobHasher;
   private seen = 0;
 
   constructor(
@@ -70,7 +71,7 @@ export class VerifyingStream extends Transform {
     private readonly what: string = expected.digest,
   ) {
     super();
-    this.hash = createHash(parseDigest(expected.digest).algorithm);
+    this.hash = new BlobHasher(parseDigest(expected.digest).algorithm);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -88,7 +89,7 @@ export class VerifyingStream extends Transform {
       callback(sizeMismatch(this.what, this.expected.size, String(this.seen)));
       return;
     }
-    const actual = `${parseDigest(this.expected.digest).algorithm}:${this.hash.digest('hex')}`;
+    const actual = this.hash.digest();
     if (actual !== this.expected.digest) {
       callback(
         airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${this.what} does not match its digest (got ${actual})`, {

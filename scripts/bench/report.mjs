@@ -1,11 +1,21 @@
 #!/usr/bin/env node
-// Bench helper: turns the runs recorded by scripts/bench.sh (TSV: size, step, run, seconds, rssKiB)
-// into the summary table (median wall time per step, ratios to openssl/cp/skopeo at the same size,
-// peak RSS) and a JSON file next to it.
-// Usage: node scripts/bench/report.mjs RUNS.tsv OUT.json
+// Bench helper: turns the runs recorded by scripts/bench.sh (TSV: size, step, run, seconds, rssKiB,
+// cpuSeconds) into the summary table (median wall time per step, ratios to openssl/cp/skopeo at the
+// same size, issue 19's target, median CPU, peak RSS, the load average at the start and end of each
+// size) and a JSON file next to it. Columns no step has a value for are left out.
+// Usage: node scripts/bench/report.mjs RUNS.tsv OUT.json [LOADS.tsv]
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [tsvPath, jsonPath] = process.argv.slice(2);
+const [tsvPath, jsonPath, loadsPath] = process.argv.slice(2);
+/** Issue 19: wall time of each command over one `openssl dgst -sha256` pass, same run. */
+const TARGETS = { 'airsign-strip': 1.1, 'airsign-repack': 1.2, 'airsign-sign': 1.3, 'airsign-verify': 1.15 };
+const loads = new Map(); // size -> { start, end }
+if (loadsPath) {
+  for (const line of readFileSync(loadsPath, 'utf8').split('\n').filter((l) => l.trim() !== '')) {
+    const [size, when, value] = line.split('\t');
+    loads.set(size, { ...loads.get(size), [when]: value });
+  }
+}
 const rows = readFileSync(tsvPath, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '' && !l.startsWith('#'))
@@ -55,17 +65,20 @@ for (const r of results) {
   r.cpuVsOpenssl = cpuRatio('openssl-sha256');
   r.cpuVsSkopeo = cpuRatio('skopeo-copy');
   r.mbPerSecond = r.medianSeconds > 0 ? r.bytes / 1e6 / r.medianSeconds : null;
+  r.target = TARGETS[r.step] ?? null;
+  r.loadAverage = loads.get(r.size) ?? null;
 }
 
 const fmt = (x, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
-const header = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'x cp', 'x cp+fsync', 'x skopeo', 'CPU s', 'CPU x openssl', 'CPU x skopeo', 'peak RSS MiB'];
-const lines = results.map((r) => [
+const allHeader = ['size', 'step', 'median s', 'runs (s)', 'MB/s', 'x openssl', 'target', 'x cp', 'x cp+fsync', 'x skopeo', 'CPU s', 'CPU x openssl', 'CPU x skopeo', 'peak RSS MiB'];
+const allLines = results.map((r) => [
   r.size,
   r.step,
   fmt(r.medianSeconds),
   r.runs.map((s) => s.toFixed(2)).join(' / '),
   fmt(r.mbPerSecond, 0),
   fmt(r.vsOpenssl),
+  r.target === null ? '-' : `<= ${r.target}`,
   fmt(r.vsCp),
   fmt(r.vsDurableCp),
   fmt(r.vsSkopeo),
@@ -74,11 +87,16 @@ const lines = results.map((r) => [
   fmt(r.cpuVsSkopeo),
   fmt(r.peakRssMiB, 1),
 ]);
+const shown = allHeader.map((_, i) => allLines.some((l) => l[i] !== '-'));
+const header = allHeader.filter((_, i) => shown[i]);
+const lines = allLines.map((l) => l.filter((_, i) => shown[i]));
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const row = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 console.log(row(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const l of lines) console.log(row(l));
+
+for (const [size, load] of loads) console.log(`load average at ${size}: ${load.start ?? '?'} at start, ${load.end ?? '?'} at end`);
 
 // Flat memory: peak RSS of each airsign step at the largest size vs the smallest.
 const airsignSteps = steps.filter((s) => s.startsWith('airsign'));

@@ -1,7 +1,7 @@
 /**
- * Copies `size` bytes from a positional source to a sink, hashing as it goes, with reads, hashing
- * and writes overlapped (a few fixed buffers: memory stays flat whatever the blob size). The sink
- * gets each chunk with its offset in the blob and may be called again before its previous write
+ * Copies `size` bytes from a positional source to a sink, hashing as it goes (through blob-hash.ts:
+ * a large blob is read and hashed by a worker thread), with reads, hashing and writes overlapped
+ * (a few fixed buffers: memory stays flat whatever the blob size). The sink gets each chunk with its offset in the blob and may be called again before its previous write
  * settled, so it must write positionally (OutputFile, TarWriter.data do). Fails with
  * LAYOUT_SIZE_MISMATCH / LAYOUT_DIGEST_MISMATCH after the last chunk; callers write to temporary
  * files only, so a mismatch never leaves bad output behind.
@@ -10,14 +10,14 @@
  * destination (given `destinationOffset`), so an OutputFile sink can send them to the disk
  * directly; the first chunk is cut short when the destination does not start on a page boundary.
  */
-import { createHash } from 'node:crypto';
 import { parseDigest } from '../digest.js';
 import { airsignError } from '../errors.js';
 import { allocateAlignedBuffers, DIRECT_IO_ALIGNMENT } from '../fs/aligned-memory.js';
-import { readFully, type RandomAccessFile } from '../tar/random-access.js';
+import type { RandomAccessFile } from '../tar/random-access.js';
+import { openHashingReader, type HashingReader } from './blob-hash.js';
 
 /** Chunk of large copies: big enough for the disk to stream, small enough for flat memory. */
-export const COPY_CHUNK = 8 * 1024 * 1024;
+export const COPY_CHUNK = 4 * 1024 * 1024;
 /** Blobs below this are copied through ordinary buffers sized to the blob. */
 const ALIGNED_MIN = 1024 * 1024;
 const BUFFERS = 3;
@@ -42,7 +42,7 @@ export interface CopyOptions {
 const idleAlignedSets = new Map<number, Buffer[][]>();
 
 function acquireAlignedSet(chunkSize: number): Buffer[] {
-  return idleAlignedSets.get(chunkSize)?.pop() ?? allocateAlignedBuffers(BUFFERS, chunkSize);
+  return idleAlignedSets.get(chunkSize)?.pop() ?? allocateAlignedBuffers(BUFFERS, chunkSize, { shared: true });
 }
 
 function releaseAlignedSet(buffers: Buffer[]): void {
@@ -63,7 +63,6 @@ export async function copyVerified(
     });
   }
   const { algorithm } = parseDigest(expected.digest);
-  const hash = createHash(algorithm);
   const aligned = source.size >= ALIGNED_MIN;
   // A small blob is one chunk: one buffer of its size.
   const buffers = aligned ? acquireAlignedSet(options.chunkSize ?? COPY_CHUNK) : [Buffer.allocUnsafe(Math.max(1, source.size))];
@@ -72,55 +71,61 @@ export async function copyVerified(
   const misalignment = aligned ? (options.destinationOffset ?? 0) % DIRECT_IO_ALIGNMENT : 0;
   const head = misalignment === 0 ? 0 : DIRECT_IO_ALIGNMENT - misalignment;
   const lengthAt = (done: number) => Math.min(done === 0 && head > 0 ? head : chunk, source.size - done);
-  const readAt = (i: number, done: number) => {
-    const length = lengthAt(done);
-    return readFully(source.file, buffers[i % slots]!, 0, length, source.offset + done).then((n) => {
-      if (n !== length) throw airsignError('TAR_TRUNCATED', `${what} is truncated`);
-      return n;
-    });
-  };
-  // Each chunk is handed to the sink as soon as it is read and hashed while its write is under way
-  // (both only read the buffer), so the disk never waits for the hash; the destination is a
-  // temporary file that is discarded on a mismatch. Up to BUFFERS - 1 writes in flight, one read
-  // ahead; a buffer is read into again only once its write settled (its hash ran synchronously).
-  const writes: Array<Promise<void>> = Array.from({ length: slots }, () => Promise.resolve());
-  let failure: { error: unknown } | undefined; // the first write error, boxed
-  const startRead = (index: number, at: number) =>
-    writes[index % slots]!.then(() => {
-      if (failure !== undefined) throw failure.error;
-      return readAt(index, at);
-    });
-  let done = 0;
-  let i = 0;
-  let pendingRead: Promise<number> | undefined = source.size > 0 ? startRead(0, 0) : undefined;
+  let reader: HashingReader | undefined;
   try {
-    while (pendingRead) {
-      const n = await pendingRead;
-      options.signal?.throwIfAborted();
-      const current = buffers[i % slots]!.subarray(0, n);
-      const offset = done;
-      done += n;
-      writes[i % slots] = sink(current, offset).catch((error: unknown) => {
-        failure ??= { error };
+    // Large blobs are read and hashed by a worker thread (blob-hash.ts) while this thread writes.
+    reader = await openHashingReader(source.file, algorithm, source.size, buffers[0]!.buffer);
+    const hashing = reader;
+    const readAt = (i: number, done: number) => {
+      const length = lengthAt(done);
+      return hashing.read(buffers[i % slots]!, length, source.offset + done).then((n) => {
+        if (n !== length) throw airsignError('TAR_TRUNCATED', `${what} is truncated`);
+        return n;
       });
-      pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
-      hash.update(current);
-      options.onProgress?.(n);
-      i++;
+    };
+    // Each chunk, once read and hashed, is handed to the sink while the next one is read. The
+    // destination is a temporary file that is discarded on a mismatch. Up to BUFFERS - 1 writes in
+    // flight, one read ahead; a buffer is read into again only once its write settled.
+    const writes: Array<Promise<void>> = Array.from({ length: slots }, () => Promise.resolve());
+    let failure: { error: unknown } | undefined; // the first write error, boxed
+    const startRead = (index: number, at: number) =>
+      writes[index % slots]!.then(() => {
+        if (failure !== undefined) throw failure.error;
+        return readAt(index, at);
+      });
+    let done = 0;
+    let i = 0;
+    let pendingRead: Promise<number> | undefined = source.size > 0 ? startRead(0, 0) : undefined;
+    try {
+      while (pendingRead) {
+        const n = await pendingRead;
+        options.signal?.throwIfAborted();
+        const current = buffers[i % slots]!.subarray(0, n);
+        const offset = done;
+        done += n;
+        writes[i % slots] = sink(current, offset).catch((error: unknown) => {
+          failure ??= { error };
+        });
+        pendingRead = done < source.size ? startRead(i + 1, done) : undefined;
+        options.onProgress?.(n);
+        i++;
+      }
+      await Promise.all(writes);
+      if (failure !== undefined) throw failure.error;
+    } catch (error) {
+      await pendingRead?.catch(() => {});
+      await Promise.all(writes);
+      throw failure === undefined ? error : failure.error;
     }
-    await Promise.all(writes);
-    if (failure !== undefined) throw failure.error;
-  } catch (error) {
-    await pendingRead?.catch(() => {});
-    await Promise.all(writes);
-    throw failure === undefined ? error : failure.error;
+    const actual = await hashing.digest();
+    reader = undefined;
+    if (actual !== expected.digest) {
+      throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
+        details: { expected: expected.digest, actual },
+      });
+    }
   } finally {
+    await reader?.abandon();
     if (aligned) releaseAlignedSet(buffers);
-  }
-  const actual = `${algorithm}:${hash.digest('hex')}`;
-  if (actual !== expected.digest) {
-    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
-      details: { expected: expected.digest, actual },
-    });
   }
 }

@@ -29,11 +29,12 @@ import { checkOutputTarget } from '../fs/output-target.js';
 import { NODE_FS, removePath, type PlatformFs } from '../fs/platform-fs.js';
 import { renameIntoPlace, WIN32_RENAME_DELAYS_MS } from '../fs/rename-into-place.js';
 import { sweepStaleTemps, temporarySiblingPath, trackTemporary } from '../fs/temp-files.js';
-import { forEachConcurrently } from '../concurrency.js';
+import { forEachConcurrently, TaskLimit } from '../concurrency.js';
 import { OutputFile } from '../fs/output-file.js';
 import { inputFileMode } from '../fs/input-mode.js';
-import { COPY_CHUNK, copyVerified, type CopyOptions, type CopySource } from './blob-copy.js';
-import { directoryBlobPath, MAX_INDEX_BYTES, type Layout } from './open-layout.js';
+import { COPY_CHUNK, copyVerified, type CopySource } from './blob-copy.js';
+import { hashFileRange } from './blob-hash.js';
+import { directoryBlobPath, MAX_INDEX_BYTES, type ByteRange, type Layout } from './open-layout.js';
 import { assertAlgorithmFolder, strippedBlobPath } from './strip-directory.js';
 
 export interface LayoutChanges {
@@ -98,6 +99,15 @@ export interface WriteLayoutResult {
 }
 
 const STRIP_CONCURRENCY = 2;
+/** Large blobs copied into a tar at once (each hashed by its own worker thread), and the size from which a blob is. */
+const CONCURRENT_COPIES = 2;
+const CONCURRENT_COPY_MIN = 1024 * 1024;
+/**
+ * Chunk of each of two concurrent copies: small, so that two copies (three buffers each) and the
+ * two hashing threads stay within the memory of one copy (peak RSS of sign with a PKCS#11 module
+ * loaded was 101 MiB with 2 MiB chunks); the worker reads 1 MiB pieces anyway.
+ */
+const CONCURRENT_CHUNK = 1024 * 1024;
 
 const WRITE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EXDEV', 'EBUSY', 'EMFILE', 'ENFILE']);
 
@@ -173,24 +183,20 @@ async function writeVerifiedFile(
   }
 }
 
-/** Errors by which a file already at a blob's path turns out not to hold that blob. */
-const NOT_THE_BLOB = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'TAR_TRUNCATED']);
-
 /**
  * Whether `path` is a regular file holding exactly `expected` (size first, then every byte hashed):
  * such a file is kept, not rewritten. Read errors other than a mismatch, and cancellation, throw.
  */
-async function holdsBlob(path: string, expected: { digest: string; size: number }, o: { chunkSize: number; signal?: AbortSignal | undefined }): Promise<boolean> {
+async function holdsBlob(path: string, expected: { digest: string; size: number }, signal: AbortSignal | undefined): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   if (info === undefined || !info.isFile() || info.size !== expected.size) return false;
   const file = await openRandomAccess(path).catch(() => undefined);
   if (file === undefined) return false;
   try {
-    await copyVerified({ file, offset: 0, size: file.size }, expected, path, async () => {}, { chunkSize: o.chunkSize, ...(o.signal ? { signal: o.signal } : {}) });
-    return true;
-  } catch (error) {
-    if (isAirsignError(error) && NOT_THE_BLOB.has(error.code)) return false;
-    throw error;
+    signal?.throwIfAborted();
+    const { digest, bytes } = await hashFileRange(file, 0, file.size, parseDigest(expected.digest).algorithm);
+    signal?.throwIfAborted();
+    return bytes === expected.size && digest === expected.digest;
   } finally {
     await file.close();
   }
@@ -206,7 +212,7 @@ async function holdsBlob(path: string, expected: { digest: string; size: number 
  */
 async function stripBlobs(layout: Layout, digests: string[], directory: string, created: CreatedFiles, o: { progress?: Progress | undefined; signal?: AbortSignal | undefined; directIo?: boolean | undefined; fs: PlatformFs }): Promise<void> {
   const concurrency = Math.max(1, Math.min(STRIP_CONCURRENCY, digests.length));
-  const chunkSize = COPY_CHUNK / concurrency;
+  const chunkSize = concurrency > 1 ? CONCURRENT_CHUNK : COPY_CHUNK;
   for (const alg of new Set(digests.map((d) => parseDigest(d).algorithm))) {
     await assertAlgorithmFolder(directory, alg);
     await sweepStaleTemps(join(directory, alg));
@@ -216,7 +222,7 @@ async function stripBlobs(layout: Layout, digests: string[], directory: string, 
     const dest = strippedBlobPath(directory, digest);
     const existed = await lstat(dest).then(() => true, () => false);
     const expected = { digest, size: layout.blobSize(digest)! };
-    if (existed && (await holdsBlob(dest, expected, { chunkSize, signal: o.signal }))) {
+    if (existed && (await holdsBlob(dest, expected, o.signal))) {
       o.progress?.advance(expected.size);
       return;
     }
@@ -351,6 +357,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   const signal = options.signal;
   const createdStripFiles = new CreatedFiles(fs);
   let writer: TarWriter | undefined;
+  let copies: TaskLimit | undefined;
   const temp = temporarySiblingPath(target);
   const untrackTemp = trackTemporary(temp);
   try {
@@ -363,12 +370,13 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     signal?.throwIfAborted();
     progress?.start(`writing ${basename(target)}`, tarBytes);
     writer = await TarWriter.create(temp, options.directIo === undefined ? {} : { directIo: options.directIo });
+    copies = new TaskLimit(CONCURRENT_COPIES);
     const blobPaths = [...plan.values()].map((p) => ({ path: blobTarPath(p.digest), p })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const algorithms = [...new Set(blobPaths.map((b) => b.path.split('/')[1]!))].sort();
     type Entry = { path: string; write: () => Promise<void> };
     const entries: Entry[] = [{ path: 'blobs/', write: () => writer!.directory('blobs/') }];
     for (const alg of algorithms) entries.push({ path: `blobs/${alg}/`, write: () => writer!.directory(`blobs/${alg}/`) });
-    for (const { path, p } of blobPaths) entries.push({ path, write: () => writeBlobEntry(writer!, layout, path, p, progress, signal) });
+    for (const { path, p } of blobPaths) entries.push({ path, write: () => writeBlobEntry(writer!, layout, path, p, copies!, progress, signal) });
     entries.push({ path: 'index.json', write: () => writer!.file('index.json', indexBytes, 0o644) });
     entries.push({ path: 'oci-layout', write: () => writer!.file('oci-layout', layout.ociLayoutBytes, 0o444) });
     for (const extra of layout.extraFiles) {
@@ -391,6 +399,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
       signal?.throwIfAborted();
       await entry.write();
     }
+    await copies.settle();
     await writer.finish();
     const bytes = writer.bytesWritten;
     writer = undefined;
@@ -414,6 +423,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     return { output: shown, kind: 'tar', bytes, blobs: plan.size, added, inserted, stripped };
   } catch (error) {
     progress?.done();
+    await copies?.settle().catch(() => {}); // nothing may still write when the file is removed
     await writer?.abort();
     await removePath(temp, fs).catch(() => {});
     await createdStripFiles.remove();
@@ -423,38 +433,62 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   }
 }
 
-function copyOptions(writer: TarWriter, progress: Progress | undefined, signal: AbortSignal | undefined): CopyOptions {
-  return { destinationOffset: writer.nextDataOffset, ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}), ...(signal ? { signal } : {}) };
-}
-
-async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, progress?: Progress, signal?: AbortSignal): Promise<void> {
+/**
+ * Writes one blob entry. A large blob from the layout or the strip directory is only started: its
+ * entry is reserved in the tar and its verified copy runs in `copies` (two at a time, each hashed
+ * by its own worker thread, so both cores hash), while the next entries are written.
+ */
+async function writeBlobEntry(writer: TarWriter, layout: Layout, path: string, p: BlobPlan, copies: TaskLimit, progress?: Progress, signal?: AbortSignal): Promise<void> {
   if (p.kind === 'bytes') {
     await writer.file(path, p.bytes, 0o444);
     progress?.advance(p.bytes.length);
     return;
   }
-  const what = `blob ${p.digest}`;
-  if (p.kind === 'layout') {
-    const range = await layout.blobRange(p.digest);
+  const what = p.kind === 'layout' ? `blob ${p.digest}` : p.path;
+  const expected = p.kind === 'layout' ? { digest: p.digest, size: p.size } : p.desc;
+  const range: ByteRange = p.kind === 'layout' ? await layout.blobRange(p.digest) : await openFileRange(p.path);
+  const copy = async (sink: (chunk: Uint8Array, offset: number) => Promise<void>, destinationOffset: number, chunkSize?: number) => {
     try {
-      await writer.begin(path, range.size, 0o444);
-      await copyVerified(range, { digest: p.digest, size: range.size }, what, (c) => writer.data(c), copyOptions(writer, progress, signal));
-      await writer.end();
+      await copyVerified(range, expected, what, sink, {
+        destinationOffset,
+        ...(chunkSize === undefined ? {} : { chunkSize }),
+        ...(progress ? { onProgress: (n: number) => progress.advance(n) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw p.kind === 'insert' ? wrongBlob(error, p.digest, dirname(dirname(p.path))) : error;
     } finally {
       await range.release();
     }
+  };
+  if (p.size < CONCURRENT_COPY_MIN) {
+    try {
+      await writer.begin(path, p.size, 0o444);
+    } catch (error) {
+      await range.release();
+      throw error;
+    }
+    await copy((c) => writer.data(c), writer.nextDataOffset);
+    await writer.end();
     return;
   }
-  const file = await openRandomAccess(p.path);
+  // The entry's place is taken now, in name order; its data is written whenever the copy runs.
+  let entry: Awaited<ReturnType<TarWriter['reserve']>>;
   try {
-    await writer.begin(path, p.size, 0o444);
-    await copyVerified({ file, offset: 0, size: file.size }, p.desc, `${p.path}`, (c) => writer.data(c), copyOptions(writer, progress, signal));
-    await writer.end();
+    entry = await writer.reserve(path, p.size, 0o444);
   } catch (error) {
-    throw wrongBlob(error, p.digest, dirname(dirname(p.path)));
-  } finally {
-    await file.close();
+    await range.release();
+    throw error;
   }
+  await copies.add(() => copy(entry.write, entry.dataOffset, CONCURRENT_CHUNK)).catch(async (error: unknown) => {
+    await range.release(); // not started: an earlier copy failed
+    throw error;
+  });
+}
+
+async function openFileRange(path: string): Promise<ByteRange> {
+  const file = await openRandomAccess(path);
+  return { file, offset: 0, size: file.size, release: () => file.close() };
 }
 
 async function copyRaw(source: CopySource, sink: (chunk: Uint8Array) => Promise<void>): Promise<void> {

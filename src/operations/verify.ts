@@ -16,7 +16,7 @@ import { readSmallFile } from '../fs/read-small-file.js';
 import type { OpenKeyOptions } from '../keys/open-key.js';
 import type { VerificationKey } from '../keys/read-verification-keys.js';
 import type { ContainersPolicy } from '../verify/containers-policy.js';
-import { checkBlob } from '../layout/check-blob.js';
+import { checkEachBlob } from '../layout/check-blob.js';
 import { walkLayout, type GraphNode, type LayoutGraph } from '../layout/graph.js';
 import { withLayout, type Layout, type OpenLayoutOptions } from '../layout/open-layout.js';
 import { imageEntries, resolveImage } from '../layout/resolve.js';
@@ -596,25 +596,36 @@ async function chooseTarget(layout: Layout, reference: string | undefined): Prom
 async function checkBlobs(layout: Layout, graph: LayoutGraph, targetDigest: string, stripped: boolean): Promise<VerifyReport['integrity']> {
   const result: VerifyReport['integrity'] = { blobsChecked: 0, bytesChecked: 0, failures: [], notPresent: [], ...(stripped ? { stripped } : {}) };
   const image = reachableFrom(graph, targetDigest);
+  // What to report, in graph order: a present blob's entry is filled in once it is checked (two at a time).
+  const steps: Array<(outcomes: Map<string, { bytes: number } | { error: Error }>) => void> = [];
+  const present: PlainDescriptor[] = [];
+  const check = (desc: PlainDescriptor) => {
+    present.push(desc);
+    steps.push((outcomes) => {
+      const outcome = outcomes.get(desc.digest)!;
+      if ('error' in outcome) {
+        result.failures.push({ digest: desc.digest, reason: outcome.error.message });
+      } else {
+        result.bytesChecked += outcome.bytes;
+        result.blobsChecked++;
+      }
+    });
+  };
   for (const node of graph.nodes.values()) {
     const digest = node.descriptor.digest;
-    if (!node.present) {
-      if (image.has(digest) && !(stripped && node.role === 'layer')) {
-        result.failures.push({
-          digest,
-          reason: `the ${node.role} blob ${digest} (${node.descriptor.size} bytes) of the verified image is not in the layout${node.role === 'layer' ? ' (give --stripped to accept absent layers)' : ''}`,
-        });
-      } else {
-        result.notPresent.push({ digest, role: node.role, size: node.descriptor.size });
-      }
-      continue;
+    if (node.present) {
+      check(plainDescriptor(node.descriptor));
+    } else if (image.has(digest) && !(stripped && node.role === 'layer')) {
+      const reason = `the ${node.role} blob ${digest} (${node.descriptor.size} bytes) of the verified image is not in the layout${node.role === 'layer' ? ' (give --stripped to accept absent layers)' : ''}`;
+      steps.push(() => result.failures.push({ digest, reason }));
+    } else {
+      steps.push(() => result.notPresent.push({ digest, role: node.role, size: node.descriptor.size }));
     }
-    await checkOne(layout, plainDescriptor(node.descriptor), result);
   }
-  for (const digest of graph.unreferencedBlobs) {
-    const size = layout.blobSize(digest) ?? 0;
-    await checkOne(layout, { mediaType: 'application/octet-stream', digest, size }, result);
-  }
+  for (const digest of graph.unreferencedBlobs) check({ mediaType: 'application/octet-stream', digest, size: layout.blobSize(digest) ?? 0 });
+  const checked = await checkEachBlob(layout, present);
+  const outcomes = new Map(present.map((desc, i) => [desc.digest, checked[i]!]));
+  for (const step of steps) step(outcomes);
   return result;
 }
 
@@ -629,16 +640,6 @@ function reachableFrom(graph: LayoutGraph, digest: string): Set<string> {
     stack.push(...(graph.nodes.get(next)?.children ?? []));
   }
   return seen;
-}
-
-async function checkOne(layout: Layout, desc: PlainDescriptor, result: VerifyReport['integrity']): Promise<void> {
-  try {
-    result.bytesChecked += await checkBlob(layout, desc);
-    result.blobsChecked++;
-  } catch (e) {
-    if (!isAirsignError(e)) throw e;
-    result.failures.push({ digest: desc.digest, reason: e.message });
-  }
 }
 
 /** The human report for `verify` without --json. */

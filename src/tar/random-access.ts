@@ -9,6 +9,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 
 export interface RandomAccessFile {
   readonly size: number;
+  /** The open descriptor, when there is one: worker threads read through it (blob-hash.ts). */
+  readonly fd?: number;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the count read (0 at EOF). */
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   /** The same read, blocking (files on disk have it; sources without it are read with `read`). */
@@ -31,6 +33,7 @@ export async function openRandomAccess(path: string): Promise<RandomAccessFile> 
 function fromHandle(handle: FileHandle, size: number): RandomAccessFile {
   return {
     size,
+    fd: handle.fd,
     async read(buffer, offset, length, position) {
       const { bytesRead } = await handle.read(buffer, offset, length, position);
       return bytesRead;
@@ -44,6 +47,7 @@ function fromHandle(handle: FileHandle, size: number): RandomAccessFile {
 export function fromDescriptor(fd: number, size: number): RandomAccessFile {
   return {
     size,
+    fd,
     read(buffer, offset, length, position) {
       return new Promise((resolve, reject) => {
         readCallback(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));

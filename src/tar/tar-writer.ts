@@ -53,6 +53,28 @@ export class TarWriter {
   }
 
   /**
+   * Writes the header of a file of `size` bytes and its padding now, and leaves room for its data,
+   * to be written later at any time through the returned `write` (offsets within the entry's data;
+   * calls may overlap). The next entry follows at once, so several entries' data can be written at
+   * the same time; the file is complete once every reserved entry's data is written.
+   */
+  async reserve(path: string, size: number, mode = 0o444): Promise<{ dataOffset: number; write: (chunk: Uint8Array, offset: number) => Promise<void> }> {
+    this.assertIdle();
+    await this.write(encodeHeader({ path, size, mode, type: 'file' }));
+    const dataOffset = this.position;
+    this.position += size;
+    const padding = paddingFor(size);
+    if (padding > 0) await this.write(ZEROS.subarray(0, padding));
+    return {
+      dataOffset,
+      write: async (chunk, offset) => {
+        if (offset < 0 || offset + chunk.length > size) throw new RangeError('tar entry data exceeds its declared size');
+        await this.output.writeAt(chunk, dataOffset + offset);
+      },
+    };
+  }
+
+  /**
    * Appends `chunk` to the current entry. May be called again before the previous call settled
    * (each call reserves its place at once), so a copier can keep several writes in flight.
    */

@@ -274,7 +274,7 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
   // tests other workers are running from dist/ at the same moment.
   it('measures every step, checks the outputs, and prints the table with ratios and RSS', () => {
     const dir = join(tmp, 'bench');
-    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--dir', dir, '--sizes', '1MiB 2MiB', '--runs', '1', '--no-build'], {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--dir', dir, '--sizes', '1MiB 2MiB', '--runs', '1', '--floors', '--no-build'], {
       encoding: 'utf8',
       cwd: ROOT,
     });
@@ -289,7 +289,7 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
       vsDurableCp: number;
       vsSkopeo: number;
     }>;
-    const steps = ['openssl-sha256', 'cp', 'cp+fsync', 'dd-direct', 'airsign-strip', 'airsign-repack', 'airsign-engine-copy', 'skopeo-copy'];
+    const steps = ['openssl-sha256', 'airsign-strip', 'airsign-repack', 'airsign-sign', 'airsign-verify', 'cp', 'cp+fsync', 'dd-direct', 'airsign-engine-copy', 'skopeo-copy'];
     for (const size of ['1MiB', '2MiB']) {
       expect(results.filter((x) => x.size === size).map((x) => x.step)).toEqual(steps);
     }
@@ -301,6 +301,16 @@ describe('npm run bench (scripts/bench.sh) on tiny samples', () => {
     }
     expect(r.stdout).toMatch(/\| size +\| step +\| median s/);
     expect(r.stdout).toMatch(/airsign-strip: peak RSS [\d.]+ MiB at 1MiB, [\d.]+ MiB at 2MiB/);
+    expect(r.stdout).toMatch(/load average at 2MiB: [\d.]+ [\d.]+ [\d.]+ at start, [\d.]+ [\d.]+ [\d.]+ at end/);
+    expect(r.stdout).toMatch(/\| 1MiB +\| airsign-verify +\|.*\| <= 1\.15 +\|/);
     expect(existsSync(join(dir, 'work'))).toBe(false); // outputs removed
+    expect(existsSync(join(dir, 'hsm'))).toBe(false); // the SoftHSM token too
   }, 120_000);
+
+  it("defaults to issue 19's table: 1 GiB and 2 GiB samples, median of 5", () => {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bench.sh'), '--help'], { encoding: 'utf8', cwd: ROOT });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--sizes "A B"    sample sizes (BENCH_SIZES, default "1GiB 2GiB")');
+    expect(r.stdout).toContain('--runs N         runs per step (BENCH_RUNS, default 5)');
+  });
 });
