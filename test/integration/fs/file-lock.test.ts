@@ -22,15 +22,17 @@ describe('file locks', () => {
     const target = join(work, 'a.tar');
     const first = await acquireLock(target);
     expect(JSON.parse(readFileSync(first.path, 'utf8'))).toMatchObject({ pid: process.pid, host: HOST_TAG });
-    let waitedFor: number | undefined;
     let secondHas = false;
-    const second = acquireLock(target, { onWait: (holder) => (waitedFor = holder.pid) }).then((lock) => {
+    let waiting!: (pid: number) => void;
+    const waitedFor = new Promise<number>((resolve) => (waiting = resolve));
+    const second = acquireLock(target, { onWait: (holder) => waiting(holder.pid) }).then((lock) => {
       secondHas = true;
       return lock;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // The second taker found the lock held by us and started waiting (onWait, an event, not a guessed
+    // delay); it is granted only after the first lets go.
+    expect(await waitedFor).toBe(process.pid);
     expect(secondHas).toBe(false);
-    expect(waitedFor).toBe(process.pid);
     await first.release();
     const lock = await second;
     expect(existsSync(lock.path)).toBe(true);
@@ -52,8 +54,8 @@ describe('file locks', () => {
     const target = join(work, 'c.tar');
     const first = await acquireLock(target);
     const controller = new AbortController();
-    const waiting = acquireLock(target, { signal: controller.signal });
-    setTimeout(() => controller.abort(new DOMException('stop', 'AbortError')), 100);
+    // Aborted once it is waiting (onWait), not after a guessed delay.
+    const waiting = acquireLock(target, { signal: controller.signal, onWait: () => controller.abort(new DOMException('stop', 'AbortError')) });
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     await first.release();
   });

@@ -6,7 +6,8 @@
  * no wrong PIN, so every job must succeed. A wrong PIN is still tried once only.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,16 @@ beforeAll(() => {
   expect(cert.code, cert.stderr).toBe(0);
 });
 
+/**
+ * Resolves once the clock is past the second after the certificate's notBefore (whole seconds, from
+ * the clock when it was made), so a signing time in whole seconds is never before it: a wait for
+ * that state (often already reached on a loaded machine), not a fixed sleep.
+ */
+async function certificateValid(path: string): Promise<void> {
+  const from = Date.parse(new X509Certificate(readFileSync(path)).validFrom) + 1000;
+  while (Date.now() < from) await new Promise((done) => setTimeout(done, from - Date.now()));
+}
+
 function sign(i: number, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [
@@ -44,7 +55,7 @@ function sign(i: number, env: NodeJS.ProcessEnv): Promise<{ code: number | null;
 
 describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
   it('all succeed (transient token-store answers are retried)', async () => {
-    await new Promise((done) => setTimeout(done, 1100)); // the certificate's notBefore is in whole seconds
+    await certificateValid(join(dir, 'cert.pem'));
     const env = { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin };
     const started = Date.now();
     const one = await sign(0, env);
