@@ -1,7 +1,11 @@
 // Times certificate building, OpenPGP export and OpenPGP message signing through one key, in one
 // process (module loaded and logged in once). Needs `npm run build`.
 // Usage: node scripts/bench-cert-openpgp.mjs '<pkcs11: URI or key file>' [iterations]
-import { buildCertificate, exportOpenPgpPublicKey, openKey, signOpenPgpMessage } from '../dist/index.js';
+// The building blocks are internal modules (not the package API): import them from dist/ directly.
+import { openKey } from '../dist/index.js';
+import { buildCertificate } from '../dist/x509/build-certificate.js';
+import { exportOpenPgpPublicKey } from '../dist/formats/openpgp/export-public-key.js';
+import { signOpenPgpMessage } from '../dist/formats/openpgp/sign-message.js';
 
 const [spec, countText] = process.argv.slice(2);
 if (!spec) {

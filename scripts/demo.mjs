@@ -136,9 +136,9 @@ function softHsmModule() {
   return candidates.find((path) => path !== undefined && path !== '' && existsSync(path));
 }
 
-/** The blob digests a layout tar holds, read through the library. */
+/** The blob digests a layout tar holds, read through the layout reader (an internal module, not the package API). */
 async function blobDigests(tar) {
-  const { openLayout } = await import(new URL('../dist/index.js', import.meta.url).href);
+  const { openLayout } = await import(new URL('../dist/layout/open-layout.js', import.meta.url).href);
   const layout = await openLayout(tar);
   try {
     return new Set(layout.blobDigests());

@@ -33,10 +33,6 @@ export function plainDescriptor(d: PlainDescriptor): PlainDescriptor {
   return { mediaType: d.mediaType, digest: d.digest, size: d.size };
 }
 
-export function descriptorEquals(a: PlainDescriptor, b: PlainDescriptor): boolean {
-  return a.mediaType === b.mediaType && a.digest === b.digest && a.size === b.size;
-}
-
 export function descriptorFromBytes(mediaType: string, bytes: Uint8Array): PlainDescriptor {
   return { mediaType, digest: digestOf(bytes), size: bytes.length };
 }

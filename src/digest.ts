@@ -38,15 +38,6 @@ export function parseDigest(value: unknown): ParsedDigest {
   return { algorithm, hex };
 }
 
-export function isDigest(value: unknown): value is Digest {
-  try {
-    parseDigest(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The digest of bytes held in memory (manifests, configs, signatures: never layers). */
 export function digestOf(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): Digest {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;

@@ -2,7 +2,9 @@
  * The airsign library: what the CLI does, as functions. Every operation takes its input first and
  * one options object; none prints, prompts or reads the environment (pass `env`, `promptSecret`,
  * `progress`, `stdin`, `directIo` in). Errors are AirsignError with a code from ERROR_CODES.
- * Internals (encodings, streams, tar and PKCS#11 plumbing) are not exported here.
+ * Only what an embedder calls is exported; encodings, layout readers, streams, tar and PKCS#11
+ * plumbing, and the CLI's string parsers are not. The README's "Library" section lists every name
+ * below, and test/integration/library-api.test.ts keeps the two equal.
  */
 
 // Operations on an OCI image layout (tar, .tar.gz, directory, or `-` with the stdin option).
@@ -14,7 +16,7 @@ export { repackLayout } from './operations/repack.js';
 export type { RepackOptions, RepackResult } from './operations/repack.js';
 export { signLayout } from './operations/sign.js';
 export type { SignOptions, SignResult } from './operations/sign.js';
-export { parseExpiry, parseAnnotations } from './operations/sign-options.js';
+export type { SigningRecord, SignatureRecord } from './signing-record.js';
 export { verifyLayout } from './operations/verify.js';
 export type { VerifyOptions, VerifyReport, VerifyRequirement, RequirementName } from './operations/verify.js';
 export { verifySignatureFile } from './operations/verify-signature.js';
@@ -22,36 +24,19 @@ export type { VerifySignatureOptions, VerifySignatureReport } from './operations
 export type { SignatureVerdict, CheckOutcome, CheckName, CheckResult, Verdict, SignatureFormatName } from './verify/verdict.js';
 export type { OpenLayoutOptions } from './layout/open-layout.js';
 export type { WriteLayoutOptions } from './layout/write-layout.js';
-export type { PlatformFs, RemoveOptions } from './fs/platform-fs.js';
-export { readStripRecord, STRIP_RECORD_FILE } from './layout/strip-directory.js';
-export type { StripRecord } from './layout/strip-directory.js';
-export type { SigningRecord, SignatureRecord } from './signing-record.js';
 
-// Reading a layout directly.
-export { openLayout } from './layout/open-layout.js';
-export type { Layout, LayoutSourceKind } from './layout/open-layout.js';
-export { resolveImage } from './layout/resolve.js';
-export type { ResolvedImage, ResolvedChild } from './layout/resolve.js';
-
-// Signature formats.
+// Signature formats: the ones `sign` offers (with their options), and a registry of any list of them.
+export { defaultFormats } from './formats/default-formats.js';
+export type { DefaultFormatOptions } from './formats/default-formats.js';
 export { createFormatRegistry } from './formats/registry.js';
 export type { FormatRegistry } from './formats/registry.js';
-export { defaultFormatRegistry, defaultFormats, DEFAULT_FORMATS } from './formats/default-formats.js';
-export type { DefaultFormatOptions } from './formats/default-formats.js';
-export { DEFAULT_VERIFICATIONS } from './formats/default-verifications.js';
 export type { FormatVerification, SignatureChecker, SignatureSearch, FoundSignature, SearchPlace, CheckContext, VerificationTrust, TrustInput, PolicyJudge } from './formats/signature-verification.js';
-export type { ExternalFile, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper, LayoutReader, IndexEntryEdit } from './formats/signature-format.js';
-export { createCosignSigFormat } from './formats/cosign/cosign-sig-format.js';
-export { createCosignBundleFormat } from './formats/cosign/cosign-bundle-format.js';
-export { parseDockerReference, normalizeIdentity } from './formats/docker-reference.js';
-export type { DockerReference } from './formats/docker-reference.js';
-export { createGpgFormat } from './formats/gpg/gpg-format.js';
 export type { GpgFormatOptions } from './formats/gpg/gpg-format.js';
-export { createTsaTimestamper } from './timestamp/tsa-client.js';
+export type { ExternalFile, SignatureFormat, SignatureFormatOutput, SignContext, SigningKeyInfo, Timestamper, LayoutReader, IndexEntryEdit } from './formats/signature-format.js';
 export type { TsaOptions } from './timestamp/tsa-client.js';
 
 // Keys and certificates.
-export { openKey, isPkcs11Spec } from './keys/open-key.js';
+export { openKey } from './keys/open-key.js';
 export type { OpenKeyOptions } from './keys/open-key.js';
 export type { PromptSecret, SecretSources } from './keys/secret-source.js';
 export type { KeyBackend, KeyType, HashAlgorithm, SignatureScheme } from './key-backend.js';
@@ -59,33 +44,20 @@ export { finalizePkcs11Modules } from './keys/pkcs11/pkcs11-session-manager.js';
 export { listKeys } from './operations/key-list.js';
 export type { ListKeysOptions, ListKeysResult } from './operations/key-list.js';
 export type { Pkcs11TokenListing, Pkcs11KeyListing, Pkcs11CertificateListing, Pkcs11TokenContents } from './keys/pkcs11/pkcs11-inventory.js';
-export { exportPublicKey, EXPORT_FORMATS } from './operations/key-export.js';
+export { exportPublicKey } from './operations/key-export.js';
 export type { ExportFormat, ExportPublicKeyOptions, ExportPublicKeyResult } from './operations/key-export.js';
 export { generateKeyFiles } from './operations/key-generate.js';
 export type { GenerateKeyFilesOptions, GenerateKeyFilesResult } from './operations/key-generate.js';
-export { generateKeyPair, GENERATE_KEY_TYPES } from './keys/generate-key.js';
-export type { GenerateKeyType, GenerateKeyOptions, GeneratedKeyPair } from './keys/generate-key.js';
+export type { GenerateKeyType } from './keys/generate-key.js';
 export { createCertificateFile } from './operations/cert-create.js';
 export type { CertCreateOptions, CertCreateResult } from './operations/cert-create.js';
-export { buildCertificate } from './x509/build-certificate.js';
-export type { BuildCertificateOptions, CertificateIssuer } from './x509/build-certificate.js';
-export { parseCertificate } from './x509/certificate-info.js';
-export type { CertificateInfo } from './x509/certificate-info.js';
-export { importCertificate } from './keys/pkcs11/import-certificate.js';
-export type { ImportCertificateOptions } from './keys/pkcs11/import-certificate.js';
-export { exportOpenPgpPublicKey } from './formats/openpgp/export-public-key.js';
-export type { ExportOpenPgpOptions } from './formats/openpgp/export-public-key.js';
-export { signOpenPgpMessage } from './formats/openpgp/sign-message.js';
-export type { SignOpenPgpMessageOptions } from './formats/openpgp/sign-message.js';
 
 // Shared vocabulary.
 export { AirsignError, isAirsignError, errorKindOf, ERROR_CODES } from './errors.js';
 export type { ErrorKind, ErrorCode } from './errors.js';
-export { parseDigest, digestOf } from './digest.js';
-export type { Digest, DigestAlgorithm, ParsedDigest } from './digest.js';
+export type { Digest, DigestAlgorithm } from './digest.js';
 export type { Descriptor, PlainDescriptor, Platform } from './descriptor.js';
 export { MediaType, Annotation } from './media-types.js';
-export { silentProgress } from './progress.js';
 export type { Progress } from './progress.js';
 export { VERSION } from './version.js';
 

@@ -18,8 +18,8 @@ export const MediaType = {
   SigstoreBundleV03: 'application/vnd.dev.sigstore.bundle.v0.3+json',
 } as const;
 
-export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciIndex, MediaType.DockerManifestList]);
-export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciManifest, MediaType.DockerManifest]);
+const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciIndex, MediaType.DockerManifestList]);
+const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciManifest, MediaType.DockerManifest]);
 
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType !== undefined && INDEX_MEDIA_TYPES.has(mediaType);

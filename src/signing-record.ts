@@ -15,7 +15,7 @@ import { VERSION } from './version.js';
 import { inputFileMode } from './fs/input-mode.js';
 
 /** The record's shape version (the same `schemaVersion` every `--json` document starts with). */
-export const SIGNING_RECORD_SCHEMA_VERSION = 1;
+const SIGNING_RECORD_SCHEMA_VERSION = 1;
 
 /** One signature made. */
 export interface SignatureRecord {

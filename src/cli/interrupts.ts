@@ -12,7 +12,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
 
 /** How long a command gets to unwind after the first signal before the process ends anyway. */
-export const INTERRUPT_GRACE_MS = 3000;
+const INTERRUPT_GRACE_MS = 3000;
 
 export interface InterruptScope {
   readonly signal: AbortSignal;
@@ -24,7 +24,7 @@ export interface InterruptScope {
   dispose(): void;
 }
 
-export function exitCodeForSignal(name: HandledSignal): number {
+function exitCodeForSignal(name: HandledSignal): number {
   return 128 + constants.signals[name];
 }
 

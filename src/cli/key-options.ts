@@ -18,7 +18,7 @@ export interface KeyArgs {
   passwordFile?: string | undefined;
 }
 
-export const KEY_OPTIONS_GROUP = 'Key options:';
+const KEY_OPTIONS_GROUP = 'Key options:';
 
 const DEFINITIONS: Record<KeyOptionName, Options> = {
   key: { type: 'string', describe: 'The key: a pkcs11: URI (HSM) or a private key file' },

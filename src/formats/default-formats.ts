@@ -1,6 +1,7 @@
 /**
  * The formats `airsign sign` offers, in `--help` order, each created with its own options (a format's
- * options belong to it, not to the shared sign context). (GPG with its lookaside directory).
+ * options belong to it, not to the shared sign context: the Notation manifest variant, GPG's
+ * lookaside directory).
  */
 import { createGpgFormat, type GpgFormatOptions } from './gpg/gpg-format.js';
 import { createCosignBundleFormat } from './cosign/cosign-bundle-format.js';
@@ -29,9 +30,6 @@ export function defaultFormats(options: DefaultFormatOptions = {}): SignatureFor
     createGpgFormat(options.gpg),
   ];
 }
-
-/** The signature formats the CLI offers, in `--help` order, with default options. */
-export const DEFAULT_FORMATS: readonly SignatureFormat[] = defaultFormats();
 
 /** A registry of the default formats created with `options`: what signLayout uses when no `registry` is given. */
 export function defaultFormatRegistry(options: DefaultFormatOptions = {}): FormatRegistry {

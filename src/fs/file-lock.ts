@@ -18,7 +18,7 @@ import { renameIntoPlace } from './rename-into-place.js';
 import { HOST_TAG, processIsAlive, temporarySiblingPath, trackTemporary } from './temp-files.js';
 
 /** How long a second run waits for the lock by default. */
-export const DEFAULT_LOCK_WAIT_MS = 5 * 60 * 1000;
+const DEFAULT_LOCK_WAIT_MS = 5 * 60 * 1000;
 /** A lock file with no readable owner (its writer died between create and write) is stale after this. */
 const UNREADABLE_STALE_MS = 30 * 1000;
 

@@ -35,7 +35,7 @@ export const NODE_FS: PlatformFs = { platform: process.platform, rename, stat, c
  * Retries of a removal on Windows, where a scanner or indexer briefly holding a new file makes
  * unlink fail with EBUSY/EPERM: Node's rm waits 100, 200, … ms between tries (about 5.5 s in all).
  */
-export const WIN32_REMOVE_RETRIES = { maxRetries: 10, retryDelay: 100 } as const;
+const WIN32_REMOVE_RETRIES = { maxRetries: 10, retryDelay: 100 } as const;
 
 /**
  * Removes a temp file or folder (or a file this run made) if it exists: with retries on Windows,

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { airsignError } from '../errors.js';
 import { decodePemLabel, encodePem } from '../pem.js';
 
-export const COSIGN_KEY_PEM_LABEL = 'ENCRYPTED SIGSTORE PRIVATE KEY';
+const COSIGN_KEY_PEM_LABEL = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 export const LEGACY_COSIGN_KEY_PEM_LABEL = 'ENCRYPTED COSIGN PRIVATE KEY';
 /** scrypt N that cosign writes. */
-export const COSIGN_DEFAULT_SCRYPT_N = 65536;
+const COSIGN_DEFAULT_SCRYPT_N = 65536;
 /** scrypt N values accepted on decrypt (as cosign). Smaller values exist only for tests. */
 const ACCEPTED_N = new Set([1 << 15, 1 << 16, 1 << 17]);
 

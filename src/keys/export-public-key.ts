@@ -1,14 +1,13 @@
-/** Public-key exports of a backend: SPKI PEM (what cosign --key and openssl take). */
+/** Public-key exports: SPKI PEM (what cosign --key and openssl take) and its fingerprint. */
 import { createHash } from 'node:crypto';
-import type { KeyBackend } from '../key-backend.js';
 import { encodePem } from '../pem.js';
 
-/** SPKI `PUBLIC KEY` PEM of the backend's key. */
-export async function exportPublicKeyPem(backend: KeyBackend): Promise<string> {
-  return encodePem('PUBLIC KEY', await backend.publicKeySpki());
+/** SPKI `PUBLIC KEY` PEM of a DER SubjectPublicKeyInfo. */
+export function publicKeyPem(spki: Uint8Array): string {
+  return encodePem('PUBLIC KEY', spki);
 }
 
 /** `sha256:<hex>` of the DER SPKI, a stable key fingerprint for reports. */
-export async function spkiFingerprint(backend: KeyBackend): Promise<string> {
-  return `sha256:${createHash('sha256').update(await backend.publicKeySpki()).digest('hex')}`;
+export function spkiFingerprint(spki: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
 }

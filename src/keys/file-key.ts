@@ -37,7 +37,7 @@ export async function openFileKey(path: string, options: FileKeyOptions = {}): P
 }
 
 /** Parses PEM text (any supported format) into a private KeyObject, asking for a passphrase if needed. */
-export async function privateKeyFromPem(text: string, name: string, options: FileKeyOptions = {}): Promise<KeyObject> {
+async function privateKeyFromPem(text: string, name: string, options: FileKeyOptions = {}): Promise<KeyObject> {
   const passphrase = () =>
     resolveSecret({
       what: `passphrase for ${name}`,
@@ -77,7 +77,7 @@ function toPrivateKey(make: () => KeyObject, name: string, encrypted = false): K
 }
 
 /** A KeyBackend over a node:crypto private key. */
-export class FileKeyBackend implements KeyBackend {
+class FileKeyBackend implements KeyBackend {
   readonly keyType: KeyType;
   readonly #key: KeyObject;
   readonly #spki: Uint8Array;

@@ -55,7 +55,3 @@ export async function generateKeyPair(type: GenerateKeyType, options: GenerateKe
   return { privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKeyPem };
 }
 
-/** Generates a key and returns the private key PEM text. */
-export async function generateKeyFile(type: GenerateKeyType, options: GenerateKeyOptions = {}): Promise<string> {
-  return (await generateKeyPair(type, options)).privateKeyPem;
-}

@@ -41,7 +41,7 @@ export async function openKey(spec: string, options: OpenKeyOptions = {}): Promi
     ...(chain === undefined ? {} : { certificateChain: chain }),
   };
   if (isPkcs11Spec(spec)) {
-    // PKCS#11 code (pkcs11js, sessions, URI parsing) loads only for a pkcs11: URI.
+    // PKCS#11 code (koffi, sessions, URI parsing) loads only for a pkcs11: URI.
     const { openPkcs11Key } = await import('./pkcs11/pkcs11-key.js');
     return openPkcs11Key(spec, {
       ...common,

@@ -62,7 +62,7 @@ export interface SecretFileOptions {
 }
 
 /** The largest secret file read: a PIN or passphrase is a line, not a file of any size. */
-export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 /** How often a FIFO or terminal without data is asked again. */
 const WAIT_POLL_MS = 25;
 
@@ -146,7 +146,7 @@ export async function readSecretFile(path: string, what: string, options: Secret
 }
 
 /** The secret in a file's bytes (see readSecretFile); `name` is used in messages. */
-export function decodeSecretFile(bytes: Uint8Array, name: string, path: string, options: SecretFileOptions = {}): string {
+function decodeSecretFile(bytes: Uint8Array, name: string, path: string, options: SecretFileOptions = {}): string {
   const [encoding, skip] = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? ['utf-8', 3] as const
     : bytes[0] === 0xff && bytes[1] === 0xfe ? ['utf-16le', 2] as const
       : bytes[0] === 0xfe && bytes[1] === 0xff ? ['utf-16be', 2] as const

@@ -189,7 +189,7 @@ export function keyTypeOf(key: KeyObject): KeyType {
   throw airsignError('KEY_TYPE_UNSUPPORTED', `unsupported key type ${type ?? 'unknown'} (use ECDSA, RSA or Ed25519)`);
 }
 
-export function rsaKeyType(modulusBits: number): KeyType {
+function rsaKeyType(modulusBits: number): KeyType {
   if (modulusBits === 2048) return 'rsa-2048';
   if (modulusBits === 3072) return 'rsa-3072';
   if (modulusBits === 4096) return 'rsa-4096';

@@ -8,7 +8,7 @@
 import { airsignError } from '../errors.js';
 import { isJsonObject } from '../json-object.js';
 
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 export const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -80,7 +80,7 @@ export async function withLayout<T>(source: string, options: OpenLayoutOptions, 
 }
 
 /** The OpenLayoutOptions among an operation's options. */
-export function openOptionsOf(options: OpenLayoutOptions): OpenLayoutOptions {
+function openOptionsOf(options: OpenLayoutOptions): OpenLayoutOptions {
   return {
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),

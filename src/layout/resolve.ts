@@ -6,7 +6,7 @@
 import { plainDescriptor, type Descriptor, type PlainDescriptor } from '../descriptor.js';
 import { airsignError, isAirsignError } from '../errors.js';
 import { Annotation, isIndexMediaType, isManifestMediaType } from '../media-types.js';
-import { cosignTagOf, isAttestationDescriptor, manifestFacts, MAX_GRAPH_DEPTH, OciArtifactManifest } from './graph.js';
+import { cosignTagOf, isAttestationDescriptor, manifestFacts, OciArtifactManifest, walkLayout } from './graph.js';
 import { parseLayoutJson } from './layout-json.js';
 import { isJsonObject } from '../json-object.js';
 import type { Layout } from './open-layout.js';
@@ -147,29 +147,19 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
   return resolved;
 }
 
-/** A manifest listed by an index in index.json (e.g. one platform), found by digest. */
+/**
+ * A manifest listed by an index reachable from index.json (e.g. one platform), found by digest
+ * through the layout's one graph walk (walkLayout), which also holds the one depth rule.
+ */
 async function findChild(layout: Layout, digest: string): Promise<Descriptor | undefined> {
-  const queue = layout.index.manifests.filter((d) => isIndexMediaType(d.mediaType)).map((d) => ({ d, level: 1 }));
-  const seen = new Set<string>();
-  for (let next = 0; next < queue.length; next++) {
-    const { d, level } = queue[next]!;
-    if (seen.has(d.digest) || !layout.hasBlob(d.digest)) continue;
-    if (level > MAX_GRAPH_DEPTH) {
-      throw airsignError('LAYOUT_GRAPH_TOO_DEEP', `the layout nests indexes more than ${MAX_GRAPH_DEPTH} levels deep (at ${d.digest})`);
-    }
-    seen.add(d.digest);
-    let value: unknown;
-    try {
-      value = parseLayoutJson(await layout.readBlob(d), `index ${d.digest}`);
-    } catch (error) {
-      if (isAirsignError(error) && (error.code === 'LAYOUT_DIGEST_MISMATCH' || error.code === 'LAYOUT_SIZE_MISMATCH')) throw error;
-      continue;
-    }
-    if (!isJsonObject(value) || !Array.isArray(value.manifests)) continue;
-    for (const c of value.manifests as Descriptor[]) {
-      if (c.digest === digest) return c;
-      if (isIndexMediaType(c.mediaType)) queue.push({ d: c, level: level + 1 });
-    }
+  const graph = await walkLayout(layout);
+  const node = graph.nodes.get(digest);
+  if (node === undefined) return undefined;
+  for (const parent of node.parents) {
+    const index = graph.nodes.get(parent);
+    if (index?.role !== 'index') continue;
+    const edge = index.childEdges.find((e) => e.descriptor.digest === digest);
+    if (edge !== undefined) return edge.descriptor;
   }
   return undefined;
 }

@@ -15,10 +15,10 @@ import { parseLayoutJson } from './layout-json.js';
 import { isJsonObject } from '../json-object.js';
 
 /** Name of the record stripLayout writes into its directory (what repackLayout reads). */
-export const STRIP_RECORD_FILE = 'airsign-strip.json';
+const STRIP_RECORD_FILE = 'airsign-strip.json';
 export const STRIP_RECORD_TYPE = 'airsign.strip.v1';
 /** The largest strip record read (about 60,000 layers). */
-export const MAX_STRIP_RECORD_BYTES = 16 * 1024 * 1024;
+const MAX_STRIP_RECORD_BYTES = 16 * 1024 * 1024;
 
 export interface StripRecord {
   type: typeof STRIP_RECORD_TYPE;

@@ -48,7 +48,7 @@ export interface InspectReferrer {
 }
 
 /** Version of the InspectReport document (`inspect --json`); raised when a field changes meaning or goes. */
-export const INSPECT_SCHEMA_VERSION = 1;
+const INSPECT_SCHEMA_VERSION = 1;
 export interface CosignSignatureListing {
   tag: string;
   /** The `.sig` manifest. */
@@ -97,7 +97,7 @@ export interface InspectReport {
   extraFiles: string[];
 }
 
-export function formatPlatform(p: Platform | undefined): string | undefined {
+function formatPlatform(p: Platform | undefined): string | undefined {
   if (!p) return undefined;
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== '').join('/') + (p['os.version'] ? ` (${p['os.version']})` : '');
 }
@@ -156,7 +156,7 @@ function layerStats(graph: LayoutGraph, root: string) {
 }
 
 /** inspectLayout on a layout the caller opened (and closes). */
-export async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
+async function inspectOpenLayout(layout: Layout): Promise<InspectReport> {
   const graph = await walkLayout(layout);
   const images = await imageEntries(layout);
   let layoutVersion: string;

@@ -9,7 +9,9 @@ import { checkOutputTarget } from '../fs/output-target.js';
 import { keyInputFiles } from '../keys/key-input-files.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { KeyBackend } from '../key-backend.js';
-import { exportPublicKeyPem, spkiFingerprint } from '../keys/export-public-key.js';
+import { publicKeyPem, spkiFingerprint } from '../keys/export-public-key.js';
+import { isPkcs11Spec } from '../keys/key-spec.js';
+import { keyTypeOfSpki } from '../keys/signature-encoding.js';
 import { openKey, type OpenKeyOptions } from '../keys/open-key.js';
 import { exportOpenPgpPublicKey, openPgpFingerprint } from '../formats/openpgp/export-public-key.js';
 
@@ -65,28 +67,40 @@ export async function exportPublicKey(key: string | KeyBackend, options: ExportP
       throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use --force to replace it)`, { details: { path: options.output } });
     }
   }
-  const backend = typeof key === 'string' ? await openKey(key, options.keyOptions) : key;
-  try {
-    let data: string | Uint8Array;
-    if (format === 'openpgp') {
-      const bytes = await exportOpenPgpPublicKey(backend, { userId: options.userId as string, armor });
-      data = armor ? new TextDecoder().decode(bytes) : bytes;
-    } else {
-      data = await exportPublicKeyPem(backend);
+  let data: string | Uint8Array;
+  let result: ExportPublicKeyResult;
+  if (format !== 'openpgp' && typeof key === 'string' && isPkcs11Spec(key)) {
+    // The public key alone needs no login: read the token's public key object or certificate, as
+    // verify --key pkcs11: does (a token that hides them asks for the PIN and says why).
+    const { readPkcs11PublicKey } = await import('../keys/pkcs11/pkcs11-public-key.js');
+    const keyOptions = options.keyOptions ?? {};
+    const found = await readPkcs11PublicKey(key, { ...keyOptions, ...(keyOptions.onPkcs11Retry === undefined ? {} : { onRetry: keyOptions.onPkcs11Retry }) });
+    data = publicKeyPem(found.spki);
+    result = { key: found.description, keyType: keyTypeOfSpki(found.spki), format, fingerprint: spkiFingerprint(found.spki) };
+  } else {
+    const backend = typeof key === 'string' ? await openKey(key, options.keyOptions) : key;
+    try {
+      const spki = await backend.publicKeySpki();
+      if (format === 'openpgp') {
+        const bytes = await exportOpenPgpPublicKey(backend, { userId: options.userId as string, armor });
+        data = armor ? new TextDecoder().decode(bytes) : bytes;
+      } else {
+        data = publicKeyPem(spki);
+      }
+      result = {
+        key: backend.description,
+        keyType: backend.keyType,
+        format,
+        fingerprint: spkiFingerprint(spki),
+        ...(format === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
+      };
+    } finally {
+      if (typeof key === 'string') await backend.close();
     }
-    const result: ExportPublicKeyResult = {
-      key: backend.description,
-      keyType: backend.keyType,
-      format,
-      fingerprint: await spkiFingerprint(backend),
-      ...(format === 'openpgp' ? { openPgpFingerprint: await openPgpFingerprint(backend) } : {}),
-    };
-    if (options.output !== undefined) {
-      await writeFileAtomic(options.output, data, { mode: 0o644, exclusive: options.force !== true });
-      return { ...result, output: options.output };
-    }
-    return { ...result, publicKey: data as string };
-  } finally {
-    if (typeof key === 'string') await backend.close();
   }
+  if (options.output !== undefined) {
+    await writeFileAtomic(options.output, data, { mode: 0o644, exclusive: options.force !== true });
+    return { ...result, output: options.output };
+  }
+  return { ...result, publicKey: data as string };
 }

@@ -37,7 +37,7 @@ export interface GenerateKeyFilesResult {
 }
 
 /** The warning for a private key file written on `platform` (none where mode 0600 keeps other users out). */
-export function privateKeyFileWarnings(path: string, cosign: boolean, platform: NodeJS.Platform): string[] {
+function privateKeyFileWarnings(path: string, cosign: boolean, platform: NodeJS.Platform): string[] {
   if (platform !== 'win32') return [];
   return [cosign
     ? `on Windows ${path} is not limited to you (mode 0600 only sets read-only; the file inherits its folder's access list); it is encrypted, keep the password apart`
@@ -45,7 +45,7 @@ export function privateKeyFileWarnings(path: string, cosign: boolean, platform: 
 }
 
 /** Where the public key of a cosign key pair goes: cosign.key -> cosign.pub, x -> x.pub. */
-export function publicKeyPathFor(output: string): string {
+function publicKeyPathFor(output: string): string {
   return /\.(pem|key)$/i.test(output) ? output.replace(/\.(pem|key)$/i, '.pub') : `${output}.pub`;
 }
 

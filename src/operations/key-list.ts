@@ -3,7 +3,7 @@
  * its keys and certificates with the URI that names each.
  */
 import { listObjects, listTokens, type Pkcs11TokenContents } from '../keys/pkcs11/pkcs11-inventory.js';
-import { resolveModulePath } from '../keys/pkcs11/pkcs11-session-manager.js';
+import { airsignError } from '../errors.js';
 import type { SecretSources } from '../keys/secret-source.js';
 
 export interface ListKeysOptions extends SecretSources {
@@ -24,11 +24,11 @@ export interface ListKeysResult {
 }
 
 /**
- * Lists what the PKCS#11 module `module` (else AIRSIGN_PKCS11_MODULE / COSIGN_PKCS11_MODULE_PATH
- * in `options.env`) holds: every initialized token, or just `options.token`.
+ * Lists what the PKCS#11 module at `modulePath` holds: every initialized token, or just
+ * `options.token`.
  */
-export async function listKeys(module: string | undefined, options: ListKeysOptions = {}): Promise<ListKeysResult> {
-  const modulePath = resolveModulePath(module, options.env);
+export async function listKeys(modulePath: string, options: ListKeysOptions = {}): Promise<ListKeysResult> {
+  if (modulePath === '') throw airsignError('PKCS11_MODULE_REQUIRED', 'no PKCS#11 module given');
   const common = {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.trailingSpaceIsSecret === undefined ? {} : { trailingSpaceIsSecret: options.trailingSpaceIsSecret }),

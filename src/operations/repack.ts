@@ -70,7 +70,7 @@ async function referencedRecordBlobs(layout: Layout, record: StripRecord, direct
  * Repacks an open layout. Callers that replace the input in place should hold its lock
  * (repackLayout does) and pass the guard, so a concurrent change is refused rather than lost.
  */
-export async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: WriteGuard): Promise<RepackResult> {
+async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: WriteGuard): Promise<RepackResult> {
   await checkOutput(layout.source.path, options.output, options.directory);
   const record = await readStripRecord(options.directory);
   const reference = options.reference ?? record.reference;

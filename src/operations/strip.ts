@@ -53,7 +53,7 @@ export interface StripResult {
  * every layer is already gone, LAYOUT_MISSING_BLOB when a present manifest lacks some layers or its
  * config, LAYOUT_BAD_MANIFEST when a manifest in the image cannot be read.
  */
-export function layersOf(graph: LayoutGraph, root: string, what: string): { present: PlainDescriptor[]; missing: PlainDescriptor[] } {
+function layersOf(graph: LayoutGraph, root: string, what: string): { present: PlainDescriptor[]; missing: PlainDescriptor[] } {
   const present = new Map<string, PlainDescriptor>();
   const missing = new Map<string, PlainDescriptor>();
   for (const n of reachableNodes(graph, root)) {
@@ -79,7 +79,7 @@ function isForeign(d: Descriptor): boolean {
  * Strips an open layout. Callers that replace the input in place should hold its lock (stripLayout
  * does) and pass the guard, so a concurrent change is refused rather than lost.
  */
-export async function stripOpenLayout(layout: Layout, options: StripOptions, guard?: WriteGuard): Promise<StripResult> {
+async function stripOpenLayout(layout: Layout, options: StripOptions, guard?: WriteGuard): Promise<StripResult> {
   await checkStripPaths(layout.source.path, layout.source.kind === 'directory', options);
   const image = await resolveImage(layout, options.reference);
   const graph = await walkLayout(layout);

@@ -17,10 +17,11 @@ import { cosignSignatureFacts, gpgSignatureFacts } from '../verify/simple-signin
 import type { SignatureVerdict } from '../verify/verdict.js';
 import { fsErrorText } from '../fs/fs-error-text.js';
 
+/** What verifySignatureFile checks the signature against (open: callers may pass more). */
 export interface VerifySignatureOptions {
   format: 'gpg' | 'cosign';
+  /** The manifest file the signature must be over. */
   manifest: string;
-  signature: string;
   /** The image reference the signature must name. */
   identity: string;
   /** How the signed reference must match `identity` (default `equal`, as skopeo standalone-verify). */
@@ -52,24 +53,24 @@ export interface VerifySignatureReport extends Partial<SignatureVerdict> {
  * Checks one GPG or cosign signature file against one manifest (as skopeo standalone-verify), or
  * under a containers policy.json. Resolves to the verdict report; throws AirsignError for unusable input.
  */
-export async function verifySignatureFile(options: VerifySignatureOptions): Promise<VerifySignatureReport> {
+export async function verifySignatureFile(signature: string, options: VerifySignatureOptions): Promise<VerifySignatureReport> {
   const image = parseDockerReference(options.identity);
-  if (options.policy !== undefined) return verifyWithPolicy(options, options.policy, image);
+  if (options.policy !== undefined) return verifyWithPolicy(signature, options, options.policy, image);
   const match = options.match ?? 'equal';
   const manifest = await readInput(options.manifest, 'the manifest');
-  const signatureBytes = await readInput(options.signature, 'the signature');
+  const signatureBytes = await readInput(signature, 'the signature');
   let facts: SimpleSigningFacts;
   let acceptedSigners: string[] | undefined;
   if (options.format === 'gpg') {
     if (options.keyring === undefined || options.keys !== undefined) throw airsignError('USAGE', 'GPG signatures are checked with --keyring <file> (not --key)');
     const keyring = parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring);
     acceptedSigners = options.fingerprints?.map(normaliseFingerprint) ?? keyring.map((k) => k.primary.fingerprint);
-    facts = gpgSignatureFacts(signatureBytes, options.signature, keyring, options.now);
+    facts = gpgSignatureFacts(signatureBytes, signature, keyring, options.now);
   } else {
     if (options.keys === undefined || options.keys.length === 0 || options.keyring !== undefined) throw airsignError('USAGE', 'cosign signatures are checked with --key <pub.pem> (not --keyring)');
     if (options.fingerprints !== undefined) throw airsignError('USAGE', '--fingerprint applies to GPG signatures only');
     const keys = (await Promise.all(options.keys.map(async (path) => parsePublicKeysPem(new TextDecoder().decode(await readInput(path, 'the public key')), path)))).flat();
-    facts = cosignSignatureFacts(signatureBytes, options.signature, keys, keys.length === options.keys.length ? options.keys : []);
+    facts = cosignSignatureFacts(signatureBytes, signature, keys, keys.length === options.keys.length ? options.keys : []);
   }
   const verdict = evaluateSimpleSigningSignature(facts, {
     manifest,
@@ -87,13 +88,13 @@ export async function verifySignatureFile(options: VerifySignatureOptions): Prom
   };
 }
 
-async function verifyWithPolicy(options: VerifySignatureOptions, policyPath: string, image: DockerReference): Promise<VerifySignatureReport> {
+async function verifyWithPolicy(signaturePath: string, options: VerifySignatureOptions, policyPath: string, image: DockerReference): Promise<VerifySignatureReport> {
   for (const [given, name] of [[options.keyring, '--keyring'], [options.keys, '--key'], [options.fingerprints, '--fingerprint'], [options.match, '--match']] as const) {
     if (given !== undefined) throw airsignError('USAGE', `${name} cannot be combined with --policy (the policy names the keys and the identity rule)`);
   }
   const policy = parseContainersPolicy(await readInput(policyPath, 'the policy'), policyPath);
   const manifest = await readInput(options.manifest, 'the manifest');
-  const signature = { format: options.format, name: options.signature, bytes: await readInput(options.signature, 'the signature') };
+  const signature = { format: options.format, name: signaturePath, bytes: await readInput(signaturePath, 'the signature') };
   const result = await evaluateContainersPolicy(policy, image, manifest, [signature], options.now ? { now: options.now } : {});
   const first = result.signatures[0];
   return {

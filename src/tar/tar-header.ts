@@ -88,7 +88,7 @@ export function isZeroBlock(block: Uint8Array): boolean {
 export const REENCODED_HINT = 'if it came through a PowerShell pipe or ">", use a file or -o: PowerShell pipes re-encode bytes';
 
 /** Refuses a first block that starts with a text byte-order mark: the tar was re-encoded as text. */
-export function assertNotReencoded(block: Uint8Array, at: number): void {
+function assertNotReencoded(block: Uint8Array, at: number): void {
   if (at !== 0) return;
   const utf16 = (block[0] === 0xff && block[1] === 0xfe) || (block[0] === 0xfe && block[1] === 0xff);
   if (utf16 || (block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf)) {
@@ -102,7 +102,7 @@ function bytesAre(block: Uint8Array, start: number, text: string): boolean {
 }
 
 /** Verifies the header checksum as Go's getFormat does (unsigned or signed sum). */
-export function hasValidChecksum(block: Uint8Array): boolean {
+function hasValidChecksum(block: Uint8Array): boolean {
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {

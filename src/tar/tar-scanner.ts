@@ -42,10 +42,10 @@ export type ScanStep =
   | { kind: 'zero' };
 
 /** More entries than this is not an image layout but an attack on our memory. */
-export const MAX_ENTRIES = 1_000_000;
+const MAX_ENTRIES = 1_000_000;
 
 /** Extended header payloads (PAX, GNU long names) larger than this are refused (Go's limit too). */
-export const MAX_META_SIZE = 1024 * 1024;
+const MAX_META_SIZE = 1024 * 1024;
 
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 

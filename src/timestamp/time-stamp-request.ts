@@ -16,7 +16,7 @@ export const HASH_OIDS: Record<HashAlgorithm, string> = {
   sha512: '2.16.840.1.101.3.4.2.3',
 };
 
-export const HASH_LENGTHS: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+const HASH_LENGTHS: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 
 export interface TimeStampRequest {
   der: Uint8Array;
@@ -29,11 +29,6 @@ export interface TimeStampRequest {
 /** AlgorithmIdentifier for a hash, with NULL parameters as OpenSSL writes them. */
 function hashAlgorithm(hash: HashAlgorithm): AlgorithmIdentifier {
   return new AlgorithmIdentifier({ algorithm: HASH_OIDS[hash], parameters: null });
-}
-
-/** DER of the AlgorithmIdentifier for a hash, with NULL parameters as OpenSSL writes them. */
-export function hashAlgorithmIdentifier(hash: HashAlgorithm): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(hashAlgorithm(hash)));
 }
 
 export function createTimeStampRequest(hash: HashAlgorithm, hashedMessage: Uint8Array, options: { nonce?: Uint8Array } = {}): TimeStampRequest {

@@ -73,7 +73,7 @@ function assertSelfSignedRoot(der: Uint8Array): void {
   }
 }
 
-export function parseTsaUrl(url: string): URL {
+function parseTsaUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);

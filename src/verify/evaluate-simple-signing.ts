@@ -6,7 +6,7 @@
  * must match the image reference under the chosen rule.
  */
 import { isAirsignError } from '../errors.js';
-import { checkManifestDigest, COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, parseSimpleSigningPayload, type SimpleSigningPayload } from '../formats/simple-signing/simple-signing-payload.js';
+import { checkManifestDigest, COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, parseSimpleSigningPayload, type SimpleSigningPayload } from '../formats/simple-signing/read-simple-signing-payload.js';
 import { tryParseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import { verdictFromChecks, type CheckOutcome, type SignatureVerdict } from './verdict.js';
 

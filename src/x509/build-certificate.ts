@@ -69,7 +69,7 @@ export interface BuildCertificateOptions {
   now?: Date;
 }
 
-export const DEFAULT_VALIDITY_DAYS = 365;
+const DEFAULT_VALIDITY_DAYS = 365;
 const MAX_VALIDITY_DAYS = 36500;
 
 /** Builds and signs a certificate; returns its DER. Checks the result with node:crypto before returning. */

@@ -20,7 +20,6 @@ const {
   KeyUsageFlags,
   Name,
   SubjectKeyIdentifier,
-  SubjectPublicKeyInfo,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
@@ -30,7 +29,6 @@ const {
 type Certificate = X509.Certificate;
 type KeyUsage = X509.KeyUsage;
 type Name = X509.Name;
-type SubjectPublicKeyInfo = X509.SubjectPublicKeyInfo;
 
 export type KeyUsageName = KeyUsageType;
 
@@ -185,15 +183,6 @@ function outerDerLength(der: Uint8Array): number {
 function keyUsageNames(ku: KeyUsage): KeyUsageName[] {
   const bits = ku.toNumber();
   return KEY_USAGE_NAMES.filter((name) => (bits & KeyUsageFlags[name === 'crlSign' ? 'cRLSign' : name]) !== 0);
-}
-
-/** Parses a SubjectPublicKeyInfo (DER) far enough to name its algorithm; throws input SPKI_INVALID. */
-export function parseSpki(spki: Uint8Array): SubjectPublicKeyInfo {
-  try {
-    return AsnConvert.parse(spki, SubjectPublicKeyInfo);
-  } catch (error) {
-    throw airsignError('SPKI_INVALID', 'not a DER SubjectPublicKeyInfo', { cause: error });
-  }
 }
 
 /** True when two DER SubjectPublicKeyInfos hold the same key (false when either does not parse). */

@@ -31,7 +31,7 @@ export async function readRevocationLists(sources: ReadonlyArray<string | Uint8A
 }
 
 /** The CRLs in one DER or PEM file. */
-export function decodeRevocationLists(bytes: Uint8Array, source: string): RevocationList[] {
+function decodeRevocationLists(bytes: Uint8Array, source: string): RevocationList[] {
   const text = new TextDecoder().decode(bytes.subarray(0, 64 * 1024 * 1024));
   if (!text.includes('-----BEGIN')) return [parseRevocationList(bytes, source)];
   const blocks = decodePemLabel(text, 'X509 CRL');

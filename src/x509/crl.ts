@@ -287,7 +287,7 @@ function sameSerial(a: string, b: string): boolean {
 }
 
 /** The URI full names of the cRLDistributionPoints extension (what Go's CRLDistributionPoints holds). */
-export function distributionPointUrls(cert: CertificateInfo): string[] {
+function distributionPointUrls(cert: CertificateInfo): string[] {
   const ext = extensionValue(cert, OID_CRL_DISTRIBUTION_POINTS);
   if (ext === undefined) return [];
   try {
@@ -299,7 +299,7 @@ export function distributionPointUrls(cert: CertificateInfo): string[] {
 }
 
 /** The OCSP server URIs of the authorityInfoAccess extension (Go's OCSPServer). */
-export function ocspUrls(cert: CertificateInfo): string[] {
+function ocspUrls(cert: CertificateInfo): string[] {
   const ext = extensionValue(cert, OID_AUTHORITY_INFO_ACCESS);
   if (ext === undefined) return [];
   try {

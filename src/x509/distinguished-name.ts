@@ -10,9 +10,8 @@
  */
 import type * as X509 from '@peculiar/asn1-x509';
 import { airsignError } from '../errors.js';
-import { asn1Schema, asn1X509 } from './asn1-packages.js';
+import { asn1X509 } from './asn1-packages.js';
 
-const { AsnConvert } = asn1Schema;
 const { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } = asn1X509;
 type AttributeTypeAndValue = X509.AttributeTypeAndValue;
 type AttributeValue = X509.AttributeValue;
@@ -187,9 +186,4 @@ function escapeValue(value: string): string {
   if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
   if (out.endsWith(' ') && out.length > 0) out = `${out.slice(0, -1)}\\ `;
   return out;
-}
-
-/** DER of a Name (e.g. for comparing issuer and subject byte for byte). */
-export function nameToDer(name: Name): Uint8Array {
-  return new Uint8Array(AsnConvert.serialize(name));
 }

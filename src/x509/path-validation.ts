@@ -12,6 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { parseCertificate, type CertificateInfo } from './certificate-info.js';
+import { weakCertificateSignature } from './signature-algorithm.js';
 
 /** Why a path was refused; stable names for `details.rule`. */
 export type PathRule =
@@ -49,13 +50,6 @@ export interface RefusedPath {
   /** One line, naming the certificate by subject. */
   message: string;
 }
-
-export const WEAK_CERTIFICATE_SIGNATURES: Readonly<Record<string, string>> = {
-  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
-  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
-  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
-  '1.2.840.10040.4.3': 'dsa-with-sha1',
-};
 
 interface Candidate {
   der: Uint8Array;
@@ -98,7 +92,7 @@ export function validateCertificatePath(input: PathValidationInput): ValidatedPa
       return refuse('CERT_NOT_VALID', `"${info.subject}" is not valid at ${input.at.toISOString()} (valid ${info.notBefore.toISOString()} to ${info.notAfter.toISOString()})`);
     }
     // The last certificate is a root, trusted by its bytes, not by its own signature.
-    const weak = i < path.length - 1 ? WEAK_CERTIFICATE_SIGNATURES[info.signatureAlgorithm] : undefined;
+    const weak = i < path.length - 1 ? weakCertificateSignature(info.signatureAlgorithm) : undefined;
     if (weak !== undefined) return refuse('WEAK_SIGNATURE', `"${info.subject}" is signed with ${weak}`);
     if (i > 0) {
       const bc = info.basicConstraints;

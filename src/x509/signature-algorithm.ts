@@ -1,6 +1,8 @@
 /**
  * The X.509 signature algorithm a key signs certificates with: one table from key type to the
- * AlgorithmIdentifier and the KeyBackend scheme that produces the matching signature bytes.
+ * AlgorithmIdentifier and the KeyBackend scheme that produces the matching signature bytes; and
+ * the one table of weak certificate signature algorithms that chain checks refuse (Notation's
+ * chain rules and the verify path validation share it).
  */
 import type * as X509 from '@peculiar/asn1-x509';
 import type { HashAlgorithm, KeyType, SignatureScheme } from '../key-backend.js';
@@ -75,4 +77,17 @@ export function signatureAlgorithmName(oid: string): string {
   if (known !== undefined) return known.name;
   const other: Record<string, string> = { '1.2.840.113549.1.1.10': 'RSASSA-PSS', '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption', '1.2.840.10045.4.1': 'ecdsa-with-SHA1' };
   return other[oid] ?? oid;
+}
+
+/** Certificate signature algorithms (OID → name) Notation and airsign refuse: MD5 and SHA-1 digests. */
+const WEAK_CERTIFICATE_SIGNATURES: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10040.4.3': 'dsa-with-sha1',
+};
+
+/** The name of a weak (MD5/SHA-1) certificate signature algorithm, or undefined when it is not one. */
+export function weakCertificateSignature(oid: string): string | undefined {
+  return Object.hasOwn(WEAK_CERTIFICATE_SIGNATURES, oid) ? WEAK_CERTIFICATE_SIGNATURES[oid] : undefined;
 }

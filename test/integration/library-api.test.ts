@@ -1,11 +1,12 @@
 /**
  * The library as a user meets it: everything imported from the package root ("airsign", resolved
- * through package.json "exports" to dist/), the README's Library example run step by step
- * (inspect -> strip -> sign -> repack), and every name the README imports really exported.
+ * through package.json "exports" to dist/), the README's Library examples run as written (strip,
+ * sign + repack, verify), every name they import really exported, and the README's table of
+ * exported values equal to what the package root exports.
  * A signature made this way is loaded with oras-go's rules (a reader we did not write).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -29,22 +30,37 @@ beforeAll(async () => {
   chain = makeTestChain('ec-p256', { dir: mkdtempSync(join(work, 'chain-')) });
 });
 
-/** The ```ts block under the README's "## Library" heading. */
-function readmeLibraryExample(): string {
+/** The README's "## Library" section, up to the next "## " heading. */
+function readmeLibrarySection(): string {
   const text = readFileSync(README, 'utf8');
-  const section = text.slice(text.indexOf('\n## Library'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README has no ```ts block under "## Library"');
-  return match[1]!;
+  const start = text.indexOf('\n## Library\n');
+  if (start < 0) throw new Error('README has no "## Library" section');
+  const end = text.indexOf('\n## ', start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+/** The ```ts blocks of the README's Library section, in order. */
+function readmeLibraryExamples(): string[] {
+  const blocks = [...readmeLibrarySection().matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  if (blocks.length === 0) throw new Error('README has no ```ts block under "## Library"');
+  return blocks;
+}
+
+/** The value names in the first column of the Library section's table of exports. */
+function readmeExportTable(): string[] {
+  const section = readmeLibrarySection();
+  const table = section.slice(section.indexOf('| name |'));
+  const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+  return rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!));
 }
 
 describe('library API from the package root', () => {
-  it('every name the README example imports from airsign is exported there', () => {
-    const example = readmeLibraryExample();
+  it('every name the README examples import from airsign is exported there', () => {
+    const example = readmeLibraryExamples().join('\n');
     const imports = [...example.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'airsign'/g)].flatMap((m) =>
       m[1]!.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()).filter(Boolean),
     );
-    expect(imports).toEqual(expect.arrayContaining(['inspectLayout', 'stripLayout', 'signLayout', 'repackLayout']));
+    expect(imports).toEqual(expect.arrayContaining(['inspectLayout', 'stripLayout', 'signLayout', 'repackLayout', 'verifyLayout']));
     const source = readFileSync(new URL('../../src/index.ts', import.meta.url), 'utf8');
     for (const name of imports) {
       const exported = name in api || new RegExp(`export type \\{[^}]*\\b${name}\\b`).test(source);
@@ -52,8 +68,16 @@ describe('library API from the package root', () => {
     }
   });
 
+  it('exports exactly the values the README\'s table names, no more, no fewer', () => {
+    const documented = readmeExportTable();
+    expect(documented.length).toBeGreaterThan(20);
+    expect(new Set(documented).size, 'a name listed twice').toBe(documented.length);
+    expect(Object.keys(api).sort()).toEqual([...documented].sort());
+  });
+
   it('does not export internals', () => {
-    for (const name of ['rawToDerEcdsa', 'derToRawEcdsa', 'VerifyingStream', 'verifyBytes', 'writeLayout', 'formatInspectReport', 'listObjects', 'encodePem']) {
+    for (const name of ['rawToDerEcdsa', 'derToRawEcdsa', 'VerifyingStream', 'verifyBytes', 'writeLayout', 'formatInspectReport', 'listObjects', 'encodePem',
+      'parseExpiry', 'parseAnnotations', 'openLayout', 'resolveImage', 'isPkcs11Spec', 'defaultFormatRegistry', 'DEFAULT_FORMATS', 'createGpgFormat']) {
       expect(name in api, name).toBe(false);
     }
   });
@@ -94,19 +118,32 @@ describe('library API from the package root', () => {
     expect(readdirSync(work).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
-  it('the README example runs as written (types stripped, airsign resolved to this package)', async () => {
+  it('the README examples run as written, in order in one folder (types stripped, airsign resolved to this package)', async () => {
     const dir = mkdtempSync(join(work, 'readme-'));
     copyFileSync(SAMPLE, join(dir, 'app.tar'));
     copyFileSync(chain.keyPath, join(dir, 'key.pem'));
     copyFileSync(chain.chainPath, join(dir, 'chain.pem'));
     const root = pathToFileURL(new URL('../../dist/index.js', import.meta.url).pathname).href;
-    const js = ts.transpileModule(readmeLibraryExample(), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    writeFileSync(join(dir, 'example.mjs'), js.replaceAll("from 'airsign'", `from '${root}'`));
-    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8' });
-    expect(out).toContain("[ '1.4' ] 0");
+    const outputs = readmeLibraryExamples().map((example, n) => {
+      const js = ts.transpileModule(example, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+      writeFileSync(join(dir, `example-${n}.mjs`), js.replaceAll("from 'airsign'", `from '${root}'`));
+      return execFileSync(process.execPath, [`example-${n}.mjs`], { cwd: dir, encoding: 'utf8' });
+    });
+    expect(outputs).toHaveLength(3);
+    const [strip, sign, verify] = outputs as [string, string, string];
+    expect(strip).toContain("[ '1.4' ] 0");
+    expect(strip).toMatch(/^\d+ layer\(s\), \d+ bytes, to \.\/layers$/m);
+    expect(sign).toContain("[ 'notation', 'cosign' ]");
+    expect(verify).toMatch(/^true \[.*'cosign: valid'.*\]$/m);
     const signed = await api.inspectLayout(join(dir, 'app-signed.tar'));
     expect(signed.blobs.missing).toBe(0);
-    expect(signed.referrers.map((r) => r.artifactType ?? r.mediaType)).toEqual(['application/vnd.cncf.notary.signature']);
+    expect(signed.referrers.map((r) => r.artifactType ?? r.mediaType).sort()).toEqual(['application/vnd.cncf.notary.signature']);
+    // The verify example really checks: with another key it does not verify.
+    rmSync(join(dir, 'key.pem'));
+    rmSync(join(dir, 'key.pub'));
+    await api.generateKeyFiles('ecdsa-p256', { output: join(dir, 'key.pem') });
+    const refused = execFileSync(process.execPath, ['example-2.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(refused).toMatch(/^false /m);
   });
 
   it('key operations return data and take secrets only from what is passed in', async () => {

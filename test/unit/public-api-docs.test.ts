@@ -1,7 +1,7 @@
 /**
  * Every value the package root exports (functions, classes, constants) carries a doc comment where
- * it is declared, so a library user's editor shows what it does; and the README's Library example
- * type-checks against the package root's types.
+ * it is declared, so a library user's editor shows what it does; and the README's Library examples
+ * type-check against the package root's types.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,13 +12,18 @@ import { testTempDir } from '../helpers/temp-dir.js';
 const INDEX = resolve(import.meta.dirname, '../../src/index.ts');
 
 describe('public API documentation', () => {
-  it('every exported value of src/index.ts has a doc comment; the README example type-checks', () => {
+  it('every exported value of src/index.ts has a doc comment; the README examples type-check', () => {
     const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
-    const example = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Library')))![1]!;
+    const section = readme.slice(readme.indexOf('\n## Library\n'), readme.indexOf('\n## ', readme.indexOf('\n## Library\n') + 1));
+    const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(3);
     const dir = testTempDir('airsign-readme-types-');
-    const exampleFile = join(dir, 'example.mts');
-    writeFileSync(exampleFile, example.replaceAll("from 'airsign'", `from '${INDEX.replace(/\.ts$/, '.js')}'`));
-    const program = ts.createProgram([INDEX, exampleFile], {
+    const exampleFiles = examples.map((example, n) => {
+      const file = join(dir, `example-${n}.mts`);
+      writeFileSync(file, example.replaceAll("from 'airsign'", `from '${INDEX.replace(/\.ts$/, '.js')}'`));
+      return file;
+    });
+    const program = ts.createProgram([INDEX, ...exampleFiles], {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       target: ts.ScriptTarget.ES2022,
@@ -30,7 +35,7 @@ describe('public API documentation', () => {
       skipLibCheck: true,
       noEmit: true,
     });
-    const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(exampleFile));
+    const diagnostics = exampleFiles.flatMap((file) => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)));
     expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
     const checker = program.getTypeChecker();
     const index = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;

@@ -13,6 +13,7 @@ import type { Pkcs11TokenContents } from '../../keys/pkcs11/pkcs11-inventory.js'
 import { EXPORT_FORMATS, exportPublicKey } from '../../operations/key-export.js';
 import { generateKeyFiles } from '../../operations/key-generate.js';
 import { listKeys } from '../../operations/key-list.js';
+import { resolveModulePath } from '../../keys/pkcs11/pkcs11-session-manager.js';
 
 // ---------- key list ----------
 
@@ -37,7 +38,7 @@ const listCommand = defineCommand({
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit();
-    const result = await listKeys(args.module, {
+    const result = await listKeys(resolveModulePath(args.module, context.secrets.env), {
       ...context.secrets,
       ...(args.token === undefined ? {} : { token: args.token }),
       ...(args.pinFile === undefined ? {} : { pinFile: args.pinFile }),

@@ -54,11 +54,10 @@ export const verifySignatureCommand = defineCommand<VerifySignatureArgs>({
     if (args.format !== 'gpg' && args.format !== 'cosign') {
       throw airsignError('USAGE', `verify-signature checks one gpg or cosign signature file; ${args.format} signatures are checked inside a layout: airsign verify <layout> --format ${args.format}`);
     }
-    const report = await verifySignatureFile({
+    const report = await verifySignatureFile(args.signature, {
       format: args.format,
       manifest: args.manifest,
       identity: args.identity,
-      signature: args.signature,
       ...(args.keyring === undefined ? {} : { keyring: args.keyring }),
       ...(args.fingerprint === undefined ? {} : { fingerprints: args.fingerprint }),
       ...(args.key === undefined ? {} : { keys: args.key }),

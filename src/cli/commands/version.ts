@@ -15,7 +15,7 @@ export interface VersionReport {
 }
 
 /** Loads PKCS#11 support (koffi) to say whether it works; never throws. */
-export function versionReport(): VersionReport {
+function versionReport(): VersionReport {
   let pkcs11: VersionReport['pkcs11'];
   try {
     const koffi = loadKoffi();
@@ -26,7 +26,7 @@ export function versionReport(): VersionReport {
   return { version: VERSION, node: process.versions.node, platform: process.platform, arch: process.arch, build: isSea() ? 'single-file' : 'npm', pkcs11 };
 }
 
-export function versionText(report: VersionReport): string {
+function versionText(report: VersionReport): string {
   return [
     `airsign ${report.version}`,
     `node ${report.node} (${report.build === 'single-file' ? 'inside this executable' : 'npm package'})`,

@@ -16,11 +16,11 @@ import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, cosignSignStatement, dssePae, sigstoreBundleJson } from './sigstore-bundle.js';
 import { COSIGN_BUNDLE_VERIFICATION } from './cosign-verification.js';
 
-export const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
-export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
+const BUNDLE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
+const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
 
 /** The referrer manifest bytes in go-containerregistry's field order (artifactType last). */
-export function buildBundleReferrerManifest(subject: { mediaType: string; digest: string; size: number }, bundle: Uint8Array, created: Date) {
+function buildBundleReferrerManifest(subject: { mediaType: string; digest: string; size: number }, bundle: Uint8Array, created: Date) {
   const layer = descriptorFromBytes(MediaType.SigstoreBundleV03, bundle);
   const annotations = {
     [Annotation.Created]: formatRfc3339(created),

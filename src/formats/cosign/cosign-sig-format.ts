@@ -18,18 +18,18 @@ import type { SignatureFormat, SignContext } from '../signature-format.js';
 import { assertOwnSignatureVerifies, ownSignatureVerifies } from '../check-own-signature.js';
 import { cosignAlgorithmName, cosignScheme } from './cosign-scheme.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest, type CosignSigLayer } from './cosign-sig-manifest.js';
-import { cosignSimpleSigningPayload } from './simple-signing-payload.js';
+import { cosignSimpleSigningPayload } from './cosign-payload.js';
 import { COSIGN_SIG_VERIFICATION } from './cosign-verification.js';
 
-export const COSIGN_KIND = 'kind';
-export const CosignKind = {
+const COSIGN_KIND = 'kind';
+const CosignKind = {
   Image: 'dev.cosignproject.cosign/image',
   ImageIndex: 'dev.cosignproject.cosign/imageIndex',
   Sigs: 'dev.cosignproject.cosign/sigs',
 } as const;
 
 /** The `kind` annotation cosign save gives the signed image's index.json entry. */
-export function cosignImageKind(mediaType: string): string {
+function cosignImageKind(mediaType: string): string {
   return isIndexMediaType(mediaType) ? CosignKind.ImageIndex : CosignKind.Image;
 }
 

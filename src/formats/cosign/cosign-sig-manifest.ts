@@ -31,7 +31,7 @@ export function cosignSignatureTag(digest: string): string {
 }
 
 /** The config blob go-containerregistry writes for a signature image with these layers. */
-export function cosignSigConfig(layers: readonly PlainDescriptor[]): Uint8Array {
+function cosignSigConfig(layers: readonly PlainDescriptor[]): Uint8Array {
   const text = goJson({
     architecture: '',
     created: GO_ZERO_TIME,

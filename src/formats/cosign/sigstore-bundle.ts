@@ -10,7 +10,7 @@ import { parseDigest } from '../../digest.js';
 import { MediaType } from '../../media-types.js';
 
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
-export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
 /** The statement bytes: `_type`, `subject[{digest, annotations}]`, `predicateType`, `predicate`. */
 export function cosignSignStatement(digest: string, annotations: Record<string, string>): Uint8Array {

@@ -17,7 +17,7 @@ import { verifyOpenPgpMessage } from '../openpgp/check-own-message.js';
 import type { SignatureFormat, SignContext, SigningKeyInfo } from '../signature-format.js';
 import { parseDockerReference } from '../docker-reference.js';
 import { checkLookasideBase, lookasideDirectory } from './lookaside.js';
-import { simpleSigningPayload } from './simple-signing-payload.js';
+import { gpgSimpleSigningPayload } from './gpg-payload.js';
 import { GPG_VERIFICATION } from './gpg-verification.js';
 
 export interface GpgFormatOptions {
@@ -26,7 +26,7 @@ export interface GpgFormatOptions {
 }
 
 /** Media type recorded for the signature file (c/image defines none; it is a binary OpenPGP message). */
-export const GPG_SIGNATURE_MEDIA_TYPE = 'application/octet-stream';
+const GPG_SIGNATURE_MEDIA_TYPE = 'application/octet-stream';
 
 const ALGORITHM_NAME: Record<KeyType, string> = {
   'ecdsa-p256': 'OpenPGP ECDSA P-256 SHA-256',
@@ -70,7 +70,7 @@ export function createGpgFormat(options: GpgFormatOptions = {}): SignatureFormat
       const lookaside = requireLookaside(options.lookaside);
       const reference = parseDockerReference(requireIdentity(context.identity));
       const timestamp = Math.floor(context.signingTime.getTime() / 1000);
-      const payload = simpleSigningPayload({
+      const payload = gpgSimpleSigningPayload({
         identity: reference.text,
         digest: context.subject.digest,
         creator: context.signingAgent,

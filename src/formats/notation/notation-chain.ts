@@ -20,6 +20,7 @@ import type { ErrorCode } from '../../errors.js';
 import { notationAlgorithmFor, type NotationAlgorithm } from './notation-algorithm.js';
 import { bytesEqual } from '../../bytes.js';
 import { samePublicKey } from '../../x509/certificate-info.js';
+import { weakCertificateSignature } from '../../x509/signature-algorithm.js';
 import { parseNotationCertificate, type NotationCertificate } from './notation-certificate.js';
 
 const KU_DIGITAL_SIGNATURE = 1;
@@ -33,13 +34,6 @@ const FORBIDDEN_LEAF_EKU: Record<string, string> = {
   '1.3.6.1.5.5.7.3.4': 'emailProtection',
   '1.3.6.1.5.5.7.3.8': 'timeStamping',
   '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
-};
-
-const WEAK_SIGNATURE_ALGORITHMS: Record<string, string> = {
-  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
-  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
-  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
-  '1.2.840.10040.4.3': 'dsa-with-sha1',
 };
 
 export type ErrorFactory = (code: ErrorCode, message: string, cause?: unknown) => AirsignError;
@@ -135,7 +129,7 @@ export function checkNotationChain(chain: Uint8Array[], at: Date | undefined, fa
   }
   const certs = chain.map((der, i) => parseNotationCertificate(der, fail, `certificate ${i + 1} of the chain`));
   certs.forEach((cert, i) => {
-    const weak = WEAK_SIGNATURE_ALGORITHMS[cert.signatureAlgorithm];
+    const weak = weakCertificateSignature(cert.signatureAlgorithm);
     if (weak !== undefined) {
       throw fail('NOTATION_WEAK_CERT_SIGNATURE', `certificate "${cert.subject}" is signed with ${weak}, which Notation refuses`);
     }

@@ -112,6 +112,3 @@ async function notationSignerOf(existing: ExistingSignature, envelopeType: strin
     return undefined; // unreadable or invalid: not a signature by anyone we can name
   }
 }
-
-export const notationJwsFormat: SignatureFormat = createNotationFormat('jws');
-export const notationCoseFormat: SignatureFormat = createNotationFormat('cose');

@@ -41,7 +41,7 @@ export interface NotationEnvelope {
 }
 
 /** Annotation keys under this prefix are Notation's own; notation refuses them from users (`-a`). */
-export const NOTATION_RESERVED_ANNOTATION_PREFIX = 'io.cncf.notary.';
+const NOTATION_RESERVED_ANNOTATION_PREFIX = 'io.cncf.notary.';
 
 /** Throws SIGN_BAD_ANNOTATION for a user annotation in Notation's reserved namespace. */
 export function checkNotationAnnotations(annotations: Record<string, string> | undefined): void {
@@ -53,7 +53,7 @@ export function checkNotationAnnotations(annotations: Record<string, string> | u
   }
 }
 
-export function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
+function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
   return type === 'jws' ? MediaType.Jws : MediaType.Cose;
 }
 

@@ -38,7 +38,7 @@ export interface NotationSignatureManifest {
 }
 
 /** The thumbprint annotation value: a JSON array string of lower-case SHA-256 hex per certificate. */
-export function notationThumbprints(chain: Uint8Array[]): string {
+function notationThumbprints(chain: Uint8Array[]): string {
   return goJson(chain.map((der) => createHash('sha256').update(der).digest('hex')));
 }
 

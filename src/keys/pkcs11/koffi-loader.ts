@@ -33,7 +33,7 @@ export function loadKoffi(): Koffi {
 }
 
 /** One line: what failed to load and how to get it back (koffi ships prebuilt, so no build tools). */
-export function koffiMissingMessage(platform: NodeJS.Platform, arch: string, error: unknown): string {
+function koffiMissingMessage(platform: NodeJS.Platform, arch: string, error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? ` (${error.code})` : '';
   return `PKCS#11 support could not be loaded: the koffi package or its native library for ${platform}-${arch} is missing or does not load${code}; reinstall airsign with npm ci (koffi ships prebuilt for this platform as @koromix/koffi-${platform}-${arch}; optional dependencies must not be omitted)`;
 }

@@ -138,11 +138,6 @@ function platformLayout(): Layout {
   return layout;
 }
 
-/** Size of CK_ULONG on this platform, in bytes. */
-export function ckUlongSize(): number {
-  return platformLayout().ulongSize;
-}
-
 /** A CK_ULONG attribute value (e.g. CKA_KEY_TYPE) as a number; undefined when empty. */
 export function ulongFromBytes(value: Uint8Array | undefined): number | undefined {
   if (value === undefined || value.length === 0) return undefined;

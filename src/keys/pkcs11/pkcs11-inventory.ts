@@ -1,9 +1,10 @@
 /** What a PKCS#11 module holds: tokens, key pairs and certificates, each with the URI to use. */
 import { X509Certificate } from 'node:crypto';
+import { airsignError, type AirsignError } from '../../errors.js';
 import type { KeyType } from '../../key-backend.js';
 import { keyBits } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
-import { findTokenAndLogIn, getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
+import { findTokenAndLogIn, getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type PinOptions, type Pkcs11Token, type TokenInfoSummary, type TokenSelector } from './pkcs11-session-manager.js';
 import { pkcs11Uri } from './pkcs11-uri.js';
 
 export interface Pkcs11TokenListing {
@@ -54,6 +55,8 @@ export interface ListOptions extends PinOptions {
   moduleInitArgs?: string;
 }
 
+const sortById = <T extends { id: string; label: string | null }>(a: T, b: T) => a.id.localeCompare(b.id) || (a.label ?? '').localeCompare(b.label ?? '');
+
 function tokenListing(info: TokenInfoSummary, modulePath: string): Pkcs11TokenListing {
   return {
     slotId: info.slotId.toString(),
@@ -80,16 +83,47 @@ export async function listObjects(modulePath: string | undefined, selector: Toke
   const login = options.login ?? (hasPinSource(options) || options.promptSecret !== undefined);
   const token = await findTokenAndLogIn(module, selector, login ? { pin: options } : {});
   const lib = token.module.lib;
-  const keyUri = (label: string | null, id: Buffer) =>
-    pkcs11Uri({ token: token.label, ...(id.length > 0 ? { id: new Uint8Array(id) } : {}), ...(label === null ? {} : { object: label }), modulePath: path }).toString();
+  const keyUri = (label: string | null, id: Buffer) => keyUriOn(token, label, id, path);
+  const keys = tokenKeys(token, path);
+  const certs = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE }], 1024).map((h) => readLabelAndId(token, h));
+  const certificates: Pkcs11CertificateListing[] = certs.map((c) => {
+    const [value] = token.attributes(c.handle, [lib.CKA_VALUE]);
+    let subject: string | null = null;
+    let notAfter: string | null = null;
+    try {
+      if (value) {
+        const x = new X509Certificate(value);
+        subject = x.subject.replace(/\n/g, ', ');
+        notAfter = new Date(x.validTo).toISOString();
+      }
+    } catch {
+      /* not X.509: listed without subject */
+    }
+    return { label: c.label, id: c.id.toString('hex'), subject, notAfter, uri: `${keyUri(c.label, c.id).replace('?', ';type=cert?')}` };
+  });
+  certificates.sort(sortById);
+  return { token: tokenListing(token.info, path), loggedIn: token.loggedIn, keys, certificates };
+}
 
-  const read = (h: Handle) => {
-    const [label, id] = token.attributes(h, [lib.CKA_LABEL, lib.CKA_ID]);
-    return { handle: h, label: label && label.length > 0 ? label.toString('utf8') : null, id: id ?? Buffer.alloc(0) };
-  };
-  const privates = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY }], 1024).map(read);
-  const publics = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PUBLIC_KEY }], 1024).map(read);
-  const certs = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE }], 1024).map(read);
+function keyUriOn(token: Pkcs11Token, label: string | null, id: Buffer, modulePath?: string): string {
+  return pkcs11Uri({ token: token.label, ...(id.length > 0 ? { id: new Uint8Array(id) } : {}), ...(label === null ? {} : { object: label }), ...(modulePath === undefined ? {} : { modulePath }) }).toString();
+}
+
+function readLabelAndId(token: Pkcs11Token, handle: Handle): { handle: Handle; label: string | null; id: Buffer } {
+  const lib = token.module.lib;
+  const [label, id] = token.attributes(handle, [lib.CKA_LABEL, lib.CKA_ID]);
+  return { handle, label: label && label.length > 0 ? label.toString('utf8') : null, id: id ?? Buffer.alloc(0) };
+}
+
+/**
+ * The keys an open token shows (pairs of private and public key objects, matched by id, else by
+ * label; private keys only when logged in), sorted by id. URIs carry `modulePath` when given.
+ */
+export function tokenKeys(token: Pkcs11Token, modulePath?: string): Pkcs11KeyListing[] {
+  const lib = token.module.lib;
+  const privates = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PRIVATE_KEY }], 1024).map((h) => readLabelAndId(token, h));
+  const publics = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_PUBLIC_KEY }], 1024).map((h) => readLabelAndId(token, h));
+  const certs = token.findObjects([{ type: lib.CKA_CLASS, value: lib.CKO_CERTIFICATE }], 1024).map((h) => readLabelAndId(token, h));
   const pairKey = (o: { label: string | null; id: Buffer }) => (o.id.length > 0 ? `id:${o.id.toString('hex')}` : `label:${o.label ?? ''}`);
 
   const pairs = new Map<string, { label: string | null; id: Buffer; priv?: Handle; pub?: Handle }>();
@@ -115,27 +149,34 @@ export async function listObjects(modulePath: string | undefined, selector: Toke
       hasPrivateKey: p.priv !== undefined,
       hasPublicKey: p.pub !== undefined,
       hasCertificate: certKeys.has(pairKey(p)),
-      uri: keyUri(p.label, p.id),
+      uri: keyUriOn(token, p.label, p.id, modulePath),
     };
   });
-  const certificates: Pkcs11CertificateListing[] = certs.map((c) => {
-    const [value] = token.attributes(c.handle, [lib.CKA_VALUE]);
-    let subject: string | null = null;
-    let notAfter: string | null = null;
-    try {
-      if (value) {
-        const x = new X509Certificate(value);
-        subject = x.subject.replace(/\n/g, ', ');
-        notAfter = new Date(x.validTo).toISOString();
-      }
-    } catch {
-      /* not X.509: listed without subject */
-    }
-    return { label: c.label, id: c.id.toString('hex'), subject, notAfter, uri: `${keyUri(c.label, c.id).replace('?', ';type=cert?')}` };
-  });
-  const sortById = <T extends { id: string; label: string | null }>(a: T, b: T) => a.id.localeCompare(b.id) || (a.label ?? '').localeCompare(b.label ?? '');
-  keys.sort(sortById);
-  certificates.sort(sortById);
-  return { token: tokenListing(token.info, path), loggedIn: token.loggedIn, keys, certificates };
+  return keys.sort(sortById);
 }
 
+/**
+ * The keys of a listing in one line, for a "no such key" message: `"signer" (id 01, ecdsa-p256),
+ * …`, at most `max` of them.
+ */
+export function keysInOneLine(keys: readonly Pkcs11KeyListing[], max = 12): string {
+  if (keys.length === 0) return 'none visible';
+  const shown = keys.slice(0, max).map((k) => `${k.label === null ? '(no label)' : `"${k.label}"`} (${[k.id === '' ? undefined : `id ${k.id}`, k.keyType ?? 'unsupported type'].filter(Boolean).join(', ')})`);
+  return `${shown.join(', ')}${keys.length > max ? `, and ${keys.length - max} more` : ''}`;
+}
+
+/**
+ * PKCS11_OBJECT_NOT_FOUND for a key the URI names, listing the keys the token does show (labels,
+ * ids, types), as a token typo lists the tokens.
+ */
+export function objectNotFound(token: Pkcs11Token, message: string, selector: { id?: Uint8Array; object?: string }): AirsignError {
+  const keys = tokenKeys(token);
+  return airsignError('PKCS11_OBJECT_NOT_FOUND', `${message} (keys: ${keysInOneLine(keys)})`, {
+    details: {
+      token: token.label,
+      ...(selector.object === undefined ? {} : { object: selector.object }),
+      ...(selector.id === undefined ? {} : { id: Buffer.from(selector.id).toString('hex') }),
+      available: keys.map((k) => ({ label: k.label, id: k.id, keyType: k.keyType })),
+    },
+  });
+}

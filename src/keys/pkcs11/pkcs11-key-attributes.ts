@@ -19,7 +19,7 @@ const POINT_BYTES: Record<EcCurve | 'Ed25519', number> = { 'P-256': 65, 'P-384':
 
 export type KeyFamily = 'rsa' | 'ec' | 'ed25519' | 'other';
 
-export function keyFamily(token: Pkcs11Token, ckk: number | undefined): KeyFamily {
+function keyFamily(token: Pkcs11Token, ckk: number | undefined): KeyFamily {
   const lib = token.module.lib;
   if (ckk === lib.CKK_RSA) return 'rsa';
   if (ckk === lib.CKK_EC) return 'ec';
@@ -32,12 +32,12 @@ export function readUlong(value: Buffer | undefined): number | undefined {
 }
 
 /** Curve named by DER CKA_EC_PARAMS, or undefined. */
-export function curveOfParams(params: Buffer | undefined): EcCurve | 'Ed25519' | undefined {
+function curveOfParams(params: Buffer | undefined): EcCurve | 'Ed25519' | undefined {
   return params === undefined ? undefined : EC_PARAMS[params.toString('hex')];
 }
 
 /** CKA_EC_POINT is a DER OCTET STRING in PKCS#11 (some modules return the bare point). */
-export function unwrapEcPoint(value: Buffer, curve: EcCurve | 'Ed25519'): Uint8Array {
+function unwrapEcPoint(value: Buffer, curve: EcCurve | 'Ed25519'): Uint8Array {
   if (value.length === POINT_BYTES[curve]) return new Uint8Array(value);
   if (value[0] === 0x04) {
     let offset = 2;

@@ -24,6 +24,7 @@ import {
   rsaModulusLength,
 } from '../signature-encoding.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
+import { objectNotFound } from './pkcs11-inventory.js';
 import { pkcs11Error } from './pkcs11-errors.js';
 import { chooseMechanism, type MechanismChoice } from './pkcs11-mechanism-choice.js';
 import { openTokenForUri, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
@@ -116,9 +117,7 @@ function findOne(token: Pkcs11Token, cls: number, selector: { id?: Uint8Array; o
     selector.id === undefined ? undefined : `id ${Buffer.from(selector.id).toString('hex')}`,
   ].filter(Boolean).join(' and ');
   if (handles.length === 0) {
-    throw airsignError('PKCS11_OBJECT_NOT_FOUND', `no ${what} with ${name} on token "${token.label}"${token.loggedIn ? '' : ' (not logged in)'}`, {
-      details: { token: token.label, ...(selector.object === undefined ? {} : { object: selector.object }), ...(selector.id === undefined ? {} : { id: Buffer.from(selector.id).toString('hex') }) },
-    });
+    throw objectNotFound(token, `no ${what} with ${name} on token "${token.label}"${token.loggedIn ? '' : ' (not logged in)'}`, selector);
   }
   if (handles.length > 1) {
     throw airsignError('PKCS11_OBJECT_AMBIGUOUS', `${handles.length} objects match ${name} on token "${token.label}"; give both id and object`, {

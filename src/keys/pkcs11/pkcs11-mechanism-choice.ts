@@ -27,7 +27,7 @@ const RSA_PKCS_WITH: Record<HashAlgorithm, number> = { sha256: CK.CKM_SHA256_RSA
 const RSA_PSS_WITH: Record<HashAlgorithm, number> = { sha256: CK.CKM_SHA256_RSA_PKCS_PSS, sha384: CK.CKM_SHA384_RSA_PKCS_PSS, sha512: CK.CKM_SHA512_RSA_PKCS_PSS };
 
 /** The candidates for a scheme, best first: the raw mechanism, then hash-and-sign. */
-export function candidateMechanisms(scheme: SignatureScheme): MechanismChoice[] {
+function candidateMechanisms(scheme: SignatureScheme): MechanismChoice[] {
   switch (scheme.algorithm) {
     case 'ed25519':
       return [{ mechanism: CK.CKM_EDDSA, input: 'message' }];

@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { airsignError } from '../../errors.js';
 import { readKeyPublicParts } from './pkcs11-key-attributes.js';
+import { keysInOneLine, tokenKeys } from './pkcs11-inventory.js';
 import { openPkcs11Key, type OpenPkcs11KeyOptions } from './pkcs11-key.js';
 import { findTokenAndLogIn, getPkcs11Module, hasPinSource, resolveModulePath, type Handle, type Pkcs11Token } from './pkcs11-session-manager.js';
 import { parsePkcs11Uri, pkcs11Uri } from './pkcs11-uri.js';
@@ -47,16 +48,30 @@ export async function readPkcs11PublicKey(uri: string, options: OpenPkcs11KeyOpt
     }
   }
   const pin = { ...options, ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }), ...(parsed.pinSource === undefined ? {} : { pinFile: parsed.pinSource }) };
+  // Nothing public names this key: a label or id typo, or a key whose public part is private (or
+  // missing). Without a login the two look the same, so say what the token does show.
+  const visible = tokenKeys(token);
+  const hidden = `token "${token.label}" shows no public key object or certificate for ${description} without a login (keys it shows: ${keysInOneLine(visible)})`;
   if (!hasPinSource(pin) && options.promptSecret === undefined) {
-    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND',
-      `token "${token.label}" shows no public key object or certificate for ${description} without a login; give the PIN (pin-source=, --pin-file or AIRSIGN_PKCS11_PIN) to read it from the key pair`);
+    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `${hidden}; give the PIN (pin-source=, --pin-file or AIRSIGN_PKCS11_PIN) to read it from the key pair`, {
+      details: { token: token.label, ...selectorDetails(objectSelector), available: visible.map((k) => ({ label: k.label, id: k.id, keyType: k.keyType })) },
+    });
   }
-  const backend = await openPkcs11Key(uri, options);
+  // The token hides the public key: read it from the key pair after a login, and say why a PIN is asked.
+  const prompt = options.promptSecret;
+  const backend = await openPkcs11Key(uri, {
+    ...options,
+    ...(prompt === undefined ? {} : { promptSecret: (text: string) => prompt(`${hidden}, so the key pair is read after a login.\n${text}`) }),
+  });
   try {
     return { description, spki: await backend.publicKeySpki() };
   } finally {
     await backend.close();
   }
+}
+
+function selectorDetails(selector: { id?: Uint8Array; object?: string }): { object?: string; id?: string } {
+  return { ...(selector.object === undefined ? {} : { object: selector.object }), ...(selector.id === undefined ? {} : { id: Buffer.from(selector.id).toString('hex') }) };
 }
 
 /** The one object of `cls` with the id (else the label); undefined when none or several. */

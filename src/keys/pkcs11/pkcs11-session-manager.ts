@@ -13,8 +13,8 @@ import { Pkcs11Library, type Pkcs11Handle, type TemplateAttribute } from './pkcs
 import type { Pkcs11Uri } from './pkcs11-uri.js';
 import { withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
 
-export const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
-export const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
+const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
+const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
 
 export type Handle = Pkcs11Handle;
 
@@ -235,7 +235,7 @@ export class Pkcs11Token {
   }
 }
 
-export class Pkcs11Module {
+class Pkcs11Module {
   readonly #tokens = new Map<string, Pkcs11Token>();
 
   /** The PKCS#11 constants (CKA_*, CKO_*, CKM_* …). */
@@ -413,7 +413,7 @@ export function getPkcs11Module(path: string, initArgs?: string): Pkcs11Module {
 }
 
 /** What to check when C_Initialize fails, for the module at hand (SoftHSM's hint only for SoftHSM). */
-export function initHint(path: string, ckr: string, initArgs: string | undefined): string {
+function initHint(path: string, ckr: string, initArgs: string | undefined): string {
   const name = basename(path).toLowerCase();
   if (name.includes('softhsm')) return '; check its configuration file, SOFTHSM2_CONF';
   if (name.includes('softokn') || name.includes('nss')) {
@@ -441,7 +441,7 @@ export function resolveModulePath(fromUri: string | undefined, env: NodeJS.Proce
 }
 
 /** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN in `env`, or `promptSecret`. */
-export async function resolvePin(options: PinOptions, tokenLabel: string): Promise<string> {
+async function resolvePin(options: PinOptions, tokenLabel: string): Promise<string> {
   if (options.pinValue !== undefined) return options.pinValue;
   if (options.pinFile !== undefined) return readSecretFile(options.pinFile, 'PIN', options.trailingSpaceIsSecret === true ? { trailingSpaceIsSecret: true } : {});
   return resolveSecret({

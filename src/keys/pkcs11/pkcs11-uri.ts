@@ -49,7 +49,7 @@ function bad(why: string): never {
 }
 
 /** True when the URI text carries the PIN inline (`pin-value=`). */
-export function hasInlinePin(uri: string): boolean {
+function hasInlinePin(uri: string): boolean {
   return /(^|[:;&?])\s*pin-value\s*=/i.test(uri);
 }
 

@@ -31,7 +31,7 @@ import { dearmorIfArmored, readPackets, type Packet } from '../../../src/formats
 import { openPgpPublicKey, type OpenPgpPublicKey } from '../../../src/formats/openpgp/public-key.js';
 import { signOpenPgpMessage } from '../../../src/formats/openpgp/sign-message.js';
 import { verifyOpenPgpMessage } from '../../../src/formats/openpgp/verify-message.js';
-import { COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, checkManifestDigest, parseSimpleSigningPayload } from '../../../src/formats/simple-signing/simple-signing-payload.js';
+import { COSIGN_SIGNATURE_TYPE, GPG_SIGNATURE_TYPE, checkManifestDigest, parseSimpleSigningPayload } from '../../../src/formats/simple-signing/read-simple-signing-payload.js';
 import type { KeyBackend } from '../../../src/key-backend.js';
 import { formatVerifyReport, verifyLayout } from '../../../src/operations/verify.js';
 import { describeIdentityRule, identityMatches, parseContainersPolicy, requirementsFor } from '../../../src/verify/containers-policy.js';

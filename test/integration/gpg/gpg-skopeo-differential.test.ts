@@ -37,7 +37,7 @@ function skopeo(c: Case, manifest: string): Promise<{ ok: boolean; says: string 
 
 async function airsign(c: Case, manifest: string): Promise<{ ok: boolean; says: string }> {
   try {
-    const r = await verifySignatureFile({ format: 'gpg', manifest, signature: join(work, c.signature), identity: REFERENCE, keyring: join(work, 'pubring.gpg'), fingerprints: [c.fingerprint] });
+    const r = await verifySignatureFile(join(work, c.signature), { format: 'gpg', manifest, identity: REFERENCE, keyring: join(work, 'pubring.gpg'), fingerprints: [c.fingerprint] });
     return { ok: r.verified, says: r.verified ? 'verified' : (r.reason ?? JSON.stringify(r.checks)) };
   } catch (e) {
     return { ok: false, says: `error ${(e as Error).message}` };

@@ -3,7 +3,7 @@
  * compared with the payloads inside two of c/image's own signature fixtures (read out with gpg).
  */
 import { describe, expect, it } from 'vitest';
-import { simpleSigningPayload } from '../../../src/formats/gpg/simple-signing-payload.js';
+import { gpgSimpleSigningPayload } from '../../../src/formats/gpg/gpg-payload.js';
 import { gpg, gpgHome } from '../../helpers/gpg.js';
 
 const FIXTURES = new URL('../../fixtures/containers-image/', import.meta.url).pathname;
@@ -17,22 +17,22 @@ function signedContent(file: string): string {
   return r.stdout;
 }
 
-describe('simpleSigningPayload', () => {
+describe('gpgSimpleSigningPayload', () => {
   it.each([
     ['image.signature', 'testing/manifest', 'atomic ', 1458239713],
     ['dir-img-valid.signature-1', 'testing/manifest:latest', 'atomic 0.1.13-dev', 1464398954],
   ] as const)('matches c/image fixture %s byte for byte', (file, identity, creator, timestamp) => {
-    const ours = new TextDecoder().decode(simpleSigningPayload({ identity, digest: DIGEST, creator, timestamp }));
+    const ours = new TextDecoder().decode(gpgSimpleSigningPayload({ identity, digest: DIGEST, creator, timestamp }));
     expect(ours).toBe(signedContent(file));
   });
 
   it('escapes like Go json.Marshal (<, >, & as \\u escapes)', () => {
-    const text = new TextDecoder().decode(simpleSigningPayload({ identity: 'r/a:1', digest: DIGEST, creator: 'a<b>&c', timestamp: 1 }));
+    const text = new TextDecoder().decode(gpgSimpleSigningPayload({ identity: 'r/a:1', digest: DIGEST, creator: 'a<b>&c', timestamp: 1 }));
     expect(text).toContain('"creator":"a\\u003cb\\u003e\\u0026c"');
     expect(JSON.parse(text).optional.creator).toBe('a<b>&c');
   });
 
   it('refuses a fractional timestamp (c/image rejects non-integers)', () => {
-    expect(() => simpleSigningPayload({ identity: 'r/a:1', digest: DIGEST, creator: 'x', timestamp: 1.5 })).toThrow(RangeError);
+    expect(() => gpgSimpleSigningPayload({ identity: 'r/a:1', digest: DIGEST, creator: 'x', timestamp: 1.5 })).toThrow(RangeError);
   });
 });

@@ -28,9 +28,12 @@ beforeAll(() => {
       STANDARD_TOKEN,
       { label: 'rel', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] },
       { label: 'release', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] },
+      { label: 'hidden', keys: [{ type: 'rsa:2048', id: '07', label: 'nopub' }, { type: 'EC:prime256v1', id: '08', label: 'shown' }] },
     ],
     { pin: PIN },
   );
+  // A key pair whose public key object is gone: only a login shows the key (the private key's attributes).
+  execFileSync('pkcs11-tool', ['--module', hsm.module, '--token-label', 'hidden', '--login', '--pin', PIN, '--delete-object', '--type', 'pubkey', '--label', 'nopub'], { env: hsm.env, stdio: 'pipe' });
 });
 
 /** Environment without any AIRSIGN_/COSIGN_ variables from the outer shell. */
@@ -64,7 +67,7 @@ describe('key list', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.module).toBe(hsm.module);
-    expect(doc.tokens.map((t: { token: { label: string } }) => t.token.label).sort()).toEqual(['airsign-test', 'rel', 'release']);
+    expect(doc.tokens.map((t: { token: { label: string } }) => t.token.label).sort()).toEqual(['airsign-test', 'hidden', 'rel', 'release']);
     const std = doc.tokens.find((t: { token: { label: string } }) => t.token.label === T);
     expect(std.loggedIn).toBe(false);
     expect(std.keys.map((k: { label: string; hasPublicKey: boolean; hasPrivateKey: boolean }) => [k.label, k.hasPublicKey, k.hasPrivateKey])).toEqual([
@@ -103,14 +106,15 @@ describe('key list', () => {
 
 describe('key export', () => {
   for (const key of ['ec-p256', 'ec-p384', 'rsa-3072', 'ed25519']) {
-    it(`${key}: --as pem and --as cosign equal p11tool --export-pubkey`, () => {
+    it(`${key}: --as pem and --as cosign equal p11tool --export-pubkey, with no PIN anywhere (no login)`, () => {
       const expected = exportPublicKeyWithP11tool(hsm, T, key);
       const keyUri = `pkcs11:token=${T};object=${key}?module-path=${hsm.module}`;
-      const r = cli(['key', 'export', keyUri], { AIRSIGN_PKCS11_PIN: PIN });
+      // No PIN in the environment and no terminal: a login would fail with PKCS11_PIN_REQUIRED.
+      const r = cli(['key', 'export', keyUri]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(expected);
       const out = join(dir, `${key}.cosign.pub`);
-      const c = cli(['key', 'export', keyUri, '--as', 'cosign', '--output', out, '--json'], { AIRSIGN_PKCS11_PIN: PIN });
+      const c = cli(['key', 'export', keyUri, '--as', 'cosign', '--output', out, '--json']);
       expect(c.code, c.stderr).toBe(0);
       expect(readFileSync(out, 'utf8')).toBe(expected);
       expect(JSON.parse(c.stdout)).toMatchObject({ key: `pkcs11:token=${T};object=${key}`, format: 'cosign', output: out, fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
@@ -118,8 +122,8 @@ describe('key export', () => {
   }
 
   it('prefix-sharing tokens export different keys, each equal to p11tool', () => {
-    const rel = cli(['key', 'export', `pkcs11:token=rel;object=signer?module-path=${hsm.module}`], { AIRSIGN_PKCS11_PIN: PIN });
-    const release = cli(['key', 'export', `pkcs11:token=release;object=signer?module-path=${hsm.module}`], { AIRSIGN_PKCS11_PIN: PIN });
+    const rel = cli(['key', 'export', `pkcs11:token=rel;object=signer?module-path=${hsm.module}`]);
+    const release = cli(['key', 'export', `pkcs11:token=release;object=signer?module-path=${hsm.module}`]);
     expect(rel.stdout).toBe(exportPublicKeyWithP11tool(hsm, 'rel', 'signer'));
     expect(release.stdout).toBe(exportPublicKeyWithP11tool(hsm, 'release', 'signer'));
     expect(rel.stdout).not.toBe(release.stdout);
@@ -193,15 +197,17 @@ describe('key generate', () => {
 
 describe('key errors', () => {
   const keyUri = (token: string, object: string) => `pkcs11:token=${token};object=${object}?module-path=${hsm.module}`;
+  // --as openpgp signs a self-signature with the private key, so it always logs in (--as pem does not).
+  const LOGIN = ['--as', 'openpgp', '--user-id', 'Login <login@example.com>'];
 
   it('wrong PIN: exit 3, one line, the PIN in no output, no output file', () => {
     const out = join(dir, 'wrongpin.pub');
     for (const extra of [{ AIRSIGN_PKCS11_PIN: WRONG_PIN }, { COSIGN_PKCS11_PIN: WRONG_PIN }]) {
-      const r = cli(['key', 'export', keyUri(T, 'ec-p256'), '--output', out, '--json'], extra);
+      const r = cli(['key', 'export', keyUri(T, 'ec-p256'), ...LOGIN, '--output', out, '--json'], extra);
       expectCleanFailure(r, 3, 'PKCS11_PIN_INCORRECT');
       expect(r.stderr).toMatch(/wrong PIN on token "airsign-test"/);
     }
-    const viaUri = cli(['key', 'export', `${keyUri(T, 'ec-p256')}&pin-value=${WRONG_PIN}`, '--debug']);
+    const viaUri = cli(['key', 'export', `${keyUri(T, 'ec-p256')}&pin-value=${WRONG_PIN}`, ...LOGIN, '--debug']);
     expect(viaUri.code).toBe(3);
     expect(viaUri.stdout + viaUri.stderr).not.toContain(WRONG_PIN);
     const list = cli(['key', 'list', '--module', hsm.module, '--token', T, '--json'], { AIRSIGN_PKCS11_PIN: WRONG_PIN });
@@ -210,11 +216,12 @@ describe('key errors', () => {
   });
 
   it('no PIN and no terminal: PKCS11_PIN_REQUIRED; PIN from pin-source file works', () => {
-    expectCleanFailure(cli(['key', 'export', keyUri(T, 'ec-p256'), '--json']), 3, 'PKCS11_PIN_REQUIRED');
+    expectCleanFailure(cli(['key', 'export', keyUri(T, 'ec-p256'), ...LOGIN, '--json']), 3, 'PKCS11_PIN_REQUIRED');
     writeFileSync(join(dir, 'pin'), `${PIN}\n`);
-    const r = cli(['key', 'export', `${keyUri(T, 'ec-p256')}&pin-source=file:${join(dir, 'pin')}`]);
+    const r = cli(['key', 'export', `${keyUri(T, 'ec-p256')}&pin-source=file:${join(dir, 'pin')}`, ...LOGIN]);
     expect(r.code, r.stderr).toBe(0);
-    expect(cli(['key', 'export', keyUri(T, 'ec-p256'), '--pin-file', join(dir, 'pin')]).code).toBe(0);
+    expect(r.stdout).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+    expect(cli(['key', 'export', keyUri(T, 'ec-p256'), ...LOGIN, '--pin-file', join(dir, 'pin')]).code).toBe(0);
   });
 
   it('missing token, object and module; unloadable module; bad URI: documented codes and exits', () => {
@@ -222,7 +229,7 @@ describe('key errors', () => {
     const noToken = cli(['key', 'export', keyUri('re', 'signer'), '--json'], pin);
     expectCleanFailure(noToken, 3, 'PKCS11_TOKEN_NOT_FOUND');
     expect(noToken.stderr).toMatch(/no token labelled "re"/);
-    expectCleanFailure(cli(['key', 'export', keyUri(T, 'nope'), '--json'], pin), 3, 'PKCS11_OBJECT_NOT_FOUND');
+    expectCleanFailure(cli(['key', 'export', keyUri(T, 'nope'), ...LOGIN, '--json'], pin), 3, 'PKCS11_OBJECT_NOT_FOUND');
     expectCleanFailure(cli(['key', 'export', `pkcs11:token=${T};object=ec-p256?module-path=/no/such/lib.so`, '--json'], pin), 3, 'PKCS11_MODULE_NOT_FOUND');
     expectCleanFailure(cli(['key', 'list', '--module', '/no/such/lib.so', '--json']), 3, 'PKCS11_MODULE_NOT_FOUND');
     expectCleanFailure(cli(['key', 'list', '--module', '/etc/hostname', '--json']), 3, 'PKCS11_MODULE_LOAD_FAILED');
@@ -230,6 +237,32 @@ describe('key errors', () => {
     expectCleanFailure(cli(['key', 'list', '--module', hsm.module, '--json'], { SOFTHSM2_CONF: join(dir, 'missing.conf') }), 3, 'PKCS11_INIT_FAILED');
     expectCleanFailure(cli(['key', 'export', 'pkcs11:token=%zz;object=x', '--json'], pin), 2, 'PKCS11_URI_INVALID');
     expectCleanFailure(cli(['key', 'export', join(dir, 'no-such-key.pem'), '--json']), 3, 'KEY_FILE_NOT_FOUND');
+  });
+
+  it('a key label typo lists the keys on the token: logged in (all keys), and without a PIN (the public ones)', () => {
+    const listed = [['ec-p256', '01', 'ecdsa-p256'], ['ec-p384', '02', 'ecdsa-p384'], ['rsa-3072', '03', 'rsa-3072'], ['ed25519', '04', 'ed25519']];
+    const expectListed = (r: CliResult) => {
+      for (const [label, id, type] of listed) expect(r.stderr).toContain(`"${label}" (id ${id}, ${type})`);
+      const error = JSON.parse(r.stdout).error;
+      expect(error.details.available).toEqual(listed.map(([label, id, keyType]) => ({ label, id, keyType })));
+    };
+    const loggedIn = cli(['key', 'export', keyUri(T, 'ec-p265'), ...LOGIN, '--json'], { AIRSIGN_PKCS11_PIN: PIN });
+    expectCleanFailure(loggedIn, 3, 'PKCS11_OBJECT_NOT_FOUND');
+    expect(loggedIn.stderr).toMatch(/no private key with label "ec-p265" on token "airsign-test" \(keys: /);
+    expectListed(loggedIn);
+    // The same for --as pem with a PIN at hand: the public read finds nothing, so it logs in and lists all keys.
+    const pemWithPin = cli(['key', 'export', keyUri(T, 'ec-p265'), '--json'], { AIRSIGN_PKCS11_PIN: PIN });
+    expectCleanFailure(pemWithPin, 3, 'PKCS11_OBJECT_NOT_FOUND');
+    expectListed(pemWithPin);
+    // No PIN: a typo and a hidden public key look the same without a login; the message lists what the token shows.
+    const noPin = cli(['key', 'export', keyUri(T, 'ec-p265'), '--json']);
+    expectCleanFailure(noPin, 3, 'PKCS11_PUBLIC_KEY_NOT_FOUND');
+    expect(noPin.stderr).toMatch(/shows no public key object or certificate for pkcs11:token=airsign-test;object=ec-p265 without a login \(keys it shows: /);
+    expectListed(noPin);
+    // A token typo lists the tokens, without a PIN too.
+    const tokenTypo = cli(['key', 'export', keyUri('airsign-tset', 'ec-p256'), '--json']);
+    expectCleanFailure(tokenTypo, 3, 'PKCS11_TOKEN_NOT_FOUND');
+    expect(tokenTypo.stderr).toMatch(/tokens: .*"airsign-test"/);
   });
 
   it.each([
@@ -274,12 +307,25 @@ function runOnTty(args: string[], answers: string[], extra: NodeJS.ProcessEnv = 
 }
 
 describe('terminal prompts', () => {
-  it('asks for the PIN on a TTY without echoing it', async () => {
-    const r = await runOnTty(['key', 'export', `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`], [PIN]);
+  it('asks for the PIN on a TTY without echoing it (--as openpgp signs, so it logs in)', async () => {
+    const r = await runOnTty(['key', 'export', `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`, '--as', 'openpgp', '--user-id', 'TTY <tty@example.com>'], [PIN]);
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toContain(`Enter PIN for token "${T}": `);
-    expect(r.screen.replace(/\r/g, '')).toContain(exportPublicKeyWithP11tool(hsm, T, 'ec-p256'));
+    expect(r.screen).toMatch(/-----BEGIN PGP PUBLIC KEY BLOCK-----/);
     expect(r.screen).not.toContain(PIN);
+  });
+
+  it('--as pem asks for no PIN on a TTY; a key whose public object the token hides asks, and says why', async () => {
+    const plain = await runOnTty(['key', 'export', `pkcs11:token=${T};object=ec-p256?module-path=${hsm.module}`], [PIN]);
+    expect(plain.code, plain.screen).toBe(0);
+    expect(plain.screen).not.toContain('Enter PIN');
+    expect(plain.screen.replace(/\r/g, '')).toContain(exportPublicKeyWithP11tool(hsm, T, 'ec-p256'));
+    const hidden = await runOnTty(['key', 'export', `pkcs11:token=hidden;object=nopub?module-path=${hsm.module}`], [PIN]);
+    expect(hidden.code, hidden.screen).toBe(0);
+    const screen = hidden.screen.replace(/\r/g, '');
+    expect(screen).toContain('token "hidden" shows no public key object or certificate for pkcs11:token=hidden;object=nopub without a login (keys it shows: "shown" (id 08, ecdsa-p256)), so the key pair is read after a login.\nEnter PIN for token "hidden": ');
+    expect(screen).toMatch(/-----BEGIN PUBLIC KEY-----/);
+    expect(screen).not.toContain(PIN);
   });
 
   it('asks twice for a new cosign password and refuses a mismatch', async () => {

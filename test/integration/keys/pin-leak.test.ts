@@ -58,13 +58,16 @@ function badKeySpecs(): Record<string, string> {
   };
 }
 
+/** `key export` that logs in: --as openpgp signs a self-signature (--as pem reads the public key without a login). */
+const EXPORT_WITH_LOGIN = ['--as', 'openpgp', '--user-id', 'Leak <leak@example.com>'];
+
 function commandsFor(spec: string, dir: string): string[][] {
   const input = join(dir, 'in.tar');
   copyFileSync(join(SAMPLES, 'single.tar'), input);
   return [
     ['sign', input, '--key', spec, '--format', 'notation', '--cert', chain.chainPath, '--record', join(dir, 'rec.json')],
     ['cert', 'create', '--key', spec, '--subject', 'C=US,ST=WA,O=Acme,CN=leak', '-o', join(dir, 'c.pem')],
-    ['key', 'export', spec],
+    ['key', 'export', spec, ...EXPORT_WITH_LOGIN],
   ];
 }
 
@@ -150,8 +153,8 @@ describe('no PIN in any output', () => {
       ['cert', 'create', '--key', encryptedKey, '--password-file', passFile, '--subject', 'CN=x', '-o', join(dir, 'a.pem')],
       ['key', 'export', encryptedKey, '--password-file', passFile],
       ['cert', 'create', '--key', `pkcs11:token=leak;object=signer?module-path=${hsm.module}`, '--pin-file', pinFile, '--subject', 'CN=x', '-o', join(dir, 'b.pem')],
-      ['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}`, '--pin-file', pinFile],
-      ['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}&pin-source=file:${pinFile}`],
+      ['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}`, '--pin-file', pinFile, ...EXPORT_WITH_LOGIN],
+      ['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}&pin-source=file:${pinFile}`, ...EXPORT_WITH_LOGIN],
     ];
     for (const args of cases) {
       for (const mode of [[], ['--json', '--debug']]) {
@@ -189,7 +192,7 @@ describe('PIN given inline with pin-value', () => {
     // No warning when the PIN comes from a file.
     const pinFile = join(dir, 'pin');
     writeFileSync(pinFile, PIN);
-    const quiet = runCli(['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}&pin-source=file:${pinFile}`], { env: hsm.env });
+    const quiet = runCli(['key', 'export', `pkcs11:token=leak;object=signer?module-path=${hsm.module}&pin-source=file:${pinFile}`, ...EXPORT_WITH_LOGIN], { env: hsm.env });
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toContain('warning');
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { descriptorFromBytes } from '../../../src/descriptor.js';
 import { buildCosignSigManifest, COSIGN_SIGNATURE_ANNOTATION, cosignSignatureTag, parseCosignSigManifest } from '../../../src/formats/cosign/cosign-sig-manifest.js';
-import { cosignSimpleSigningPayload } from '../../../src/formats/cosign/simple-signing-payload.js';
+import { cosignSimpleSigningPayload } from '../../../src/formats/cosign/cosign-payload.js';
 import { dssePae, publicKeyHint } from '../../../src/formats/cosign/sigstore-bundle.js';
 import { ownSignatureVerifies } from '../../../src/formats/check-own-signature.js';
 import { MediaType } from '../../../src/media-types.js';

@@ -27,7 +27,7 @@ const policyFile = (doc: unknown) => {
 /** 0 verified, 1 not verified, 2 the policy (or other input) refused; with the reasons. */
 async function exitOf(format: 'gpg' | 'cosign', manifest: string, signature: string, identity: string, policy: string): Promise<{ code: number; says: string }> {
   try {
-    const r = await verifySignatureFile({ format, manifest, signature, identity, policy });
+    const r = await verifySignatureFile(signature, { format, manifest, identity, policy });
     return { code: r.verified ? 0 : 1, says: r.policy?.requirements.map((q) => `${q.type}: ${q.reason}`).join('; ') ?? '' };
   } catch (e) {
     if (isAirsignError(e) && e.kind === 'input') return { code: 2, says: e.message };

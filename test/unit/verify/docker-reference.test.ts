@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { tryParseDockerReference, type DockerReference } from '../../../src/formats/docker-reference.js';
 import { referencesMatch } from '../../../src/verify/reference-match.js';
-import { parseSimpleSigningPayload, GPG_SIGNATURE_TYPE } from '../../../src/formats/simple-signing/simple-signing-payload.js';
+import { parseSimpleSigningPayload, GPG_SIGNATURE_TYPE } from '../../../src/formats/simple-signing/read-simple-signing-payload.js';
 
 const ref = (text: string): DockerReference => {
   const r = tryParseDockerReference(text);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EKU, parseCertificate } from '../../../src/x509/certificate-info.js';
-import { describeName, formatDistinguishedName, nameToDer, parseDistinguishedName } from '../../../src/x509/distinguished-name.js';
+import { describeName, formatDistinguishedName, parseDistinguishedName } from '../../../src/x509/distinguished-name.js';
+import { asn1Schema } from '../../../src/x509/asn1-packages.js';
+
+/** DER of a parsed Name. */
+const nameToDer = (name: Parameters<typeof asn1Schema.AsnConvert.serialize>[0]): Uint8Array => new Uint8Array(asn1Schema.AsnConvert.serialize(name));
 import { decodePemBlocks, decodePemCertificates, encodePem } from '../../../src/pem.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/x509/${name}`, import.meta.url), 'utf8');
