@@ -15,13 +15,17 @@ export type ErrorKind =
   | 'input'
   /** Key, certificate, passphrase or HSM problem (exit 3). */
   | 'key'
+  /**
+   * A service the command needs could not be reached (exit 69, sysexits' EX_UNAVAILABLE): the
+   * input was fine and the same command may succeed later. Today only the time-stamping authority.
+   */
+  | 'unavailable'
   /** A bug or an environment failure we did not anticipate (exit 70). */
   | 'internal';
 
 /** Every error code the library throws, with its kind. Add a code here (and to docs/errors.md). */
 export const ERROR_CODES = {
   // verification
-  CERT_PATH_INVALID: 'verification',
   COSIGN_BUNDLE_INVALID: 'verification',
   COSIGN_NOT_A_SIGNATURE: 'verification',
   COSIGN_SIGNATURE_INVALID: 'verification',
@@ -33,7 +37,6 @@ export const ERROR_CODES = {
   NOTATION_EXPIRY_BEFORE_SIGNING: 'verification',
   NOTATION_SIGNATURE_INVALID: 'verification',
   NOTATION_UNSUPPORTED_MEDIA_TYPE: 'verification',
-  OPENPGP_FINGERPRINT_NOT_ACCEPTED: 'verification',
   OPENPGP_KEY_REVOKED: 'verification',
   OPENPGP_KEY_USAGE: 'verification',
   OPENPGP_MESSAGE_MALFORMED: 'verification',
@@ -43,13 +46,11 @@ export const ERROR_CODES = {
   OPENPGP_UNSUPPORTED: 'verification',
   SIGSTORE_BUNDLE_INVALID: 'verification',
   SIMPLE_SIGNING_DIGEST_MISMATCH: 'verification',
-  SIMPLE_SIGNING_IDENTITY_MISMATCH: 'verification',
   SIMPLE_SIGNING_INVALID: 'verification',
   // input
   CBOR_MALFORMED: 'input',
   CBOR_UNENCODABLE: 'input',
   CERT_DAYS_INVALID: 'input',
-  CERT_FILE_UNREADABLE: 'input',
   CERT_IMPORT_NEEDS_PKCS11: 'input',
   CERT_INVALID: 'input',
   CRL_INVALID: 'input',
@@ -95,7 +96,6 @@ export const ERROR_CODES = {
   LAYOUT_STRIPPED: 'input',
   LAYOUT_UNREADABLE: 'input',
   LAYOUT_UNSUPPORTED_DIGEST: 'input',
-  NOTATION_BAD_EXPIRY: 'input',
   NOTATION_BAD_MANIFEST_VARIANT: 'input',
   NOTATION_BAD_TIME: 'input',
   OPENPGP_KEYRING_INVALID: 'input',
@@ -121,7 +121,6 @@ export const ERROR_CODES = {
   SIGN_RECORD_PATH: 'input',
   SIGN_STDIN: 'input',
   SIGN_UNKNOWN_FORMAT: 'input',
-  SPKI_INVALID: 'input',
   STRIP_DIR_BAD_RECORD: 'input',
   STRIP_DIR_IN_USE: 'input',
   STRIP_DIR_LINK_ENTRY: 'input',
@@ -160,7 +159,6 @@ export const ERROR_CODES = {
   TSA_ROOT_REQUIRED: 'input',
   TSA_TIME_OUTSIDE_VALIDITY: 'input',
   TSA_TOKEN_UNTRUSTED: 'input',
-  TSA_UNREACHABLE: 'input',
   TSA_WEAK_ALGORITHM: 'input',
   USAGE: 'input',
   USER_ID_REQUIRED: 'input',
@@ -187,7 +185,6 @@ export const ERROR_CODES = {
   KEY_PASSPHRASE_REQUIRED: 'key',
   KEY_PASSPHRASE_WRONG: 'key',
   KEY_PROMPT_CANCELLED: 'key',
-  KEY_PUBLIC_INVALID: 'key',
   KEY_PUBLIC_KEY_INVALID: 'key',
   KEY_SCHEME_UNSUPPORTED: 'key',
   KEY_SECRET_FILE_ENCODING: 'key',
@@ -207,7 +204,6 @@ export const ERROR_CODES = {
   NOTATION_LEAF_IS_CA: 'key',
   NOTATION_LEAF_KEY_USAGE: 'key',
   NOTATION_NO_CERTIFICATE: 'key',
-  NOTATION_SELF_CHECK_FAILED: 'key',
   NOTATION_WEAK_CERT_SIGNATURE: 'key',
   PKCS11_ERROR: 'key',
   PKCS11_INIT_FAILED: 'key',
@@ -231,6 +227,8 @@ export const ERROR_CODES = {
   PKCS11_TOKEN_READ_ONLY: 'key',
   PKCS11_URI_INCOMPLETE: 'key',
   SIGNATURE_SELF_CHECK_FAILED: 'key',
+  // unavailable
+  TSA_UNREACHABLE: 'unavailable',
   // internal
   FORMAT_DUPLICATE: 'internal',
   INTERNAL: 'internal',

@@ -189,8 +189,8 @@ export async function main(commandLine: string[]): Promise<number> {
     ['$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar'],
     ['$0 sign image.tar --key key.pem --cert cert.pem --format notation', 'Add a Notation signature'],
   ]).epilogue(
-      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error,\n' +
-        '129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
+      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 69 service (TSA) unreachable,\n' +
+        '70 internal error, 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
         'Large outputs go to the disk with direct I/O where the file system allows it; AIRSIGN_DIRECT_IO=0 writes them through the page cache.',
     );
 

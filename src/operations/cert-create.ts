@@ -158,7 +158,7 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
 }
 
 async function readIssuerCertificate(path: string): Promise<Uint8Array> {
-  const bytes = await readSmallFile(path, { maxBytes: 1024 * 1024, code: 'CERT_FILE_UNREADABLE', what: `the issuer certificate ${path}` });
+  const bytes = await readSmallFile(path, { maxBytes: 1024 * 1024, code: 'KEY_CERT_UNREADABLE', what: `the issuer certificate ${path}` });
   const der = decodePemCertificates(new TextDecoder().decode(bytes), `the issuer certificate ${path}`)[0]!;
   parseCertificate(der);
   return der;

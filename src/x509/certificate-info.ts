@@ -187,12 +187,12 @@ function keyUsageNames(ku: KeyUsage): KeyUsageName[] {
   return KEY_USAGE_NAMES.filter((name) => (bits & KeyUsageFlags[name === 'crlSign' ? 'cRLSign' : name]) !== 0);
 }
 
-/** Parses a SubjectPublicKeyInfo (DER) far enough to name its algorithm; throws input SPKI_INVALID. */
+/** Parses a SubjectPublicKeyInfo (DER) far enough to name its algorithm; throws key KEY_PUBLIC_KEY_INVALID. */
 export function parseSpki(spki: Uint8Array): SubjectPublicKeyInfo {
   try {
     return AsnConvert.parse(spki, SubjectPublicKeyInfo);
   } catch (error) {
-    throw airsignError('SPKI_INVALID', 'not a DER SubjectPublicKeyInfo', { cause: error });
+    throw airsignError('KEY_PUBLIC_KEY_INVALID', 'not a DER SubjectPublicKeyInfo', { cause: error });
   }
 }
 
