@@ -22,14 +22,14 @@ export async function checkBlob(layout: Layout, desc: PlainDescriptor): Promise<
   const stored = layout.blobSize(desc.digest);
   if (stored === undefined) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${desc.digest} is not in ${layout.source.path}`, { details: { digest: desc.digest } });
   if (stored !== desc.size) {
-    throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${stored} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: stored } });
+    throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${stored} bytes, its descriptor says ${desc.size}`, { details: { digest: desc.digest, expected: desc.size, actual: stored } });
   }
   const { algorithm } = parseDigest(desc.digest);
   const hash = createHash(algorithm);
   const range = await layout.blobRange(desc.digest);
   try {
     if (range.size !== desc.size) {
-      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${range.size} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: range.size } });
+      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${range.size} bytes, its descriptor says ${desc.size}`, { details: { digest: desc.digest, expected: desc.size, actual: range.size } });
     }
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(range.size, 1)));
     for (let done = 0; done < range.size;) {
@@ -45,7 +45,7 @@ export async function checkBlob(layout: Layout, desc: PlainDescriptor): Promise<
   }
   const actual = `${algorithm}:${hash.digest('hex')}`;
   if (actual !== desc.digest) {
-    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of blob ${desc.digest} does not match its digest (got ${actual})`, { details: { expected: desc.digest, actual } });
+    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of blob ${desc.digest} does not match its digest (got ${actual})`, { details: { digest: desc.digest, expected: desc.digest, actual } });
   }
   return desc.size;
 }

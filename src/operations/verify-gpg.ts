@@ -64,7 +64,9 @@ export async function containersPolicyRequirements(
   const signatures: PolicySignatureInput[] = [];
   if (requirements.some((r) => r.type === 'signedBy')) {
     if (options.lookaside === undefined) {
-      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give --lookaside <dir> where they are stored`);
+      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give options.lookaside <dir> where they are stored`, {
+        details: { missing: ['lookaside'] },
+      });
     }
     for (const file of await readLookasideSignatures(options.lookaside, identity, target.digest)) signatures.push({ format: 'gpg', name: file.path, bytes: file.bytes });
   }

@@ -97,7 +97,7 @@ describe('the error table', () => {
     expect(airsignError('NOTATION_SIGNATURE_INVALID', 'x').kind).toBe('verification');
     expect(airsignError('TSA_UNREACHABLE', 'x').kind).toBe('unavailable');
     expect(exitCodeFor('unavailable')).toBe(69);
-    const error = new AirsignError('LAYOUT_DIGEST_MISMATCH', 'm', { details: { digest: 'sha256:00' }, cause: new Error('c') });
+    const error = new AirsignError('LAYOUT_DIGEST_MISMATCH', 'm', { details: { digest: 'sha256:00', expected: 'sha256:00', actual: 'sha256:11' }, cause: new Error('c') });
     expect(error).toMatchObject({ code: 'LAYOUT_DIGEST_MISMATCH', kind: 'input', details: { digest: 'sha256:00' } });
     expect(error.cause).toBeInstanceOf(Error);
   });
@@ -106,6 +106,30 @@ describe('the error table', () => {
     // @ts-expect-error: an unknown code is a type error
     const bogus: ErrorCode = 'NOT_A_CODE';
     expect(Object.hasOwn(ERROR_CODES, bogus)).toBe(false);
+  });
+});
+
+describe('decisions never read an error message', () => {
+  /** Source text without comments. */
+  const code = (file: string) => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const READS_MESSAGE = [
+    /\.(?:exec|test)\(\s*(?:\w+\.)*message\s*\)/,
+    /\bmessage\??\.(?:match|matchAll|includes|startsWith|endsWith|search|indexOf)\(/,
+    /\.message\s*[!=]==?/,
+  ];
+
+  it('no module in src/ matches, searches or compares an error message (codes and details decide)', () => {
+    const offenders = sources(SRC).filter((f) => READS_MESSAGE.some((re) => re.test(code(f)))).map((f) => relative(SRC, f));
+    expect(offenders).toEqual([]);
+  });
+
+  it('the check sees the readings it forbids', () => {
+    const seen = (text: string) => READS_MESSAGE.some((re) => re.test(text));
+    expect(seen('const d = /sha256:[a-f0-9]+/.exec(error.message)?.[0];')).toBe(true);
+    expect(seen('return /CKR_/.exec(message)?.[1];')).toBe(true);
+    expect(seen("if (e.message.includes('digest')) {}")).toBe(true);
+    expect(seen("if (error.message === 'x') {}")).toBe(true);
+    expect(seen('throw airsignError(code, `${error.message}; more`);')).toBe(false);
   });
 });
 

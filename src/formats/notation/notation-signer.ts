@@ -48,7 +48,8 @@ export function checkNotationAnnotations(annotations: Record<string, string> | u
   for (const key of Object.keys(annotations ?? {})) {
     if (key.startsWith(NOTATION_RESERVED_ANNOTATION_PREFIX)) {
       throw airsignError('SIGN_BAD_ANNOTATION',
-        `--annotation ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`);
+        `options.annotations ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`,
+        { details: { option: 'annotations', value: key } });
     }
   }
 }
@@ -76,7 +77,9 @@ export async function createNotationEnvelope(
   const signingTime = wholeSeconds(request.signingTime, 'signing time');
   const expiry = request.expiry === undefined ? undefined : wholeSeconds(request.expiry, 'expiry');
   if (expiry !== undefined && expiry <= signingTime) {
-    throw airsignError('SIGN_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`);
+    throw airsignError('SIGN_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`, {
+      details: { option: 'expiry', value: expiry.toISOString() },
+    });
   }
   // The key type alone already rules out Ed25519 and odd RSA sizes, before any certificate is read.
   notationAlgorithmFor(key.keyType);

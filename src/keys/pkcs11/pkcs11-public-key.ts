@@ -49,7 +49,7 @@ export async function readPkcs11PublicKey(uri: string, options: OpenPkcs11KeyOpt
   const pin = { ...options, ...(parsed.pinValue === undefined ? {} : { pinValue: parsed.pinValue }), ...(parsed.pinSource === undefined ? {} : { pinFile: parsed.pinSource }) };
   if (!hasPinSource(pin) && options.promptSecret === undefined) {
     throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND',
-      `token "${token.label}" shows no public key object or certificate for ${description} without a login; give the PIN (pin-source=, --pin-file or AIRSIGN_PKCS11_PIN) to read it from the key pair`);
+      `token "${token.label}" shows no public key object or certificate for ${description} without a login; give the PIN (pin-source=, options.keyOptions.pinFile or AIRSIGN_PKCS11_PIN) to read it from the key pair`);
   }
   const backend = await openPkcs11Key(uri, options);
   try {
