@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { AirsignError, ERROR_CODES, airsignError, type ErrorCode } from '../../src/errors.js';
+import { AirsignError, ERROR_CODES, airsignError, isAirsignError, type ErrorCode } from '../../src/errors.js';
+import { verifyBytes } from '../../src/digest.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 
 const SRC = resolve(import.meta.dirname, '../../src');
@@ -106,6 +107,37 @@ describe('the error table', () => {
     // @ts-expect-error: an unknown code is a type error
     const bogus: ErrorCode = 'NOT_A_CODE';
     expect(Object.hasOwn(ERROR_CODES, bogus)).toBe(false);
+  });
+});
+
+describe('details are typed per code', () => {
+  it('the compiler checks the details made with a code, and code comparison narrows them', () => {
+    // @ts-expect-error: a blob error without its digest does not compile
+    const bare = new AirsignError('LAYOUT_MISSING_BLOB', 'm');
+    // @ts-expect-error: a field the code does not carry does not compile
+    const wrong = airsignError('OUTPUT_EXISTS', 'm', { details: { path: 'p', colour: 'red' } });
+    expect([bare.code, wrong.code]).toEqual(['LAYOUT_MISSING_BLOB', 'OUTPUT_EXISTS']);
+    const caught: unknown = airsignError('LAYOUT_SIZE_MISMATCH', 'm', { details: { digest: 'sha256:aa', expected: 2, actual: 3 } });
+    if (isAirsignError(caught) && caught.code === 'LAYOUT_SIZE_MISMATCH') {
+      const expected: number = caught.details.expected;
+      expect([caught.details.digest, expected]).toEqual(['sha256:aa', 2]);
+    } else {
+      expect.unreachable();
+    }
+  });
+
+  it('a blob that fails its check names its digest in details, whatever the message says', () => {
+    const desc = { digest: `sha256:${'0'.repeat(64)}`, size: 3 };
+    for (const [bytes, code] of [[new Uint8Array(2), 'LAYOUT_SIZE_MISMATCH'], [new Uint8Array(3), 'LAYOUT_DIGEST_MISMATCH']] as const) {
+      let error: unknown;
+      try {
+        verifyBytes(bytes, desc, 'the config');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code, details: { digest: desc.digest } });
+      expect((error as Error).message).not.toContain(desc.digest);
+    }
   });
 });
 
