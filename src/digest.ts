@@ -68,7 +68,7 @@ export class VerifyingStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.expected.size) {
-      callback(sizeMismatch(this.what, this.expected.size, `more than ${this.expected.size}`));
+      callback(sizeMismatch(this.what, this.expected, this.seen, `more than ${this.expected.size}`));
       return;
     }
     this.hash.update(chunk);
@@ -77,14 +77,14 @@ export class VerifyingStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.seen !== this.expected.size) {
-      callback(sizeMismatch(this.what, this.expected.size, String(this.seen)));
+      callback(sizeMismatch(this.what, this.expected, this.seen));
       return;
     }
     const actual = this.hash.digest();
     if (actual !== this.expected.digest) {
       callback(
         airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${this.what} does not match its digest (got ${actual})`, {
-          details: { expected: this.expected.digest, actual },
+          details: { digest: this.expected.digest, expected: this.expected.digest, actual },
         }),
       );
       return;
@@ -95,18 +95,19 @@ export class VerifyingStream extends Transform {
 
 /** Checks bytes in memory against a descriptor's digest and size. */
 export function verifyBytes(bytes: Uint8Array, expected: { digest: string; size: number }, what = expected.digest): void {
-  if (bytes.length !== expected.size) throw sizeMismatch(what, expected.size, String(bytes.length));
+  if (bytes.length !== expected.size) throw sizeMismatch(what, expected, bytes.length);
   const actual = digestOf(bytes, parseDigest(expected.digest).algorithm);
   if (actual !== expected.digest) {
     throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
-      details: { expected: expected.digest, actual },
+      details: { digest: expected.digest, expected: expected.digest, actual },
     });
   }
 }
 
-function sizeMismatch(what: string, expected: number, actual: string) {
-  return airsignError('LAYOUT_SIZE_MISMATCH', `${what} has ${actual} bytes, its descriptor says ${expected}`, {
-    details: { expected, actual },
+/** `actual` is the bytes seen (so far, when `actualText` says "more than"). */
+function sizeMismatch(what: string, expected: { digest: string; size: number }, actual: number, actualText = String(actual)) {
+  return airsignError('LAYOUT_SIZE_MISMATCH', `${what} has ${actualText} bytes, its descriptor says ${expected.size}`, {
+    details: { digest: expected.digest, expected: expected.size, actual },
   });
 }
 

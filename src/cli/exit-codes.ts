@@ -6,6 +6,7 @@ export const ExitCode = {
   VerificationFailed: 1,
   BadInput: 2,
   KeyError: 3,
+  Unavailable: 69,
   Internal: 70,
 } as const;
 
@@ -17,6 +18,8 @@ export function exitCodeFor(kind: ErrorKind): number {
       return ExitCode.BadInput;
     case 'key':
       return ExitCode.KeyError;
+    case 'unavailable':
+      return ExitCode.Unavailable;
     case 'internal':
       return ExitCode.Internal;
   }

@@ -11,6 +11,7 @@ import { loadYargs, skipHelpCache } from './load-yargs.js';
 import { installInterruptHandlers, type InterruptScope } from './interrupts.js';
 import { createProgress } from './progress.js';
 import { promptHidden, withTerminalHint } from './prompt-secret.js';
+import { renderOptionFlags } from './option-flags.js';
 // Each command has its own argument type and CommandModule is invariant in it (builder returns it,
 // handler takes it), so a list of them needs `any`; main only hands each to parser.command().
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -189,8 +190,8 @@ export async function main(commandLine: string[]): Promise<number> {
     ['$0 strip image.tar --directory .layers', 'Keep only metadata in image.tar'],
     ['$0 sign image.tar --key key.pem --cert cert.pem --format notation', 'Add a Notation signature'],
   ]).epilogue(
-      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 70 internal error,\n' +
-        '129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
+      'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 69 service (TSA) unreachable,\n' +
+        '70 internal error, 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
         'Large outputs go to the disk with direct I/O where the file system allows it; AIRSIGN_DIRECT_IO=0 writes them through the page cache.',
     );
 
@@ -211,15 +212,17 @@ export async function main(commandLine: string[]): Promise<number> {
 
 function reportError(error: unknown, options: { debug: boolean; json: boolean; help: string }): number {
   if (isAirsignError(error)) {
+    // The library names options by field (options.identity); the command line has flags (--identity).
+    const message = renderOptionFlags(error.message);
     if (error instanceof UsageError) {
       // One line, pointing at the help of the command that was mistyped.
-      process.stderr.write(`airsign: ${error.message} (see '${options.help}')\n`);
+      process.stderr.write(`airsign: ${message} (see '${options.help}')\n`);
     } else {
-      process.stderr.write(`airsign: error: ${oneLine(error.message)}\n`);
+      process.stderr.write(`airsign: error: ${oneLine(message)}\n`);
     }
     if (options.debug && error.stack) process.stderr.write(`${error.stack}\n${causeChain(error)}`);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(jsonDocument({ error: { code: error.code, kind: error.kind, message: error.message, details: error.details } }), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(jsonDocument({ error: { code: error.code, kind: error.kind, message, details: error.details } }), null, 2)}\n`);
     }
     return exitCodeFor(error.kind);
   }

@@ -34,14 +34,14 @@ export function createFormatRegistry(formats: readonly SignatureFormat[]): Forma
       const format = byId.get(id);
       if (format === undefined) {
         throw airsignError('SIGN_UNKNOWN_FORMAT', `unknown signature format ${JSON.stringify(id)} (known: ${known()})`, {
-          details: { format: id, known: [...byId.keys()] },
+          details: { option: 'formats', format: id, known: [...byId.keys()] },
         });
       }
       return format;
     },
     select(ids) {
       if (ids.length === 0) {
-        throw airsignError('SIGN_NO_FORMAT', `name at least one --format (known: ${known()})`, { details: { known: [...byId.keys()] } });
+        throw airsignError('SIGN_NO_FORMAT', `name at least one format in options.formats (known: ${known()})`, { details: { option: 'formats', known: [...byId.keys()] } });
       }
       const chosen: SignatureFormat[] = [];
       for (const id of ids) {

@@ -45,7 +45,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const what = options.what ?? path;
   await checkOutputTarget(path, what);
   if (options.exclusive === true && existsSync(path)) {
-    throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
+    throw airsignError('OUTPUT_EXISTS', `${path} already exists (use options.force to replace it)`, { details: { path, option: 'force' } });
   }
   if (options.sweepStale !== false) await sweepStaleTemps(dirname(path));
   const temp = temporarySiblingPath(path);
@@ -63,7 +63,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle.close();
     handle = undefined;
     if (options.exclusive === true && existsSync(path)) {
-      throw airsignError('OUTPUT_EXISTS', `${path} already exists (use --force to replace it)`, { details: { path } });
+      throw airsignError('OUTPUT_EXISTS', `${path} already exists (use options.force to replace it)`, { details: { path, option: 'force' } });
     }
     await options.beforeRename?.();
     await renameIntoPlace(temp, path, options.platformFs);

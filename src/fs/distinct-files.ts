@@ -69,7 +69,7 @@ export async function refuseOverwritingInputs(outputs: ReadonlyArray<NamedPath |
  * Refuses (OUTPUT_OVERWRITES_INPUT) an output inside `source` when that input is a directory (a
  * layout directory: the output would replace one of its files).
  */
-export async function refuseOutputInsideDirectoryInput(output: string | undefined, source: string, what = '--output'): Promise<void> {
+export async function refuseOutputInsideDirectoryInput(output: string | undefined, source: string, what = 'options.output'): Promise<void> {
   if (output === undefined || output === '' || source === '-') return;
   const info = await stat(source).catch(() => undefined);
   if (info?.isDirectory() === true && (await isInsideDirectory(output, source))) {

@@ -43,9 +43,9 @@ export function keyInputFiles(spec: string | undefined, options: KeyFileOptions 
       files.push({ path: spec, what: role });
     }
   }
-  if (options.certificatePath !== undefined) files.push({ path: options.certificatePath, what: '--cert' });
+  if (options.certificatePath !== undefined) files.push({ path: options.certificatePath, what: 'options.keyOptions.certificatePath' });
   if (options.passwordFile !== undefined) files.push({ path: options.passwordFile, what: `the password file of ${role}` });
-  if (options.pinFile !== undefined) files.push({ path: options.pinFile, what: '--pin-file' });
-  if (options.modulePath !== undefined) files.push({ path: options.modulePath, what: '--module' });
+  if (options.pinFile !== undefined) files.push({ path: options.pinFile, what: 'options.keyOptions.pinFile' });
+  if (options.modulePath !== undefined) files.push({ path: options.modulePath, what: 'options.keyOptions.modulePath' });
   return files;
 }

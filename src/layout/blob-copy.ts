@@ -59,7 +59,7 @@ export async function copyVerified(
 ): Promise<void> {
   if (source.size !== expected.size) {
     throw airsignError('LAYOUT_SIZE_MISMATCH', `${what} has ${source.size} bytes, its descriptor says ${expected.size}`, {
-      details: { expected: expected.size, actual: source.size },
+      details: { digest: expected.digest, expected: expected.size, actual: source.size },
     });
   }
   const { algorithm } = parseDigest(expected.digest);
@@ -121,7 +121,7 @@ export async function copyVerified(
     reader = undefined;
     if (actual !== expected.digest) {
       throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of ${what} does not match its digest (got ${actual})`, {
-        details: { expected: expected.digest, actual },
+        details: { digest: expected.digest, expected: expected.digest, actual },
       });
     }
   } finally {

@@ -14,14 +14,14 @@ export async function checkBlob(layout: Layout, desc: PlainDescriptor): Promise<
   const stored = layout.blobSize(desc.digest);
   if (stored === undefined) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${desc.digest} is not in ${layout.source.path}`, { details: { digest: desc.digest } });
   if (stored !== desc.size) {
-    throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${stored} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: stored } });
+    throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${stored} bytes, its descriptor says ${desc.size}`, { details: { digest: desc.digest, expected: desc.size, actual: stored } });
   }
   const { algorithm } = parseDigest(desc.digest);
   const range = await layout.blobRange(desc.digest);
   let actual: string;
   try {
     if (range.size !== desc.size) {
-      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${range.size} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: range.size } });
+      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${range.size} bytes, its descriptor says ${desc.size}`, { details: { digest: desc.digest, expected: desc.size, actual: range.size } });
     }
     const { digest, bytes } = await hashFileRange(range.file, range.offset, range.size, algorithm);
     if (bytes !== range.size) throw airsignError('TAR_TRUNCATED', `blob ${desc.digest} is truncated`);
@@ -30,7 +30,7 @@ export async function checkBlob(layout: Layout, desc: PlainDescriptor): Promise<
     await range.release();
   }
   if (actual !== desc.digest) {
-    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of blob ${desc.digest} does not match its digest (got ${actual})`, { details: { expected: desc.digest, actual } });
+    throw airsignError('LAYOUT_DIGEST_MISMATCH', `content of blob ${desc.digest} does not match its digest (got ${actual})`, { details: { digest: desc.digest, expected: desc.digest, actual } });
   }
   return desc.size;
 }

@@ -222,14 +222,16 @@ abstract class BaseLayout implements Layout {
       throw airsignError('LAYOUT_MISSING_BLOB', `blob ${desc.digest} (${desc.mediaType}) is not in ${this.source.path}`, { details: { digest: desc.digest } });
     }
     if (size !== desc.size) {
-      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${size} bytes, its descriptor says ${desc.size}`, { details: { expected: desc.size, actual: size } });
+      throw airsignError('LAYOUT_SIZE_MISMATCH', `blob ${desc.digest} has ${size} bytes, its descriptor says ${desc.size}`, { details: { digest: desc.digest, expected: desc.size, actual: size } });
     }
     return size;
   }
 
   async readBlob(desc: PlainDescriptor, maxBytes = DEFAULT_MAX_JSON_BYTES): Promise<Uint8Array> {
     if (desc.size > maxBytes) {
-      throw airsignError('LAYOUT_BLOB_TOO_LARGE', `blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes}-byte limit for metadata`);
+      throw airsignError('LAYOUT_BLOB_TOO_LARGE', `blob ${desc.digest} is ${desc.size} bytes, more than the ${maxBytes}-byte limit for metadata`, {
+        details: { digest: desc.digest, size: desc.size, limit: maxBytes },
+      });
     }
     this.checkPresent(desc);
     const range = await this.blobRange(desc.digest);
@@ -316,7 +318,7 @@ class TarLayout extends BaseLayout {
 
   async blobRange(digest: string): Promise<ByteRange> {
     const entry = this.blobEntries.get(digest);
-    if (!entry) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.source.path}`);
+    if (!entry) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.source.path}`, { details: { digest } });
     return { file: this.file, offset: entry.offset, size: entry.size, release: async () => {} };
   }
 
@@ -407,7 +409,7 @@ class DirectoryLayout extends BaseLayout {
   }
 
   async blobRange(digest: string): Promise<ByteRange> {
-    if (!this.blobs.has(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.root}`);
+    if (!this.blobs.has(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} is not in ${this.root}`, { details: { digest } });
     const file = await openRandomAccess(this.blobPath(digest));
     return { file, offset: 0, size: file.size, release: () => file.close() };
   }

@@ -101,8 +101,8 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
     const images = await imageEntries(layout);
     if (images.length === 0) throw airsignError('LAYOUT_NO_IMAGE', `${layout.source.path} holds no image`);
     if (images.length > 1) {
-      throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `${layout.source.path} holds ${images.length} images; pick one with --reference: ${images.map(describeEntry).join(', ')}`, {
-        details: { candidates: images.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
+      throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `${layout.source.path} holds ${images.length} images; pick one with options.reference: ${images.map(describeEntry).join(', ')}`, {
+        details: { option: 'reference', candidates: images.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
       });
     }
     chosen = images[0];
@@ -120,8 +120,8 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
       const found = entries.filter(matches);
       const digests = new Set(found.map((d) => d.digest));
       if (digests.size > 1) {
-        throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}; pick one by digest (-r sha256:…)`, {
-          details: { candidates: found.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
+        throw airsignError('LAYOUT_AMBIGUOUS_IMAGE', `reference ${JSON.stringify(reference)} matches ${digests.size} images: ${found.map(describeEntry).join(', ')}; pick one by digest (options.reference sha256:…)`, {
+          details: { option: 'reference', candidates: found.map((d) => ({ digest: d.digest, names: namesOf(d) })) },
         });
       }
       chosen = found[0];
@@ -135,7 +135,7 @@ export async function resolveImage(layout: Layout, reference?: string): Promise<
   const kind = isIndexMediaType(d.mediaType) ? 'index' : isManifestMediaType(d.mediaType) ? 'manifest' : undefined;
   if (!kind) throw airsignError('LAYOUT_NOT_AN_IMAGE', `${d.digest} has media type ${d.mediaType}, not an image manifest or index`);
   if (!layout.hasBlob(d.digest)) {
-    throw airsignError('LAYOUT_MISSING_BLOB', `${kind} ${d.digest} is listed but not in ${layout.source.path}`);
+    throw airsignError('LAYOUT_MISSING_BLOB', `${kind} ${d.digest} is listed but not in ${layout.source.path}`, { details: { digest: d.digest } });
   }
   const manifestBytes = await layout.readBlob(d);
   const resolved: ResolvedImage = { descriptor: d, plain: plainDescriptor(d), manifestBytes, kind };

@@ -86,7 +86,7 @@ export async function assertAlgorithmFolder(directory: string, algorithm: string
 }
 
 /** Refuses (OUTPUT_IN_STRIP_DIR) an output inside the strip directory `directory`. */
-export async function refuseOutputInStripDirectory(output: string | undefined, directory: string, what = '--output'): Promise<void> {
+export async function refuseOutputInStripDirectory(output: string | undefined, directory: string, what = 'options.output'): Promise<void> {
   if (output === undefined) return;
   if (await isInsideDirectory(output, directory)) {
     throw airsignError('OUTPUT_IN_STRIP_DIR', `${what} ${output} is inside the strip directory ${directory}; write it elsewhere`, { details: { output, directory } });
@@ -97,7 +97,7 @@ export async function refuseOutputInStripDirectory(output: string | undefined, d
  * Refuses (OUTPUT_IN_STRIP_DIR) an output that would land in a strip directory made by an earlier
  * strip: its folder (or that folder's parent, for `<dir>/<alg>/<hex>`) holds airsign-strip.json.
  */
-export async function refuseOutputInAnyStripDirectory(output: string | undefined, what = '--output'): Promise<void> {
+export async function refuseOutputInAnyStripDirectory(output: string | undefined, what = 'options.output'): Promise<void> {
   if (output === undefined || output === '') return;
   const folder = dirname(await resolveFuturePath(output));
   for (const candidate of [folder, dirname(folder)]) {

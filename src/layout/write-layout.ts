@@ -286,7 +286,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
   }
   const strip = changes.stripBlobsTo?.digests ?? new Set<string>();
   for (const digest of strip) {
-    if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`);
+    if (!layout.hasBlob(digest)) throw airsignError('LAYOUT_MISSING_BLOB', `blob ${digest} to strip is not in ${layout.source.path}`, { details: { digest } });
   }
   const plan = new Map<string, BlobPlan>();
   const drop = changes.dropBlobs ?? new Set<string>();
@@ -344,7 +344,7 @@ export async function writeLayout(layout: Layout, changes: LayoutChanges, option
     });
   }
   if (options.output === undefined && layout.source.kind !== 'tar') {
-    throw airsignError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give --output`);
+    throw airsignError('OUTPUT_REQUIRED', `input ${layout.source.kind === 'stdin' ? 'from stdin' : `${layout.source.path} is gzip-compressed and`} cannot be replaced in place; give options.output`, { details: { option: 'output' } });
   }
   if (options.output !== undefined) await checkOutputTarget(options.output);
   // In place through a symbolic link: the file the link points to is replaced, the link stays.

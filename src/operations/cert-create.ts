@@ -83,28 +83,32 @@ function notationWarnings(keyType: string, subjectTypes: string[], ca: boolean):
  */
 export async function createCertificateFile(keySpec: string, options: CertCreateOptions): Promise<CertCreateResult> {
   if ((options.issuerKey === undefined) !== (options.issuerCert === undefined)) {
-    throw airsignError('CERT_ISSUER_INCOMPLETE', '--issuer-key and --issuer-cert go together (omit both for a self-signed certificate)');
+    throw airsignError('CERT_ISSUER_INCOMPLETE', 'options.issuerKey and options.issuerCert go together (omit both for a self-signed certificate)', {
+      details: { option: options.issuerKey === undefined ? 'issuerKey' : 'issuerCert' },
+    });
   }
   if (options.import === true && !isPkcs11Spec(keySpec)) {
-    throw airsignError('CERT_IMPORT_NEEDS_PKCS11', '--import writes the certificate onto a token, so --key must be a pkcs11: URI');
+    throw airsignError('CERT_IMPORT_NEEDS_PKCS11', 'options.import writes the certificate onto a token, so the key must be a pkcs11: URI', { details: { option: 'import' } });
   }
   if (options.pathLength !== undefined) {
-    if (options.ca !== true) throw airsignError('CERT_PATH_LENGTH_INVALID', '--path-length only applies to a CA certificate (add --ca)');
+    if (options.ca !== true) throw airsignError('CERT_PATH_LENGTH_INVALID', 'options.pathLength only applies to a CA certificate (add options.ca)', { details: { option: 'pathLength' } });
     if (!Number.isSafeInteger(options.pathLength) || options.pathLength < 0) {
-      throw airsignError('CERT_PATH_LENGTH_INVALID', `--path-length must be a whole number >= 0, got ${String(options.pathLength)}`);
+      throw airsignError('CERT_PATH_LENGTH_INVALID', `options.pathLength must be a whole number >= 0, got ${String(options.pathLength)}`, {
+        details: { option: 'pathLength', value: String(options.pathLength) },
+      });
     }
   }
   if (options.replace === true && options.import !== true) {
-    throw airsignError('USAGE', '--replace only applies with --import');
+    throw airsignError('USAGE', 'options.replace only applies with options.import', { details: { option: 'replace' } });
   }
   await checkOutputTarget(options.output);
-  await refuseOverwritingInputs([{ path: options.output, what: '--output' }], [
+  await refuseOverwritingInputs([{ path: options.output, what: 'options.output' }], [
     ...keyInputFiles(keySpec, options.keyOptions ?? {}),
     ...keyInputFiles(options.issuerKey, options.issuerKeyOptions ?? {}, 'the issuer key'),
-    ...(options.issuerCert === undefined ? [] : [{ path: options.issuerCert, what: '--issuer-cert' }]),
+    ...(options.issuerCert === undefined ? [] : [{ path: options.issuerCert, what: 'options.issuerCert' }]),
   ]);
   if (options.force !== true && existsSync(options.output)) {
-    throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use --force to replace it)`, { details: { path: options.output } });
+    throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use options.force to replace it)`, { details: { path: options.output, option: 'force' } });
   }
   const issuerCertificate = options.issuerCert === undefined ? undefined : await readIssuerCertificate(options.issuerCert);
 
@@ -158,7 +162,7 @@ export async function createCertificateFile(keySpec: string, options: CertCreate
 }
 
 async function readIssuerCertificate(path: string): Promise<Uint8Array> {
-  const bytes = await readSmallFile(path, { maxBytes: 1024 * 1024, code: 'CERT_FILE_UNREADABLE', what: `the issuer certificate ${path}` });
+  const bytes = await readSmallFile(path, { maxBytes: 1024 * 1024, code: 'KEY_CERT_UNREADABLE', what: `the issuer certificate ${path}` });
   const der = decodePemCertificates(new TextDecoder().decode(bytes), `the issuer certificate ${path}`)[0]!;
   parseCertificate(der);
   return der;

@@ -56,15 +56,15 @@ export interface ExportPublicKeyResult {
 export async function exportPublicKey(key: string | KeyBackend, options: ExportPublicKeyOptions = {}): Promise<ExportPublicKeyResult> {
   const format = options.as ?? 'pem';
   if (format === 'openpgp' && (options.userId === undefined || options.userId === '')) {
-    throw airsignError('USER_ID_REQUIRED', '--as openpgp needs --user-id "Name <email>"');
+    throw airsignError('USER_ID_REQUIRED', 'options.as openpgp needs options.userId "Name <email>"', { details: { option: 'userId' } });
   }
   const armor = format === 'openpgp' ? (options.armor ?? (options.output === undefined || /\.asc$/i.test(options.output))) : true;
-  if (options.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs --output (or drop --no-armor)');
+  if (options.output === undefined && !armor) throw airsignError('OUTPUT_REQUIRED', 'binary OpenPGP output needs options.output (or options.armor)', { details: { option: 'output' } });
   if (options.output !== undefined) {
-    await refuseOverwritingInputs([{ path: options.output, what: '--output' }], keyInputFiles(typeof key === 'string' ? key : undefined, options.keyOptions ?? {}));
+    await refuseOverwritingInputs([{ path: options.output, what: 'options.output' }], keyInputFiles(typeof key === 'string' ? key : undefined, options.keyOptions ?? {}));
     await checkOutputTarget(options.output);
     if (options.force !== true && existsSync(options.output)) {
-      throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use --force to replace it)`, { details: { path: options.output } });
+      throw airsignError('OUTPUT_EXISTS', `${options.output} already exists (use options.force to replace it)`, { details: { path: options.output, option: 'force' } });
     }
   }
   let data: string | Uint8Array;

@@ -52,10 +52,10 @@ function publicKeyPathFor(output: string): string {
 /** Generates a `type` key and writes it (and its public key with `cosign`). */
 export async function generateKeyFiles(type: GenerateKeyType, options: GenerateKeyFilesOptions): Promise<GenerateKeyFilesResult> {
   const pubPath = options.cosign === true ? publicKeyPathFor(options.output) : undefined;
-  if (pubPath === options.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another --output');
+  if (pubPath === options.output) throw airsignError('OUTPUT_CONFLICT', 'the public key file would overwrite the private key; choose another options.output', { details: { option: 'output' } });
   await refuseOverwritingInputs(
-    [{ path: options.output, what: '--output' }, ...(pubPath === undefined ? [] : [{ path: pubPath, what: 'the public key file' }])],
-    options.passwordFile === undefined ? [] : [{ path: options.passwordFile, what: '--password-file' }],
+    [{ path: options.output, what: 'options.output' }, ...(pubPath === undefined ? [] : [{ path: pubPath, what: 'the public key file' }])],
+    options.passwordFile === undefined ? [] : [{ path: options.passwordFile, what: 'options.passwordFile' }],
   );
   let password: string | undefined;
   if (options.cosign === true) {

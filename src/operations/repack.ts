@@ -77,7 +77,7 @@ async function repackOpenLayout(layout: Layout, options: RepackOptions, guard?: 
   if (options.reference !== undefined) {
     const image = await resolveImage(layout, options.reference);
     if (image.plain.digest !== record.image.digest) {
-      throw airsignError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, but --reference ${options.reference} is ${image.plain.digest}`);
+      throw airsignError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, but options.reference ${options.reference} is ${image.plain.digest}`);
     }
   } else if (!layout.hasBlob(record.image.digest)) {
     throw airsignError('STRIP_DIR_WRONG_IMAGE', `${options.directory} holds layers of ${record.image.digest}, which is not in ${layout.source.path}`);

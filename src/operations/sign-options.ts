@@ -12,11 +12,11 @@ export function parseAnnotations(values: readonly string[] | undefined): Record<
   for (const value of values ?? []) {
     const eq = value.indexOf('=');
     if (eq <= 0) {
-      throw airsignError('SIGN_BAD_ANNOTATION', `--annotation must be key=value, got ${JSON.stringify(value)}`);
+      throw airsignError('SIGN_BAD_ANNOTATION', `options.annotations must be key=value, got ${JSON.stringify(value)}`, { details: { option: 'annotations', value } });
     }
     const key = value.slice(0, eq);
     if (Object.prototype.hasOwnProperty.call(out, key)) {
-      throw airsignError('SIGN_BAD_ANNOTATION', `--annotation ${JSON.stringify(key)} is given twice`);
+      throw airsignError('SIGN_BAD_ANNOTATION', `options.annotations ${JSON.stringify(key)} is given twice`, { details: { option: 'annotations', value: key } });
     }
     out[key] = value.slice(eq + 1);
   }
@@ -34,18 +34,18 @@ export function parseExpiry(value: string, signingTime: Date): Date {
     let seconds = 0;
     for (const [, amount, unit] of text.matchAll(/(\d+)([smhdw])/g)) seconds += Number(amount) * UNIT_SECONDS[unit!]!;
     if (!Number.isSafeInteger(seconds) || seconds > 100 * 365 * 86400) {
-      throw airsignError('SIGN_BAD_EXPIRY', `--expiry ${JSON.stringify(value)} is too far away`);
+      throw airsignError('SIGN_BAD_EXPIRY', `options.expiry ${JSON.stringify(value)} is too far away`, { details: { option: 'expiry', value } });
     }
     expiry = new Date(Math.floor(signingTime.getTime() / 1000) * 1000 + seconds * 1000);
   } else if (/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(text)) {
     const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw airsignError('SIGN_BAD_EXPIRY', `--expiry ${JSON.stringify(value)} is not a valid time`);
+    if (Number.isNaN(ms)) throw airsignError('SIGN_BAD_EXPIRY', `options.expiry ${JSON.stringify(value)} is not a valid time`, { details: { option: 'expiry', value } });
     expiry = new Date(Math.floor(ms / 1000) * 1000);
   } else {
-    throw airsignError('SIGN_BAD_EXPIRY', `--expiry must be a duration like 30d, 12h, 1h30m or an RFC 3339 time, got ${JSON.stringify(value)}`);
+    throw airsignError('SIGN_BAD_EXPIRY', `options.expiry must be a duration like 30d, 12h, 1h30m or an RFC 3339 time, got ${JSON.stringify(value)}`, { details: { option: 'expiry', value } });
   }
   if (expiry.getTime() <= Math.floor(signingTime.getTime() / 1000) * 1000) {
-    throw airsignError('SIGN_BAD_EXPIRY', `--expiry ${JSON.stringify(value)} is not after the signing time`);
+    throw airsignError('SIGN_BAD_EXPIRY', `options.expiry ${JSON.stringify(value)} is not after the signing time`, { details: { option: 'expiry', value } });
   }
   return expiry;
 }
@@ -54,5 +54,5 @@ export function parseExpiry(value: string, signingTime: Date): Date {
 export function parseNotationManifest(value: string | undefined): 'legacy' | 'oci-1.1' {
   if (value === undefined || value === 'legacy') return 'legacy';
   if (value === 'oci-1.1') return 'oci-1.1';
-  throw airsignError('SIGN_BAD_OPTION', `--notation-manifest must be legacy or oci-1.1, got ${JSON.stringify(value)}`);
+  throw airsignError('SIGN_BAD_OPTION', `options.notationManifest must be legacy or oci-1.1, got ${JSON.stringify(value)}`, { details: { option: 'notationManifest', value } });
 }

@@ -25,8 +25,8 @@ export interface SignOutputs {
 
 export async function checkSignOutputs(source: string, options: SignOutputs): Promise<void> {
   const keyFiles = keyInputFiles(typeof options.key === 'string' ? options.key : undefined, options.keyOptions ?? {});
-  const output = options.output === undefined ? undefined : { path: options.output, what: '--output' };
-  const record = options.recordPath === undefined ? undefined : { path: options.recordPath, what: '--record' };
+  const output = options.output === undefined ? undefined : { path: options.output, what: 'options.output' };
+  const record = options.recordPath === undefined ? undefined : { path: options.recordPath, what: 'options.recordPath' };
   await refuseOverwritingInputs([output, record], [...keyFiles, ...(options.otherInputs ?? [])]);
   await refuseOverwritingInputs([record], [{ path: source, what: 'the layout' }]);
   for (const file of [output, record]) {

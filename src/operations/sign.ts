@@ -110,7 +110,7 @@ export async function signLayout(source: string, options: SignOptions): Promise<
   const formats = (options.registry ?? (await import('../formats/default-formats.js')).defaultFormatRegistry()).select(options.formats);
   const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
   if (options.expiry !== undefined && options.expiry.getTime() <= signingTime.getTime()) {
-    throw airsignError('SIGN_BAD_EXPIRY', 'the expiry is not after the signing time');
+    throw airsignError('SIGN_BAD_EXPIRY', 'options.expiry is not after the signing time', { details: { option: 'expiry', value: options.expiry.toISOString() } });
   }
   for (const format of formats) format.checkAnnotations?.(options.annotations ?? {});
   if (source === '-' || source === '') {
@@ -219,8 +219,8 @@ async function refuseWithoutIdentity(source: string, options: SignOptions, needi
     // No layout or no image to name: the error still says what to give.
   }
   throw airsignError('IDENTITY_REQUIRED',
-    `--format ${needing.join(', ')} signs the registry reference the image will be pulled as: give --identity registry/repo[:tag]${suggestion === undefined ? '' : ` (the layout names this image ${suggestion}; pass --identity ${suggestion} if it will be pulled as that)`}`,
-    { details: { formats: needing, ...(suggestion === undefined ? {} : { suggestion }) } });
+    `options.formats ${needing.join(', ')} signs the registry reference the image will be pulled as: give options.identity registry/repo[:tag]${suggestion === undefined ? '' : ` (the layout names this image ${suggestion}; pass options.identity ${suggestion} if it will be pulled as that)`}`,
+    { details: { option: 'identity', formats: needing, ...(suggestion === undefined ? {} : { suggestion }) } });
 }
 
 /** Writes the formats' files outside the layout (all or none) and puts each path in its record. */

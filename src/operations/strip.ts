@@ -90,7 +90,7 @@ async function stripOpenLayout(layout: Layout, options: StripOptions, guard?: Wr
   }
   if (missing.length > 0) {
     throw airsignError('LAYOUT_MISSING_BLOB', `${what}: ${missing.length} layer blob(s) of ${image.plain.digest} are missing, e.g. ${missing[0]!.digest}`, {
-      details: { missing: missing.map((m) => m.digest) },
+      details: { digest: missing[0]!.digest, missing: missing.map((m) => m.digest) },
     });
   }
   const directory = options.directory;

@@ -37,7 +37,9 @@ export async function containersPolicyRequirements(
   const signatures: PolicySignatureInput[] = [];
   if (requirements.some((r) => r.type === 'signedBy')) {
     if (options.lookaside === undefined) {
-      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give --lookaside <dir> where they are stored`);
+      throw airsignError('VERIFY_NEEDS_LOOKASIDE', `the policy requires GPG signatures (signedBy) for ${image.text}: give options.lookaside <dir> where they are stored`, {
+        details: { missing: ['lookaside'] },
+      });
     }
     signatures.push(...await formats.signatures('signedBy'));
   }

@@ -115,7 +115,7 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${fsErrorText(e)}`, { cause: e });
+    throw airsignError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${fsErrorText(e)}`, { cause: e, details: { path } });
   }
 }
 

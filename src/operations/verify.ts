@@ -8,7 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { plainDescriptor, type PlainDescriptor } from '../descriptor.js';
-import { airsignError, isAirsignError, type ErrorCode } from '../errors.js';
+import { airsignError, isAirsignError, type AirsignError, type ErrorCode, type OptionField } from '../errors.js';
 import { printable } from '../printable.js';
 import { parseDockerReference, type DockerReference } from '../formats/docker-reference.js';
 import type { KeyringKey } from '../formats/openpgp/keyring.js';
@@ -155,7 +155,7 @@ export async function verifyLayout(source: string, options: VerifyOptions = {}):
     try {
       return await verifyOpenLayout(layout, options, material);
     } catch (e) {
-      if (!isAirsignError(e) || !GRAPH_INTEGRITY_CODES.has(e.code)) throw e;
+      if (!isGraphIntegrityError(e)) throw e;
       return unreadableGraphReport(layout, options, identity, e);
     }
   });
@@ -181,7 +181,7 @@ function checkFormatNames(names: readonly string[], verifications: readonly Form
   const known = verifications.map((v) => v.id);
   for (const name of names) {
     if (!known.includes(name)) {
-      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${known.join(', ')})`, { details: { field: 'formats', value: name } });
+      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${known.join(', ')})`, { details: { option: 'formats', value: name } });
     }
     if (!out.includes(name)) out.push(name);
   }
@@ -222,7 +222,7 @@ function onlyWildcard(policy: NotationTrustPolicy): boolean {
 /** One input a required check cannot run without. */
 interface MissingInput {
   /** The VerifyOptions field. */
-  field: keyof VerifyOptions;
+  field: OptionField & keyof VerifyOptions;
   /** How the CLI names it, with what it takes. */
   flag: string;
   /** Which check needs it. */
@@ -296,15 +296,20 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
  * there, stops the graph walk. For verify that is tampering, not unusable input: the layout fails
  * verification (exit 1) and the report names the blob, like a corrupt layer.
  */
-const GRAPH_INTEGRITY_CODES = new Set(['LAYOUT_DIGEST_MISMATCH', 'LAYOUT_SIZE_MISMATCH', 'LAYOUT_MISSING_BLOB']);
+type GraphIntegrityError = AirsignError<'LAYOUT_DIGEST_MISMATCH'> | AirsignError<'LAYOUT_SIZE_MISMATCH'> | AirsignError<'LAYOUT_MISSING_BLOB'>;
 
-async function unreadableGraphReport(layout: Layout, options: VerifyOptions, identity: DockerReference | undefined, error: Error): Promise<VerifyReport> {
-  const digest = /\b(?:sha256|sha512):[a-f0-9]+/.exec(error.message)?.[0] ?? 'unknown';
+function isGraphIntegrityError(e: unknown): e is GraphIntegrityError {
+  return isAirsignError(e) && (e.code === 'LAYOUT_DIGEST_MISMATCH' || e.code === 'LAYOUT_SIZE_MISMATCH' || e.code === 'LAYOUT_MISSING_BLOB');
+}
+
+/** The report of a layout whose graph cannot be read: the blob is named by the error's `details.digest`. */
+async function unreadableGraphReport(layout: Layout, options: VerifyOptions, identity: DockerReference | undefined, error: GraphIntegrityError): Promise<VerifyReport> {
+  const digest = error.details.digest;
   let target: PlainDescriptor;
   try {
     target = await chooseTarget(layout, options.reference);
   } catch (e) {
-    if (!isAirsignError(e) || !GRAPH_INTEGRITY_CODES.has(e.code)) throw e;
+    if (!isGraphIntegrityError(e)) throw e;
     // The target itself is corrupt or missing: name it as index.json lists it.
     const listed = layout.index.manifests.find((d) => d.digest === digest);
     target = listed ? plainDescriptor(listed) : { mediaType: 'unknown', digest, size: 0 };
@@ -328,7 +333,7 @@ async function verificationKeys(keys: Array<string | KeyObject>, keyOptions: Ope
   let next = 0;
   return keys.map((k, i) => {
     if (typeof k === 'string') return read[next++]!;
-    if (k.type !== 'public') throw airsignError('KEY_PUBLIC_KEY_INVALID', `key ${i + 1} is a ${k.type} key; verification takes a public key`, { details: { field: 'keys', index: i } });
+    if (k.type !== 'public') throw airsignError('KEY_PUBLIC_KEY_INVALID', `key ${i + 1} is a ${k.type} key; verification takes a public key`, { details: { option: 'keys', index: i } });
     return { name: `public key ${i + 1}`, key: k };
   });
 }
@@ -352,7 +357,7 @@ async function readTrustPolicy(input: string | Record<string, unknown>): Promise
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
-    throw airsignError('INPUT_NOT_FOUND', `cannot read the trust policy ${path}: ${fsErrorText(e)}`, { cause: e });
+    throw airsignError('INPUT_NOT_FOUND', `cannot read the trust policy ${path}: ${fsErrorText(e)}`, { cause: e, details: { path, option: 'trustPolicy' } });
   }
   return parseNotationTrustPolicy(bytes, path);
 }

@@ -51,7 +51,9 @@ export function createTsaTimestamper(url: string, options: TsaOptions = {}): (si
   parseTsaUrl(url);
   const roots = options.rootCertificates ?? [];
   if (roots.length === 0) {
-    throw airsignError('TSA_ROOT_REQUIRED', '--tsa needs the TSA\'s root certificate (--tsa-root-cert root.pem): the time stamp is checked against it, as Notation will');
+    throw airsignError('TSA_ROOT_REQUIRED', 'options.tsaUrl needs the TSA\'s root certificate (options.tsaOptions.rootCertificates root.pem): the time stamp is checked against it, as Notation will', {
+      details: { option: 'tsaOptions.rootCertificates' },
+    });
   }
   for (const root of roots) assertSelfSignedRoot(root);
   return async (signature, hash) => (await requestTimestamp(url, signature, hash, options)).token;
@@ -78,13 +80,13 @@ function parseTsaUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw airsignError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    throw airsignError('TSA_BAD_URL', `options.tsaUrl must be an http:// or https:// URL, got ${JSON.stringify(url)}`, { details: { option: 'tsaUrl', value: url } });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw airsignError('TSA_BAD_URL', `--tsa must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    throw airsignError('TSA_BAD_URL', `options.tsaUrl must be an http:// or https:// URL, got ${JSON.stringify(url)}`, { details: { option: 'tsaUrl', value: url } });
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    throw airsignError('TSA_BAD_URL', '--tsa URLs with credentials are not supported');
+    throw airsignError('TSA_BAD_URL', 'options.tsaUrl URLs with credentials are not supported', { details: { option: 'tsaUrl' } });
   }
   return parsed;
 }

@@ -110,7 +110,7 @@ export async function notationTrustStoreOf(input: string | Record<string, Uint8A
       try {
         new X509Certificate(der);
       } catch (e) {
-        throw airsignError('TRUST_STORE_INVALID', `certificate ${i + 1} of trust store ${store} is not a DER X.509 certificate`, { cause: e, details: { field: 'trustStore', store } });
+        throw airsignError('TRUST_STORE_INVALID', `certificate ${i + 1} of trust store ${store} is not a DER X.509 certificate`, { cause: e, details: { option: 'trustStore', store } });
       }
     }
   }

@@ -76,7 +76,7 @@ const MAX_VALIDITY_DAYS = 36500;
 export async function buildCertificate(options: BuildCertificateOptions): Promise<Uint8Array> {
   const days = options.days ?? DEFAULT_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS) {
-    throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`);
+    throw airsignError('CERT_DAYS_INVALID', `options.days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}, got ${days}`, { details: { option: 'days', value: String(days) } });
   }
   const subjectName = parseDistinguishedName(options.subject);
   const subjectSpkiDer = await options.subjectKey.publicKeySpki();

@@ -4,8 +4,8 @@ import { airsignError } from '../errors.js';
 
 /**
  * True when `certificateDer` is signed by the key in `issuerSpki` (DER SubjectPublicKeyInfo).
- * Throws input CERT_INVALID when either does not parse. Says nothing about validity dates,
- * extensions or trust.
+ * Throws input CERT_INVALID when the certificate does not parse, key KEY_PUBLIC_KEY_INVALID when
+ * the key does not. Says nothing about validity dates, extensions or trust.
  */
 export function verifyCertificateSignature(certificateDer: Uint8Array, issuerSpki: Uint8Array): boolean {
   let certificate: X509Certificate;
@@ -18,7 +18,7 @@ export function verifyCertificateSignature(certificateDer: Uint8Array, issuerSpk
   try {
     key = createPublicKey({ key: Buffer.from(issuerSpki), format: 'der', type: 'spki' });
   } catch (error) {
-    throw airsignError('SPKI_INVALID', 'the issuer public key is not a DER SubjectPublicKeyInfo', { cause: error });
+    throw airsignError('KEY_PUBLIC_KEY_INVALID', 'the issuer public key is not a DER SubjectPublicKeyInfo', { cause: error });
   }
   return certificate.verify(key);
 }

@@ -44,7 +44,7 @@ const certCreateCommand = defineCommand({
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key, args['issuer-key']);
-    if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`);
+    if (!Number.isInteger(args.days)) throw airsignError('CERT_DAYS_INVALID', `--days must be a whole number, got ${String(args.days)}`, { details: { option: 'days', value: String(args.days) } });
     warnAboutKeySpecs(context, [args.key, args['issuer-key']]);
     const { passwordFile, ...tokenOptions } = openKeyOptionsFrom(args, context);
     const keyOptions = { ...tokenOptions, ...(passwordFile === undefined ? {} : { passwordFile }) };

@@ -82,7 +82,7 @@ export const signCommand = defineCommand<SignArgs>({
   ],
   run: async (args, context) => {
     await finalizeHsmOnExit(args.key);
-    if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)');
+    if (args.key === undefined || args.key === '') throw airsignError('SIGN_NO_KEY', 'name the signing key with --key (a pkcs11: URI or a key file)', { details: { option: 'key' } });
     const formats = args.format;
     const notationManifest = parseNotationManifest(args.notationManifest);
     // Only the named formats' code is loaded (start-up time); an unknown name still lists every format.
@@ -93,7 +93,7 @@ export const signCommand = defineCommand<SignArgs>({
     const annotations = parseAnnotations(args.annotation);
     const expiry = args.expiry === undefined ? undefined : parseExpiry(args.expiry, signingTime);
     if (args.tsaRootCert !== undefined && args.tsa === undefined) {
-      throw airsignError('SIGN_BAD_OPTION', '--tsa-root-cert only applies with --tsa <url>');
+      throw airsignError('SIGN_BAD_OPTION', '--tsa-root-cert only applies with --tsa <url>', { details: { option: 'tsaOptions.rootCertificates' } });
     }
     const tsaOptions: TsaOptions = {};
     if (args.tsaRootCert !== undefined) tsaOptions.rootCertificates = await readPemCertificates(args.tsaRootCert);

@@ -45,7 +45,11 @@ export function createCosignSigFormat(): SignatureFormat {
     },
     async sign(context: SignContext) {
       const identity = context.identity;
-      if (identity === undefined) throw airsignError('IDENTITY_REQUIRED', '--format cosign needs the registry reference the image will be pulled as: give --identity registry/repo[:tag]');
+      if (identity === undefined) {
+        throw airsignError('IDENTITY_REQUIRED', 'options.formats cosign needs the registry reference the image will be pulled as: give options.identity registry/repo[:tag]', {
+          details: { option: 'identity' },
+        });
+      }
       const subject = context.subject;
       const payload = cosignSimpleSigningPayload(identity, subject.digest, context.annotations);
       const payloadDescriptor = descriptorFromBytes(MediaType.CosignSimpleSigning, payload);

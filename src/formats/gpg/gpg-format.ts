@@ -40,14 +40,16 @@ const ALGORITHM_NAME: Record<KeyType, string> = {
 
 function requireIdentity(identity: string | undefined): string {
   if (identity === undefined || identity === '') {
-    throw airsignError('IDENTITY_REQUIRED', '--format gpg signs the registry reference the image will be pulled as: give --identity registry/repo:tag');
+    throw airsignError('IDENTITY_REQUIRED', 'options.formats gpg signs the registry reference the image will be pulled as: give options.identity registry/repo:tag', { details: { option: 'identity' } });
   }
   return identity;
 }
 
 function requireLookaside(lookaside: string | undefined): string {
   if (lookaside === undefined || lookaside === '') {
-    throw airsignError('GPG_LOOKASIDE_REQUIRED', '--format gpg writes its signatures to a lookaside tree: give --lookaside <dir> (the registries.d lookaside: path)');
+    throw airsignError('GPG_LOOKASIDE_REQUIRED', 'options.formats gpg writes its signatures to a lookaside tree: give options.lookaside <dir> (the registries.d lookaside: path)', {
+      details: { option: 'lookaside' },
+    });
   }
   return lookaside;
 }

@@ -27,7 +27,7 @@ export function lookasideDirectory(base: string, reference: DockerReference, dig
  */
 export async function checkLookasideBase(base: string): Promise<void> {
   const unusable = (why: string, cause?: unknown) =>
-    airsignError('GPG_LOOKASIDE_UNUSABLE', `--lookaside ${base} ${why}`, { details: { lookaside: base }, ...(cause === undefined ? {} : { cause }) });
+    airsignError('GPG_LOOKASIDE_UNUSABLE', `options.lookaside ${base} ${why}`, { details: { option: 'lookaside', lookaside: base }, ...(cause === undefined ? {} : { cause }) });
   if (base === '') throw unusable('is empty');
   let at = base;
   for (;;) {

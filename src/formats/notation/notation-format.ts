@@ -42,7 +42,9 @@ export function createNotationFormat(type: NotationEnvelopeType, options: Notati
     checkAnnotations: checkNotationAnnotations,
     async check(key: SigningKeyInfo, run = {}) {
       if (key.chain.length === 0) {
-        throw airsignError('NOTATION_NO_CERTIFICATE', `--format ${id} needs an X.509 certificate chain for the key (give --cert chain.pem or store a certificate with the key)`);
+        throw airsignError('NOTATION_NO_CERTIFICATE', `options.formats ${id} needs an X.509 certificate chain for the key (give options.keyOptions.certificatePath chain.pem or store a certificate with the key)`, {
+          details: { option: 'keyOptions.certificatePath' },
+        });
       }
       notationAlgorithmFor(key.backend.keyType);
       const at = run.signingTime === undefined ? undefined : new Date(Math.floor(run.signingTime.getTime() / 1000) * 1000);

@@ -48,7 +48,8 @@ export function checkNotationAnnotations(annotations: Record<string, string> | u
   for (const key of Object.keys(annotations ?? {})) {
     if (key.startsWith(NOTATION_RESERVED_ANNOTATION_PREFIX)) {
       throw airsignError('SIGN_BAD_ANNOTATION',
-        `--annotation ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`);
+        `options.annotations ${JSON.stringify(key)} is in the reserved ${NOTATION_RESERVED_ANNOTATION_PREFIX}* namespace, which Notation refuses`,
+        { details: { option: 'annotations', value: key } });
     }
   }
 }
@@ -63,7 +64,7 @@ function notationEnvelopeMediaType(type: NotationEnvelopeType): string {
  * prepareNotationChain at the signing time, made once for a run of several signatures. Throws
  * AirsignError kind `key` for unusable keys and chains (NOTATION_KEY_UNSUPPORTED,
  * KEY_CERT_MISMATCH, NOTATION_LEAF_KEY_USAGE, ...) or an envelope that does not verify
- * (NOTATION_SELF_CHECK_FAILED), and kind `input` for a bad request (NOTATION_BAD_EXPIRY,
+ * (SIGNATURE_SELF_CHECK_FAILED), and kind `input` for a bad request (SIGN_BAD_EXPIRY,
  * NOTATION_BAD_TIME, SIGN_BAD_ANNOTATION).
  */
 export async function createNotationEnvelope(
@@ -76,7 +77,9 @@ export async function createNotationEnvelope(
   const signingTime = wholeSeconds(request.signingTime, 'signing time');
   const expiry = request.expiry === undefined ? undefined : wholeSeconds(request.expiry, 'expiry');
   if (expiry !== undefined && expiry <= signingTime) {
-    throw airsignError('NOTATION_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`);
+    throw airsignError('SIGN_BAD_EXPIRY', `the expiry ${expiry.toISOString()} must be later than the signing time ${signingTime.toISOString()}`, {
+      details: { option: 'expiry', value: expiry.toISOString() },
+    });
   }
   // The key type alone already rules out Ed25519 and odd RSA sizes, before any certificate is read.
   notationAlgorithmFor(key.keyType);
@@ -133,11 +136,11 @@ function selfCheck(parse: (malformed: Malformed) => ParsedNotationEnvelope, vali
     verified = verifyParsedNotationEnvelope(parse(notationMalformed), { validatedChain: validated });
   } catch (error) {
     const why = isAirsignError(error) ? error.message : String(error);
-    throw airsignError('NOTATION_SELF_CHECK_FAILED', `the signature just made does not verify (${why}); nothing was written`, { cause: error });
+    throw airsignError('SIGNATURE_SELF_CHECK_FAILED', `the signature just made does not verify (${why}); nothing was written`, { cause: error });
   }
   const got = verified.payload.targetArtifact;
   if (got.digest !== target.digest || got.mediaType !== target.mediaType || got.size !== target.size) {
-    throw airsignError('NOTATION_SELF_CHECK_FAILED', 'the signature just made names another target; nothing was written');
+    throw airsignError('SIGNATURE_SELF_CHECK_FAILED', 'the signature just made names another target; nothing was written');
   }
 }
 

@@ -17,7 +17,7 @@ export type { VerifiedNotationEnvelope, VerifyNotationEnvelopeOptions } from './
  * Parses and verifies `bytes` as a Notation envelope of layer media type `mediaType`. Throws
  * AirsignError kind `verification`: NOTATION_UNSUPPORTED_MEDIA_TYPE, NOTATION_ENVELOPE_MALFORMED,
  * NOTATION_BAD_CRITICAL, NOTATION_ALG_MISMATCH, NOTATION_SIGNATURE_INVALID, NOTATION_BAD_PAYLOAD,
- * NOTATION_BAD_EXPIRY, or a chain code (NOTATION_CHAIN_ORDER, NOTATION_LEAF_KEY_USAGE, ...).
+ * SIGN_BAD_EXPIRY, or a chain code (NOTATION_CHAIN_ORDER, NOTATION_LEAF_KEY_USAGE, ...).
  */
 export function verifyNotationEnvelope(mediaType: string, bytes: Uint8Array, options: VerifyNotationEnvelopeOptions = {}): VerifiedNotationEnvelope {
   let parsed: ParsedNotationEnvelope;

@@ -48,10 +48,10 @@ export async function openPgpPublicKey(key: KeyBackend): Promise<OpenPgpPublicKe
   try {
     jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
   } catch (error) {
-    throw airsignError('KEY_PUBLIC_INVALID', `the public key of ${key.description} could not be read`, { cause: error });
+    throw airsignError('KEY_PUBLIC_KEY_INVALID', `the public key of ${key.description} could not be read`, { cause: error });
   }
   const b64 = (value: string | undefined): Uint8Array => {
-    if (value === undefined) throw airsignError('KEY_PUBLIC_INVALID', `the public key of ${key.description} is incomplete`);
+    if (value === undefined) throw airsignError('KEY_PUBLIC_KEY_INVALID', `the public key of ${key.description} is incomplete`);
     return new Uint8Array(Buffer.from(value, 'base64url'));
   };
   const creationTime = OPENPGP_KEY_CREATION_TIME;

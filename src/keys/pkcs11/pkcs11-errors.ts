@@ -2,7 +2,7 @@
  * Maps PKCS#11 failures (Pkcs11CallError: a function and its CKR_*) to AirsignErrors with stable
  * codes. We write our own one-line message and never echo a native message, so nothing secret leaks.
  */
-import { AirsignError, airsignError } from '../../errors.js';
+import { airsignError, isAirsignError, type AirsignError } from '../../errors.js';
 import { mechanismName } from './pkcs11-constants.js';
 import { Pkcs11CallError } from './pkcs11-ffi.js';
 
@@ -19,15 +19,13 @@ export interface Pkcs11ErrorContext {
   modulePath?: string;
 }
 
-/** The CKR_* name of a PKCS#11 failure (or inside an error's message), if any. */
+/** The CKR_* name of a PKCS#11 call's failure; undefined for any other error (its message is never read). */
 export function ckrName(error: unknown): string | undefined {
-  if (error instanceof Pkcs11CallError) return error.ckr;
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-  return /\b(CKR_[A-Z0-9_]+)/.exec(message)?.[1];
+  return error instanceof Pkcs11CallError ? error.ckr : undefined;
 }
 
 export function pkcs11Error(error: unknown, context: Pkcs11ErrorContext): AirsignError {
-  if (error instanceof AirsignError) return error;
+  if (isAirsignError(error)) return error;
   const ckr = ckrName(error);
   const onToken = context.token === undefined ? '' : ` on token "${context.token}"`;
   const theToken = context.token === undefined ? 'the token' : `token "${context.token}"`;
@@ -35,10 +33,13 @@ export function pkcs11Error(error: unknown, context: Pkcs11ErrorContext): Airsig
   const mechanism = context.mechanism === undefined ? undefined : mechanismName(context.mechanism);
   const where = [context.modulePath === undefined ? undefined : `module ${context.modulePath}`, mechanism].filter(Boolean).join(', ');
   const whereText = where === '' ? '' : ` (${where})`;
-  const details: Record<string, unknown> = { ckr: ckr ?? null, operation: context.operation };
-  if (context.token !== undefined) details.token = context.token;
-  if (mechanism !== undefined) details.mechanism = mechanism;
-  if (context.modulePath !== undefined) details.modulePath = context.modulePath;
+  const details = {
+    ckr: ckr ?? null,
+    operation: context.operation,
+    ...(context.token === undefined ? {} : { token: context.token }),
+    ...(mechanism === undefined ? {} : { mechanism }),
+    ...(context.modulePath === undefined ? {} : { modulePath: context.modulePath }),
+  };
   const options = { cause: error, details };
   switch (ckr) {
     case 'CKR_PIN_INCORRECT':

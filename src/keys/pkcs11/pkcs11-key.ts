@@ -85,9 +85,9 @@ export async function openPkcs11Key(uri: string | Pkcs11Uri, options: OpenPkcs11
     parts = { keyType: keyTypeOfSpki(spki), spki };
   }
   if (parts === undefined) {
-    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `no public key found for ${description} (no public key object, no certificate)`);
+    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `no public key found for ${description} (no public key object, no certificate)`, { details: { token: token.label } });
   }
-  if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, parts.spki, 'given with --cert');
+  if (chain !== undefined && chain.length > 0) assertLeafMatchesKey(chain[0] as Uint8Array, parts.spki, 'given with options.keyOptions.certificatePath');
   if (tokenCert !== undefined) assertLeafMatchesKey(tokenCert, parts.spki, `on token "${token.label}"`);
   const [alwaysAuthenticate] = token.attributes(privateKey, [lib.CKA_ALWAYS_AUTHENTICATE]);
   const contextPin = alwaysAuthenticate?.[0] === 1 ? await token.contextPin(pin) : undefined;

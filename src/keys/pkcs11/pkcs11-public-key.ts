@@ -53,7 +53,7 @@ export async function readPkcs11PublicKey(uri: string, options: OpenPkcs11KeyOpt
   const visible = tokenKeys(token);
   const hidden = `token "${token.label}" shows no public key object or certificate for ${description} without a login (keys it shows: ${keysInOneLine(visible)})`;
   if (!hasPinSource(pin) && options.promptSecret === undefined) {
-    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `${hidden}; give the PIN (pin-source=, --pin-file or AIRSIGN_PKCS11_PIN) to read it from the key pair`, {
+    throw airsignError('PKCS11_PUBLIC_KEY_NOT_FOUND', `${hidden}; give the PIN (pin-source=, options.keyOptions.pinFile or AIRSIGN_PKCS11_PIN) to read it from the key pair`, {
       details: { token: token.label, ...selectorDetails(objectSelector), available: visible.map((k) => ({ label: k.label, id: k.id, keyType: k.keyType })) },
     });
   }

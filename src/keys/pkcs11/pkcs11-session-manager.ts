@@ -437,7 +437,7 @@ export function resolveModulePath(fromUri: string | undefined, env: NodeJS.Proce
     const value = env[name];
     if (value !== undefined && value !== '') return value;
   }
-  throw airsignError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, --module, or set ${MODULE_ENV.join(' or ')})`);
+  throw airsignError('PKCS11_MODULE_REQUIRED', `no PKCS#11 module given (use ?module-path=… in the URI, options.keyOptions.modulePath, or set ${MODULE_ENV.join(' or ')})`);
 }
 
 /** PIN from pin-value, a PIN file, AIRSIGN_PKCS11_PIN / COSIGN_PKCS11_PIN in `env`, or `promptSecret`. */

@@ -51,8 +51,7 @@ export interface TransientRetryOptions {
 export function isTransientPkcs11Failure(error: unknown): boolean {
   if (!isAirsignError(error)) return false;
   if (error.code === 'PKCS11_TOKEN_NOT_FOUND') return true;
-  const ckr = error.details.ckr;
-  return error.code === 'PKCS11_ERROR' && typeof ckr === 'string' && TRANSIENT_CKR.has(ckr);
+  return error.code === 'PKCS11_ERROR' && typeof error.details.ckr === 'string' && TRANSIENT_CKR.has(error.details.ckr);
 }
 
 /** Runs `step` (sync or async), retrying transient failures (see the file comment); rethrows the last failure. */

@@ -173,7 +173,7 @@ describe('createNotationEnvelope checks what it made (sign, then verify)', () =>
       const liar = { ...honest, sign: (message: Uint8Array, scheme: Parameters<typeof honest.sign>[1]) => honest.sign(Uint8Array.from([...message, 0]), scheme) };
       for (const type of ['jws', 'cose'] as NotationEnvelopeType[]) {
         const error = await failure(createNotationEnvelope(type, liar, chain, REQUEST));
-        expect(error).toMatchObject({ code: 'NOTATION_SELF_CHECK_FAILED', kind: 'key' });
+        expect(error).toMatchObject({ code: 'SIGNATURE_SELF_CHECK_FAILED', kind: 'key' });
         expect(error.message).toMatch(/does not verify.*nothing was written/);
       }
     }
@@ -268,7 +268,7 @@ describe('createNotationEnvelope refuses what Notation would reject', () => {
   it('an expiry that is not after the signing time', async () => {
     const now = new Date();
     const error = await refusal({ request: { signingTime: now, expiry: now } });
-    expect([error.kind, error.code]).toEqual(['input', 'NOTATION_BAD_EXPIRY']);
+    expect([error.kind, error.code]).toEqual(['input', 'SIGN_BAD_EXPIRY']);
   });
 });
 

@@ -35,7 +35,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
+async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details: object }> {
   try {
     await promise;
   } catch (error) {

@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CborTag, decodeCbor } from '../../../src/formats/cbor.js';
@@ -270,6 +272,23 @@ describe('--tsa with a local RFC 3161 server', () => {
     tsa.mode = 'ok';
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^airsign: error: .*HTTP 500\n$/);
+    expect(sha256File(input)).toBe(before);
+    expect(listDir(dir)).toEqual(['single.tar']);
+  });
+
+  it('a TSA nobody answers at is exit 69 (unavailable, not bad input): one line, input untouched, nothing written', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const dir = freshDir('tsa-unreachable');
+    const input = copySample(dir, 'single.tar');
+    const before = sha256File(input);
+    const result = await runCliAsync(['sign', input, '--key', ec.keyPath, '--cert', ec.chainPath, '--format', 'notation',
+      '--tsa', `http://127.0.0.1:${port}/`, '--tsa-root-cert', tsa.rootPath, '--output', join(dir, 'out.tar'), '--json']);
+    expect(result.code).toBe(69);
+    expect(result.stderr).toMatch(/^airsign: error: cannot reach the TSA at [^\n]*\n$/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'TSA_UNREACHABLE', kind: 'unavailable' } });
     expect(sha256File(input)).toBe(before);
     expect(listDir(dir)).toEqual(['single.tar']);
   });

@@ -120,7 +120,7 @@ describe('RFC 3161 client against openssl ts on 127.0.0.1', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((r) => server.close(() => r()));
-    await expect(requestTimestamp(`http://127.0.0.1:${port}/`, randomBytes(32), 'sha256')).rejects.toMatchObject({ code: 'TSA_UNREACHABLE' });
+    await expect(requestTimestamp(`http://127.0.0.1:${port}/`, randomBytes(32), 'sha256')).rejects.toMatchObject({ code: 'TSA_UNREACHABLE', kind: 'unavailable' });
     expect(() => createTsaTimestamper('ftp://x/')).toThrow(expect.objectContaining({ code: 'TSA_BAD_URL' }));
     expect(() => createTsaTimestamper('not a url')).toThrow(expect.objectContaining({ code: 'TSA_BAD_URL' }));
   });

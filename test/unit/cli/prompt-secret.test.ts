@@ -26,7 +26,7 @@ describe('withTerminalHint', () => {
   it('elsewhere, on a terminal, or for other errors it is unchanged', () => {
     expect(withTerminalHint(missing, 'linux', false)).toBe(missing);
     expect(withTerminalHint(missing, 'win32', true)).toBe(missing);
-    const other = airsignError('KEY_FILE_NOT_FOUND', 'x');
+    const other = airsignError('KEY_FILE_NOT_FOUND', 'x', { details: { path: 'x' } });
     expect(withTerminalHint(other, 'win32', false)).toBe(other);
   });
 });

@@ -29,7 +29,7 @@ describe('checkLookasideBase', () => {
     const dir = testTempDir('airsign-lookaside-');
     const file = join(dir, 'file');
     writeFileSync(file, 'x');
-    await expect(checkLookasideBase(file)).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', message: `--lookaside ${file} is a file, not a directory` });
+    await expect(checkLookasideBase(file)).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', message: `options.lookaside ${file} is a file, not a directory`, details: { option: 'lookaside' } });
     await expect(checkLookasideBase(join(file, 'sub'))).rejects.toMatchObject({ code: 'GPG_LOOKASIDE_UNUSABLE', kind: 'input' });
   });
 });

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatPkcs11Uri, parsePkcs11Uri } from '../../../src/keys/pkcs11/pkcs11-uri.js';
 import { pkcs11Error } from '../../../src/keys/pkcs11/pkcs11-errors.js';
+import { Pkcs11CallError } from '../../../src/keys/pkcs11/pkcs11-ffi.js';
 import { assertNotMistypedPkcs11Uri, keySpecWarnings } from '../../../src/keys/open-key.js';
 
 describe('parsePkcs11Uri (RFC 7512 as cosign accepts it)', () => {
@@ -135,17 +136,17 @@ describe('a PIN split by an unencoded ; or & is never quoted', () => {
 
 describe('pkcs11Error mapping', () => {
   it('maps each CKR a user can cause to its own code, exit kind key', () => {
-    const expectations: Record<string, string> = {
-      'CKR_PIN_INCORRECT:160': 'PKCS11_PIN_INCORRECT',
-      'CKR_PIN_LOCKED:164': 'PKCS11_PIN_LOCKED',
-      'CKR_PIN_LEN_RANGE:162': 'PKCS11_PIN_INVALID',
-      'CKR_MECHANISM_INVALID:112': 'PKCS11_MECHANISM_UNSUPPORTED',
-      'CKR_KEY_FUNCTION_NOT_PERMITTED:104': 'PKCS11_KEY_NOT_PERMITTED',
-      'CKR_TOKEN_NOT_PRESENT:224': 'PKCS11_TOKEN_NOT_FOUND',
-      'CKR_GENERAL_ERROR:5': 'PKCS11_ERROR',
-    };
-    for (const [message, code] of Object.entries(expectations)) {
-      const e = pkcs11Error(new Error(`${message} C_Login pin=1234`), { operation: 'login', token: 'rel' });
+    const expectations: Array<[number, string]> = [
+      [0xa0, 'PKCS11_PIN_INCORRECT'],
+      [0xa4, 'PKCS11_PIN_LOCKED'],
+      [0xa2, 'PKCS11_PIN_INVALID'],
+      [0x70, 'PKCS11_MECHANISM_UNSUPPORTED'],
+      [0x68, 'PKCS11_KEY_NOT_PERMITTED'],
+      [0xe0, 'PKCS11_TOKEN_NOT_FOUND'],
+      [0x5, 'PKCS11_ERROR'],
+    ];
+    for (const [rv, code] of expectations) {
+      const e = pkcs11Error(new Pkcs11CallError('C_Login pin=1234', rv), { operation: 'login', token: 'rel' });
       expect(e.code).toBe(code);
       expect(e.kind).toBe('key');
       expect(e.message).not.toContain('1234');
