@@ -135,7 +135,7 @@ function replaceError(error: unknown, shown: string, fs: PlatformFs, inPlace: bo
   const seconds = Math.round(WIN32_RENAME_DELAYS_MS.reduce((a, b) => a + b, 0) / 1000);
   return airsignError(
     'OUTPUT_WRITE_FAILED',
-    `cannot replace ${shown}: Windows refused for ${seconds} s (${fsErrorText(error)}), most often because another program has it open; ${shown} is unchanged: close that program and run again${inPlace ? ', or give --output' : ''}`,
+    `cannot replace ${shown}: Windows refused for ${seconds} s (${fsErrorText(error)}), most often because another program has it open; ${shown} is unchanged: close that program and run again${inPlace ? ', or give options.output' : ''}`,
     { cause: error, details: { path: shown, inUse: true } },
   );
 }
