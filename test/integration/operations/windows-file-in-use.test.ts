@@ -62,7 +62,7 @@ describe('sign in place while another program holds the tar open (Windows rules)
         expect(failure.code).toBe('OUTPUT_WRITE_FAILED');
         expect(failure.message).not.toContain('\n');
         expect(failure.message).toBe(
-          `cannot replace ${target}: Windows refused for ${Math.round(WAITED_MS / 1000)} s (operation not permitted), most often because another program has it open; ${target} is unchanged: close that program and run again${inPlace ? ', or give --output' : ''}`,
+          `cannot replace ${target}: Windows refused for ${Math.round(WAITED_MS / 1000)} s (operation not permitted), most often because another program has it open; ${target} is unchanged: close that program and run again${inPlace ? ', or give options.output' : ''}`,
         );
         expect(failure.details).toMatchObject({ path: target, inUse: true });
       } finally {
