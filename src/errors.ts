@@ -251,6 +251,7 @@ export type OptionField =
   | 'ca'
   | 'days'
   | 'expiry'
+  | 'fingerprints'
   | 'force'
   | 'formats'
   | 'identity'
@@ -264,6 +265,7 @@ export type OptionField =
   | 'keyring'
   | 'keys'
   | 'lookaside'
+  | 'match'
   | 'notationManifest'
   | 'output'
   | 'passwordFile'
@@ -274,6 +276,7 @@ export type OptionField =
   | 'replace'
   | 'trustPolicy'
   | 'trustStore'
+  | 'trailingSpaceIsSecret'
   | 'tsaUrl'
   | 'tsaOptions.rootCertificates'
   | 'userId';

@@ -163,7 +163,7 @@ function decodeSecretFile(bytes: Uint8Array, name: string, path: string, options
   const secret = text.replace(/\r?\n$/, '');
   if (options.trailingSpaceIsSecret !== true && /\s$/u.test(secret)) {
     throw airsignError('KEY_SECRET_FILE_TRAILING_SPACE',
-      `${name} ends in a space, tab or extra line break (cmd's "echo <secret> > file" adds a space): remove it, or pass --secret-trailing-space if it belongs to the secret`,
+      `${name} ends in a space, tab or extra line break (cmd's "echo <secret> > file" adds a space): remove it, or pass options.trailingSpaceIsSecret if it belongs to the secret`,
       { details: { path } });
   }
   return secret;

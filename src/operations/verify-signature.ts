@@ -62,13 +62,13 @@ export async function verifySignatureFile(signature: string, options: VerifySign
   let facts: SimpleSigningFacts;
   let acceptedSigners: string[] | undefined;
   if (options.format === 'gpg') {
-    if (options.keyring === undefined || options.keys !== undefined) throw airsignError('USAGE', 'GPG signatures are checked with --keyring <file> (not --key)');
+    if (options.keyring === undefined || options.keys !== undefined) throw airsignError('USAGE', 'GPG signatures are checked with options.keyring <file> (not options.keys)', { details: { option: 'keyring' } });
     const keyring = parseKeyring(await readInput(options.keyring, 'the keyring'), options.keyring);
     acceptedSigners = options.fingerprints?.map(normaliseFingerprint) ?? keyring.map((k) => k.primary.fingerprint);
     facts = gpgSignatureFacts(signatureBytes, signature, keyring, options.now);
   } else {
-    if (options.keys === undefined || options.keys.length === 0 || options.keyring !== undefined) throw airsignError('USAGE', 'cosign signatures are checked with --key <pub.pem> (not --keyring)');
-    if (options.fingerprints !== undefined) throw airsignError('USAGE', '--fingerprint applies to GPG signatures only');
+    if (options.keys === undefined || options.keys.length === 0 || options.keyring !== undefined) throw airsignError('USAGE', 'cosign signatures are checked with options.keys <pub.pem> (not options.keyring)', { details: { option: 'keys' } });
+    if (options.fingerprints !== undefined) throw airsignError('USAGE', 'options.fingerprints applies to GPG signatures only', { details: { option: 'fingerprints' } });
     const keys = (await Promise.all(options.keys.map(async (path) => parsePublicKeysPem(new TextDecoder().decode(await readInput(path, 'the public key')), path)))).flat();
     facts = cosignSignatureFacts(signatureBytes, signature, keys, keys.length === options.keys.length ? options.keys : []);
   }
@@ -89,8 +89,8 @@ export async function verifySignatureFile(signature: string, options: VerifySign
 }
 
 async function verifyWithPolicy(signaturePath: string, options: VerifySignatureOptions, policyPath: string, image: DockerReference): Promise<VerifySignatureReport> {
-  for (const [given, name] of [[options.keyring, '--keyring'], [options.keys, '--key'], [options.fingerprints, '--fingerprint'], [options.match, '--match']] as const) {
-    if (given !== undefined) throw airsignError('USAGE', `${name} cannot be combined with --policy (the policy names the keys and the identity rule)`);
+  for (const [given, name] of [[options.keyring, 'keyring'], [options.keys, 'keys'], [options.fingerprints, 'fingerprints'], [options.match, 'match']] as const) {
+    if (given !== undefined) throw airsignError('USAGE', `options.${name} cannot be combined with options.policy (the policy names the keys and the identity rule)`, { details: { option: name } });
   }
   const policy = parseContainersPolicy(await readInput(policyPath, 'the policy'), policyPath);
   const manifest = await readInput(options.manifest, 'the manifest');
@@ -107,7 +107,7 @@ async function verifyWithPolicy(signaturePath: string, options: VerifySignatureO
 
 function normaliseFingerprint(value: string): string {
   const hex = value.replace(/\s+/g, '').toUpperCase();
-  if (!/^[0-9A-F]{40}$/.test(hex)) throw airsignError('USAGE', `--fingerprint "${value}" is not a 40-digit OpenPGP v4 fingerprint`);
+  if (!/^[0-9A-F]{40}$/.test(hex)) throw airsignError('USAGE', `options.fingerprints "${value}" is not a 40-digit OpenPGP v4 fingerprint`, { details: { option: 'fingerprints', value } });
   return hex;
 }
 

@@ -137,7 +137,7 @@ export async function verifyLayout(source: string, options: VerifyOptions = {}):
   const formats = checkFormatNames(options.formats ?? [], verifications);
   const trustPolicy = options.trustPolicy === undefined ? undefined : await readTrustPolicy(options.trustPolicy);
   if (options.policy !== undefined && options.keyring !== undefined) {
-    throw airsignError('USAGE', '--keyring cannot be combined with --policy (the policy\'s signedBy names the GPG keys)');
+    throw airsignError('USAGE', 'options.keyring cannot be combined with options.policy (the policy\'s signedBy names the GPG keys)', { details: { option: 'keyring' } });
   }
   const statement = trustPolicy === undefined ? undefined : notationStatement(trustPolicy, identity);
   throwMissingInputs(missingInputs(options, formats.map((f) => verificationOf(verifications, f)), trustPolicy, statement, identity));
@@ -181,7 +181,7 @@ function checkFormatNames(names: readonly string[], verifications: readonly Form
   const known = verifications.map((v) => v.id);
   for (const name of names) {
     if (!known.includes(name)) {
-      throw airsignError('USAGE', `unknown --format ${JSON.stringify(name)} (known: ${known.join(', ')})`, { details: { option: 'formats', value: name } });
+      throw airsignError('USAGE', `unknown options.formats ${JSON.stringify(name)} (known: ${known.join(', ')})`, { details: { option: 'formats', value: name } });
     }
     if (!out.includes(name)) out.push(name);
   }
@@ -240,38 +240,38 @@ function missingInputs(
 ): MissingInput[] {
   const missing: MissingInput[] = [];
   const add = (m: MissingInput) => { if (!missing.some((x) => x.field === m.field)) missing.push(m); };
-  const identityFor = (why: string) => add({ field: 'identity', flag: '--identity <registry/repo[:tag]>', why, code: 'IDENTITY_REQUIRED' });
+  const identityFor = (why: string) => add({ field: 'identity', flag: 'options.identity <registry/repo[:tag]>', why, code: 'IDENTITY_REQUIRED' });
   const nothing = options.trustPolicy === undefined && (options.keys ?? []).length === 0 && options.keyring === undefined
     && options.lookaside === undefined && options.policy === undefined && formats.length === 0;
   if (nothing) {
-    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json> with --trust-store <dir> (Notation), --key <cosign.pub> (cosign), --keyring <pubring.gpg> with --lookaside <dir> and --identity (GPG), or --policy <policy.json> with --identity', why: 'verify decides only with your own trust material', code: 'VERIFY_NEEDS_INPUT' });
+    add({ field: 'trustPolicy', flag: 'options.trustPolicy <trustpolicy.json> with options.trustStore <dir> (Notation), options.keys <cosign.pub> (cosign), options.keyring <pubring.gpg> with options.lookaside <dir> and options.identity (GPG), or options.policy <policy.json> with options.identity', why: 'verify decides only with your own trust material', code: 'VERIFY_NEEDS_INPUT' });
     return missing;
   }
   const withPolicy = options.policy !== undefined;
   const ids = (list: FormatVerification[]) => list.map((f) => f.id).join(', ');
   const notation = formats.filter((f) => f.trustedBy === 'trustPolicy');
   if (notation.length > 0 && trustPolicy === undefined) {
-    add({ field: 'trustPolicy', flag: '--trust-policy <trustpolicy.json>', why: `--format ${ids(notation)}`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
+    add({ field: 'trustPolicy', flag: 'options.trustPolicy <trustpolicy.json>', why: `options.formats ${ids(notation)}`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
   }
   if (trustPolicy !== undefined) {
     if (identity === undefined && statement === undefined) identityFor('the trust policy has scoped statements; the identity picks one');
     if ((statement === undefined || statement.level !== 'skip') && options.trustStore === undefined) {
-      add({ field: 'trustStore', flag: '--trust-store <dir>', why: statement === undefined ? 'the trust policy' : `trust policy statement "${statement.name}"`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
+      add({ field: 'trustStore', flag: 'options.trustStore <dir>', why: statement === undefined ? 'the trust policy' : `trust policy statement "${statement.name}"`, code: 'VERIFY_NEEDS_TRUST_POLICY' });
     }
   }
   const hasKeys = (options.keys ?? []).length > 0;
   const cosign = formats.filter((f) => f.trustedBy === 'keys' && !(withPolicy && f.judgedByPolicy !== undefined));
   const judges = [...new Set(cosign.flatMap((f) => (f.judgedByPolicy === undefined ? [] : [f.judgedByPolicy])))];
-  if (cosign.length > 0 && !hasKeys) add({ field: 'keys', flag: '--key <cosign.pub|pkcs11:URI>', why: `--format ${ids(cosign)}${judges.length > 0 ? ` (or --policy with ${judges.join(', ')})` : ''}`, code: 'VERIFY_NEEDS_KEY' });
+  if (cosign.length > 0 && !hasKeys) add({ field: 'keys', flag: 'options.keys <cosign.pub|pkcs11:URI>', why: `options.formats ${ids(cosign)}${judges.length > 0 ? ` (or options.policy with ${judges.join(', ')})` : ''}`, code: 'VERIFY_NEEDS_KEY' });
   const gpgFormats = formats.filter((f) => f.trustedBy === 'keyring');
   const gpg = !withPolicy && (gpgFormats.length > 0 || options.keyring !== undefined || options.lookaside !== undefined);
   if (gpg) {
-    const why = gpgFormats.length > 0 ? `--format ${ids(gpgFormats)}` : options.keyring !== undefined ? '--keyring' : '--lookaside';
-    if (options.keyring === undefined) add({ field: 'keyring', flag: '--keyring <pubring.gpg|key.asc>', why: `${why} (GPG signatures; or --policy with signedBy)`, code: 'VERIFY_NEEDS_KEYRING' });
-    if (options.lookaside === undefined) add({ field: 'lookaside', flag: '--lookaside <dir>', why: `${why} (GPG signatures are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N)`, code: 'VERIFY_NEEDS_LOOKASIDE' });
+    const why = gpgFormats.length > 0 ? `options.formats ${ids(gpgFormats)}` : options.keyring !== undefined ? 'options.keyring' : 'options.lookaside';
+    if (options.keyring === undefined) add({ field: 'keyring', flag: 'options.keyring <pubring.gpg|key.asc>', why: `${why} (GPG signatures; or options.policy with signedBy)`, code: 'VERIFY_NEEDS_KEYRING' });
+    if (options.lookaside === undefined) add({ field: 'lookaside', flag: 'options.lookaside <dir>', why: `${why} (GPG signatures are stored outside the layout, in <dir>/<repository>@<alg>=<hex>/signature-N)`, code: 'VERIFY_NEEDS_LOOKASIDE' });
     if (identity === undefined) identityFor('GPG: it names the lookaside directory and the signed identity');
   }
-  if (options.policy !== undefined && identity === undefined) identityFor('--policy: it picks the policy.json scope');
+  if (options.policy !== undefined && identity === undefined) identityFor('options.policy: it picks the policy.json scope');
   return missing;
 }
 

@@ -198,7 +198,7 @@ export function statementFor(policy: NotationTrustPolicy, scope: string | undefi
   const found = exact ?? policy.statements.find((s) => s.registryScopes.includes('*'));
   if (found === undefined) {
     throw airsignError('VERIFY_NO_TRUST_POLICY', scope === undefined
-      ? 'no trust policy statement has the wildcard scope "*"; name the repository with --identity <registry/repo> to pick a scoped statement'
+      ? 'no trust policy statement has the wildcard scope "*"; name the repository with options.identity <registry/repo> to pick a scoped statement'
       : `no trust policy statement applies to "${scope}" (no statement has that registry scope or "*")`);
   }
   return found;

@@ -27,7 +27,7 @@ describe('readSecretFile', () => {
 
   it("refuses cmd's `echo 1234 > pin.txt` (trailing space) without quoting it, unless the space is meant", async () => {
     const error = await readSecretFile(fixture('cmd-echo-redirect.pin'), 'PIN').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'KEY_SECRET_FILE_TRAILING_SPACE', kind: 'key', message: expect.stringContaining('--secret-trailing-space') });
+    expect(error).toMatchObject({ code: 'KEY_SECRET_FILE_TRAILING_SPACE', kind: 'key', message: expect.stringContaining('options.trailingSpaceIsSecret') });
     expect((error as Error).message).not.toContain('1234');
     await expect(readSecretFile(fixture('cmd-echo-redirect.pin'), 'PIN', { trailingSpaceIsSecret: true })).resolves.toBe('1234 ');
   });
