@@ -133,7 +133,7 @@ describe('a format of the test\'s own, through a registry', () => {
     const image = join(work, 'image2.tar');
     copyFileSync(SAMPLE, image);
     await signLayout(image, { key: keyPath, formats: ['fake'], registry });
-    await expect(verifyLayout(image, { keys: [createPublicKey(readFileSync(keyPath))], formats: ['fake'] })).rejects.toMatchObject({ code: 'USAGE', details: { field: 'formats', value: 'fake' } });
+    await expect(verifyLayout(image, { keys: [createPublicKey(readFileSync(keyPath))], formats: ['fake'] })).rejects.toMatchObject({ code: 'USAGE', details: { option: 'formats', value: 'fake' } });
     const report = await verifyLayout(image, { keys: [createPublicKey(readFileSync(keyPath))] });
     expect(report.signatures).toEqual([]);
     expect(report.verified).toBe(false);
