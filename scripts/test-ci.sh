@@ -55,11 +55,10 @@ status=$?
 # (test/helpers/cli.ts runs AIRSIGN_TEST_CLI_EXECUTABLE): test/integration/cli and the files whose
 # every CLI run goes through those helpers; cli-under-test.test.ts checks the binary is what ran.
 # Not here: not-installed (it tests the npm package's files), startup-modules (Node's module hooks),
-# the files that start bin/airsign.js themselves (key-cli, sign-cli, layout-cli, bad-input,
-# file-safety, interrupts, sigkill-loop, concurrent-runs, large-blobs, notation-timestamp, gpg-sign,
-# pkcs11-many-jobs), and, for CI time, five slow format matrices that pass against the binary too
-# (tamper-matrix, verify-layout-formats, notation-verify, sign-targets, cosign-formats: 60% of the
-# time of the helper-only files). A failure counts as one failed check, "cli-on-binary".
+# and, for CI time, five slow format matrices that pass against the binary too (tamper-matrix,
+# verify-layout-formats, notation-verify, sign-targets, cosign-formats). In key-cli, the two cases
+# that block the npm package's koffi through NODE_OPTIONS skip themselves: the executable embeds
+# koffi and ignores NODE_OPTIONS (test/release/ proves both). A failure counts as one failed check, "cli-on-binary".
 CLI_ON_BINARY_FILES=(
   test/integration/cli/cli-under-test.test.ts
   test/integration/cli/completion.test.ts
@@ -68,7 +67,7 @@ CLI_ON_BINARY_FILES=(
   test/integration/cli/lock-wait.test.ts
   test/integration/cli/missing-file-words.test.ts
   test/integration/cli/one-cli.test.ts
-  test/unit/cli-harness.test.ts
+  test/integration/cli-harness.test.ts
   test/integration/cert/cert-create.test.ts
   test/integration/gpg/gpg-bad-input.test.ts
   test/integration/gpg/gpg-expiry.test.ts
@@ -85,6 +84,18 @@ CLI_ON_BINARY_FILES=(
   test/integration/verify/verify-layout-sigstore.test.ts
   test/integration/verify/verify-registry-roundtrip.test.ts
   test/integration/verify/verify-signature.test.ts
+  test/integration/sign/sign-cli.test.ts
+  test/integration/keys/key-cli.test.ts
+  test/integration/keys/pkcs11-many-jobs.test.ts
+  test/integration/layout/layout-cli.test.ts
+  test/integration/layout/bad-input.test.ts
+  test/integration/layout/file-safety.test.ts
+  test/integration/layout/interrupts.test.ts
+  test/integration/layout/sigkill-loop.test.ts
+  test/integration/layout/concurrent-runs.test.ts
+  test/integration/layout/large-blobs.test.ts
+  test/integration/verify/notation-timestamp.test.ts
+  test/integration/gpg/gpg-sign.test.ts
 )
 binary="release/airsign-$(node -p 'require("./package.json").version')-linux-x64"
 if [ -x "$binary" ]; then

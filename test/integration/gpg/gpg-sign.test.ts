@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SigningRecord } from '../../../src/signing-record.js';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliCommand, runCli } from '../../helpers/cli.js';
 import { gpg, gpgFingerprints, gpgHome } from '../../helpers/gpg.js';
 import { readLayoutBlob, readLayoutIndex, runCliTimed, verifyWithPython } from '../../helpers/sign-checks.js';
 import { makeTestChain } from '../../helpers/sign-fixtures.js';
@@ -156,7 +156,7 @@ describe('concurrent runs', () => {
     const key = CASES[3]!.key();
     // stdout is the --json record; stderr may carry a line while one run waits for another's lock.
     const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [AIRSIGN_BIN, 'sign', input, '--key', key, '--format', 'gpg', '--identity', IDENTITY, '--lookaside', lookaside, '--json']);
+      const child = spawn(...cliCommand(['sign', input, '--key', key, '--format', 'gpg', '--identity', IDENTITY, '--lookaside', lookaside, '--json']));
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliCommand, runCli } from '../../helpers/cli.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -43,10 +43,10 @@ async function certificateValid(path: string): Promise<void> {
 
 function sign(i: number, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [
-      AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+    const child = spawn(...cliCommand([
+      'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
       '--format', 'notation', '--output', join(dir, `out-${i}.tar`), '--debug',
-    ], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    ]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => done({ code, stderr }));
@@ -98,10 +98,10 @@ describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
     const hidden = join(dir, 'hidden-token');
     renameSync(tokens, hidden);
     try {
-      const child = spawn(process.execPath, [
-        AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+      const child = spawn(...cliCommand([
+        'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
         '--format', 'notation', '--output', join(dir, 'late.tar'), '--debug',
-      ], { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin }, stdio: ['ignore', 'ignore', 'pipe'] });
+      ]), { env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       const code = await new Promise<number | null>((done) => {
         child.stderr.on('data', (chunk: Buffer) => {
@@ -128,10 +128,10 @@ describe(`${JOBS} sign jobs on one SoftHSM token at once`, () => {
     const hidden = join(dir, 'hidden-token');
     const fifo = join(dir, `${name}.pin`);
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const child = spawn(process.execPath, [
-      AIRSIGN_BIN, 'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
+    const child = spawn(...cliCommand([
+      'sign', join(dir, 'in.tar'), '--key', key, '--cert', join(dir, 'cert.pem'),
       '--format', 'notation', '--output', join(dir, `${name}.tar`), '--pin-file', fifo, '--debug',
-    ], { env: hsm.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    ]), { env: hsm.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const restore = () => existsSync(hidden) && renameSync(hidden, tokens);
     const closed = new Promise<number | null>((done) => {

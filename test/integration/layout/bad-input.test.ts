@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliCommand, runCli } from '../../helpers/cli.js';
 import { buildRichLayout, type RichLayout } from './build-fixtures.js';
 import { sha256File } from '../../helpers/sha256.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -27,7 +27,7 @@ const ENDLESS_LIMIT = 256 * 1024 * 1024;
  */
 async function inspectEndless(producer: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; fed: number }> {
   const source = spawn('sh', ['-c', producer], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
-  const child = spawn(process.execPath, [AIRSIGN_BIN, 'inspect', '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(...cliCommand(['inspect', '-']), { env, stdio: ['pipe', 'ignore', 'pipe'] });
   let fed = 0;
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

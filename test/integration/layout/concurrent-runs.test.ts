@@ -16,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN } from '../../helpers/cli.js';
+import { cliCommand } from '../../helpers/cli.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { seedFrom, seededRandom } from '../../helpers/seeded-random.js';
 import { sha256File, sha256Hex } from '../../helpers/sha256.js';
@@ -63,7 +63,7 @@ interface InspectReport {
 }
 
 function inspect(tar: string): InspectReport {
-  const r = spawnSync(process.execPath, [AIRSIGN_BIN, 'inspect', tar, '--json'], { encoding: 'utf8' });
+  const r = spawnSync(...cliCommand(['inspect', tar, '--json']), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`inspect ${tar}: ${r.stderr}`);
   return JSON.parse(r.stdout) as InspectReport;
 }
@@ -104,7 +104,7 @@ interface Done extends Run {
 function start(run: Run, delayMs: number): Promise<Done> {
   return new Promise((resolve) =>
     setTimeout(() => {
-      const child = spawn(process.execPath, [AIRSIGN_BIN, ...run.args], { cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(...cliCommand([...run.args]), { cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -213,7 +213,7 @@ describe('simultaneous sign, strip and repack on one tar and one strip directory
           // And repack gives the whole image back, signatures included.
           const check = join(work, 'check.tar');
           rmSync(check, { force: true });
-          const r = spawnSync(process.execPath, [AIRSIGN_BIN, 'repack', tar, '-d', layers, '-o', check], { encoding: 'utf8' });
+          const r = spawnSync(...cliCommand(['repack', tar, '-d', layers, '-o', check]), { encoding: 'utf8' });
           if (r.status !== 0) throw new Error(`repack of the directory failed: ${r.stderr}`);
           const full = verifiedBlobs(check);
           for (const d of [...layerDigests, ...blobs]) if (!full.has(d)) throw new Error(`repacked tar lacks ${d}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliCommand, runCli } from '../../helpers/cli.js';
 import { listDir, readLayoutIndex } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { sha256Digest, sha256File } from '../../helpers/sha256.js';
@@ -532,7 +532,7 @@ describe('secret files are bounded and interruptible (issue 16)', () => {
     writer.kill();
     expect(ok.code, ok.stderr).toBe(0);
     for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-      const child = spawn(process.execPath, [AIRSIGN_BIN, ...generate(fifo, join(dir, `${signal}.key`))], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(...cliCommand([...generate(fifo, join(dir, `${signal}.key`))]), { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((done) => child.on('exit', (status) => done(status)));

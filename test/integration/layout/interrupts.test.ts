@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliCommand, runCli } from '../../helpers/cli.js';
 import { airsignTempFiles, tree } from '../../helpers/live-files.js';
 import { readLayoutIndex } from '../../helpers/sign-checks.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
@@ -58,7 +58,7 @@ async function until(condition: () => boolean, child: ChildProcess, timeoutMs = 
 }
 
 function start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...cliCommand([...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdout.resume();

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, statSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AIRSIGN_BIN, runCli } from '../../helpers/cli.js';
+import { cliShellWords, runCli } from '../../helpers/cli.js';
 import { buildRichLayout, type RichLayout } from './build-fixtures.js';
 import { openLayout } from '../../../src/layout/open-layout.js';
 import { addIndexEntries } from '../../../src/layout/index-edit.js';
@@ -102,7 +102,7 @@ describe('inspect', () => {
     expect(strip(runCli(['inspect', gz, '--json'], { env }))).toEqual(base);
     expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(richTar), env }))).toEqual(base);
     expect(strip(runCli(['inspect', '-', '--json'], { input: readFileSync(gz), env }))).toEqual(base);
-    const redirected = spawnSync('sh', ['-c', `'${process.execPath}' '${AIRSIGN_BIN}' inspect - --json < '${richTar}'`], { encoding: 'utf8' });
+    const redirected = spawnSync('sh', ['-c', `${cliShellWords()} inspect - --json < '${richTar}'`], { encoding: 'utf8' });
     expect(redirected.status, redirected.stderr).toBe(0);
     expect(strip(redirected)).toEqual(base);
     const dir = strip(runCli(['inspect', rich.builder.dir, '--json']));

@@ -18,7 +18,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_TAG } from '../../../src/fs/temp-files.js';
-import { AIRSIGN_BIN } from '../../helpers/cli.js';
+import { cliCommand } from '../../helpers/cli.js';
 import { airsignTempFiles, AIRSIGN_TEMP_NAME, tree } from '../../helpers/live-files.js';
 import { makeTestChain, type TestChain } from '../../helpers/sign-fixtures.js';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.js';
@@ -65,7 +65,7 @@ beforeAll(() => {
   bigBlobs = new Set(tarBlobs(big).keys());
   layers = join(work, 'layers');
   stripped = join(work, 'stripped.tar');
-  const r = spawnSync(process.execPath, [AIRSIGN_BIN, 'strip', big, '-d', layers, '-o', stripped], { encoding: 'utf8' });
+  const r = spawnSync(...cliCommand(['strip', big, '-d', layers, '-o', stripped]), { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   strippedSum = sha256File(stripped);
   layersSnapshot = snapshot(layers);
@@ -74,7 +74,7 @@ beforeAll(() => {
   hsm = createSoftHsm([{ label: 'kill-loop', keys: [{ type: 'EC:prime256v1', id: '01', label: 'signer' }] }], { dir: join(work, 'hsm') });
   hsmKey = `pkcs11:token=kill-loop;object=signer?module-path=${hsm.module}`;
   hsmCert = join(work, 'hsm-cert.pem');
-  const cert = spawnSync(process.execPath, [AIRSIGN_BIN, 'cert', 'create', '--key', hsmKey, '--subject', 'CN=kill loop', '-o', hsmCert], { encoding: 'utf8', env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin } });
+  const cert = spawnSync(...cliCommand(['cert', 'create', '--key', hsmKey, '--subject', 'CN=kill loop', '-o', hsmCert]), { encoding: 'utf8', env: { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin } });
   expect(cert.status, cert.stderr).toBe(0);
   cpSync(join(work, 'hsm', 'tokens'), join(work, 'hsm-tokens-copy'), { recursive: true }); // see restoreSoftHsmTokenIfEmptied
 }, 120_000);
@@ -264,7 +264,7 @@ interface Outcome {
 function run(c: KillCase, args: string[], killAt?: (alive: () => boolean) => Promise<void>): Promise<Outcome> {
   const started = Date.now();
   const env = { ...(c.hsm === true ? { ...hsm.env, AIRSIGN_PKCS11_PIN: hsm.pin } : process.env), TMPDIR: privateTmp };
-  const child = spawn(process.execPath, [AIRSIGN_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(...cliCommand([...args]), { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   let exited = false;
