@@ -11,7 +11,10 @@ import { pkcs11Error, ckrName } from './pkcs11-errors.js';
 import { CK, type CkConstants } from './pkcs11-constants.js';
 import { Pkcs11Library, type Pkcs11Handle, type TemplateAttribute } from './pkcs11-ffi.js';
 import type { Pkcs11Uri } from './pkcs11-uri.js';
-import { withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
+import { isTransientPkcs11Failure, withTransientRetry, type Pkcs11RetryEvent } from './transient-retry.js';
+
+/** Context-specific logins in all when the module's answer is transient (waits of 50, 100, 200, 400 ms). */
+const CONTEXT_LOGIN_ATTEMPTS = 5;
 
 const MODULE_ENV = ['AIRSIGN_PKCS11_MODULE', 'COSIGN_PKCS11_MODULE_PATH'] as const;
 const PIN_ENV = ['AIRSIGN_PKCS11_PIN', 'COSIGN_PKCS11_PIN'] as const;
@@ -153,12 +156,23 @@ export class Pkcs11Token {
     return this.#pin;
   }
 
-  /** C_Login(CKU_CONTEXT_SPECIFIC) right after C_SignInit, for a CKA_ALWAYS_AUTHENTICATE key. */
+  /**
+   * C_Login(CKU_CONTEXT_SPECIFIC) right after C_SignInit, for a CKA_ALWAYS_AUTHENTICATE key. SoftHSM
+   * re-reads the token's files for it, and answers CKR_GENERAL_ERROR while another process rewrites
+   * them (seen in 1 of 8 parallel signs, about one run in ten): such an answer is tried again a few
+   * times, a short wait apart, with the signing operation still initialized. A wrong PIN
+   * (CKR_PIN_INCORRECT) is never tried again.
+   */
   contextLogin(session: Handle, pin: string, key: string): void {
-    try {
-      this.module.p11.C_Login(session, this.module.lib.CKU_CONTEXT_SPECIFIC, pin);
-    } catch (error) {
-      throw pkcs11Error(error, { operation: 'context-specific login', token: this.label, key });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.module.p11.C_Login(session, this.module.lib.CKU_CONTEXT_SPECIFIC, pin);
+        return;
+      } catch (error) {
+        const failure = pkcs11Error(error, { operation: 'context-specific login', token: this.label, key });
+        if (attempt >= CONTEXT_LOGIN_ATTEMPTS || !isTransientPkcs11Failure(failure)) throw failure;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25 * 2 ** attempt); // the sign call is synchronous
+      }
     }
   }
 
