@@ -131,42 +131,6 @@ export function rawToDerEcdsa(raw: Uint8Array): Uint8Array {
   return new Uint8Array([0x30, ...derLength(body.length), ...body]);
 }
 
-/** ASN.1 DER `SEQUENCE { r, s }` → fixed-width r‖s with `scalarLength` bytes each. */
-export function derToRawEcdsa(der: Uint8Array, scalarLength: number): Uint8Array {
-  const fail = (why: string) => airsignError('KEY_SIGNATURE_ENCODING', `not a DER ECDSA signature: ${why}`);
-  let pos = 0;
-  const readLength = (): number => {
-    const first = der[pos++];
-    if (first === undefined) throw fail('truncated');
-    if (first < 0x80) return first;
-    const count = first & 0x7f;
-    if (count === 0 || count > 3) throw fail('bad length');
-    let length = 0;
-    for (let i = 0; i < count; i++) {
-      const b = der[pos++];
-      if (b === undefined) throw fail('truncated');
-      length = (length << 8) | b;
-    }
-    return length;
-  };
-  if (der[pos++] !== 0x30) throw fail('no SEQUENCE');
-  const seqLength = readLength();
-  if (pos + seqLength !== der.length) throw fail('length mismatch');
-  const out = new Uint8Array(scalarLength * 2);
-  for (let i = 0; i < 2; i++) {
-    if (der[pos++] !== 0x02) throw fail('no INTEGER');
-    const length = readLength();
-    let value = der.subarray(pos, pos + length);
-    if (value.length !== length) throw fail('truncated');
-    pos += length;
-    while (value.length > 0 && value[0] === 0) value = value.subarray(1);
-    if (value.length > scalarLength) throw fail('integer too large');
-    out.set(value, (i + 1) * scalarLength - value.length);
-  }
-  if (pos !== der.length) throw fail('trailing bytes');
-  return out;
-}
-
 // ---------- key types and SPKI ----------
 
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';

@@ -2,7 +2,6 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest';
 import {
   fitRsaSignature,
-  derToRawEcdsa,
   digestInfo,
   keyTypeOf,
   keyTypeOfSpki,
@@ -11,11 +10,10 @@ import {
   spkiFromEd25519,
   spkiFromRsa,
 } from '../../../src/keys/signature-encoding.js';
-import { AirsignError } from '../../../src/errors.js';
 
 describe('ECDSA signature encodings', () => {
   for (const [curve, n] of [['P-256', 32], ['P-384', 48], ['P-521', 66]] as const) {
-    it(`raw r‖s ↔ DER matches node:crypto for ${curve}`, () => {
+    it(`raw r‖s → DER verifies with node:crypto for ${curve}`, () => {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
       const message = Buffer.from('payload');
       // Many signatures so that short r/s (leading zero bytes) and high-bit values both occur.
@@ -23,11 +21,7 @@ describe('ECDSA signature encodings', () => {
         const raw = sign('sha256', message, { key: privateKey, dsaEncoding: 'ieee-p1363' });
         const der = rawToDerEcdsa(raw);
         expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, der)).toBe(true);
-        expect(Buffer.from(derToRawEcdsa(der, n))).toEqual(raw);
-        const nodeDer = sign('sha256', message, { key: privateKey, dsaEncoding: 'der' });
-        const back = derToRawEcdsa(nodeDer, n);
-        expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, back)).toBe(true);
-        expect(Buffer.from(rawToDerEcdsa(back))).toEqual(nodeDer);
+        expect(der.length).toBeLessThanOrEqual(n * 2 + 9);
       }
     });
   }
@@ -40,17 +34,10 @@ describe('ECDSA signature encodings', () => {
     expect(der).toBe(`30260201010221 00 80${'00'.repeat(31)}`.replace(/ /g, ''));
   });
 
-  it('rejects malformed DER with KEY_SIGNATURE_ENCODING', () => {
-    for (const bad of ['', '3000', '300602010102', '30060201010201', '3006020101020101ff', '31060201010201 01'.replace(' ', '')]) {
-      expect(() => derToRawEcdsa(Buffer.from(bad, 'hex'), 32)).toThrowError(AirsignError);
-    }
-    try {
-      derToRawEcdsa(Buffer.from('3006020101020101ff', 'hex'), 32);
-    } catch (error) {
-      expect((error as AirsignError).code).toBe('KEY_SIGNATURE_ENCODING');
-    }
-    expect(() => rawToDerEcdsa(new Uint8Array(3))).toThrow(/even length/);
+  it('refuses a raw signature of odd or zero length with KEY_SIGNATURE_ENCODING', () => {
+    for (const length of [0, 63]) expect(() => rawToDerEcdsa(new Uint8Array(length))).toThrowError(expect.objectContaining({ code: 'KEY_SIGNATURE_ENCODING' }));
   });
+
 });
 
 describe('key types and SPKI from raw parts', () => {
