@@ -1,7 +1,8 @@
 /** `airsign verify-signature`: a thin CLI over verifySignatureFile (src/operations/verify-signature.ts). */
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { formatVerifySignatureReport, verifySignatureFile } from '../../operations/verify-signature.js';
+import { verifySignatureFile } from '../../operations/verify-signature.js';
+import { formatVerifySignatureReport } from '../format-verify-signature-report.js';
 import type { ReferenceMatchRule } from '../../verify/reference-match.js';
 import { verifiableFormatIds } from '../verifiable-formats.js';
 import { airsignError } from '../../errors.js';
