@@ -8,6 +8,7 @@
 //
 //   VITEST_STATUS=0 FAILED_CHECKS="lint" node scripts/test-ci-summary.mjs test-results.json
 import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 const checks = (process.env.FAILED_CHECKS ?? '').split(' ').filter(Boolean);
 const path = process.argv[2] ?? 'test-results.json';
@@ -23,6 +24,17 @@ if (!existsSync(path)) {
 const r = JSON.parse(readFileSync(path, 'utf8'));
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 if (skipped > 0) console.log(`${skipped} skipped`);
+// Name each failed test near the end, where a CI log cut to its tail still shows it.
+const failedTests = (r.testResults ?? []).flatMap((f) =>
+  (f.assertionResults ?? [])
+    .filter((a) => a.status === 'failed')
+    .map((a) => `${relative(process.cwd(), f.name ?? '?')} > ${a.fullName ?? a.title}`),
+);
+for (const name of failedTests.slice(0, 20)) console.log(`failed: ${name}`);
+if (failedTests.length > 20) console.log(`failed: … and ${failedTests.length - 20} more`);
+for (const f of (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0)) {
+  console.log(`failed to load: ${relative(process.cwd(), f.name ?? '?')}`);
+}
 // A test file that failed to load has no test results of its own: count each as one failure.
 const loadFailures = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
 if (loadFailures > 0) console.log(`${loadFailures} test file(s) failed to load`);

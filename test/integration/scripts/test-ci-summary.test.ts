@@ -40,7 +40,21 @@ describe('test-ci summary', () => {
 
   it('a test file that failed to load counts as a failure', () => {
     const r = summary({ ...green, numFailedTestSuites: 1, success: false, testResults: [{ status: 'failed', assertionResults: [] }] }, '');
-    expect(r.lines.slice(-2)).toEqual(['1 test file(s) failed to load', '7 passed, 1 failed']);
+    expect(r.lines.slice(-3)).toEqual(['failed to load: ?', '1 test file(s) failed to load', '7 passed, 1 failed']);
+    expect(r.code).toBe(1);
+  });
+
+  it('each failed test is named (file > test) just before the summary, where a cut CI log still shows it', () => {
+    const file = join(process.cwd(), 'test/integration/x.test.ts');
+    const results = {
+      ...green,
+      numPassedTests: 6,
+      numFailedTests: 1,
+      success: false,
+      testResults: [{ name: file, status: 'failed', assertionResults: [{ status: 'passed', fullName: 'x ok' }, { status: 'failed', fullName: 'x breaks' }] }],
+    };
+    const r = summary(results, '', 1);
+    expect(r.lines.slice(-2)).toEqual(['failed: test/integration/x.test.ts > x breaks', '6 passed, 1 failed']);
     expect(r.code).toBe(1);
   });
 
