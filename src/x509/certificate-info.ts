@@ -7,6 +7,7 @@ import type * as X509 from '@peculiar/asn1-x509';
 import type { KeyUsageType } from '@peculiar/asn1-x509';
 import { airsignError } from '../errors.js';
 import { asn1Schema, asn1X509 } from './asn1-packages.js';
+import { derChildren } from './der-elements.js';
 import { describeName, formatDistinguishedName } from './distinguished-name.js';
 import type { DistinguishedName } from './distinguished-name.js';
 
@@ -111,8 +112,9 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   }
   const tbs = cert.tbsCertificate;
   if (cert.tbsCertificateRaw === undefined) throw airsignError('CERT_INVALID', 'certificate has no signed part');
-  const subjectDer = new Uint8Array(AsnConvert.serialize(tbs.subject));
-  const issuerDer = new Uint8Array(AsnConvert.serialize(tbs.issuer));
+  const raw = rawTbsFields(new Uint8Array(cert.tbsCertificateRaw));
+  const subjectDer = raw.subject;
+  const issuerDer = raw.issuer;
   const extensions = tbs.extensions ?? [];
   const find = (oid: string) => extensions.find((e) => e.extnID === oid);
   const decode = <T>(oid: string, type: new () => T): { critical: boolean; value: T } | undefined => {
@@ -146,7 +148,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     selfIssued: Buffer.compare(subjectDer, issuerDer) === 0,
     notBefore: tbs.validity.notBefore.getTime(),
     notAfter: tbs.validity.notAfter.getTime(),
-    publicKeySpki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
+    publicKeySpki: raw.subjectPublicKeyInfo,
     publicKeyAlgorithm: tbs.subjectPublicKeyInfo.algorithm.algorithm,
     signatureAlgorithm: cert.signatureAlgorithm.algorithm,
     keyUsage: ku === undefined ? undefined : { critical: ku.critical, usages: keyUsageNames(ku.value) },
@@ -166,6 +168,27 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     tbsDer: new Uint8Array(cert.tbsCertificateRaw),
     signatureValue: new Uint8Array(cert.signatureValue),
   };
+}
+
+/**
+ * The issuer, subject and SubjectPublicKeyInfo of a TBSCertificate exactly as encoded (copies):
+ * what the issuer signed and what Go compares (RawIssuer, RawSubject, RawSubjectPublicKeyInfo);
+ * a re-encoding of the parsed values could differ from them.
+ */
+function rawTbsFields(tbsDer: Uint8Array): { issuer: Uint8Array; subject: Uint8Array; subjectPublicKeyInfo: Uint8Array } {
+  let fields: Uint8Array[];
+  try {
+    fields = derChildren(tbsDer);
+  } catch (error) {
+    throw airsignError('CERT_INVALID', `certificate's signed part is malformed: ${(error as Error).message}`, { cause: error });
+  }
+  // version [0] EXPLICIT is optional (absent in v1): serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo follow.
+  const first = fields[0]?.[0] === 0xa0 ? 1 : 0;
+  const [issuer, , subject, subjectPublicKeyInfo] = fields.slice(first + 2, first + 6);
+  if (subjectPublicKeyInfo === undefined || issuer === undefined || subject === undefined) {
+    throw airsignError('CERT_INVALID', "certificate's signed part lacks a subject or a public key");
+  }
+  return { issuer: issuer.slice(), subject: subject.slice(), subjectPublicKeyInfo: subjectPublicKeyInfo.slice() };
 }
 
 /** Length of the first DER element (tag + length + content), or -1 when the header is malformed. */

@@ -36,6 +36,8 @@ const FORBIDDEN_LEAF_EKU: Record<string, string> = {
   '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
 };
 
+const NO_CHAIN = 'Notation signatures need a certificate chain for the key (give one with --cert, or store it with the key)';
+
 export type ErrorFactory = (code: ErrorCode, message: string, cause?: unknown) => AirsignError;
 
 /** Signing: a chain Notation would refuse is a key problem, reported under its own code. */
@@ -101,21 +103,26 @@ export function validateNotationChain(chain: Uint8Array[], spki: Uint8Array, opt
 }
 
 function validate(chain: Uint8Array[], spki: Uint8Array, at: Date): { algorithm: NotationAlgorithm; certificates: NotationCertificate[] } {
+  const leafDer = chain[0];
+  if (leafDer === undefined) throw keyFailure('NOTATION_NO_CERTIFICATE', NO_CHAIN);
   // The key match first: a certificate for another key is the likelier mistake, and the clearer message.
-  if (chain.length > 0) {
-    const leaf = parseNotationCertificate(chain[0]!, keyFailure, 'the signing certificate');
-    if (!samePublicKey(leaf.spki, spki)) {
-      const position = chain.findIndex((der, i) => i > 0 && samePublicKey(parseNotationCertificate(der, keyFailure).spki, spki));
-      if (position > 0) {
-        throw airsignError('NOTATION_CHAIN_ORDER',
-          `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
-      }
-      throw airsignError('KEY_CERT_MISMATCH',
-        `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
+  const leaf = parseNotationCertificate(leafDer, keyFailure, 'the signing certificate');
+  if (!samePublicKey(leaf.spki, spki)) {
+    const position = chain.findIndex((der, i) => i > 0 && samePublicKey(parseNotationCertificate(der, keyFailure).spki, spki));
+    if (position > 0) {
+      throw airsignError('NOTATION_CHAIN_ORDER',
+        `the signing key's certificate is number ${position + 1} in the chain; the chain must run leaf first, root last`);
     }
+    throw airsignError('KEY_CERT_MISMATCH',
+      `the certificate "${leaf.subject}" is not for the signing key (its public key differs)`);
   }
-  const certificates = checkNotationChain(chain, at, keyFailure);
+  // The leaf is parsed once (the parse is most of the check's time).
+  const certificates = checkParsedChain([leaf, ...parseChain(chain.slice(1), keyFailure, 1)], at, keyFailure);
   return { algorithm: notationAlgorithmFor(certificates[0]!.spki), certificates };
+}
+
+function parseChain(chain: Uint8Array[], fail: ErrorFactory, first = 0): NotationCertificate[] {
+  return chain.map((der, i) => parseNotationCertificate(der, fail, `certificate ${first + i + 1} of the chain`));
 }
 
 /**
@@ -125,9 +132,12 @@ function validate(chain: Uint8Array[], spki: Uint8Array, at: Date): { algorithm:
  */
 export function checkNotationChain(chain: Uint8Array[], at: Date | undefined, fail: ErrorFactory): NotationCertificate[] {
   if (chain.length === 0) {
-    throw fail('NOTATION_NO_CERTIFICATE', 'Notation signatures need a certificate chain for the key (give one with --cert, or store it with the key)');
+    throw fail('NOTATION_NO_CERTIFICATE', NO_CHAIN);
   }
-  const certs = chain.map((der, i) => parseNotationCertificate(der, fail, `certificate ${i + 1} of the chain`));
+  return checkParsedChain(parseChain(chain, fail), at, fail);
+}
+
+function checkParsedChain(certs: NotationCertificate[], at: Date | undefined, fail: ErrorFactory): NotationCertificate[] {
   certs.forEach((cert, i) => {
     const weak = weakCertificateSignature(cert.signatureAlgorithm);
     if (weak !== undefined) {
