@@ -22,7 +22,7 @@ export interface CommandContext {
    * stdin is a terminal, a no-echo prompt. The library reads neither by itself.
    */
   secrets: SecretSources;
-  /** Write large outputs with direct I/O (false when AIRSIGN_DIRECT_IO=0). */
+  /** Write large outputs with direct I/O (true when AIRSIGN_DIRECT_IO=1). */
   directIo: boolean;
   /** Writes a diagnostic line to stderr (never to stdout, never in --json documents). */
   log(message: string): void;

@@ -143,7 +143,7 @@ export async function main(commandLine: string[]): Promise<number> {
         ...(process.stdin.isTTY ? { promptSecret: promptHidden } : {}),
         ...((args as { secretTrailingSpace?: unknown }).secretTrailingSpace === true ? { trailingSpaceIsSecret: true } : {}),
       },
-      directIo: process.env['AIRSIGN_DIRECT_IO'] !== '0',
+      directIo: process.env['AIRSIGN_DIRECT_IO'] === '1',
     };
     let result;
     try {
@@ -192,7 +192,7 @@ export async function main(commandLine: string[]): Promise<number> {
   ]).epilogue(
       'Exit codes: 0 ok, 1 verification failed, 2 usage or bad input, 3 key/HSM error, 69 service (TSA) unreachable,\n' +
         '70 internal error, 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM; unfinished files are removed).\n' +
-        'Large outputs go to the disk with direct I/O where the file system allows it; AIRSIGN_DIRECT_IO=0 writes them through the page cache.',
+        'Large outputs go through the page cache and are fsync\'d; AIRSIGN_DIRECT_IO=1 sends them to the disk with direct I/O where the file system allows it.',
     );
 
   try {

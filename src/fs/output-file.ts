@@ -2,14 +2,16 @@
  * A new file written at known offsets, made durable on finish: the sink of every large output (the
  * tars we write and the layer files `strip` moves out).
  *
- * Big aligned chunks go straight to the disk (O_DIRECT, where the platform and file system allow
- * it): a copy of gigabytes then neither fills the page cache nor pays the kernel for allocating and
- * dirtying a page per 4 KiB, which on virtual machines costs more than the disk write itself, and the
- * final fsync has almost nothing left to do. Everything else (tar headers, the unaligned head and
- * tail of a blob, small files) is written through the page cache, with a background fdatasync every
- * few MiB (background-flush.ts). The two kinds never share a page. Where direct I/O is unavailable
- * (Windows, macOS, tmpfs, `directIo: false`) or refused by the file system on first use, the
- * whole file goes through the page cache; the bytes written are the same either way.
+ * By default everything goes through the page cache, with a background fdatasync every 32 MiB
+ * (background-flush.ts) so the final fsync waits only for the tail. With `directIo: true`, big
+ * aligned chunks go straight to the disk (O_DIRECT, where the platform and file system allow it)
+ * and the rest (tar headers, the unaligned head and tail of a blob) through the page cache; the
+ * two kinds never share a page. Which is faster depends on the machine: on the virtual machine
+ * where direct I/O was first measured, buffered writes cost more kernel time than the disk write
+ * itself; on the two measured since, a durable buffered copy took half to three quarters of the
+ * time of a direct one (docs/performance.md). Where direct I/O is unavailable (Windows, macOS,
+ * tmpfs) or refused by the file system on first use, the whole file goes through the page cache;
+ * the bytes written are the same either way.
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -22,7 +24,7 @@ const DIRECT_REFUSED = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
 export interface OutputFileOptions {
   /** Permission bits (umask applies); default 0o644. */
   mode?: number;
-  /** Use direct I/O where possible (default true; the CLI turns it off for AIRSIGN_DIRECT_IO=0). */
+  /** Use direct I/O where possible (default false; the CLI turns it on for AIRSIGN_DIRECT_IO=1). */
   directIo?: boolean;
 }
 
@@ -78,7 +80,7 @@ export class OutputFile {
     const buffered = await open(path, 'wx', mode | 0o200);
     let direct: FileHandle | undefined;
     const O_DIRECT = (constants as Record<string, number | undefined>)['O_DIRECT'];
-    if ((options.directIo ?? true) && O_DIRECT !== undefined) {
+    if (options.directIo === true && O_DIRECT !== undefined) {
       direct = await openSameFile(path, buffered, constants.O_WRONLY | O_DIRECT);
     }
     return new OutputFile(buffered, direct, mode);

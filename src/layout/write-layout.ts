@@ -66,7 +66,7 @@ export interface WriteLayoutOptions {
    * strip record). A throw cancels the write.
    */
   beforeReplace?: () => Promise<void>;
-  /** Write large files with direct I/O where the file system allows it (default true). */
+  /** Write large files with direct I/O where the file system allows it (default false: through the page cache). */
   directIo?: boolean;
   /**
    * The calls that replace and remove files, and whose platform rules apply (default: node:fs and

@@ -17,7 +17,7 @@ export class TarWriter {
 
   private constructor(private readonly output: OutputFile) {}
 
-  /** Creates `path` exclusively (fails if it exists); `directIo` as for OutputFile (default true). */
+  /** Creates `path` exclusively (fails if it exists); `directIo` as for OutputFile (default false). */
   static async create(path: string, options: { directIo?: boolean } = {}): Promise<TarWriter> {
     return new TarWriter(await OutputFile.create(path, { mode: 0o644, ...options }));
   }

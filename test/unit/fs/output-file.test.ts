@@ -61,7 +61,7 @@ describe('OutputFile', () => {
   ];
 
   it('sends whole aligned pages to the disk directly and everything else through the page cache, byte-exact', async () => {
-    const r = await writePieces('mixed', layout);
+    const r = await writePieces('mixed', layout, { directIo: true });
     expect(await readFile(r.path)).toEqual(r.expected);
     if (directSupported) {
       expect(r.usedDirect).toBe(true);
@@ -71,7 +71,11 @@ describe('OutputFile', () => {
     }
   });
 
-  it('writes the same bytes with direct I/O turned off', async () => {
+  it('writes the same bytes through the page cache by default, and with direct I/O turned off', async () => {
+    const byDefault = await writePieces('default', layout);
+    expect(byDefault.usedDirect).toBe(false);
+    expect(byDefault.directBytes).toBe(0);
+    expect(await readFile(byDefault.path)).toEqual(byDefault.expected);
     const r = await writePieces('buffered', layout, { directIo: false });
     expect(r.usedDirect).toBe(false);
     expect(r.directBytes).toBe(0);
