@@ -32,11 +32,10 @@ const failedTests = (r.testResults ?? []).flatMap((f) =>
 );
 for (const name of failedTests.slice(0, 20)) console.log(`failed: ${name}`);
 if (failedTests.length > 20) console.log(`failed: … and ${failedTests.length - 20} more`);
-for (const f of (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0)) {
-  console.log(`failed to load: ${relative(process.cwd(), f.name ?? '?')}`);
-}
 // A test file that failed to load has no test results of its own: count each as one failure.
-const loadFailures = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+const filesNotLoaded = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0);
+for (const f of filesNotLoaded) console.log(`failed to load: ${relative(process.cwd(), f.name ?? '?')}`);
+const loadFailures = filesNotLoaded.length;
 if (loadFailures > 0) console.log(`${loadFailures} test file(s) failed to load`);
 // vitest fails the run for errors outside any test (unhandled errors and rejections) while every
 // test passed, and its JSON report does not say so: without this the last line would read

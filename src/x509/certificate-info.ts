@@ -105,7 +105,7 @@ export interface CertificateInfo {
 export function parseCertificate(der: Uint8Array): CertificateInfo {
   let cert: Certificate;
   try {
-    if (outerDerLength(der) !== der.length) throw new Error('trailing or missing bytes after the certificate');
+    derChildren(der); // exactly one element, no bytes after it, its content whole elements
     cert = AsnConvert.parse(der, Certificate);
   } catch (error) {
     throw airsignError('CERT_INVALID', `not a DER X.509 certificate: ${(error as Error).message}`, { cause: error });
@@ -189,18 +189,6 @@ function rawTbsFields(tbsDer: Uint8Array): { issuer: Uint8Array; subject: Uint8A
     throw airsignError('CERT_INVALID', "certificate's signed part lacks a subject or a public key");
   }
   return { issuer: issuer.slice(), subject: subject.slice(), subjectPublicKeyInfo: subjectPublicKeyInfo.slice() };
-}
-
-/** Length of the first DER element (tag + length + content), or -1 when the header is malformed. */
-function outerDerLength(der: Uint8Array): number {
-  if (der.length < 2) return -1;
-  const first = der[1]!;
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count === 0 || count > 4 || der.length < 2 + count) return -1;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + der[2 + i]!;
-  return 2 + count + length;
 }
 
 function keyUsageNames(ku: KeyUsage): KeyUsageName[] {
