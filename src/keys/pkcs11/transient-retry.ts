@@ -47,11 +47,18 @@ export interface TransientRetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** True for failures that a concurrent rewrite of the token store explains. */
+/**
+ * True for failures that a concurrent rewrite of the token store explains. That includes a slot
+ * list that kept changing size between the count and the fetch (CKR_BUFFER_TOO_SMALL after the
+ * library's own quick re-asks): seen through p11-kit's RPC client, 1 of 8 parallel signs on one
+ * SoftHSM token. Anywhere else CKR_BUFFER_TOO_SMALL is a real error and is not retried.
+ */
 export function isTransientPkcs11Failure(error: unknown): boolean {
   if (!isAirsignError(error)) return false;
   if (error.code === 'PKCS11_TOKEN_NOT_FOUND') return true;
-  return error.code === 'PKCS11_ERROR' && typeof error.details.ckr === 'string' && TRANSIENT_CKR.has(error.details.ckr);
+  if (error.code !== 'PKCS11_ERROR' || typeof error.details.ckr !== 'string') return false;
+  if (error.details.ckr === 'CKR_BUFFER_TOO_SMALL') return error.details.operation === 'list slots';
+  return TRANSIENT_CKR.has(error.details.ckr);
 }
 
 /** Runs `step` (sync or async), retrying transient failures (see the file comment); rethrows the last failure. */

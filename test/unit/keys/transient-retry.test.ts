@@ -67,5 +67,8 @@ describe('withTransientRetry', () => {
     expect(isTransientPkcs11Failure(noToken())).toBe(true);
     expect(isTransientPkcs11Failure(wrongPin())).toBe(false);
     expect(isTransientPkcs11Failure(airsignError('PKCS11_ERROR', 'x', { details: { ckr: 'CKR_ARGUMENTS_BAD' } }))).toBe(false);
+    // A slot list that changed size under a parallel rewrite is retried; a short signature buffer is not.
+    expect(isTransientPkcs11Failure(airsignError('PKCS11_ERROR', 'x', { details: { ckr: 'CKR_BUFFER_TOO_SMALL', operation: 'list slots' } }))).toBe(true);
+    expect(isTransientPkcs11Failure(airsignError('PKCS11_ERROR', 'x', { details: { ckr: 'CKR_BUFFER_TOO_SMALL', operation: 'sign' } }))).toBe(false);
   });
 });
