@@ -10,7 +10,9 @@
 // Rows: the npm package's CLI (bin/airsign.js, which runs the bundle dist/airsign.cjs) on the PATH's
 // node; with --modules also its ES modules (AIRSIGN_CLI_MODULES=1); and, when it is built
 // (`npm run release -- linux-x64`), the single-file executable against `node -e ''` of the Node 22
-// inside it (its target, issue 18: sign ≤ 2.0× by wall median on an idle machine).
+// inside it (its target, issue 18: sign ≤ 2.0× by wall median on an idle machine), and beside it
+// Node's own floor for that sign (scripts/bench/sign-floor.cjs: the same files read, parsed, hashed,
+// signed and written durably by a bare script). NODE_EXTRA_CA_CERTS is unset for every row.
 //
 //   node scripts/bench-startup.mjs [--runs N] [--modules] [--no-binary] [--compare ROOT] [--json FILE]
 //
@@ -29,7 +31,7 @@ const option = (name) => {
   return i === -1 ? undefined : args[i + 1];
 };
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 20).map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
 const runs = Number(option('--runs') ?? 10);
@@ -106,14 +108,24 @@ for (const root of roots) {
 if (useBinary) {
   cases.push({ id: 'node22', label: `node -e '' (the executable's Node, ${execFileSync(node22, ['--version'], { encoding: 'utf8' }).trim()})`, command: [node22, '-e', ''] });
   for (const c of commands) cases.push({ ...c, id: `bin:${c.name}`, label: `bin  ${c.name}`, command: [binary, ...c.argv], base: 'node22' });
+  // What Node alone needs for sign's file and crypto work (no CLI, no layout model, no checks).
+  const floor = [node22, join(here, 'scripts', 'bench', 'sign-floor.cjs'), at('key.pem'), cert, at('stripped.tar'), at('F.tar')];
+  cases.push({ id: 'floor', label: 'node22 sign floor (bench/sign-floor)', command: floor, clean: ['F.tar'], base: 'node22' });
 }
 
+// NODE_EXTRA_CA_CERTS is left out: Node 20 reads that file at every start (on a machine that sets it,
+// `node -e ''` took 134 ms against 45 without), which would hide airsign's own cost in the npm rows.
+const childEnv = (extra) => {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+};
 const loadStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const results = new Map(cases.map((c) => [c.id, { wall: [], cpu: [] }]));
 for (let round = 0; round < runs + 1; round++) {
   for (const c of cases) {
     for (const f of c.clean ?? []) rmSync(at(f), { recursive: true, force: true });
-    const r = spawnSync('python3', ['-c', RUSAGE, ...c.command], { cwd: work, env: { ...process.env, ...c.env }, encoding: 'utf8' });
+    const r = spawnSync('python3', ['-c', RUSAGE, ...c.command], { cwd: work, env: childEnv(c.env), encoding: 'utf8' });
     const [code, wall, cpu] = r.stdout.trim().split(' ').map(Number);
     if (r.status !== 0 || code !== 0) throw new Error(`${c.label} failed (exit ${code}): ${r.stderr}${(c.command).join(' ')}`);
     if (round === 0) continue; // a warm-up round: page cache, Node's compile cache
@@ -147,6 +159,8 @@ const target = byId.get('bin:sign (file key)');
 if (target !== undefined) {
   const b = byId.get('node22');
   console.log(`issue 18 target (executable sign of a stripped tar, file key, ≤ 2.0x node -e ''): wall ${(target.wall / b.wall).toFixed(2)}x, CPU ${(target.cpu / b.cpu).toFixed(2)}x`);
+  const floor = byId.get('floor');
+  console.log(`Node's own floor for that work (scripts/bench/sign-floor.cjs): wall ${(floor.wall / b.wall).toFixed(2)}x, CPU ${(floor.cpu / b.cpu).toFixed(2)}x`);
 } else {
   console.log('(no release executable: npm run release -- linux-x64 builds the one this compares)');
 }
