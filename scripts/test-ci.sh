@@ -40,6 +40,17 @@ release_started=$(date +%s)
 ( bash scripts/release-arm64-softhsm.sh > /tmp/airsign-arm64-softhsm.log 2>&1 ) & softhsm_pid=$!
 npm run release > /tmp/airsign-release-build.log 2>&1 || { echo "test-ci: npm run release failed (see /tmp/airsign-release-build.log)" >&2; failed_checks+=(release); }
 echo "test-ci: release built in $(( $(date +%s) - release_started )) s"
+# Reproducible (issue 18): linux-x64 built a second time must come out byte for byte the same
+# (its code cache is trained by running commands; see scripts/release-train-cache.mjs). About 20 s.
+if [ -f release/SHA256SUMS ] && [[ " ${failed_checks[*]} " != *" release "* ]]; then
+  first_build=$(grep -e '-linux-x64$' release/SHA256SUMS)
+  if npm run release -- linux-x64 > /tmp/airsign-release-again.log 2>&1 && [ "$(grep -e '-linux-x64$' release/SHA256SUMS)" = "$first_build" ]; then
+    echo "test-ci: release reproducible (linux-x64 built twice: ${first_build%% *})"
+  else
+    echo "test-ci: linux-x64 built twice differs: ${first_build%% *}, then $(grep -e '-linux-x64$' release/SHA256SUMS | cut -d' ' -f1) (see /tmp/airsign-release-again.log)" >&2
+    failed_checks+=(release-reproducible)
+  fi
+fi
 wait "$roots_pid" || { echo "test-ci: the Debian roots failed (see /tmp/airsign-release-roots.log)" >&2; failed_checks+=(release-roots); }
 wait "$softhsm_pid" || { echo "test-ci: the arm64 SoftHSM fetch failed (see /tmp/airsign-arm64-softhsm.log)" >&2; failed_checks+=(release-arm64-softhsm); }
 echo "test-ci: release and roots ready in $(( $(date +%s) - release_started )) s"
