@@ -14,6 +14,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The throw-away token's user PIN. Not digits only: test/integration/demo.test.ts checks that the
+ * demo's output never holds it, and a PIN of "1234" turned up inside a random signature's digest.
+ */
+const DEMO_PIN = 'demo-pin-q7';
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'airsign.js');
 
@@ -105,12 +111,12 @@ async function softHsmKey() {
   mkdirSync(join(work, 'tokens'));
   writeFileSync(conf, `directories.tokendir = ${join(work, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   process.env.SOFTHSM2_CONF = conf; // inherited by the airsign processes below
-  run('softhsm2-util', ['--init-token', '--free', '--label', 'demo', '--so-pin', '5678', '--pin', '1234'], { quiet: true });
+  run('softhsm2-util', ['--init-token', '--free', '--label', 'demo', '--so-pin', '5678', '--pin', DEMO_PIN], { quiet: true });
   // OpenSC's pkcs11-tool makes the key pair (airsign only signs with keys, it does not make them on tokens).
-  run('pkcs11-tool', ['--module', module, '--token-label', 'demo', '--login', '--pin', '1234',
+  run('pkcs11-tool', ['--module', module, '--token-label', 'demo', '--login', '--pin', DEMO_PIN,
     '--keypairgen', '--key-type', 'EC:prime256v1', '--id', '01', '--label', 'signer', '--usage-sign'], { quiet: true });
   // The PIN reaches airsign through its environment variable (never on the command line, where ps shows it).
-  process.env.AIRSIGN_PKCS11_PIN = '1234';
+  process.env.AIRSIGN_PKCS11_PIN = DEMO_PIN;
   console.log('demo: SoftHSM found: signing with a P-256 key on token "demo" (PIN from AIRSIGN_PKCS11_PIN)');
   return { spec: `pkcs11:token=demo;object=signer?module-path=${module}`, extra: [] };
 }
