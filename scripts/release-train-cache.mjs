@@ -12,7 +12,7 @@
 // - Random key material. asn1js tries to decode the contents of every BIT STRING as nested BER, so
 //   the public key of a freshly generated key sent it through different classes (a NumericString
 //   in one run of ten): the cache then held one more function. The commands after `key generate`
-//   use a fixed training key instead (TRAINING_KEY below; `key generate` still runs, to a file
+//   use a fixed training key instead (trainingKeyPem below; `key generate` still runs, to a file
 //   nothing reads).
 // - Sparkplug, V8's baseline compiler, compiles in batches on a budget that depends on timing, and
 //   left a few bytes different between runs. It is off while the commands run and back on before
